@@ -1,0 +1,30 @@
+/**
+ * Every error Berth reports has a stable string code from this registry, with the HTTP status and the
+ * OpenAI error `type` it is reported with. Codes follow OpenAI's where OpenAI has one, so clients that
+ * branch on `error.code` behave the same against Berth.
+ */
+export const errorCodes = {
+  invalid_json: { status: 400, type: 'invalid_request_error' },
+  invalid_request: { status: 400, type: 'invalid_request_error' },
+  unknown_parameter: { status: 400, type: 'invalid_request_error' },
+  invalid_type: { status: 400, type: 'invalid_request_error' },
+  missing_required_parameter: { status: 400, type: 'invalid_request_error' },
+  unsupported_parameter: { status: 400, type: 'invalid_request_error' },
+  invalid_value: { status: 400, type: 'invalid_request_error' },
+  model_not_found: { status: 404, type: 'invalid_request_error' },
+  previous_response_not_found: { status: 404, type: 'invalid_request_error' },
+  not_found: { status: 404, type: 'invalid_request_error' },
+  request_too_large: { status: 413, type: 'invalid_request_error' },
+  unsupported_media_type: { status: 415, type: 'invalid_request_error' },
+  invalid_api_key: { status: 401, type: 'invalid_request_error' },
+  missing_api_key: { status: 401, type: 'invalid_request_error' },
+  conflict: { status: 409, type: 'invalid_request_error' },
+  method_not_allowed: { status: 405, type: 'invalid_request_error' },
+  upstream_error: { status: 502, type: 'server_error' },
+  server_error: { status: 500, type: 'server_error' },
+  server_shutting_down: { status: 503, type: 'server_error' },
+  cancelled: { status: 499, type: 'invalid_request_error' },
+  configuration_error: { status: 500, type: 'server_error' },
+} as const satisfies Record<string, { status: number; type: string }>;
+
+export type ErrorCode = keyof typeof errorCodes;

@@ -1,0 +1,109 @@
+import type {
+  ResponseInputItem,
+  FunctionTool,
+  ToolChoiceOptions,
+  ToolChoiceFunction,
+  ToolChoiceAllowed,
+  ResponseFormatTextConfig,
+} from 'openai/resources/responses/responses';
+import type { Reasoning } from 'openai/resources/shared';
+
+/** The upstream protocols Berth speaks. */
+export type ProviderKind = 'openai' | 'openai-chat' | 'anthropic';
+
+/**
+ * What the engine asks of a model: one turn. The context is expressed in OpenAI Responses input items
+ * (Berth's internal lingua franca); each adapter converts it to its upstream's protocol.
+ */
+export interface ModelRequest {
+  /** The upstream's model name, with Berth's `<provider>/` prefix already removed. */
+  readonly model: string;
+  /** System/developer instructions for this turn, or null. */
+  readonly instructions: string | null;
+  /** The whole context, oldest first: prior inputs and outputs (as input items) and this turn's input. */
+  readonly input: readonly ResponseInputItem[];
+  /** Client-executed function tools. */
+  readonly tools: readonly FunctionTool[];
+  readonly toolChoice: ToolChoiceOptions | ToolChoiceFunction | ToolChoiceAllowed | null;
+  readonly parallelToolCalls: boolean | null;
+  readonly temperature: number | null;
+  readonly topP: number | null;
+  readonly maxOutputTokens: number | null;
+  /** Structured output request; `{type:"text"}` (or null) means free text. */
+  readonly textFormat: ResponseFormatTextConfig | null;
+  /** Passed through to upstreams that reason; null when the client sent none. */
+  readonly reasoning: Reasoning | null;
+}
+
+/** Token accounting in OpenAI's terms. */
+export interface ModelUsage {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cachedInputTokens?: number;
+  readonly reasoningTokens?: number;
+}
+
+/** Why the model stopped, in OpenAI's vocabulary; `length` and `content_filter` make a response incomplete. */
+export type FinishReason = 'stop' | 'tool_calls' | 'length' | 'content_filter';
+
+/**
+ * One step of a model's reply, noun-action like the Vercel AI SDK's stream parts. `id` ties the
+ * start/delta/end of one part together; parts may interleave. Every started part is ended before
+ * `finish`, which is always the last event.
+ */
+export type ModelEvent =
+  | { readonly type: 'text-start'; readonly id: string }
+  | { readonly type: 'text-delta'; readonly id: string; readonly delta: string }
+  | { readonly type: 'text-end'; readonly id: string }
+  | { readonly type: 'refusal-start'; readonly id: string }
+  | { readonly type: 'refusal-delta'; readonly id: string; readonly delta: string }
+  | { readonly type: 'refusal-end'; readonly id: string }
+  | { readonly type: 'reasoning-start'; readonly id: string }
+  /** Reasoning summary text (what OpenAI shows as `summary_text`). */
+  | { readonly type: 'reasoning-delta'; readonly id: string; readonly delta: string }
+  /**
+   * `encryptedContent` is whatever the upstream needs to see the reasoning again on the next turn
+   * (OpenAI's `encrypted_content`, Anthropic's thinking `signature`); it rides in the reasoning item.
+   */
+  | { readonly type: 'reasoning-end'; readonly id: string; readonly encryptedContent?: string | null }
+  | { readonly type: 'tool-call-start'; readonly id: string; readonly callId: string; readonly name: string }
+  | { readonly type: 'tool-call-delta'; readonly id: string; readonly delta: string }
+  /** `arguments` is the complete JSON text of the call's arguments. */
+  | { readonly type: 'tool-call-end'; readonly id: string; readonly arguments: string }
+  | { readonly type: 'finish'; readonly reason: FinishReason; readonly usage: ModelUsage };
+
+/**
+ * The seam between the engine and an upstream model API. Adapters keep every quirk of their protocol
+ * inside; the engine sees only ModelRequest in and ModelEvent out. Failures are thrown as
+ * `UpstreamError` (keeping the upstream's status and message) or, for requests the upstream cannot
+ * express, as a 400 `BerthError` naming the param.
+ *
+ * @example
+ * for await (const event of provider.stream(request, signal)) engine.apply(event);
+ */
+export interface ModelProvider {
+  /** The configured name: the `<provider>` part of `"<provider>/<model>"`. */
+  readonly name: string;
+  readonly kind: ProviderKind;
+  /** Streams one turn from the upstream's streaming API. Aborting `signal` cancels the upstream call. */
+  stream(request: ModelRequest, signal: AbortSignal): AsyncIterable<ModelEvent>;
+  /** Runs one turn with the upstream's non-streaming API and returns the same events, in order. */
+  complete(request: ModelRequest, signal: AbortSignal): Promise<readonly ModelEvent[]>;
+  /** Model ids the upstream offers (without Berth's prefix); an empty list if it cannot say. */
+  listModels(signal: AbortSignal): Promise<readonly string[]>;
+  /** Counts the request's input tokens, with the upstream's counter where it has one. */
+  countInputTokens(request: ModelRequest, signal: AbortSignal): Promise<number>;
+  /** Releases connections. */
+  close(): Promise<void>;
+}
+
+/** Settings every adapter factory takes. `fetch` is injectable like the Vercel AI SDK's providers. */
+export interface ProviderSettings {
+  readonly name: string;
+  readonly baseURL?: string | undefined;
+  readonly apiKey?: string | undefined;
+  /** Upstream request timeout in milliseconds. */
+  readonly timeoutMs?: number | undefined;
+  /** How many times the SDK retries a retryable upstream failure before the turn fails. */
+  readonly maxRetries?: number | undefined;
+}

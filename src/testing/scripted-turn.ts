@@ -1,0 +1,62 @@
+/**
+ * A protocol-neutral script for one model turn. Each fake upstream (OpenAI Responses, Chat Completions,
+ * Anthropic Messages) renders the same script in its own real wire format, streaming or not, so one
+ * test scenario runs against every provider kind.
+ */
+export interface ScriptedTurn {
+  /** Reasoning summary text, emitted before anything else. */
+  readonly reasoning?: string;
+  /** The assistant's text answer. */
+  readonly text?: string;
+  /** Tool calls the model makes, after the text. */
+  readonly toolCalls?: readonly { readonly name: string; readonly arguments: string }[];
+  /** Defaults to `tool_calls` when there are tool calls, else `stop`. */
+  readonly finish?: 'stop' | 'length' | 'tool_calls' | 'content_filter';
+  readonly usage?: { readonly input: number; readonly output: number };
+  /** Instead of a reply, answer with this HTTP error in the protocol's error envelope. */
+  readonly error?: { readonly status: number; readonly message: string; readonly type?: string };
+  /** Wait this long before answering (for cancel and disconnect tests). */
+  readonly delayMs?: number;
+  /** When streaming, wait this long between text deltas. */
+  readonly chunkDelayMs?: number;
+  /** When streaming, break the text into deltas of this many characters (default 4). */
+  readonly chunkSize?: number;
+}
+
+/** One request a fake upstream received: method, path, headers and the parsed JSON body. */
+export interface RecordedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: unknown;
+}
+
+/**
+ * A loopback HTTP server that speaks one upstream protocol. Replies come from the queue given to
+ * `script`, in order; with an empty queue it answers the text "ok".
+ */
+export interface FakeUpstream {
+  /** Base URL to configure as the provider's `baseURL` (for example `http://127.0.0.1:PORT/v1`). */
+  readonly baseURL: string;
+  /** Every request received, oldest first. */
+  readonly requests: RecordedRequest[];
+  /** Appends turns to the reply queue. */
+  script(...turns: ScriptedTurn[]): void;
+  /** Number of requests whose client disconnected before the reply ended (aborted upstream calls). */
+  readonly abortedRequests: number;
+  close(): Promise<void>;
+}
+
+export const defaultTurn: ScriptedTurn = { text: 'ok' };
+
+/** The finish reason a script implies. */
+export function finishReasonOf(turn: ScriptedTurn): NonNullable<ScriptedTurn['finish']> {
+  return turn.finish ?? ((turn.toolCalls?.length ?? 0) > 0 ? 'tool_calls' : 'stop');
+}
+
+/** Splits text into deltas the way streaming upstreams do. */
+export function chunkText(text: string, size = 4): string[] {
+  const chunks: string[] = [];
+  for (let index = 0; index < text.length; index += size) chunks.push(text.slice(index, index + size));
+  return chunks;
+}
