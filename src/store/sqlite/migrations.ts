@@ -1,0 +1,90 @@
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+/**
+ * Schema migrations, applied in name order by Kysely's Migrator at start-up. Never edit a migration
+ * that has shipped: add a new one.
+ */
+const migrations: Record<string, Migration> = {
+  '0001_initial': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('responses')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('project_id', 'text', (column) => column.notNull())
+        .addColumn('status', 'text', (column) => column.notNull())
+        .addColumn('created_at', 'integer', (column) => column.notNull())
+        .addColumn('previous_response_id', 'text')
+        .addColumn('conversation_id', 'text')
+        .addColumn('background', 'integer', (column) => column.notNull())
+        .addColumn('events_recorded', 'integer', (column) => column.notNull())
+        .addColumn('body_json', 'text', (column) => column.notNull())
+        .addColumn('request_json', 'text')
+        .execute();
+      // Start-up recovery looks for unfinished responses; a partial index keeps that cheap.
+      await sql`CREATE INDEX responses_unfinished ON responses(status) WHERE status IN ('queued', 'in_progress')`.execute(
+        db,
+      );
+
+      await db.schema
+        .createTable('response_items')
+        .addColumn('response_id', 'text', (column) => column.notNull())
+        .addColumn('kind', 'integer', (column) => column.notNull())
+        .addColumn('position', 'integer', (column) => column.notNull())
+        .addColumn('item_id', 'text', (column) => column.notNull())
+        .addColumn('item_json', 'text', (column) => column.notNull())
+        .addPrimaryKeyConstraint('response_items_pk', ['response_id', 'kind', 'position'])
+        .execute();
+      await db.schema
+        .createIndex('response_items_by_item')
+        .on('response_items')
+        .columns(['response_id', 'item_id'])
+        .execute();
+
+      await db.schema
+        .createTable('response_events')
+        .addColumn('response_id', 'text', (column) => column.notNull())
+        .addColumn('sequence_number', 'integer', (column) => column.notNull())
+        .addColumn('event_json', 'text', (column) => column.notNull())
+        .addPrimaryKeyConstraint('response_events_pk', ['response_id', 'sequence_number'])
+        .execute();
+
+      await db.schema
+        .createTable('conversations')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('project_id', 'text', (column) => column.notNull())
+        .addColumn('created_at', 'integer', (column) => column.notNull())
+        .addColumn('metadata_json', 'text', (column) => column.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('conversation_items')
+        .addColumn('conversation_id', 'text', (column) => column.notNull())
+        .addColumn('position', 'integer', (column) => column.notNull())
+        .addColumn('item_id', 'text', (column) => column.notNull())
+        .addColumn('item_json', 'text', (column) => column.notNull())
+        .addPrimaryKeyConstraint('conversation_items_pk', ['conversation_id', 'position'])
+        .execute();
+      await db.schema
+        .createIndex('conversation_items_by_item')
+        .on('conversation_items')
+        .columns(['conversation_id', 'item_id'])
+        .unique()
+        .execute();
+
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('name', 'text', (column) => column.notNull())
+        .addColumn('project_id', 'text', (column) => column.notNull())
+        .addColumn('hash', 'text', (column) => column.notNull().unique())
+        .addColumn('prefix', 'text', (column) => column.notNull())
+        .addColumn('created_at', 'integer', (column) => column.notNull())
+        .addColumn('revoked_at', 'integer')
+        .execute();
+    },
+  },
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve(migrations),
+};

@@ -1,0 +1,61 @@
+/** Kysely's view of the SQLite tables (see migrations.ts for the DDL and the reasons behind it). */
+export interface Database {
+  responses: ResponsesTable;
+  response_items: ResponseItemsTable;
+  response_events: ResponseEventsTable;
+  conversations: ConversationsTable;
+  conversation_items: ConversationItemsTable;
+  api_keys: ApiKeysTable;
+}
+
+export interface ResponsesTable {
+  id: string;
+  project_id: string;
+  status: string;
+  created_at: number;
+  previous_response_id: string | null;
+  conversation_id: string | null;
+  background: number;
+  events_recorded: number;
+  body_json: string;
+  request_json: string | null;
+}
+
+/** `kind` 0 is an input item, 1 an output item; inputs sort before outputs within a response. */
+export interface ResponseItemsTable {
+  response_id: string;
+  kind: number;
+  position: number;
+  item_id: string;
+  item_json: string;
+}
+
+export interface ResponseEventsTable {
+  response_id: string;
+  sequence_number: number;
+  event_json: string;
+}
+
+export interface ConversationsTable {
+  id: string;
+  project_id: string;
+  created_at: number;
+  metadata_json: string;
+}
+
+export interface ConversationItemsTable {
+  conversation_id: string;
+  position: number;
+  item_id: string;
+  item_json: string;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  project_id: string;
+  hash: string;
+  prefix: string;
+  created_at: number;
+  revoked_at: number | null;
+}

@@ -1,0 +1,181 @@
+import { describe, it, expect, beforeEach, afterEach } from 'vitest';
+import type { Store, StoredItem, StoredResponse } from './store.js';
+
+/**
+ * The behaviour every Store backend must have. Each backend's test file calls this with a factory
+ * that opens a fresh, empty store.
+ */
+export function describeStoreContract(backend: string, openStore: () => Promise<Store>): void {
+  describe(`Store contract: ${backend}`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await openStore();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    const item = (id: string, text = id): StoredItem => ({
+      id,
+      item: { id, type: 'message', role: 'user', content: [{ type: 'input_text', text }] },
+    });
+    const response = (id: string, overrides: Partial<StoredResponse> = {}): StoredResponse => ({
+      id,
+      projectId: 'proj_a',
+      status: 'completed',
+      createdAt: 1,
+      previousResponseId: null,
+      conversationId: null,
+      background: false,
+      eventsRecorded: false,
+      body: { id, object: 'response', status: 'completed' },
+      request: null,
+      ...overrides,
+    });
+
+    it('writes a response and reads it back only within its project', async () => {
+      await store.writeResponse({ response: response('resp_1'), inputItems: [item('msg_1')] });
+      expect((await store.getResponse('proj_a', 'resp_1'))?.body).toEqual({
+        id: 'resp_1',
+        object: 'response',
+        status: 'completed',
+      });
+      expect(await store.getResponse('proj_b', 'resp_1')).toBeUndefined();
+      expect(await store.loadChainItems('proj_b', 'resp_1')).toBeUndefined();
+      expect(await store.deleteResponse('proj_b', 'resp_1')).toBe(false);
+    });
+
+    it('updates a response without duplicating its input and replaces its output', async () => {
+      await store.writeResponse({
+        response: response('resp_1', { status: 'in_progress' }),
+        inputItems: [item('msg_1')],
+      });
+      await store.writeResponse({
+        response: response('resp_1'),
+        inputItems: [item('msg_ignored')],
+        outputItems: [item('msg_out_a')],
+      });
+      await store.writeResponse({ response: response('resp_1'), outputItems: [item('msg_out_b')] });
+      const chain = await store.loadChainItems('proj_a', 'resp_1');
+      expect(chain?.map((entry) => entry.id)).toEqual(['msg_1', 'msg_out_b']);
+      expect((await store.getResponse('proj_a', 'resp_1'))?.status).toBe('completed');
+    });
+
+    it('loads a previous_response_id chain oldest first, inputs before outputs', async () => {
+      await store.writeResponse({
+        response: response('resp_1'),
+        inputItems: [item('in_1')],
+        outputItems: [item('out_1')],
+      });
+      await store.writeResponse({
+        response: response('resp_2', { previousResponseId: 'resp_1' }),
+        inputItems: [item('in_2a'), item('in_2b')],
+        outputItems: [item('out_2')],
+      });
+      await store.writeResponse({
+        response: response('resp_3', { previousResponseId: 'resp_2' }),
+        inputItems: [item('in_3')],
+        outputItems: [item('out_3')],
+      });
+      const chain = await store.loadChainItems('proj_a', 'resp_3');
+      expect(chain?.map((entry) => entry.id)).toEqual(['in_1', 'out_1', 'in_2a', 'in_2b', 'out_2', 'in_3', 'out_3']);
+    });
+
+    it('pages input items like OpenAI lists, in both orders', async () => {
+      const inputs = Array.from({ length: 5 }, (_, index) => item(`msg_${index}`));
+      await store.writeResponse({ response: response('resp_1'), inputItems: inputs });
+      const first = await store.listInputItems('proj_a', 'resp_1', { limit: 2, order: 'desc' });
+      expect(first?.data.map((entry) => entry.id)).toEqual(['msg_4', 'msg_3']);
+      expect(first?.hasMore).toBe(true);
+      const second = await store.listInputItems('proj_a', 'resp_1', { limit: 2, order: 'desc', after: 'msg_3' });
+      expect(second?.data.map((entry) => entry.id)).toEqual(['msg_2', 'msg_1']);
+      const last = await store.listInputItems('proj_a', 'resp_1', { limit: 2, order: 'desc', after: 'msg_1' });
+      expect(last?.data.map((entry) => entry.id)).toEqual(['msg_0']);
+      expect(last?.hasMore).toBe(false);
+      const ascending = await store.listInputItems('proj_a', 'resp_1', { limit: 10, order: 'asc', after: 'msg_2' });
+      expect(ascending?.data.map((entry) => entry.id)).toEqual(['msg_3', 'msg_4']);
+    });
+
+    it('records events for replay after a sequence number', async () => {
+      await store.writeResponse({
+        response: response('resp_1', { eventsRecorded: true }),
+        events: [0, 1, 2].map((sequenceNumber) => ({ sequenceNumber, event: { sequence_number: sequenceNumber } })),
+      });
+      await store.writeResponse({
+        response: response('resp_1', { eventsRecorded: true }),
+        events: [{ sequenceNumber: 3, event: { sequence_number: 3 } }],
+      });
+      const events = await store.listResponseEvents('resp_1', 1);
+      expect(events.map((event) => event.sequenceNumber)).toEqual([2, 3]);
+    });
+
+    it('deletes a response with its items and events', async () => {
+      await store.writeResponse({
+        response: response('resp_1'),
+        inputItems: [item('msg_1')],
+        events: [{ sequenceNumber: 0, event: {} }],
+      });
+      expect(await store.deleteResponse('proj_a', 'resp_1')).toBe(true);
+      expect(await store.getResponse('proj_a', 'resp_1')).toBeUndefined();
+      expect(await store.listResponseEvents('resp_1', -1)).toEqual([]);
+      expect(await store.deleteResponse('proj_a', 'resp_1')).toBe(false);
+    });
+
+    it('lists unfinished responses for recovery', async () => {
+      await store.writeResponse({ response: response('resp_done') });
+      await store.writeResponse({ response: response('resp_queued', { status: 'queued', background: true }) });
+      await store.writeResponse({ response: response('resp_running', { status: 'in_progress', background: true }) });
+      const unfinished = await store.listUnfinishedResponses();
+      expect(unfinished.map((entry) => entry.id).sort()).toEqual(['resp_queued', 'resp_running']);
+    });
+
+    it('keeps conversations and their items per project, appending in order', async () => {
+      await store.createConversation({ id: 'conv_1', projectId: 'proj_a', createdAt: 1, metadata: { a: '1' } }, [
+        item('msg_1'),
+      ]);
+      expect(await store.appendConversationItems('proj_a', 'conv_1', [item('msg_2'), item('msg_3')])).toBe(true);
+      expect(await store.appendConversationItems('proj_b', 'conv_1', [item('msg_x')])).toBe(false);
+      await store.writeResponse({
+        response: response('resp_1', { conversationId: 'conv_1' }),
+        conversationItems: { conversationId: 'conv_1', items: [item('msg_4')] },
+      });
+      const all = await store.loadConversationItems('proj_a', 'conv_1');
+      expect(all?.map((entry) => entry.id)).toEqual(['msg_1', 'msg_2', 'msg_3', 'msg_4']);
+      expect(await store.loadConversationItems('proj_b', 'conv_1')).toBeUndefined();
+      const page = await store.listConversationItems('proj_a', 'conv_1', { limit: 2, order: 'asc', after: 'msg_1' });
+      expect(page?.data.map((entry) => entry.id)).toEqual(['msg_2', 'msg_3']);
+      expect(page?.hasMore).toBe(true);
+      expect((await store.getConversationItem('proj_a', 'conv_1', 'msg_2'))?.item).toMatchObject({ id: 'msg_2' });
+      expect(await store.getConversationItem('proj_b', 'conv_1', 'msg_2')).toBeUndefined();
+      expect(await store.deleteConversationItem('proj_a', 'conv_1', 'msg_2')).toBe(true);
+      expect(await store.deleteConversationItem('proj_a', 'conv_1', 'msg_2')).toBe(false);
+      expect((await store.updateConversationMetadata('proj_a', 'conv_1', { b: '2' }))?.metadata).toEqual({ b: '2' });
+      expect(await store.updateConversationMetadata('proj_b', 'conv_1', { c: '3' })).toBeUndefined();
+      expect(await store.deleteConversation('proj_b', 'conv_1')).toBe(false);
+      expect(await store.deleteConversation('proj_a', 'conv_1')).toBe(true);
+      expect(await store.getConversation('proj_a', 'conv_1')).toBeUndefined();
+    });
+
+    it('stores API keys by hash and revokes them by id or name', async () => {
+      const key = {
+        id: 'key_1',
+        name: 'ci',
+        projectId: 'proj_a',
+        hash: 'h1',
+        prefix: 'sk-berth-ab',
+        createdAt: 1,
+        revokedAt: null,
+      };
+      await store.createApiKey(key);
+      await store.createApiKey({ ...key, id: 'key_2', name: 'laptop', hash: 'h2' });
+      expect(await store.countActiveApiKeys()).toBe(2);
+      expect((await store.findApiKeyByHash('h1'))?.projectId).toBe('proj_a');
+      expect(await store.revokeApiKey('ci', 5)).toBe(true);
+      expect(await store.revokeApiKey('key_2', 5)).toBe(true);
+      expect(await store.revokeApiKey('key_2', 6)).toBe(false);
+      expect(await store.findApiKeyByHash('h1')).toBeUndefined();
+      expect(await store.countActiveApiKeys()).toBe(0);
+      expect((await store.listApiKeys()).map((entry) => entry.revokedAt)).toEqual([5, 5]);
+    });
+  });
+}

@@ -1,0 +1,133 @@
+/**
+ * The persistence seam. Every backend (SQLite embedded today, Postgres for several replicas later)
+ * implements this interface and passes the shared contract suite in `store-contract.ts`.
+ *
+ * Every read and write is scoped by `projectId`: an object of another project is indistinguishable
+ * from one that does not exist.
+ */
+export interface Store {
+  /** Creates or replaces a response and, in the same transaction, its items, events and conversation items. */
+  writeResponse(write: ResponseWrite): Promise<void>;
+  /** The response as last written, or undefined (unknown id, or another project's). */
+  getResponse(projectId: string, id: string): Promise<StoredResponse | undefined>;
+  /** Deletes a response with its items and events; false when there was nothing to delete. */
+  deleteResponse(projectId: string, id: string): Promise<boolean>;
+  /**
+   * The context a response continues from: the input and output items of the response and of every
+   * response before it in its `previous_response_id` chain, oldest first. Undefined if the id is unknown.
+   */
+  loadChainItems(projectId: string, id: string): Promise<readonly StoredItem[] | undefined>;
+  /** One page of a response's own input items. Undefined if the response is unknown. */
+  listInputItems(projectId: string, id: string, page: PageRequest): Promise<Page<StoredItem> | undefined>;
+  /** Recorded stream events with `sequence_number` greater than `startingAfter`, in order. */
+  listResponseEvents(responseId: string, startingAfter: number): Promise<readonly StoredEvent[]>;
+  /** Responses left `queued` or `in_progress` (what a restart must resume or fail). */
+  listUnfinishedResponses(): Promise<readonly StoredResponse[]>;
+
+  createConversation(conversation: StoredConversation, items: readonly StoredItem[]): Promise<void>;
+  getConversation(projectId: string, id: string): Promise<StoredConversation | undefined>;
+  updateConversationMetadata(
+    projectId: string,
+    id: string,
+    metadata: Readonly<Record<string, string>>,
+  ): Promise<StoredConversation | undefined>;
+  deleteConversation(projectId: string, id: string): Promise<boolean>;
+  /** Appends items; false when the conversation is unknown. */
+  appendConversationItems(projectId: string, id: string, items: readonly StoredItem[]): Promise<boolean>;
+  /** All of a conversation's items, oldest first. Undefined if the conversation is unknown. */
+  loadConversationItems(projectId: string, id: string): Promise<readonly StoredItem[] | undefined>;
+  listConversationItems(
+    projectId: string,
+    id: string,
+    page: PageRequest,
+  ): Promise<Page<StoredItem> | undefined>;
+  getConversationItem(projectId: string, id: string, itemId: string): Promise<StoredItem | undefined>;
+  deleteConversationItem(projectId: string, id: string, itemId: string): Promise<boolean>;
+
+  createApiKey(key: StoredApiKey): Promise<void>;
+  /** The unrevoked key with this hash, or undefined. */
+  findApiKeyByHash(hash: string): Promise<StoredApiKey | undefined>;
+  listApiKeys(): Promise<readonly StoredApiKey[]>;
+  /** Revokes by id or by name; false when no unrevoked key matched. */
+  revokeApiKey(idOrName: string, revokedAt: number): Promise<boolean>;
+  /** Number of unrevoked keys (none means loopback-only keyless mode). */
+  countActiveApiKeys(): Promise<number>;
+
+  /** Flushes and closes the backend. */
+  close(): Promise<void>;
+}
+
+/** A JSON object as stored: an OpenAI-shaped item, response or event. */
+export type JsonObject = { readonly [key: string]: unknown };
+
+/** An item with the id it is listed under. */
+export interface StoredItem {
+  readonly id: string;
+  readonly item: JsonObject;
+}
+
+export type ResponseStatus = 'queued' | 'in_progress' | 'completed' | 'failed' | 'cancelled' | 'incomplete';
+
+export interface StoredResponse {
+  readonly id: string;
+  readonly projectId: string;
+  readonly status: ResponseStatus;
+  readonly createdAt: number;
+  readonly previousResponseId: string | null;
+  readonly conversationId: string | null;
+  readonly background: boolean;
+  /** True when the stream events were recorded, so `?stream=true` can replay them. */
+  readonly eventsRecorded: boolean;
+  /** The OpenAI Response object as served. */
+  readonly body: JsonObject;
+  /** What a restart needs to resume the work (the create request), for background responses. */
+  readonly request: JsonObject | null;
+}
+
+export interface StoredEvent {
+  readonly sequenceNumber: number;
+  readonly event: JsonObject;
+}
+
+export interface ResponseWrite {
+  readonly response: StoredResponse;
+  /** The request's input items: written with the first write of a response, ignored after. */
+  readonly inputItems?: readonly StoredItem[];
+  /** The output items: replace whatever was stored before. */
+  readonly outputItems?: readonly StoredItem[];
+  /** Stream events to append. */
+  readonly events?: readonly StoredEvent[];
+  /** Items to append to a conversation in the same transaction. */
+  readonly conversationItems?: { readonly conversationId: string; readonly items: readonly StoredItem[] };
+}
+
+export interface StoredConversation {
+  readonly id: string;
+  readonly projectId: string;
+  readonly createdAt: number;
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+export interface StoredApiKey {
+  readonly id: string;
+  readonly name: string;
+  readonly projectId: string;
+  /** SHA-256 of the secret, hex. The secret itself is never stored. */
+  readonly hash: string;
+  /** The first characters of the secret, to recognise a key in `keys list`. */
+  readonly prefix: string;
+  readonly createdAt: number;
+  readonly revokedAt: number | null;
+}
+
+/** Cursor pagination exactly as OpenAI's lists: `after` is the id of the last item already seen. */
+export interface PageRequest {
+  readonly after?: string | undefined;
+  readonly limit: number;
+  readonly order: 'asc' | 'desc';
+}
+
+export interface Page<T> {
+  readonly data: readonly T[];
+  readonly hasMore: boolean;
+}
