@@ -13,6 +13,7 @@ export type IdPrefix =
   | 'fc'
   | 'rs'
   | 'call'
+  | 'fco'
   | 'conv'
   | 'sh'
   | 'sho'

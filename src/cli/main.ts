@@ -1,0 +1,12 @@
+import { Command } from 'commander';
+import { registerServeCommand } from './serve-command.js';
+import { registerKeysCommand } from './keys-command.js';
+
+const program = new Command()
+  .name('berth')
+  .description("A self-hosted agent runtime that speaks OpenAI's Responses API over any model provider.")
+  .showHelpAfterError();
+registerServeCommand(program);
+registerKeysCommand(program);
+
+await program.parseAsync(process.argv);

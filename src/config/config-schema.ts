@@ -1,0 +1,38 @@
+import { z } from 'zod';
+
+/** A secret may be written literally or as `env:VAR`, read from the environment at start-up. */
+const secret = z.string().min(1);
+
+export const providerConfigSchema = z.strictObject({
+  /** The `<provider>` prefix clients put in `model`. Letters, digits, `-`, `_` and `.` only. */
+  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must use only letters, digits, "-", "_" and "."'),
+  kind: z.enum(['openai', 'openai-chat', 'anthropic']),
+  baseURL: z.url().optional(),
+  apiKey: secret.optional(),
+  /** Upstream request timeout; a turn that takes longer fails with a clear upstream error. */
+  timeoutMs: z.int().positive().optional(),
+  maxRetries: z.int().min(0).max(10).optional(),
+});
+
+export const configFileSchema = z.strictObject({
+  host: z.string().min(1).optional(),
+  port: z.int().min(0).max(65535).optional(),
+  dataDir: z.string().min(1).optional(),
+  /** Largest request body accepted, in bytes; larger bodies answer 413. */
+  bodyLimitBytes: z.int().positive().optional(),
+  providers: z.array(providerConfigSchema).optional(),
+  defaultProvider: z.string().min(1).optional(),
+});
+
+export type ProviderConfig = z.infer<typeof providerConfigSchema>;
+export type ConfigFile = z.infer<typeof configFileSchema>;
+
+/** The resolved configuration the server runs with: defaults applied, secrets read. */
+export interface BerthConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly bodyLimitBytes: number;
+  readonly providers: readonly ProviderConfig[];
+  readonly defaultProvider: string | null;
+}

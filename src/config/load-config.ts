@@ -1,0 +1,108 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { homedir } from 'node:os';
+import { zodIssueParam } from '../validation/zod-issue-param.js';
+import { configFileSchema, type BerthConfig, type ConfigFile, type ProviderConfig } from './config-schema.js';
+
+/** Raised for a configuration that cannot run; the message names the bad field. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export const defaultBodyLimitBytes = 16 * 1024 * 1024;
+
+export interface ConfigOverrides {
+  readonly configFile?: string | undefined;
+  readonly host?: string | undefined;
+  readonly port?: number | undefined;
+  readonly dataDir?: string | undefined;
+}
+
+/**
+ * Resolves the configuration: flags override the file, the file overrides defaults, and with no file
+ * the providers come from `OPENAI_API_KEY`/`OPENAI_BASE_URL` and `ANTHROPIC_API_KEY`/`ANTHROPIC_BASE_URL`.
+ */
+export function loadConfig(
+  overrides: ConfigOverrides,
+  environment: NodeJS.ProcessEnv = process.env,
+): BerthConfig {
+  const file = overrides.configFile === undefined ? undefined : readConfigFile(overrides.configFile);
+  const providers = (file?.providers ?? providersFromEnvironment(environment)).map((provider, index) =>
+    resolveSecrets(provider, index, environment),
+  );
+  const names = new Set<string>();
+  providers.forEach((provider, index) => {
+    if (names.has(provider.name)) {
+      throw new ConfigError(`providers[${index}].name: "${provider.name}" is used by two providers`);
+    }
+    names.add(provider.name);
+  });
+  const defaultProvider = file?.defaultProvider ?? providers[0]?.name ?? null;
+  if (defaultProvider !== null && !names.has(defaultProvider)) {
+    throw new ConfigError(`defaultProvider: "${defaultProvider}" is not the name of a configured provider`);
+  }
+  return {
+    host: overrides.host ?? file?.host ?? '127.0.0.1',
+    port: overrides.port ?? file?.port ?? 8787,
+    dataDir: overrides.dataDir ?? file?.dataDir ?? environment.BERTH_DATA_DIR ?? join(homedir(), '.berth'),
+    bodyLimitBytes: file?.bodyLimitBytes ?? defaultBodyLimitBytes,
+    providers,
+    defaultProvider,
+  };
+}
+
+function readConfigFile(path: string): ConfigFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`config file ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = configFileSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = (issue ? zodIssueParam(issue) : '') || '(root)';
+    throw new ConfigError(`config file ${path}: ${field}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}
+
+function providersFromEnvironment(environment: NodeJS.ProcessEnv): ProviderConfig[] {
+  const providers: ProviderConfig[] = [];
+  if (environment.OPENAI_API_KEY) {
+    providers.push({
+      name: 'openai',
+      kind: 'openai',
+      apiKey: 'env:OPENAI_API_KEY',
+      ...(environment.OPENAI_BASE_URL ? { baseURL: environment.OPENAI_BASE_URL } : {}),
+    });
+  }
+  if (environment.ANTHROPIC_API_KEY) {
+    providers.push({
+      name: 'anthropic',
+      kind: 'anthropic',
+      apiKey: 'env:ANTHROPIC_API_KEY',
+      ...(environment.ANTHROPIC_BASE_URL ? { baseURL: environment.ANTHROPIC_BASE_URL } : {}),
+    });
+  }
+  return providers;
+}
+
+function resolveSecrets(provider: ProviderConfig, index: number, environment: NodeJS.ProcessEnv): ProviderConfig {
+  if (provider.apiKey === undefined || !provider.apiKey.startsWith('env:')) return provider;
+  const variable = provider.apiKey.slice('env:'.length);
+  const value = environment[variable];
+  if (!value) {
+    throw new ConfigError(`providers[${index}].apiKey: environment variable ${variable} is not set`);
+  }
+  return { ...provider, apiKey: value };
+}

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+/**
+ * Input items as clients send them (OpenAI's `ResponseInputItem`), validated strictly: an unknown field
+ * is a 400 naming it. Only the item types Berth can carry to a model are accepted.
+ */
+const inputText = z.strictObject({ type: z.literal('input_text'), text: z.string() });
+const inputImage = z.strictObject({
+  type: z.literal('input_image'),
+  detail: z.enum(['low', 'high', 'auto', 'original']).optional(),
+  image_url: z.string().nullable().optional(),
+  file_id: z.string().nullable().optional(),
+});
+const inputFile = z.strictObject({
+  type: z.literal('input_file'),
+  file_id: z.string().nullable().optional(),
+  file_data: z.string().optional(),
+  file_url: z.string().optional(),
+  filename: z.string().optional(),
+  detail: z.enum(['low', 'high', 'auto']).optional(),
+});
+const outputText = z.strictObject({
+  type: z.literal('output_text'),
+  text: z.string(),
+  annotations: z.array(z.record(z.string(), z.unknown())).optional(),
+  logprobs: z.array(z.unknown()).optional(),
+});
+const refusal = z.strictObject({ type: z.literal('refusal'), refusal: z.string() });
+
+const contentPart = z.discriminatedUnion('type', [inputText, inputImage, inputFile, outputText, refusal]);
+
+const status = z.enum(['in_progress', 'completed', 'incomplete']).optional();
+
+export const messageItemSchema = z.strictObject({
+  type: z.literal('message'),
+  id: z.string().optional(),
+  role: z.enum(['user', 'assistant', 'system', 'developer']),
+  content: z.union([z.string(), z.array(contentPart)]),
+  status,
+  phase: z.enum(['commentary', 'final_answer']).nullable().optional(),
+});
+
+const functionCallItem = z.strictObject({
+  type: z.literal('function_call'),
+  id: z.string().optional(),
+  call_id: z.string().min(1),
+  name: z.string().min(1),
+  arguments: z.string(),
+  status,
+});
+
+const functionCallOutputItem = z.strictObject({
+  type: z.literal('function_call_output'),
+  id: z.string().nullable().optional(),
+  call_id: z.string().min(1),
+  output: z.union([z.string(), z.array(z.discriminatedUnion('type', [inputText, inputImage, inputFile]))]),
+  status: status.nullable(),
+});
+
+const reasoningItem = z.strictObject({
+  type: z.literal('reasoning'),
+  id: z.string().optional(),
+  summary: z.array(z.strictObject({ type: z.literal('summary_text'), text: z.string() })),
+  content: z.array(z.strictObject({ type: z.literal('reasoning_text'), text: z.string() })).optional(),
+  encrypted_content: z.string().nullable().optional(),
+  status,
+});
+
+const itemReference = z.strictObject({
+  type: z.literal('item_reference'),
+  id: z.string().min(1),
+});
+
+export const inputItemSchema = z.preprocess(
+  // The "easy" message form may omit `type`; OpenAI treats any object with a role as a message.
+  (value) =>
+    typeof value === 'object' && value !== null && !('type' in value) && 'role' in value
+      ? { ...value, type: 'message' }
+      : value,
+  z.discriminatedUnion('type', [messageItemSchema, functionCallItem, functionCallOutputItem, reasoningItem, itemReference]),
+);
+
+export type InputItem = z.infer<typeof inputItemSchema>;

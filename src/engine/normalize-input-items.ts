@@ -1,0 +1,83 @@
+import { BerthError } from '../errors/berth-error.js';
+import type { IdGenerator } from '../ids.js';
+import type { StoredItem } from '../store/store.js';
+import type { InputItem } from './input-item-schema.js';
+
+/**
+ * Turns a request's `input` into stored items in OpenAI's full form, each with an id: a string
+ * becomes one user message, string message content becomes one text part, and an `item_reference`
+ * is replaced by the item it names from the context.
+ */
+export function normalizeInputItems(
+  input: string | readonly InputItem[] | undefined,
+  context: readonly StoredItem[],
+  ids: IdGenerator,
+): StoredItem[] {
+  if (input === undefined) return [];
+  if (typeof input === 'string') {
+    const id = ids.next('msg');
+    return [
+      {
+        id,
+        item: { id, type: 'message', role: 'user', status: 'completed', content: [{ type: 'input_text', text: input }] },
+      },
+    ];
+  }
+  return input.map((item, index) => normalizeItem(item, index, context, ids));
+}
+
+function normalizeItem(item: InputItem, index: number, context: readonly StoredItem[], ids: IdGenerator): StoredItem {
+  switch (item.type) {
+    case 'message': {
+      const id = item.id ?? ids.next('msg');
+      const content =
+        typeof item.content === 'string'
+          ? [
+              item.role === 'assistant'
+                ? { type: 'output_text', text: item.content, annotations: [] }
+                : { type: 'input_text', text: item.content },
+            ]
+          : item.content;
+      return { id, item: { ...item, id, status: item.status ?? 'completed', content } };
+    }
+    case 'function_call': {
+      const id = item.id ?? ids.next('fc');
+      return { id, item: { ...item, id, status: item.status ?? 'completed' } };
+    }
+    case 'function_call_output': {
+      const id = item.id ?? ids.next('fco');
+      return { id, item: { ...item, id, status: item.status ?? 'completed' } };
+    }
+    case 'reasoning': {
+      const id = item.id ?? ids.next('rs');
+      return { id, item: { ...item, id } };
+    }
+    case 'item_reference': {
+      const found = context.find((candidate) => candidate.id === item.id);
+      if (!found) {
+        throw new BerthError('invalid_value', `Item with id '${item.id}' not found.`, { param: `input[${index}].id` });
+      }
+      return found;
+    }
+  }
+}
+
+/**
+ * OpenAI rejects a tool output that answers no tool call in the context; so does Berth, with the
+ * same message and `param`.
+ */
+export function checkToolOutputsHaveCalls(context: readonly StoredItem[], input: readonly StoredItem[]): void {
+  const callIds = new Set<unknown>();
+  for (const { item } of [...context, ...input]) {
+    if (item.type === 'function_call') callIds.add(item.call_id);
+  }
+  for (const { item } of input) {
+    if (item.type === 'function_call_output' && !callIds.has(item.call_id)) {
+      throw new BerthError(
+        'invalid_value',
+        `No tool call found for function call output with call_id ${String(item.call_id)}.`,
+        { param: 'input', wireCode: null },
+      );
+    }
+  }
+}

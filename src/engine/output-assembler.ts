@@ -1,0 +1,245 @@
+import type { IdGenerator } from '../ids.js';
+import type { ModelEvent } from '../providers/model-provider.js';
+import type { UnsequencedEvent } from './stream-event.js';
+
+type MutableItem = Record<string, unknown> & { id: string; type: string };
+
+interface OpenPart {
+  readonly outputIndex: number;
+  readonly item: MutableItem;
+  readonly contentIndex: number;
+  text: string;
+}
+
+/**
+ * Builds a response's output items from a model's events and emits the matching OpenAI stream events,
+ * keeping the rules the official SDK enforces: `output_index` only appends, every item and part that is
+ * added is done before the response ends, and the ids in events are the ids in the final output.
+ */
+export class OutputAssembler {
+  /** The output items, in output order; complete once `finish()` has run. */
+  readonly output: MutableItem[] = [];
+  readonly #ids: IdGenerator;
+  readonly #emit: (event: UnsequencedEvent) => void;
+  /** The assistant message that text and refusal parts are appended to, while it stays open. */
+  #message: { outputIndex: number; item: MutableItem } | undefined;
+  /** Open parts by the provider's part id. */
+  readonly #parts = new Map<string, OpenPart>();
+
+  constructor(ids: IdGenerator, emit: (event: UnsequencedEvent) => void) {
+    this.#ids = ids;
+    this.#emit = emit;
+  }
+
+  apply(event: ModelEvent): void {
+    switch (event.type) {
+      case 'text-start':
+      case 'refusal-start':
+        this.#startContentPart(event.id, event.type === 'text-start' ? 'output_text' : 'refusal');
+        return;
+      case 'text-delta':
+      case 'refusal-delta':
+        this.#contentDelta(event.id, event.delta);
+        return;
+      case 'text-end':
+      case 'refusal-end':
+        this.#endContentPart(event.id);
+        return;
+      case 'reasoning-start':
+        this.#startReasoning(event.id);
+        return;
+      case 'reasoning-delta':
+        this.#reasoningDelta(event.id, event.delta);
+        return;
+      case 'reasoning-end':
+        this.#endReasoning(event.id, event.encryptedContent ?? null);
+        return;
+      case 'tool-call-start':
+        this.#startToolCall(event.id, event.callId, event.name);
+        return;
+      case 'tool-call-delta':
+        this.#toolCallDelta(event.id, event.delta);
+        return;
+      case 'tool-call-end':
+        this.#endToolCall(event.id, event.arguments);
+        return;
+      case 'finish':
+        return;
+    }
+  }
+
+  /** Closes whatever is still open (`status` says how the items ended). */
+  finish(status: 'completed' | 'incomplete'): void {
+    for (const id of [...this.#parts.keys()]) {
+      const part = this.#parts.get(id);
+      if (part?.item.type === 'message') this.#endContentPart(id);
+      else if (part?.item.type === 'reasoning') this.#endReasoning(id, null);
+      else if (part) this.#endToolCall(id, part.text);
+    }
+    this.#closeMessage(status);
+  }
+
+  #append(item: MutableItem): number {
+    const outputIndex = this.output.length;
+    this.output.push(item);
+    this.#emit({ type: 'response.output_item.added', output_index: outputIndex, item: structuredClone(item) });
+    return outputIndex;
+  }
+
+  #done(outputIndex: number, item: MutableItem): void {
+    this.#emit({ type: 'response.output_item.done', output_index: outputIndex, item: structuredClone(item) });
+  }
+
+  #openMessage(): { outputIndex: number; item: MutableItem } {
+    if (this.#message) return this.#message;
+    const item: MutableItem = {
+      id: this.#ids.next('msg'),
+      type: 'message',
+      status: 'in_progress',
+      role: 'assistant',
+      content: [],
+    };
+    this.#message = { outputIndex: this.#append(item), item };
+    return this.#message;
+  }
+
+  #closeMessage(status: 'completed' | 'incomplete'): void {
+    const message = this.#message;
+    if (!message) return;
+    this.#message = undefined;
+    message.item.status = status;
+    this.#done(message.outputIndex, message.item);
+  }
+
+  #startContentPart(id: string, type: 'output_text' | 'refusal'): void {
+    const { outputIndex, item } = this.#openMessage();
+    const content = item.content as Record<string, unknown>[];
+    const part = type === 'output_text' ? { type, text: '', annotations: [], logprobs: [] } : { type, refusal: '' };
+    const contentIndex = content.length;
+    content.push(part);
+    this.#parts.set(id, { outputIndex, item, contentIndex, text: '' });
+    this.#emit({
+      type: 'response.content_part.added',
+      item_id: item.id,
+      output_index: outputIndex,
+      content_index: contentIndex,
+      part: { ...part },
+    });
+  }
+
+  #contentDelta(id: string, delta: string): void {
+    const part = this.#parts.get(id);
+    if (!part || delta.length === 0) return;
+    part.text += delta;
+    const isText = (part.item.content as Record<string, unknown>[])[part.contentIndex]?.type === 'output_text';
+    this.#emit({
+      type: isText ? 'response.output_text.delta' : 'response.refusal.delta',
+      item_id: part.item.id,
+      output_index: part.outputIndex,
+      content_index: part.contentIndex,
+      delta,
+      ...(isText ? { logprobs: [] } : {}),
+    });
+  }
+
+  #endContentPart(id: string): void {
+    const part = this.#parts.get(id);
+    if (!part) return;
+    this.#parts.delete(id);
+    const content = part.item.content as Record<string, unknown>[];
+    const isText = content[part.contentIndex]?.type === 'output_text';
+    const finalPart = isText
+      ? { type: 'output_text', text: part.text, annotations: [], logprobs: [] }
+      : { type: 'refusal', refusal: part.text };
+    content[part.contentIndex] = finalPart;
+    const common = { item_id: part.item.id, output_index: part.outputIndex, content_index: part.contentIndex };
+    this.#emit(
+      isText
+        ? { type: 'response.output_text.done', ...common, text: part.text, logprobs: [] }
+        : { type: 'response.refusal.done', ...common, refusal: part.text },
+    );
+    this.#emit({ type: 'response.content_part.done', ...common, part: { ...finalPart } });
+  }
+
+  #startReasoning(id: string): void {
+    this.#closeMessage('completed');
+    const item: MutableItem = { id: this.#ids.next('rs'), type: 'reasoning', summary: [] };
+    const outputIndex = this.#append(item);
+    this.#parts.set(id, { outputIndex, item, contentIndex: 0, text: '' });
+  }
+
+  #reasoningDelta(id: string, delta: string): void {
+    const part = this.#parts.get(id);
+    if (!part || delta.length === 0) return;
+    const summary = part.item.summary as { type: string; text: string }[];
+    const common = { item_id: part.item.id, output_index: part.outputIndex, summary_index: 0 };
+    if (summary.length === 0) {
+      summary.push({ type: 'summary_text', text: '' });
+      this.#emit({ type: 'response.reasoning_summary_part.added', ...common, part: { type: 'summary_text', text: '' } });
+    }
+    part.text += delta;
+    this.#emit({ type: 'response.reasoning_summary_text.delta', ...common, delta });
+  }
+
+  #endReasoning(id: string, encryptedContent: string | null): void {
+    const part = this.#parts.get(id);
+    if (!part) return;
+    this.#parts.delete(id);
+    const summary = part.item.summary as { type: string; text: string }[];
+    if (summary.length > 0) {
+      summary[0] = { type: 'summary_text', text: part.text };
+      const common = { item_id: part.item.id, output_index: part.outputIndex, summary_index: 0 };
+      this.#emit({ type: 'response.reasoning_summary_text.done', ...common, text: part.text });
+      this.#emit({
+        type: 'response.reasoning_summary_part.done',
+        ...common,
+        part: { type: 'summary_text', text: part.text },
+      });
+    }
+    if (encryptedContent) part.item.encrypted_content = encryptedContent;
+    this.#done(part.outputIndex, part.item);
+  }
+
+  #startToolCall(id: string, callId: string, name: string): void {
+    // A message interrupted by a tool call is finished; text after the call opens a new message.
+    this.#closeMessage('completed');
+    const item: MutableItem = {
+      id: this.#ids.next('fc'),
+      type: 'function_call',
+      status: 'in_progress',
+      call_id: callId,
+      name,
+      arguments: '',
+    };
+    const outputIndex = this.#append(item);
+    this.#parts.set(id, { outputIndex, item, contentIndex: 0, text: '' });
+  }
+
+  #toolCallDelta(id: string, delta: string): void {
+    const part = this.#parts.get(id);
+    if (!part || delta.length === 0) return;
+    part.text += delta;
+    this.#emit({
+      type: 'response.function_call_arguments.delta',
+      item_id: part.item.id,
+      output_index: part.outputIndex,
+      delta,
+    });
+  }
+
+  #endToolCall(id: string, argumentsText: string): void {
+    const part = this.#parts.get(id);
+    if (!part) return;
+    this.#parts.delete(id);
+    part.item.arguments = argumentsText;
+    part.item.status = 'completed';
+    this.#emit({
+      type: 'response.function_call_arguments.done',
+      item_id: part.item.id,
+      output_index: part.outputIndex,
+      name: part.item.name,
+      arguments: argumentsText,
+    });
+    this.#done(part.outputIndex, part.item);
+  }
+}

@@ -1,0 +1,167 @@
+import type {
+  FunctionTool,
+  ResponseFormatTextConfig,
+  ResponseInputItem,
+  ToolChoiceAllowed,
+  ToolChoiceFunction,
+  ToolChoiceOptions,
+} from 'openai/resources/responses/responses';
+import type { Reasoning } from 'openai/resources/shared';
+import { BerthError } from '../errors/berth-error.js';
+import type { IdGenerator } from '../ids.js';
+import type { ModelRequest } from '../providers/model-provider.js';
+import type { ProviderRegistry, ResolvedModel } from '../providers/provider-registry.js';
+import type { Store, StoredItem } from '../store/store.js';
+import { parseRequest } from '../validation/parse-request.js';
+import { checkToolOutputsHaveCalls, normalizeInputItems } from './normalize-input-items.js';
+import { functionToolSchema, type ResponseCreateParams } from './response-create-params.js';
+
+/** A validated create request with its context loaded: everything needed to run and record it. */
+export interface PreparedResponse {
+  readonly params: ResponseCreateParams;
+  readonly projectId: string;
+  readonly resolved: ResolvedModel;
+  /** Items the response continues from (the chain or the conversation), oldest first. */
+  readonly contextItems: readonly StoredItem[];
+  /** This request's own input items, with ids. */
+  readonly inputItems: readonly StoredItem[];
+  readonly tools: readonly FunctionTool[];
+  readonly conversationId: string | null;
+  readonly store: boolean;
+  readonly background: boolean;
+  readonly stream: boolean;
+}
+
+export interface PrepareDependencies {
+  readonly store: Store;
+  readonly providers: ProviderRegistry;
+  readonly ids: IdGenerator;
+  /**
+   * Context of responses that exist only on a live connection (WebSocket `store:false` turns), looked up
+   * before the store.
+   */
+  readonly localChain?: (responseId: string) => readonly StoredItem[] | undefined;
+}
+
+export async function prepareResponse(
+  params: ResponseCreateParams,
+  projectId: string,
+  dependencies: PrepareDependencies,
+): Promise<PreparedResponse> {
+  checkSupportedFeatures(params);
+  const resolved = dependencies.providers.resolve(params.model);
+  const tools = (params.tools ?? []).map((tool, index) => toFunctionTool(tool, index));
+  const conversationId = conversationIdOf(params);
+  const contextItems = await loadContext(params, projectId, conversationId, dependencies);
+  const inputItems = normalizeInputItems(params.input, contextItems, dependencies.ids);
+  checkToolOutputsHaveCalls(contextItems, inputItems);
+  const background = params.background ?? false;
+  const store = params.store ?? true;
+  if (background && !store) {
+    throw new BerthError('invalid_value', 'Background responses must be stored: remove store:false.', {
+      param: 'store',
+    });
+  }
+  return {
+    params,
+    projectId,
+    resolved,
+    contextItems,
+    inputItems,
+    tools,
+    conversationId,
+    store,
+    background,
+    stream: params.stream ?? false,
+  };
+}
+
+/** The turn request a provider receives for this response. */
+export function toModelRequest(prepared: PreparedResponse, context: readonly StoredItem[]): ModelRequest {
+  const { params } = prepared;
+  return {
+    model: prepared.resolved.model,
+    instructions: params.instructions ?? null,
+    input: context.map((entry) => entry.item as unknown as ResponseInputItem),
+    tools: prepared.tools,
+    toolChoice: (params.tool_choice ?? null) as ToolChoiceOptions | ToolChoiceFunction | ToolChoiceAllowed | null,
+    parallelToolCalls: params.parallel_tool_calls ?? null,
+    temperature: params.temperature ?? null,
+    topP: params.top_p ?? null,
+    maxOutputTokens: params.max_output_tokens ?? null,
+    textFormat: (params.text?.format ?? null) as ResponseFormatTextConfig | null,
+    reasoning: (params.reasoning ?? null) as Reasoning | null,
+  };
+}
+
+function checkSupportedFeatures(params: ResponseCreateParams): void {
+  if (params.prompt !== undefined && params.prompt !== null) {
+    throw new BerthError('unsupported_parameter', 'Stored prompt templates are not supported by Berth.', {
+      param: 'prompt',
+    });
+  }
+  if (params.context_management !== undefined && params.context_management !== null) {
+    throw new BerthError('unsupported_parameter', 'context_management (compaction) is not supported yet.', {
+      param: 'context_management',
+    });
+  }
+  if (params.previous_response_id && params.conversation) {
+    throw new BerthError(
+      'invalid_value',
+      'previous_response_id and conversation cannot be used together.',
+      { param: 'conversation' },
+    );
+  }
+}
+
+function toFunctionTool(tool: Record<string, unknown>, index: number): FunctionTool {
+  if (tool.type !== 'function') {
+    const type = typeof tool.type === 'string' ? tool.type : String(tool.type);
+    throw new BerthError(
+      'unsupported_parameter',
+      `Tool type '${type}' is not supported by Berth yet; function tools are.`,
+      { param: `tools[${index}].type` },
+    );
+  }
+  const parsed = parseRequest(functionToolSchema, tool, `tools[${index}]`);
+  return {
+    type: 'function',
+    name: parsed.name,
+    description: parsed.description ?? null,
+    parameters: parsed.parameters ?? null,
+    strict: parsed.strict ?? null,
+  };
+}
+
+function conversationIdOf(params: ResponseCreateParams): string | null {
+  if (!params.conversation) return null;
+  return typeof params.conversation === 'string' ? params.conversation : params.conversation.id;
+}
+
+async function loadContext(
+  params: ResponseCreateParams,
+  projectId: string,
+  conversationId: string | null,
+  dependencies: PrepareDependencies,
+): Promise<readonly StoredItem[]> {
+  const previous = params.previous_response_id;
+  if (previous) {
+    const items = dependencies.localChain?.(previous) ?? (await dependencies.store.loadChainItems(projectId, previous));
+    if (!items) {
+      throw new BerthError('previous_response_not_found', `Previous response with id '${previous}' not found.`, {
+        param: 'previous_response_id',
+      });
+    }
+    return items;
+  }
+  if (conversationId) {
+    const items = await dependencies.store.loadConversationItems(projectId, conversationId);
+    if (!items) {
+      throw new BerthError('not_found', `Conversation with id '${conversationId}' not found.`, {
+        param: 'conversation',
+      });
+    }
+    return items;
+  }
+  return [];
+}

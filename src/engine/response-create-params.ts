@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { inputItemSchema } from './input-item-schema.js';
+
+const functionTool = z.strictObject({
+  type: z.literal('function'),
+  name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "_" or "-"'),
+  description: z.string().nullable().optional(),
+  parameters: z.record(z.string(), z.unknown()).nullable().optional(),
+  strict: z.boolean().nullable().optional(),
+});
+
+const toolChoice = z.union([
+  z.enum(['none', 'auto', 'required']),
+  z.strictObject({ type: z.literal('function'), name: z.string().min(1) }),
+  z.strictObject({
+    type: z.literal('allowed_tools'),
+    mode: z.enum(['auto', 'required']),
+    tools: z.array(z.record(z.string(), z.unknown())),
+  }),
+]);
+
+const textFormat = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('text') }),
+  z.strictObject({ type: z.literal('json_object') }),
+  z.strictObject({
+    type: z.literal('json_schema'),
+    name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "_" or "-"'),
+    schema: z.record(z.string(), z.unknown()),
+    description: z.string().optional(),
+    strict: z.boolean().nullable().optional(),
+  }),
+]);
+
+const metadata = z
+  .record(z.string().max(64), z.string().max(512))
+  .refine((value) => Object.keys(value).length <= 16, 'at most 16 pairs are allowed');
+
+/**
+ * The body of `POST /v1/responses` (and of a WebSocket `response.create`), validated strictly. Fields
+ * OpenAI defines that only tune OpenAI's own service (caching, tiers, moderation) are accepted and
+ * ignored, so unmodified clients keep working; fields that would change the answer and that Berth
+ * cannot honour are rejected by `checkSupportedFeatures`.
+ */
+export const responseCreateParamsSchema = z.strictObject({
+  model: z.string().min(1),
+  input: z.union([z.string(), z.array(inputItemSchema)]).optional(),
+  instructions: z.string().nullable().optional(),
+  previous_response_id: z.string().min(1).nullable().optional(),
+  conversation: z.union([z.string().min(1), z.strictObject({ id: z.string().min(1) })]).nullable().optional(),
+  store: z.boolean().nullable().optional(),
+  metadata: metadata.nullable().optional(),
+  max_output_tokens: z.int().min(1).nullable().optional(),
+  temperature: z.number().min(0).max(2).nullable().optional(),
+  top_p: z.number().min(0).max(1).nullable().optional(),
+  tools: z.array(z.record(z.string(), z.unknown())).optional(),
+  tool_choice: toolChoice.optional(),
+  parallel_tool_calls: z.boolean().nullable().optional(),
+  max_tool_calls: z.int().min(1).nullable().optional(),
+  text: z
+    .strictObject({ format: textFormat.optional(), verbosity: z.enum(['low', 'medium', 'high']).nullable().optional() })
+    .nullable()
+    .optional(),
+  reasoning: z
+    .strictObject({
+      effort: z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max']).nullable().optional(),
+      summary: z.enum(['auto', 'concise', 'detailed']).nullable().optional(),
+      generate_summary: z.enum(['auto', 'concise', 'detailed']).nullable().optional(),
+    })
+    .nullable()
+    .optional(),
+  stream: z.boolean().nullable().optional(),
+  background: z.boolean().nullable().optional(),
+  // Accepted and ignored: they tune OpenAI's hosted service, not the answer.
+  include: z.array(z.string()).nullable().optional(),
+  stream_options: z.strictObject({ include_obfuscation: z.boolean().optional() }).nullable().optional(),
+  user: z.string().optional(),
+  safety_identifier: z.string().max(128).optional(),
+  prompt_cache_key: z.string().optional(),
+  prompt_cache_retention: z.string().nullable().optional(),
+  prompt_cache_options: z.record(z.string(), z.unknown()).optional(),
+  service_tier: z.string().nullable().optional(),
+  truncation: z.enum(['auto', 'disabled']).nullable().optional(),
+  top_logprobs: z.int().min(0).max(20).nullable().optional(),
+  // Accepted by the schema so the error can say why they are not supported.
+  prompt: z.unknown().optional(),
+  context_management: z.unknown().optional(),
+});
+
+export type ResponseCreateParams = z.infer<typeof responseCreateParamsSchema>;
+export const functionToolSchema = functionTool;
+export type FunctionToolParams = z.infer<typeof functionTool>;

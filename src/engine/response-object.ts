@@ -1,0 +1,63 @@
+import type { ModelUsage } from '../providers/model-provider.js';
+import type { ResponseStatus } from '../store/store.js';
+import type { PreparedResponse } from './prepare-response.js';
+
+/** The OpenAI Response object while Berth builds it. */
+export type ResponseBody = Record<string, unknown> & { id: string; status: ResponseStatus; output: unknown[] };
+
+/**
+ * The Response object for a new response: every field OpenAI sends, echoing the request's settings
+ * with OpenAI's defaults, so clients that read any of them see what they would see from OpenAI.
+ */
+export function createResponseBody(
+  prepared: PreparedResponse,
+  id: string,
+  createdAt: number,
+  status: ResponseStatus,
+): ResponseBody {
+  const { params } = prepared;
+  return {
+    id,
+    object: 'response',
+    created_at: createdAt,
+    status,
+    background: prepared.background,
+    completed_at: null,
+    error: null,
+    incomplete_details: null,
+    instructions: params.instructions ?? null,
+    max_output_tokens: params.max_output_tokens ?? null,
+    max_tool_calls: params.max_tool_calls ?? null,
+    model: params.model,
+    output: [],
+    parallel_tool_calls: params.parallel_tool_calls ?? true,
+    previous_response_id: params.previous_response_id ?? null,
+    conversation: prepared.conversationId === null ? null : { id: prepared.conversationId },
+    prompt_cache_key: params.prompt_cache_key ?? null,
+    reasoning: { effort: params.reasoning?.effort ?? null, summary: params.reasoning?.summary ?? null },
+    safety_identifier: params.safety_identifier ?? null,
+    service_tier: 'default',
+    store: prepared.store,
+    temperature: params.temperature ?? 1,
+    text: { format: params.text?.format ?? { type: 'text' }, verbosity: params.text?.verbosity ?? 'medium' },
+    tool_choice: params.tool_choice ?? 'auto',
+    tools: prepared.tools,
+    top_logprobs: params.top_logprobs ?? 0,
+    top_p: params.top_p ?? 1,
+    truncation: params.truncation ?? 'disabled',
+    usage: null,
+    user: params.user ?? null,
+    metadata: params.metadata ?? {},
+  };
+}
+
+/** OpenAI's usage object from a provider's counts. */
+export function toUsage(usage: ModelUsage): Record<string, unknown> {
+  return {
+    input_tokens: usage.inputTokens,
+    input_tokens_details: { cached_tokens: usage.cachedInputTokens ?? 0 },
+    output_tokens: usage.outputTokens,
+    output_tokens_details: { reasoning_tokens: usage.reasoningTokens ?? 0 },
+    total_tokens: usage.inputTokens + usage.outputTokens,
+  };
+}

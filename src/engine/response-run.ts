@@ -1,0 +1,213 @@
+import { BerthError } from '../errors/berth-error.js';
+import { unixSeconds, type Clock } from '../clock.js';
+import type { IdGenerator } from '../ids.js';
+import type { Logger } from '../logger.js';
+import type { FinishReason, ModelEvent, ModelUsage } from '../providers/model-provider.js';
+import type { JsonObject, Store, StoredItem } from '../store/store.js';
+import { OutputAssembler } from './output-assembler.js';
+import { toModelRequest, type PreparedResponse } from './prepare-response.js';
+import { createResponseBody, toUsage, type ResponseBody } from './response-object.js';
+import type { StreamEvent, UnsequencedEvent } from './stream-event.js';
+
+/** Why a run was stopped from outside. */
+export type StopReason = 'cancel' | 'disconnect' | 'shutdown';
+
+export interface RunDependencies {
+  readonly store: Store;
+  readonly ids: IdGenerator;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+/**
+ * One response being produced: it calls the model, assembles the output, emits the stream events,
+ * and records the result. Listeners may attach at any time and replay from any sequence number.
+ */
+export class ResponseRun {
+  readonly id: string;
+  readonly prepared: PreparedResponse;
+  readonly body: ResponseBody;
+  /** Every event so far, when the run keeps them (streaming or background). */
+  readonly events: StreamEvent[] = [];
+  /** The error that failed the run, for non-streaming callers to report with its status. */
+  failure: BerthError | undefined;
+  /** Settles once the run has ended and its result is recorded. Never rejects. */
+  finished: Promise<void> = Promise.resolve();
+
+  readonly #dependencies: RunDependencies;
+  readonly #keepEvents: boolean;
+  readonly #abort = new AbortController();
+  readonly #waiters = new Set<() => void>();
+  #stopReason: StopReason | undefined;
+  #sequence = 0;
+  #ended = false;
+
+  constructor(dependencies: RunDependencies, prepared: PreparedResponse, id: string, createdAt: number) {
+    this.#dependencies = dependencies;
+    this.prepared = prepared;
+    this.id = id;
+    this.body = createResponseBody(prepared, id, createdAt, prepared.background ? 'queued' : 'in_progress');
+    this.#keepEvents = prepared.stream || prepared.background;
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Starts the work. A background run is recorded as `queued` before this returns. */
+  async start(): Promise<void> {
+    if (this.prepared.background) {
+      await this.#dependencies.store.writeResponse({
+        response: this.#storedResponse(),
+        inputItems: this.prepared.inputItems,
+      });
+    }
+    this.finished = this.#execute();
+  }
+
+  /** Stops the run; it ends as `cancelled` (cancel, disconnect) or `failed` (shutdown). */
+  stop(reason: StopReason): void {
+    if (this.#ended || this.#stopReason) return;
+    this.#stopReason = reason;
+    this.#abort.abort(new Error(`response ${reason}`));
+  }
+
+  /** The run's events after `startingAfter`, live until the run ends. */
+  async *eventsAfter(startingAfter: number): AsyncGenerator<StreamEvent> {
+    let next = startingAfter + 1;
+    for (;;) {
+      while (next < this.events.length) {
+        const event = this.events[next++];
+        if (event) yield event;
+      }
+      if (this.#ended) return;
+      await new Promise<void>((resolve) => this.#waiters.add(resolve));
+    }
+  }
+
+  #emit(event: UnsequencedEvent): void {
+    if (!this.#keepEvents) return;
+    this.events.push({ ...event, sequence_number: this.#sequence++ });
+    for (const wake of this.#waiters) wake();
+    this.#waiters.clear();
+  }
+
+  #lifecycle(type: string): void {
+    this.#emit({ type, response: structuredClone(this.body) });
+  }
+
+  async #execute(): Promise<void> {
+    const assembler = new OutputAssembler(this.#dependencies.ids, (event) => this.#emit(event));
+    this.body.output = assembler.output;
+    this.#lifecycle('response.created');
+    if (this.prepared.background) this.#lifecycle('response.queued');
+    this.body.status = 'in_progress';
+    this.#lifecycle('response.in_progress');
+    let finish: { reason: FinishReason; usage: ModelUsage } | undefined;
+    try {
+      if (this.prepared.background) {
+        await this.#dependencies.store.writeResponse({ response: this.#storedResponse() });
+      }
+      const request = toModelRequest(this.prepared, [...this.prepared.contextItems, ...this.prepared.inputItems]);
+      const { provider } = this.prepared.resolved;
+      const signal = this.#abort.signal;
+      const events: AsyncIterable<ModelEvent> | Iterable<ModelEvent> = this.#keepEvents
+        ? provider.stream(request, signal)
+        : await provider.complete(request, signal);
+      for await (const event of events) {
+        if (this.#stopReason) break;
+        if (event.type === 'finish') finish = { reason: event.reason, usage: event.usage };
+        else assembler.apply(event);
+      }
+      if (this.#stopReason) throw new Error('stopped');
+      this.#complete(assembler, finish);
+    } catch (error) {
+      this.#fail(assembler, error);
+    }
+    await this.#record();
+    this.#ended = true;
+    for (const wake of this.#waiters) wake();
+    this.#waiters.clear();
+  }
+
+  #complete(assembler: OutputAssembler, finish: { reason: FinishReason; usage: ModelUsage } | undefined): void {
+    const reason = finish?.reason ?? 'stop';
+    const incomplete = reason === 'length' || reason === 'content_filter';
+    assembler.finish(incomplete ? 'incomplete' : 'completed');
+    this.body.usage = finish ? toUsage(finish.usage) : null;
+    if (incomplete) {
+      this.body.status = 'incomplete';
+      this.body.incomplete_details = { reason: reason === 'length' ? 'max_output_tokens' : 'content_filter' };
+      this.#lifecycle('response.incomplete');
+    } else {
+      this.body.status = 'completed';
+      this.body.completed_at = unixSeconds(this.#dependencies.clock);
+      this.#lifecycle('response.completed');
+    }
+  }
+
+  #fail(assembler: OutputAssembler, error: unknown): void {
+    assembler.finish('incomplete');
+    const reason = this.#stopReason;
+    if (reason === 'cancel' || reason === 'disconnect') {
+      this.body.status = 'cancelled';
+      this.#lifecycle('response.failed');
+      return;
+    }
+    const failure =
+      reason === 'shutdown'
+        ? new BerthError('server_shutting_down', 'The server shut down before this response finished.')
+        : error instanceof BerthError
+          ? error
+          : new BerthError('server_error', 'The server had an error while processing your request.', {
+              cause: error,
+            });
+    if (!(error instanceof BerthError) && reason === undefined) {
+      this.#dependencies.logger.error('response failed', { responseId: this.id, error: String(error) });
+    }
+    this.failure = failure;
+    this.body.status = 'failed';
+    this.body.error = { code: failure.wireCode ?? failure.code, message: failure.message };
+    if (reason === 'shutdown') {
+      this.#emit({ type: 'error', code: failure.code, message: failure.message, param: null });
+    }
+    this.#lifecycle('response.failed');
+  }
+
+  async #record(): Promise<void> {
+    if (!this.prepared.store) return;
+    const outputItems: StoredItem[] = this.body.output.map((item) => ({
+      id: (item as { id: string }).id,
+      item: item as JsonObject,
+    }));
+    const { conversationId } = this.prepared;
+    try {
+      await this.#dependencies.store.writeResponse({
+        response: this.#storedResponse(),
+        ...(this.prepared.background ? {} : { inputItems: this.prepared.inputItems }),
+        outputItems,
+        events: this.events.map((event) => ({ sequenceNumber: event.sequence_number, event })),
+        ...(conversationId
+          ? { conversationItems: { conversationId, items: [...this.prepared.inputItems, ...outputItems] } }
+          : {}),
+      });
+    } catch (error) {
+      this.#dependencies.logger.error('recording a response failed', { responseId: this.id, error: String(error) });
+    }
+  }
+
+  #storedResponse() {
+    return {
+      id: this.id,
+      projectId: this.prepared.projectId,
+      status: this.body.status,
+      createdAt: this.body.created_at as number,
+      previousResponseId: this.prepared.params.previous_response_id ?? null,
+      conversationId: this.prepared.conversationId,
+      background: this.prepared.background,
+      eventsRecorded: this.#keepEvents,
+      body: this.body,
+      request: this.prepared.background ? (this.prepared.params as JsonObject) : null,
+    };
+  }
+}

@@ -1,0 +1,166 @@
+import { BerthError, notFound } from '../errors/berth-error.js';
+import { unixSeconds } from '../clock.js';
+import type { ProviderRegistry } from '../providers/provider-registry.js';
+import type { JsonObject, Page, PageRequest, StoredItem } from '../store/store.js';
+import { prepareResponse } from './prepare-response.js';
+import { responseCreateParamsSchema, type ResponseCreateParams } from './response-create-params.js';
+import { ResponseRun, type RunDependencies } from './response-run.js';
+import type { StreamEvent } from './stream-event.js';
+import { parseRequest } from '../validation/parse-request.js';
+
+export interface ResponseServiceDependencies extends RunDependencies {
+  readonly providers: ProviderRegistry;
+}
+
+export interface CreateOptions {
+  /** Context of `store:false` responses that live only on the caller's connection (WebSocket mode). */
+  readonly localChain?: (responseId: string) => readonly StoredItem[] | undefined;
+}
+
+/**
+ * The Responses API's behaviour, independent of HTTP: create, retrieve, replay, cancel, delete, list
+ * input items, and recovery of unfinished background work after a restart.
+ *
+ * @example
+ * const run = await service.create(projectId, { model: 'openai/gpt-5', input: 'Hi' });
+ * await run.finished;
+ */
+export class ResponseService {
+  readonly #dependencies: ResponseServiceDependencies;
+  /** Runs that have not ended, by id: where live replay and cancel find them. */
+  readonly #live = new Map<string, ResponseRun>();
+
+  constructor(dependencies: ResponseServiceDependencies) {
+    this.#dependencies = dependencies;
+  }
+
+  /** Validates and starts a response; the returned run is already under way. */
+  async create(projectId: string, body: unknown, options: CreateOptions = {}): Promise<ResponseRun> {
+    const params = parseRequest(responseCreateParamsSchema, body);
+    return this.#start(projectId, params, this.#dependencies.ids.next('resp'), options);
+  }
+
+  async #start(
+    projectId: string,
+    params: ResponseCreateParams,
+    id: string,
+    options: CreateOptions,
+    createdAt = unixSeconds(this.#dependencies.clock),
+  ): Promise<ResponseRun> {
+    const prepared = await prepareResponse(params, projectId, {
+      ...this.#dependencies,
+      ...(options.localChain ? { localChain: options.localChain } : {}),
+    });
+    const run = new ResponseRun(this.#dependencies, prepared, id, createdAt);
+    await run.start();
+    this.#live.set(id, run);
+    void run.finished.then(() => this.#live.delete(id));
+    return run;
+  }
+
+  /** The response as it stands: live if it is running, else as stored. */
+  async get(projectId: string, id: string): Promise<JsonObject> {
+    const live = this.#liveRun(projectId, id);
+    if (live) return structuredClone(live.body);
+    const stored = await this.#dependencies.store.getResponse(projectId, id);
+    if (!stored) throw notFound('response', id);
+    return stored.body;
+  }
+
+  /** The response's stream events after `startingAfter`; live until it ends if it is running. */
+  async replay(projectId: string, id: string, startingAfter: number): Promise<AsyncIterable<StreamEvent>> {
+    const live = this.#liveRun(projectId, id);
+    if (live && live.events.length > 0) return live.eventsAfter(startingAfter);
+    const stored = await this.#dependencies.store.getResponse(projectId, id);
+    if (!stored) throw notFound('response', id);
+    if (!stored.eventsRecorded) {
+      throw new BerthError(
+        'invalid_value',
+        'This response was created without stream or background, so it has no event stream to replay.',
+        { param: 'stream' },
+      );
+    }
+    const events = await this.#dependencies.store.listResponseEvents(id, startingAfter);
+    return (async function* () {
+      for (const event of events) yield event.event as StreamEvent;
+    })();
+  }
+
+  async cancel(projectId: string, id: string): Promise<JsonObject> {
+    const live = this.#liveRun(projectId, id);
+    if (live) {
+      if (!live.prepared.background) throw onlyBackgroundCancels();
+      live.stop('cancel');
+      await live.finished;
+      return structuredClone(live.body);
+    }
+    const stored = await this.#dependencies.store.getResponse(projectId, id);
+    if (!stored) throw notFound('response', id);
+    if (!stored.background) throw onlyBackgroundCancels();
+    // Cancelling a response that already ended changes nothing and returns it, as OpenAI does.
+    return stored.body;
+  }
+
+  async delete(projectId: string, id: string): Promise<void> {
+    const live = this.#liveRun(projectId, id);
+    if (live) {
+      live.stop('cancel');
+      await live.finished;
+    }
+    if (!(await this.#dependencies.store.deleteResponse(projectId, id))) throw notFound('response', id);
+  }
+
+  async listInputItems(projectId: string, id: string, page: PageRequest): Promise<Page<StoredItem>> {
+    const result = await this.#dependencies.store.listInputItems(projectId, id, page);
+    if (!result) throw notFound('response', id);
+    return result;
+  }
+
+  /**
+   * After a restart: background responses still `queued` never started, so they run now; ones left
+   * `in_progress` may have streamed partial output (and, with hosted tools, run commands), so running
+   * them again could repeat side effects: they are failed with a clear error instead.
+   */
+  async recover(): Promise<void> {
+    const { store, logger } = this.#dependencies;
+    for (const stored of await store.listUnfinishedResponses()) {
+      if (stored.status === 'queued' && stored.request) {
+        try {
+          await store.deleteResponse(stored.projectId, stored.id);
+          await this.#start(stored.projectId, stored.request as ResponseCreateParams, stored.id, {}, stored.createdAt);
+          logger.info('resumed a queued background response', { responseId: stored.id });
+          continue;
+        } catch (error) {
+          logger.warn('could not resume a queued background response', { responseId: stored.id, error: String(error) });
+        }
+      }
+      const body = {
+        ...stored.body,
+        status: 'failed',
+        error: {
+          code: 'server_error',
+          message: 'The server restarted while this response was in progress, so it was not completed.',
+        },
+      };
+      await store.writeResponse({ response: { ...stored, status: 'failed', body } });
+    }
+  }
+
+  /** Stops every live run as a shutdown and waits until each is recorded. */
+  async close(): Promise<void> {
+    const runs = [...this.#live.values()];
+    for (const run of runs) run.stop('shutdown');
+    await Promise.all(runs.map((run) => run.finished));
+  }
+
+  #liveRun(projectId: string, id: string): ResponseRun | undefined {
+    const run = this.#live.get(id);
+    return run && run.prepared.projectId === projectId ? run : undefined;
+  }
+}
+
+function onlyBackgroundCancels(): BerthError {
+  return new BerthError('invalid_value', 'Only responses created with background=true can be cancelled.', {
+    param: null,
+  });
+}

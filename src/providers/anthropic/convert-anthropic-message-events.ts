@@ -1,0 +1,53 @@
+import type { ContentBlock, Message } from '@anthropic-ai/sdk/resources/messages';
+import type { ModelEvent } from '../model-provider.js';
+import { encodeRedactedThinking, encodeThinkingSignature } from './anthropic-thinking-content.js';
+import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
+import { mapAnthropicUsage } from './map-anthropic-usage.js';
+
+function blockEvents(block: ContentBlock, id: string): ModelEvent[] {
+  if (block.type === 'text') {
+    return [
+      { type: 'text-start', id },
+      ...(block.text === '' ? [] : [{ type: 'text-delta' as const, id, delta: block.text }]),
+      { type: 'text-end', id },
+    ];
+  }
+  if (block.type === 'thinking') {
+    const encryptedContent = block.signature ? encodeThinkingSignature(block.signature) : null;
+    return [
+      { type: 'reasoning-start', id },
+      ...(block.thinking === '' ? [] : [{ type: 'reasoning-delta' as const, id, delta: block.thinking }]),
+      { type: 'reasoning-end', id, encryptedContent },
+    ];
+  }
+  if (block.type === 'redacted_thinking') {
+    return [
+      { type: 'reasoning-start', id },
+      { type: 'reasoning-end', id, encryptedContent: encodeRedactedThinking(block.data) },
+    ];
+  }
+  if (block.type === 'tool_use') {
+    const argumentsText = JSON.stringify(block.input ?? {});
+    return [
+      { type: 'tool-call-start', id, callId: block.id, name: block.name },
+      { type: 'tool-call-delta', id, delta: argumentsText },
+      { type: 'tool-call-end', id, arguments: argumentsText },
+    ];
+  }
+  // Server tool blocks only follow server tools, which Berth never sends.
+  return [];
+}
+
+/**
+ * Converts a non-streaming Message into the events its stream would have produced, in content order.
+ * Read leniently like the stream: unknown block types are skipped and missing usage counts as zero.
+ */
+export function convertAnthropicMessageEvents(message: Message): ModelEvent[] {
+  const events = (message.content ?? []).flatMap((block, index) => blockEvents(block, `block-${index}`));
+  events.push({
+    type: 'finish',
+    reason: mapAnthropicStopReason(message.stop_reason),
+    usage: mapAnthropicUsage(message.usage ?? {}),
+  });
+  return events;
+}

@@ -1,0 +1,145 @@
+import type {
+  RawContentBlockDeltaEvent,
+  RawContentBlockStartEvent,
+  RawMessageStreamEvent,
+  StopReason,
+} from '@anthropic-ai/sdk/resources/messages';
+import { UpstreamError } from '../../errors/berth-error.js';
+import type { ModelEvent } from '../model-provider.js';
+import { encodeRedactedThinking, encodeThinkingSignature } from './anthropic-thinking-content.js';
+import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
+import { mapAnthropicUsage, mergeAnthropicUsage, type AnthropicUsageCounters } from './map-anthropic-usage.js';
+
+/** A content block the stream has started and not yet stopped. */
+type OpenBlock =
+  | { readonly kind: 'text'; readonly id: string }
+  | { readonly kind: 'reasoning'; readonly id: string; signature: string }
+  | { readonly kind: 'tool'; readonly id: string; json: string };
+
+function startBlock(event: RawContentBlockStartEvent): { block: OpenBlock | null; events: ModelEvent[] } {
+  const id = `block-${event.index}`;
+  const content = event.content_block;
+  if (content.type === 'text') {
+    const events: ModelEvent[] = [{ type: 'text-start', id }];
+    if (content.text) events.push({ type: 'text-delta', id, delta: content.text });
+    return { block: { kind: 'text', id }, events };
+  }
+  if (content.type === 'thinking') {
+    const events: ModelEvent[] = [{ type: 'reasoning-start', id }];
+    if (content.thinking) events.push({ type: 'reasoning-delta', id, delta: content.thinking });
+    return { block: { kind: 'reasoning', id, signature: content.signature ?? '' }, events };
+  }
+  if (content.type === 'redacted_thinking') {
+    // Opaque from the start: nothing to stream, only the data to hand back on the next turn.
+    const encryptedContent = encodeRedactedThinking(content.data);
+    return {
+      block: null,
+      events: [
+        { type: 'reasoning-start', id },
+        { type: 'reasoning-end', id, encryptedContent },
+      ],
+    };
+  }
+  if (content.type === 'tool_use') {
+    return {
+      block: { kind: 'tool', id, json: '' },
+      events: [{ type: 'tool-call-start', id, callId: content.id, name: content.name }],
+    };
+  }
+  // Server tool blocks only follow server tools, which Berth never sends.
+  return { block: null, events: [] };
+}
+
+function applyDelta(block: OpenBlock | undefined, event: RawContentBlockDeltaEvent): ModelEvent | null {
+  const delta = event.delta;
+  if (block === undefined) return null;
+  if (block.kind === 'text' && delta.type === 'text_delta') {
+    return { type: 'text-delta', id: block.id, delta: delta.text };
+  }
+  if (block.kind === 'reasoning' && delta.type === 'thinking_delta') {
+    return { type: 'reasoning-delta', id: block.id, delta: delta.thinking };
+  }
+  if (block.kind === 'reasoning' && delta.type === 'signature_delta') {
+    block.signature += delta.signature;
+    return null;
+  }
+  if (block.kind === 'tool' && delta.type === 'input_json_delta') {
+    block.json += delta.partial_json;
+    return delta.partial_json === '' ? null : { type: 'tool-call-delta', id: block.id, delta: delta.partial_json };
+  }
+  // citations_delta and anything newer carry nothing Berth reports.
+  return null;
+}
+
+function endBlock(block: OpenBlock): ModelEvent {
+  switch (block.kind) {
+    case 'text':
+      return { type: 'text-end', id: block.id };
+    case 'reasoning':
+      return {
+        type: 'reasoning-end',
+        id: block.id,
+        encryptedContent: block.signature === '' ? null : encodeThinkingSignature(block.signature),
+      };
+    case 'tool':
+      // A call without arguments streams no JSON at all; its arguments are still an object.
+      return { type: 'tool-call-end', id: block.id, arguments: block.json === '' ? '{}' : block.json };
+  }
+}
+
+/**
+ * Converts Anthropic's raw Messages stream (as the SDK parses it) into ModelEvents. The events are
+ * read leniently, since this is what an upstream sent: unknown event and block types are skipped
+ * (the SDK passes unrecognised event names through), and missing usage fields count as zero. A stream
+ * that ends without `message_stop` was cut off and fails the turn.
+ */
+export async function* convertAnthropicStreamEvents(
+  events: AsyncIterable<RawMessageStreamEvent>,
+  provider: string,
+): AsyncGenerator<ModelEvent> {
+  const openBlocks = new Map<number, OpenBlock>();
+  let usage: AnthropicUsageCounters = {};
+  let stopReason: StopReason | null = null;
+  let stopped = false;
+  for await (const event of events) {
+    switch (event.type) {
+      case 'message_start':
+        usage = mergeAnthropicUsage(usage, event.message.usage ?? {});
+        break;
+      case 'content_block_start': {
+        const { block, events: started } = startBlock(event);
+        if (block !== null) openBlocks.set(event.index, block);
+        yield* started;
+        break;
+      }
+      case 'content_block_delta': {
+        const modelEvent = applyDelta(openBlocks.get(event.index), event);
+        if (modelEvent !== null) yield modelEvent;
+        break;
+      }
+      case 'content_block_stop': {
+        const block = openBlocks.get(event.index);
+        if (block !== undefined) {
+          openBlocks.delete(event.index);
+          yield endBlock(block);
+        }
+        break;
+      }
+      case 'message_delta':
+        stopReason = event.delta.stop_reason ?? stopReason;
+        usage = mergeAnthropicUsage(usage, event.usage ?? {});
+        break;
+      case 'message_stop':
+        stopped = true;
+        break;
+      default:
+        break;
+    }
+  }
+  if (!stopped) {
+    throw new UpstreamError(provider, 'The Anthropic stream ended before its message_stop event.', { status: 502 });
+  }
+  // Every started part must end before `finish`, even if the upstream forgot a content_block_stop.
+  for (const block of openBlocks.values()) yield endBlock(block);
+  yield { type: 'finish', reason: mapAnthropicStopReason(stopReason), usage: mapAnthropicUsage(usage) };
+}

@@ -1,0 +1,58 @@
+import type { Tool, ToolChoice } from '@anthropic-ai/sdk/resources/messages';
+import type { FunctionTool } from 'openai/resources/responses/responses';
+import type { ModelRequest } from '../model-provider.js';
+
+/** Anthropic's `tools` and `tool_choice` for one request; both undefined when there are no tools. */
+export interface AnthropicToolSettings {
+  readonly tools: Tool[] | undefined;
+  readonly toolChoice: ToolChoice | undefined;
+}
+
+function convertTool(tool: FunctionTool): Tool {
+  return {
+    name: tool.name,
+    ...(tool.description ? { description: tool.description } : {}),
+    // Responses function parameters are JSON Schema objects (or absent for no arguments); Anthropic
+    // insists on the `type: "object"` literal. `strict` is not passed on: OpenAI clients set it by
+    // default, while Anthropic accepts strict tools only on some models.
+    input_schema: { properties: {}, ...tool.parameters, type: 'object' },
+  };
+}
+
+/** Names the function tools an `allowed_tools` choice lists; other tool kinds cannot occur here. */
+function allowedToolNames(tools: readonly { [key: string]: unknown }[]): Set<string> {
+  const names = new Set<string>();
+  for (const tool of tools) {
+    if (tool['type'] === 'function' && typeof tool['name'] === 'string') names.add(tool['name']);
+  }
+  return names;
+}
+
+/**
+ * Maps function tools, `tool_choice` and `parallel_tool_calls`: auto → auto, required → any,
+ * none → none, a named function → tool; `allowed_tools` narrows the tool list (Anthropic has no
+ * equivalent) and keeps its auto/required mode. `parallel_tool_calls: false` becomes
+ * `disable_parallel_tool_use`, which only the choices that allow tool use carry.
+ */
+export function mapAnthropicTools(request: ModelRequest): AnthropicToolSettings {
+  const choice = request.toolChoice;
+  const allowed = typeof choice === 'object' && choice?.type === 'allowed_tools' ? choice : null;
+  const names = allowed === null ? null : allowedToolNames(allowed.tools);
+  const tools = request.tools.filter((tool) => names === null || names.has(tool.name)).map(convertTool);
+  if (tools.length === 0) return { tools: undefined, toolChoice: undefined };
+
+  const parallel = request.parallelToolCalls === false ? { disable_parallel_tool_use: true } : {};
+  let toolChoice: ToolChoice | undefined;
+  if (choice === null || choice === 'auto') {
+    toolChoice = request.parallelToolCalls === false ? { type: 'auto', ...parallel } : undefined;
+  } else if (choice === 'required') {
+    toolChoice = { type: 'any', ...parallel };
+  } else if (choice === 'none') {
+    toolChoice = { type: 'none' };
+  } else if (choice.type === 'function') {
+    toolChoice = { type: 'tool', name: choice.name, ...parallel };
+  } else {
+    toolChoice = { type: choice.mode === 'required' ? 'any' : 'auto', ...parallel };
+  }
+  return { tools, toolChoice };
+}

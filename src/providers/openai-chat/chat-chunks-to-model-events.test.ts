@@ -1,0 +1,212 @@
+import { describe, it, expect } from 'vitest';
+import type { ModelEvent } from '../model-provider.js';
+import { chatChunksToModelEvents } from './chat-chunks-to-model-events.js';
+import { chatCompletionToModelEvents } from './chat-completion-to-model-events.js';
+
+/*
+ * The quirks of real compatible servers, fed to the converters directly: the fake upstream speaks
+ * OpenAI's exact format, so the deviations are reproduced here as the chunks those servers send.
+ */
+
+async function* from(chunks: readonly unknown[]): AsyncGenerator<unknown> {
+  for (const chunk of chunks) {
+    await Promise.resolve();
+    yield chunk;
+  }
+}
+
+async function convert(chunks: readonly unknown[]): Promise<ModelEvent[]> {
+  const events: ModelEvent[] = [];
+  let count = 0;
+  for await (const event of chatChunksToModelEvents(from(chunks), () => `call_synthetic${count++}`)) {
+    events.push(event);
+  }
+  return events;
+}
+
+const delta = (value: Record<string, unknown>, finishReason: string | null = null): unknown => ({
+  choices: [{ index: 0, delta: value, finish_reason: finishReason }],
+});
+
+describe('chatChunksToModelEvents', () => {
+  it('finishes with stop and zero usage when the server sends neither finish_reason nor usage', async () => {
+    const events = await convert([
+      delta({ role: 'assistant' }),
+      delta({ content: 'Hi' }),
+      delta({ content: null }),
+    ]);
+
+    expect(events).toEqual([
+      { type: 'text-start', id: 'text-0' },
+      { type: 'text-delta', id: 'text-0', delta: 'Hi' },
+      { type: 'text-end', id: 'text-0' },
+      { type: 'finish', reason: 'stop', usage: { inputTokens: 0, outputTokens: 0 } },
+    ]);
+  });
+
+  it('synthesizes a call_id, takes arguments delivered whole, and reports tool_calls despite stop', async () => {
+    // Ollama: no id, the complete arguments in one delta, and `stop` as the finish reason.
+    const events = await convert([
+      delta({ role: 'assistant', content: '' }),
+      delta({ tool_calls: [{ index: 0, function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }] }),
+      delta({}, 'stop'),
+    ]);
+
+    expect(events).toEqual([
+      { type: 'tool-call-start', id: 'call-0', callId: 'call_synthetic0', name: 'get_weather' },
+      { type: 'tool-call-delta', id: 'call-0', delta: '{"city":"Oslo"}' },
+      { type: 'tool-call-end', id: 'call-0', arguments: '{"city":"Oslo"}' },
+      { type: 'finish', reason: 'tool_calls', usage: { inputTokens: 0, outputTokens: 0 } },
+    ]);
+  });
+
+  it('assembles calls without index by id, ignores repeated names, and completes empty arguments', async () => {
+    const events = await convert([
+      delta({ tool_calls: [{ id: 'call_a', function: { name: 'search', arguments: '{"q":' } }] }),
+      delta({ tool_calls: [{ function: { name: 'search', arguments: '"cats"}' } }] }),
+      delta({ tool_calls: [{ id: 'call_b', function: { name: 'now' } }] }),
+      delta({}, 'tool_calls'),
+    ]);
+
+    expect(events.filter((event) => event.type === 'tool-call-start')).toEqual([
+      { type: 'tool-call-start', id: 'call-0', callId: 'call_a', name: 'search' },
+      { type: 'tool-call-start', id: 'call-1', callId: 'call_b', name: 'now' },
+    ]);
+    expect(events.filter((event) => event.type === 'tool-call-end')).toEqual([
+      { type: 'tool-call-end', id: 'call-0', arguments: '{"q":"cats"}' },
+      { type: 'tool-call-end', id: 'call-1', arguments: '{}' },
+    ]);
+  });
+
+  it('assembles interleaved parallel calls by index and accepts object arguments', async () => {
+    const events = await convert([
+      delta({ tool_calls: [{ index: 0, id: 'call_a', function: { name: 'a', arguments: '{"x"' } }] }),
+      delta({ tool_calls: [{ index: 1, id: 'call_b', function: { name: 'b', arguments: { y: 2 } } }] }),
+      delta({ tool_calls: [{ index: 0, function: { arguments: ':1}' } }] }),
+    ]);
+
+    expect(events.filter((event) => event.type === 'tool-call-end')).toEqual([
+      { type: 'tool-call-end', id: 'call-0', arguments: '{"x":1}' },
+      { type: 'tool-call-end', id: 'call-1', arguments: '{"y":2}' },
+    ]);
+  });
+
+  it('reads reasoning from `reasoning` (Ollama, OpenRouter) and never twice when both fields are sent', async () => {
+    const events = await convert([
+      delta({ reasoning: 'Think' }),
+      delta({ reasoning_content: 'ing.', reasoning: 'ing.' }),
+      delta({ content: 'Done.' }),
+      delta({ reasoning: 'More?' }),
+    ]);
+
+    expect(events.map((event) => event.type)).toEqual([
+      'reasoning-start',
+      'reasoning-delta',
+      'reasoning-delta',
+      'reasoning-end',
+      'text-start',
+      'text-delta',
+      'text-end',
+      'reasoning-start',
+      'reasoning-delta',
+      'reasoning-end',
+      'finish',
+    ]);
+    expect(events.filter((event) => event.type === 'reasoning-delta').map((event) => event.delta)).toEqual([
+      'Think',
+      'ing.',
+      'More?',
+    ]);
+  });
+
+  it('takes the last usage seen, on choice chunks or a chunk without choices', async () => {
+    const usage = (prompt: number, completion: number): Record<string, number> => ({
+      prompt_tokens: prompt,
+      completion_tokens: completion,
+    });
+    const events = await convert([
+      { ...(delta({ content: 'a' }) as object), usage: usage(5, 1) },
+      { ...(delta({}, 'stop') as object), usage: usage(5, 2) },
+      { usage: { ...usage(5, 3), prompt_tokens_details: { cached_tokens: 4 } } },
+    ]);
+
+    expect(events.at(-1)).toEqual({
+      type: 'finish',
+      reason: 'stop',
+      usage: { inputTokens: 5, outputTokens: 3, cachedInputTokens: 4 },
+    });
+  });
+
+  it('emits refusals as their own part', async () => {
+    const events = await convert([delta({ refusal: "I can't " }), delta({ refusal: 'help.' }, 'stop')]);
+
+    expect(events).toEqual([
+      { type: 'refusal-start', id: 'refusal-0' },
+      { type: 'refusal-delta', id: 'refusal-0', delta: "I can't " },
+      { type: 'refusal-delta', id: 'refusal-0', delta: 'help.' },
+      { type: 'refusal-end', id: 'refusal-0' },
+      { type: 'finish', reason: 'stop', usage: { inputTokens: 0, outputTokens: 0 } },
+    ]);
+  });
+
+  it('rejects a chunk of the wrong shape', async () => {
+    await expect(convert([{ choices: 'nope' }])).rejects.toThrow(/malformed chat\.completion\.chunk/);
+  });
+});
+
+describe('chatCompletionToModelEvents', () => {
+  it('accepts a lenient non-streaming reply: null content, `reasoning`, no ids, object arguments', () => {
+    const events = chatCompletionToModelEvents(
+      {
+        choices: [
+          {
+            message: {
+              role: 'assistant',
+              content: null,
+              reasoning: 'Need the weather.',
+              tool_calls: [{ function: { name: 'get_weather', arguments: { city: 'Oslo' } } }],
+            },
+          },
+        ],
+      },
+      () => 'call_synthetic',
+    );
+
+    expect(events).toEqual([
+      { type: 'reasoning-start', id: 'reasoning-0' },
+      { type: 'reasoning-delta', id: 'reasoning-0', delta: 'Need the weather.' },
+      { type: 'reasoning-end', id: 'reasoning-0', encryptedContent: null },
+      { type: 'tool-call-start', id: 'call-0', callId: 'call_synthetic', name: 'get_weather' },
+      { type: 'tool-call-delta', id: 'call-0', delta: '{"city":"Oslo"}' },
+      { type: 'tool-call-end', id: 'call-0', arguments: '{"city":"Oslo"}' },
+      { type: 'finish', reason: 'tool_calls', usage: { inputTokens: 0, outputTokens: 0 } },
+    ]);
+  });
+
+  it('keeps the text parts of Mistral-style content arrays', () => {
+    const events = chatCompletionToModelEvents(
+      {
+        choices: [
+          {
+            message: {
+              content: [
+                { type: 'thinking', thinking: [] },
+                { type: 'text', text: 'Bonjour' },
+              ],
+            },
+            finish_reason: 'stop',
+          },
+        ],
+        usage: { prompt_tokens: 3, completion_tokens: 1 },
+      },
+      () => 'call_synthetic',
+    );
+
+    expect(events).toEqual([
+      { type: 'text-start', id: 'text-0' },
+      { type: 'text-delta', id: 'text-0', delta: 'Bonjour' },
+      { type: 'text-end', id: 'text-0' },
+      { type: 'finish', reason: 'stop', usage: { inputTokens: 3, outputTokens: 1 } },
+    ]);
+  });
+});

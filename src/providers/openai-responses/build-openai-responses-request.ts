@@ -1,0 +1,41 @@
+import type { ResponseCreateParamsBase } from 'openai/resources/responses/responses';
+import type { InputTokenCountParams } from 'openai/resources/responses/input-tokens';
+import type { ModelRequest } from '../model-provider.js';
+import { convertToOpenAIResponsesInput } from './convert-to-openai-responses-input.js';
+
+/** The `POST /v1/responses` body for one turn, without `stream` (the caller sets it). */
+export type OpenAIResponsesRequestBody = Omit<ResponseCreateParamsBase, 'stream'>;
+
+/**
+ * The upstream request for a ModelRequest. Berth keeps all state itself, so the upstream is told not to
+ * store anything; reasoning then survives between turns only as `encrypted_content`, which must be asked
+ * for (and only when reasoning is on: non-reasoning models reject the include).
+ */
+export function buildOpenAIResponsesRequest(request: ModelRequest): OpenAIResponsesRequestBody {
+  return {
+    ...buildSharedFields(request),
+    store: false,
+    ...(request.reasoning ? { include: ['reasoning.encrypted_content'] } : {}),
+    ...(request.temperature !== null ? { temperature: request.temperature } : {}),
+    ...(request.topP !== null ? { top_p: request.topP } : {}),
+    ...(request.maxOutputTokens !== null ? { max_output_tokens: request.maxOutputTokens } : {}),
+  };
+}
+
+/** The `POST /v1/responses/input_tokens` body: the same context, without sampling settings. */
+export function buildOpenAIInputTokenCountRequest(request: ModelRequest): InputTokenCountParams {
+  return buildSharedFields(request);
+}
+
+function buildSharedFields(request: ModelRequest) {
+  return {
+    model: request.model,
+    input: convertToOpenAIResponsesInput(request.input),
+    ...(request.instructions !== null ? { instructions: request.instructions } : {}),
+    ...(request.tools.length > 0 ? { tools: [...request.tools] } : {}),
+    ...(request.toolChoice !== null ? { tool_choice: request.toolChoice } : {}),
+    ...(request.parallelToolCalls !== null ? { parallel_tool_calls: request.parallelToolCalls } : {}),
+    ...(request.textFormat !== null ? { text: { format: request.textFormat } } : {}),
+    ...(request.reasoning !== null ? { reasoning: request.reasoning } : {}),
+  };
+}

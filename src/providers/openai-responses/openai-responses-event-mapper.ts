@@ -1,0 +1,217 @@
+import { UpstreamError } from '../../errors/berth-error.js';
+import type { ModelEvent } from '../model-provider.js';
+import { mapOpenAIResponsesFinishReason, mapOpenAIResponsesUsage } from './map-openai-responses-finish.js';
+import type { OutputItem, StreamEvent, WireResponse } from './openai-responses-wire-schemas.js';
+
+type PartKind = 'text' | 'refusal' | 'reasoning' | 'tool-call';
+
+interface Part {
+  /** Adapter-local id: upstream item ids (msg_…, fc_…, rs_…) never reach the engine. */
+  readonly id: string;
+  readonly kind: PartKind;
+  readonly outputIndex: number;
+  /** Everything sent as deltas so far, to fill in from `*.done` when a server skipped the deltas. */
+  streamed: string;
+  ended: boolean;
+}
+
+/**
+ * Turns Responses stream events into ModelEvents for one turn. Text and refusals are keyed by
+ * output and content index, reasoning and function calls by output index. It is lenient about order:
+ * a part whose `added` event never came is started by its first delta or by its `done` item, which is
+ * also how a non-streaming Response is mapped (every item arrives as `output_item.done`).
+ */
+export class OpenAIResponsesEventMapper {
+  readonly #provider: string;
+  readonly #parts = new Map<string, Part>();
+  #hasToolCalls = false;
+  #finished = false;
+
+  constructor(provider: string) {
+    this.#provider = provider;
+  }
+
+  /** True once `finish` has been emitted. */
+  get finished(): boolean {
+    return this.#finished;
+  }
+
+  /** The ModelEvents one upstream event implies; throws UpstreamError for `response.failed` and `error`. */
+  map(event: StreamEvent): ModelEvent[] {
+    const out: ModelEvent[] = [];
+    if (this.#finished) return out;
+    switch (event.type) {
+      case 'response.output_item.added':
+        this.#itemAdded(event.output_index, event.item, out);
+        break;
+      case 'response.output_item.done':
+        this.#itemDone(event.output_index, event.item, out);
+        break;
+      case 'response.content_part.added':
+        if (event.part.type === 'output_text') this.#part(contentKey(event), 'text', event.output_index, out);
+        if (event.part.type === 'refusal') this.#part(contentKey(event), 'refusal', event.output_index, out);
+        break;
+      case 'response.content_part.done': {
+        const part = this.#parts.get(contentKey(event));
+        if (part) this.#end(part, out, event.part.text ?? event.part.refusal);
+        break;
+      }
+      case 'response.output_text.delta':
+        this.#delta(this.#part(contentKey(event), 'text', event.output_index, out), event.delta, out);
+        break;
+      case 'response.refusal.delta':
+        this.#delta(this.#part(contentKey(event), 'refusal', event.output_index, out), event.delta, out);
+        break;
+      case 'response.output_text.done':
+        this.#fill(this.#part(contentKey(event), 'text', event.output_index, out), event.text, out);
+        break;
+      case 'response.refusal.done':
+        this.#fill(this.#part(contentKey(event), 'refusal', event.output_index, out), event.refusal, out);
+        break;
+      case 'response.function_call_arguments.delta': {
+        const part = this.#parts.get(String(event.output_index));
+        if (part?.kind === 'tool-call') this.#delta(part, event.delta, out);
+        break;
+      }
+      case 'response.reasoning_summary_part.added': {
+        // One reasoning part per reasoning item; its summary parts read as paragraphs.
+        const part = this.#part(String(event.output_index), 'reasoning', event.output_index, out);
+        if (event.summary_index > 0 && part.streamed !== '') this.#delta(part, '\n\n', out);
+        break;
+      }
+      case 'response.reasoning_summary_text.delta':
+        this.#delta(
+          this.#part(String(event.output_index), 'reasoning', event.output_index, out),
+          event.delta,
+          out,
+        );
+        break;
+      case 'response.completed':
+      case 'response.incomplete':
+        this.#finish(event.response, out);
+        break;
+      case 'response.failed':
+        throw this.#failure(event.response.error?.message, event.response.error?.code);
+      case 'error':
+        throw this.#failure(event.message, event.code);
+    }
+    return out;
+  }
+
+  /** The events of a whole non-streaming Response, in output order. */
+  mapResponse(response: WireResponse): ModelEvent[] {
+    if (response.status === 'failed') throw this.#failure(response.error?.message, response.error?.code);
+    const out: ModelEvent[] = [];
+    (response.output ?? []).forEach((item, index) => this.#itemDone(index, item, out));
+    this.#finish(response, out);
+    return out;
+  }
+
+  #itemAdded(outputIndex: number, item: OutputItem, out: ModelEvent[]): void {
+    if (item.type === 'reasoning') this.#part(String(outputIndex), 'reasoning', outputIndex, out);
+    if (item.type === 'function_call') this.#toolCall(outputIndex, item, out);
+  }
+
+  #itemDone(outputIndex: number, item: OutputItem, out: ModelEvent[]): void {
+    if (item.type === 'message') {
+      (item.content ?? []).forEach((content, contentIndex) => {
+        const kind = content.type === 'output_text' ? 'text' : content.type === 'refusal' ? 'refusal' : null;
+        if (!kind) return;
+        const part = this.#part(`${outputIndex}:${contentIndex}`, kind, outputIndex, out);
+        this.#end(part, out, kind === 'text' ? content.text : content.refusal);
+      });
+      this.#endAll(out, outputIndex);
+    } else if (item.type === 'reasoning') {
+      const part = this.#part(String(outputIndex), 'reasoning', outputIndex, out);
+      const summary = (item.summary ?? []).map((entry) => entry.text ?? '').join('\n\n');
+      this.#end(part, out, summary, item.encrypted_content ?? null);
+    } else if (item.type === 'function_call') {
+      this.#end(this.#toolCall(outputIndex, item, out), out, item.arguments);
+    }
+    // Other item types (hosted tools Berth never offers upstream) carry nothing for the engine.
+  }
+
+  #toolCall(outputIndex: number, item: OutputItem, out: ModelEvent[]): Part {
+    const key = String(outputIndex);
+    const existing = this.#parts.get(key);
+    if (existing) return existing;
+    const part = this.#create(key, 'tool-call', outputIndex);
+    this.#hasToolCalls = true;
+    out.push({
+      type: 'tool-call-start',
+      id: part.id,
+      callId: item.call_id ?? `call_${part.id}`,
+      name: item.name ?? '',
+    });
+    return part;
+  }
+
+  /** The part under `key`, started now if this is the first event that mentions it. */
+  #part(key: string, kind: Exclude<PartKind, 'tool-call'>, outputIndex: number, out: ModelEvent[]): Part {
+    const existing = this.#parts.get(key);
+    if (existing) return existing;
+    const part = this.#create(key, kind, outputIndex);
+    out.push({ type: `${kind}-start`, id: part.id });
+    return part;
+  }
+
+  #create(key: string, kind: PartKind, outputIndex: number): Part {
+    const part: Part = { id: `part_${this.#parts.size}`, kind, outputIndex, streamed: '', ended: false };
+    this.#parts.set(key, part);
+    return part;
+  }
+
+  #delta(part: Part, delta: string, out: ModelEvent[]): void {
+    if (part.ended || delta === '') return;
+    part.streamed += delta;
+    out.push({ type: `${part.kind}-delta`, id: part.id, delta });
+  }
+
+  /** Sends the final text of a part whose deltas never came (non-streaming, or a terse server). */
+  #fill(part: Part, text: string | null | undefined, out: ModelEvent[]): void {
+    if (part.streamed === '' && text) this.#delta(part, text, out);
+  }
+
+  #end(part: Part, out: ModelEvent[], text?: string | null, encryptedContent?: string | null): void {
+    if (part.ended) return;
+    this.#fill(part, text, out);
+    part.ended = true;
+    switch (part.kind) {
+      case 'text':
+      case 'refusal':
+        out.push({ type: `${part.kind}-end`, id: part.id });
+        break;
+      case 'reasoning':
+        out.push({ type: 'reasoning-end', id: part.id, encryptedContent: encryptedContent ?? null });
+        break;
+      case 'tool-call':
+        // The done item's arguments are authoritative; the deltas are what was seen on the way.
+        out.push({ type: 'tool-call-end', id: part.id, arguments: text || part.streamed });
+        break;
+    }
+  }
+
+  /** Ends every open part (of one output item, or all of them), so that `finish` comes last. */
+  #endAll(out: ModelEvent[], outputIndex?: number): void {
+    for (const part of this.#parts.values()) {
+      if (outputIndex === undefined || part.outputIndex === outputIndex) this.#end(part, out);
+    }
+  }
+
+  #finish(response: WireResponse, out: ModelEvent[]): void {
+    this.#endAll(out);
+    const reason = mapOpenAIResponsesFinishReason(response, this.#hasToolCalls);
+    out.push({ type: 'finish', reason, usage: mapOpenAIResponsesUsage(response.usage) });
+    this.#finished = true;
+  }
+
+  #failure(message: string | null | undefined, code: string | null | undefined): UpstreamError {
+    return new UpstreamError(this.#provider, message ?? `Provider '${this.#provider}' failed the response.`, {
+      code: code ?? null,
+    });
+  }
+}
+
+function contentKey(event: { output_index: number; content_index: number }): string {
+  return `${event.output_index}:${event.content_index}`;
+}

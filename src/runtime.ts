@@ -1,0 +1,105 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { isIP } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { systemClock, type Clock } from './clock.js';
+import type { BerthConfig } from './config/config-schema.js';
+import { ResponseService } from './engine/response-service.js';
+import { createRandomIdGenerator, type IdGenerator } from './ids.js';
+import { silentLogger, type Logger } from './logger.js';
+import type { ModelProvider } from './providers/model-provider.js';
+import { createProvider, createProviderRegistry } from './providers/provider-registry.js';
+import { createServer } from './server/create-server.js';
+import { openSqliteStore } from './store/sqlite/sqlite-store.js';
+import type { Store } from './store/store.js';
+
+export interface RuntimeOptions {
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+  readonly ids?: IdGenerator;
+}
+
+/** A running Berth server. */
+export interface Runtime {
+  /** The base URL clients use, for example `http://127.0.0.1:8787/v1`. */
+  readonly url: string;
+  /** True when requests are accepted without a key (no key exists and the address is loopback). */
+  readonly keyless: boolean;
+  readonly app: FastifyInstance;
+  readonly store: Store;
+  /** Ends in-flight streams with an error event, records them, closes the server and the database. */
+  close(): Promise<void>;
+}
+
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}
+
+/** The file the SQLite store lives in, inside the data directory. */
+export function databasePath(dataDir: string): string {
+  return join(dataDir, 'berth.sqlite');
+}
+
+/** Opens the data directory, creating it readable by its owner only (it holds key hashes and history). */
+export function openDataDirectoryStore(dataDir: string): Promise<Store> {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  return openSqliteStore(databasePath(dataDir));
+}
+
+/**
+ * Composes Berth from its configuration — store, providers, engine, server — and starts listening.
+ * This is the one place where the parts are wired together.
+ *
+ * @example
+ * const runtime = await startRuntime(loadConfig({}));
+ * console.log(runtime.url);
+ */
+export async function startRuntime(config: BerthConfig, options: RuntimeOptions = {}): Promise<Runtime> {
+  const logger = options.logger ?? silentLogger;
+  const clock = options.clock ?? systemClock;
+  const ids = options.ids ?? createRandomIdGenerator();
+  const store = await openDataDirectoryStore(config.dataDir);
+  const loopback = isLoopback(config.host);
+  const keyless = (await store.countActiveApiKeys()) === 0;
+  if (keyless && !loopback) {
+    await store.close();
+    throw new StartupError(
+      `Refusing to listen on ${config.host} without API keys: anyone who can reach it could use your providers. ` +
+        'Create a key with `berth keys create --name NAME`, or listen on 127.0.0.1.',
+    );
+  }
+  const providerInstances: ModelProvider[] = config.providers.map(createProvider);
+  const providers = createProviderRegistry(providerInstances, config.defaultProvider);
+  const responses = new ResponseService({ store, providers, ids, clock, logger });
+  const context = { store, providers, responses, ids, clock, logger };
+  const app = await createServer(context, { bodyLimitBytes: config.bodyLimitBytes, keylessAllowed: loopback });
+  await responses.recover();
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const host = isIP(config.host) === 6 ? `[${config.host}]` : config.host;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}/v1`,
+    keyless,
+    app,
+    store,
+    close() {
+      closing ??= (async () => {
+        await responses.close();
+        await app.close();
+        await providers.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

@@ -1,0 +1,23 @@
+import type { Clock } from '../clock.js';
+import type { ResponseService } from '../engine/response-service.js';
+import type { IdGenerator } from '../ids.js';
+import type { Logger } from '../logger.js';
+import type { ProviderRegistry } from '../providers/provider-registry.js';
+import type { Store } from '../store/store.js';
+
+/** What the HTTP routes work with; built once in `createRuntime`. */
+export interface AppContext {
+  readonly store: Store;
+  readonly providers: ProviderRegistry;
+  readonly responses: ResponseService;
+  readonly ids: IdGenerator;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The project of the authenticated key (set by the auth hook). */
+    projectId: string;
+  }
+}

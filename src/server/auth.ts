@@ -1,0 +1,59 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { BerthError } from '../errors/berth-error.js';
+import type { Store } from '../store/store.js';
+
+/** The project every request belongs to when the server runs without keys. */
+export const defaultProjectId = 'default';
+
+/** The prefix of Berth's API keys, so a leaked key is recognisable by secret scanners. */
+export const apiKeyPrefix = 'sk-berth-';
+
+/**
+ * Keys are 32 random bytes, so a single SHA-256 is enough to store them safely: a slow password hash
+ * defends low-entropy secrets, which these are not, and would cost every request milliseconds.
+ */
+export function hashApiKey(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+export function generateApiKeySecret(): string {
+  return `${apiKeyPrefix}${randomBytes(32).toString('base64url')}`;
+}
+
+export interface Authenticator {
+  /** The project of the request's key; throws a 401 BerthError when the request may not proceed. */
+  authenticate(authorization: string | undefined): Promise<string>;
+}
+
+/**
+ * With keys, a request needs one. Without any key, the server accepts every request, but only while it
+ * listens on a loopback address (`keylessAllowed`): nobody off the machine can reach it then.
+ */
+export function createAuthenticator(store: Store, keylessAllowed: boolean): Authenticator {
+  return {
+    async authenticate(authorization) {
+      const secret = bearerToken(authorization);
+      if (secret !== undefined) {
+        const key = await store.findApiKeyByHash(hashApiKey(secret));
+        if (key) return key.projectId;
+      }
+      // Keys may be created by the CLI while the server runs: count them per request so keyless mode
+      // ends the moment the first key exists.
+      if (keylessAllowed && (await store.countActiveApiKeys()) === 0) return defaultProjectId;
+      if (secret === undefined) {
+        throw new BerthError(
+          'missing_api_key',
+          "You didn't provide an API key. Provide it in an Authorization header: 'Authorization: Bearer YOUR_KEY'.",
+          { wireCode: 'missing_api_key' },
+        );
+      }
+      throw new BerthError('invalid_api_key', 'Incorrect API key provided.', { wireCode: 'invalid_api_key' });
+    },
+  };
+}
+
+function bearerToken(authorization: string | undefined): string | undefined {
+  if (!authorization) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  return match?.[1];
+}

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import type { Page, PageRequest, StoredItem } from '../store/store.js';
+import { parseRequest } from '../validation/parse-request.js';
+
+const listQuerySchema = z.looseObject({
+  after: z.string().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+  order: z.enum(['asc', 'desc']).optional(),
+});
+
+/** `after`, `limit` (1-100, default 20) and `order` (default desc), as OpenAI's list endpoints take them. */
+export function parsePageRequest(query: unknown, defaultOrder: 'asc' | 'desc' = 'desc'): PageRequest {
+  const parsed = parseRequest(listQuerySchema, query ?? {});
+  return { after: parsed.after, limit: parsed.limit ?? 20, order: parsed.order ?? defaultOrder };
+}
+
+/** OpenAI's list envelope. */
+export function toListBody(page: Page<StoredItem>): Record<string, unknown> {
+  return {
+    object: 'list',
+    data: page.data.map((entry) => entry.item),
+    first_id: page.data[0]?.id ?? null,
+    last_id: page.data.at(-1)?.id ?? null,
+    has_more: page.hasMore,
+  };
+}

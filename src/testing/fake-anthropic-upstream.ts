@@ -1,0 +1,337 @@
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  chunkText,
+  defaultTurn,
+  finishReasonOf,
+  type FakeUpstream,
+  type RecordedRequest,
+  type ScriptedTurn,
+} from './scripted-turn.js';
+
+type Json = Record<string, unknown>;
+
+const stopReasons = {
+  stop: 'end_turn',
+  tool_calls: 'tool_use',
+  length: 'max_tokens',
+  content_filter: 'refusal',
+} as const;
+
+const errorTypesByStatus: Readonly<Record<number, string>> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  402: 'billing_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  413: 'request_too_large',
+  429: 'rate_limit_error',
+  504: 'timeout_error',
+  529: 'overloaded_error',
+};
+
+const models = [
+  { id: 'claude-opus-5-5', display_name: 'Claude Opus 5.5', line: 'opus' },
+  { id: 'claude-sonnet-5-5', display_name: 'Claude Sonnet 5.5', line: 'sonnet' },
+  { id: 'claude-haiku-5-5', display_name: 'Claude Haiku 5.5', line: 'haiku' },
+].map((model) => ({
+  type: 'model',
+  ...model,
+  created_at: '2026-10-21T00:00:00Z',
+  capabilities: null,
+  deprecated_at: null,
+  retires_at: null,
+  lifecycle: 'active',
+  max_input_tokens: 200_000,
+  max_tokens: 64_000,
+}));
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A rough, deterministic token count: Anthropic's own counter is not available offline. */
+function countTokens(body: Json): number {
+  const counted = JSON.stringify([body['system'] ?? null, body['messages'] ?? null, body['tools'] ?? null]);
+  return Math.max(1, Math.ceil(counted.length / 4));
+}
+
+function parseArguments(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return {};
+  }
+}
+
+/** Returns the 400 message Anthropic would give for a malformed Messages body, or null. */
+function findInvalidMessagesBody(body: Json): string | null {
+  if (typeof body['model'] !== 'string') return 'model: Field required';
+  if (typeof body['max_tokens'] !== 'number') return 'max_tokens: Field required';
+  const messages = body['messages'];
+  if (!Array.isArray(messages) || messages.length === 0) return 'messages: Field required';
+  // API version 2026-10-21 removed the sampling parameters.
+  for (const field of ['temperature', 'top_p', 'top_k']) {
+    if (field in body) return `${field}: Extra inputs are not permitted`;
+  }
+  for (const [index, message] of messages.entries()) {
+    const content = isObject(message) ? message['content'] : undefined;
+    if (content === '' || (Array.isArray(content) && content.length === 0)) {
+      return `messages.${index}: all messages must have non-empty content except for the optional final assistant message`;
+    }
+  }
+  const thinking = body['thinking'];
+  if (isObject(thinking) && thinking['type'] === 'enabled') {
+    const budget = thinking['budget_tokens'];
+    if (typeof budget !== 'number' || budget < 1024) {
+      return 'thinking.enabled.budget_tokens: Input should be greater than or equal to 1024';
+    }
+    if (body['max_tokens'] <= budget) return '`max_tokens` must be greater than `thinking.budget_tokens`.';
+  }
+  return null;
+}
+
+/** One scripted reply in Messages form: the content blocks plus what streaming needs beyond them. */
+interface RenderedTurn {
+  readonly message: Json;
+  readonly toolArguments: readonly string[];
+}
+
+function renderTurn(turn: ScriptedTurn, body: Json, ids: { next(prefix: string): string }): RenderedTurn {
+  const content: Json[] = [];
+  if (turn.reasoning !== undefined) {
+    const signature = Buffer.from(`fake-signature:${turn.reasoning}`).toString('base64');
+    content.push({ type: 'thinking', thinking: turn.reasoning, signature });
+  }
+  if (turn.text !== undefined) content.push({ type: 'text', text: turn.text });
+  const toolArguments: string[] = [];
+  for (const call of turn.toolCalls ?? []) {
+    toolArguments.push(call.arguments);
+    const input = parseArguments(call.arguments);
+    content.push({ type: 'tool_use', id: ids.next('toolu_'), name: call.name, input, caller: { type: 'direct' } });
+  }
+  const finish = finishReasonOf(turn);
+  const produced = (turn.reasoning ?? '') + (turn.text ?? '') + toolArguments.join('');
+  const message = {
+    id: ids.next('msg_'),
+    type: 'message',
+    role: 'assistant',
+    model: body['model'],
+    content,
+    stop_reason: stopReasons[finish],
+    stop_sequence: null,
+    stop_details: finish === 'content_filter' ? { type: 'refusal', category: null, explanation: null } : null,
+    container: null,
+    usage: {
+      input_tokens: turn.usage?.input ?? countTokens(body),
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+      cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+      output_tokens: turn.usage?.output ?? Math.max(1, Math.ceil(produced.length / 4)),
+      service_tier: 'standard',
+    },
+  };
+  return { message, toolArguments };
+}
+
+/** Writes SSE frames exactly as Anthropic frames them, batching writes between scripted pauses. */
+class SseWriter {
+  private pending = '';
+  constructor(private readonly response: ServerResponse) {}
+
+  event(type: string, data: Json): void {
+    this.pending += `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+  }
+
+  flush(): void {
+    if (this.pending === '' || this.response.destroyed) return;
+    this.response.write(this.pending);
+    this.pending = '';
+  }
+}
+
+/** Streams a rendered turn; returns early if the client disconnects during a scripted pause. */
+async function streamTurn(
+  response: ServerResponse,
+  turn: ScriptedTurn,
+  rendered: RenderedTurn,
+  signal: AbortSignal,
+): Promise<void> {
+  const writer = new SseWriter(response);
+  const { content, usage, ...envelope } = rendered.message as Json & { content: Json[]; usage: Json };
+  writer.event('message_start', {
+    message: { ...envelope, content: [], stop_reason: null, stop_details: null, usage: { ...usage, output_tokens: 1 } },
+  });
+  const startBlock = (index: number, content_block: Json): void => {
+    writer.event('content_block_start', { index, content_block });
+    // The real API sends its first keep-alive ping right after the first block starts.
+    if (index === 0) writer.event('ping', {});
+  };
+  const chunkSize = turn.chunkSize ?? 4;
+  let toolIndex = 0;
+  for (const [index, block] of content.entries()) {
+    if (block['type'] === 'thinking') {
+      startBlock(index, { type: 'thinking', thinking: '', signature: '' });
+      for (const thinking of chunkText(String(block['thinking']), chunkSize)) {
+        writer.event('content_block_delta', { index, delta: { type: 'thinking_delta', thinking } });
+      }
+      writer.event('content_block_delta', { index, delta: { type: 'signature_delta', signature: block['signature'] } });
+    } else if (block['type'] === 'text') {
+      startBlock(index, { type: 'text', text: '' });
+      for (const [chunkIndex, text] of chunkText(String(block['text']), chunkSize).entries()) {
+        if (chunkIndex > 0 && turn.chunkDelayMs !== undefined) {
+          writer.flush();
+          await sleep(turn.chunkDelayMs, undefined, { signal });
+        }
+        writer.event('content_block_delta', { index, delta: { type: 'text_delta', text } });
+      }
+    } else {
+      startBlock(index, { ...block, input: {} });
+      for (const partial_json of ['', ...chunkText(rendered.toolArguments[toolIndex] ?? '', 16)]) {
+        writer.event('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json } });
+      }
+      toolIndex += 1;
+    }
+    writer.event('content_block_stop', { index });
+  }
+  writer.event('message_delta', {
+    delta: {
+      stop_reason: rendered.message['stop_reason'],
+      stop_sequence: null,
+      stop_details: rendered.message['stop_details'],
+      container: null,
+    },
+    usage: {
+      input_tokens: usage['input_tokens'],
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+      output_tokens: usage['output_tokens'],
+    },
+  });
+  writer.event('message_stop', {});
+  writer.flush();
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The Anthropic API's authentication and versioning checks: a key, and an `anthropic-version`. */
+function findHeaderError(headers: IncomingHttpHeaders): { status: number; type: string; message: string } | null {
+  // SDK 1.x sends the key as `Authorization: Bearer`; older clients send `x-api-key`. The API takes both.
+  const hasKey = Boolean(headers['x-api-key']) || /^Bearer \S+/.test(headers.authorization ?? '');
+  if (!hasKey) return { status: 401, type: 'authentication_error', message: 'x-api-key header is required' };
+  if (!headers['anthropic-version']) {
+    return { status: 400, type: 'invalid_request_error', message: 'anthropic-version: header is required' };
+  }
+  return null;
+}
+
+/**
+ * Starts a loopback server that speaks Anthropic's Messages API: `POST /v1/messages` (SSE or JSON),
+ * `POST /v1/messages/count_tokens` and `GET /v1/models`, with Anthropic's error envelope. Its
+ * `baseURL` is the bare origin with no `/v1`, because the Anthropic SDK appends `/v1/...` itself.
+ */
+export async function startFakeAnthropicUpstream(): Promise<FakeUpstream> {
+  const requests: RecordedRequest[] = [];
+  const queue: ScriptedTurn[] = [];
+  let abortedRequests = 0;
+  let counter = 0;
+  const ids = { next: (prefix: string) => `${prefix}fake${(counter += 1).toString().padStart(8, '0')}` };
+
+  function sendJson(response: ServerResponse, status: number, body: Json, requestId: string): void {
+    const text = JSON.stringify(body);
+    response.writeHead(status, { 'content-type': 'application/json', 'request-id': requestId });
+    response.end(text);
+  }
+
+  function sendError(response: ServerResponse, status: number, type: string, message: string, requestId: string): void {
+    sendJson(response, status, { type: 'error', error: { type, message }, request_id: requestId }, requestId);
+  }
+
+  async function handle(request: IncomingMessage, response: ServerResponse, signal: AbortSignal): Promise<void> {
+    const requestId = ids.next('req_');
+    const raw = await readBody(request);
+    let body: unknown = undefined;
+    let parsed = true;
+    try {
+      body = raw === '' ? undefined : JSON.parse(raw);
+    } catch {
+      parsed = false;
+      body = raw;
+    }
+    const path = new URL(request.url ?? '/', 'http://fake').pathname;
+    requests.push({ method: request.method ?? 'GET', path, headers: request.headers, body });
+
+    const headerError = findHeaderError(request.headers);
+    if (headerError !== null) {
+      return sendError(response, headerError.status, headerError.type, headerError.message, requestId);
+    }
+    const route = `${request.method} ${path}`;
+    if (route === 'GET /v1/models') {
+      const page = { data: models, has_more: false, first_id: models[0]?.id, last_id: models.at(-1)?.id };
+      return sendJson(response, 200, page, requestId);
+    }
+    if (route !== 'POST /v1/messages' && route !== 'POST /v1/messages/count_tokens') {
+      return sendError(response, 404, 'not_found_error', 'Not found', requestId);
+    }
+    if (!parsed || !isObject(body)) {
+      const message = 'There was an error parsing the body of your request. Please send valid JSON.';
+      return sendError(response, 400, 'invalid_request_error', message, requestId);
+    }
+    if (route === 'POST /v1/messages/count_tokens') {
+      return sendJson(response, 200, { input_tokens: countTokens(body) }, requestId);
+    }
+    const invalid = findInvalidMessagesBody(body);
+    if (invalid !== null) return sendError(response, 400, 'invalid_request_error', invalid, requestId);
+
+    const turn = queue.shift() ?? defaultTurn;
+    if (turn.delayMs !== undefined) await sleep(turn.delayMs, undefined, { signal });
+    if (turn.error !== undefined) {
+      const { status, message } = turn.error;
+      const type = turn.error.type ?? errorTypesByStatus[status] ?? 'api_error';
+      return sendError(response, status, type, message, requestId);
+    }
+    const rendered = renderTurn(turn, body, ids);
+    if (body['stream'] !== true) return sendJson(response, 200, rendered.message, requestId);
+    response.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      'request-id': requestId,
+    });
+    await streamTurn(response, turn, rendered, signal);
+    response.end();
+  }
+
+  const server = createServer((request, response) => {
+    const disconnected = new AbortController();
+    response.on('close', () => {
+      if (!response.writableFinished) abortedRequests += 1;
+      disconnected.abort();
+    });
+    handle(request, response, disconnected.signal).catch(() => {
+      // A disconnect ends a scripted pause with an AbortError; there is no one left to answer.
+      if (!disconnected.signal.aborted) response.destroy();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    // The Anthropic SDK's base URL convention: the bare origin, no `/v1` suffix.
+    baseURL: `http://127.0.0.1:${port}`,
+    requests,
+    script: (...turns: ScriptedTurn[]) => void queue.push(...turns),
+    get abortedRequests() {
+      return abortedRequests;
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

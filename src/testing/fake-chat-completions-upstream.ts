@@ -1,0 +1,365 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  chunkText,
+  defaultTurn,
+  finishReasonOf,
+  type FakeUpstream,
+  type RecordedRequest,
+  type ScriptedTurn,
+} from './scripted-turn.js';
+
+/** The model ids the fake lists at `GET /v1/models`. */
+export const fakeChatCompletionsModels: readonly string[] = ['llama3.2', 'qwen3:8b', 'deepseek-r1'];
+
+type Json = Record<string, unknown>;
+
+/**
+ * Starts a loopback server that speaks OpenAI's Chat Completions API as api.openai.com does:
+ * `POST /v1/chat/completions` (SSE `chat.completion.chunk`s ending in `data: [DONE]`, or one
+ * `chat.completion` body), `GET /v1/models`, and the `{"error":{…}}` envelope. Reasoning is sent as
+ * `reasoning_content`, the field vLLM and DeepSeek add to the protocol.
+ *
+ * @example
+ * const upstream = await startFakeChatCompletionsUpstream();
+ * upstream.script({ toolCalls: [{ name: 'get_weather', arguments: '{"city":"Oslo"}' }] });
+ */
+export async function startFakeChatCompletionsUpstream(): Promise<FakeUpstream> {
+  const requests: RecordedRequest[] = [];
+  const queue: ScriptedTurn[] = [];
+  let abortedRequests = 0;
+
+  const server = createServer((request, response) => {
+    // Ends scripted waits early, so a cancelled call leaves no timer behind.
+    const disconnected = new AbortController();
+    // A client that goes away before `end()` is an aborted upstream call (for example a cancelled turn).
+    response.on('close', () => {
+      if (!response.writableFinished) abortedRequests += 1;
+      disconnected.abort();
+    });
+    void handle(request, response, disconnected.signal).catch(() => response.destroy());
+  });
+
+  async function handle(
+    request: IncomingMessage,
+    response: ServerResponse,
+    disconnected: AbortSignal,
+  ): Promise<void> {
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
+    const method = request.method ?? 'GET';
+    const text = await readBody(request);
+    let body: unknown = null;
+    try {
+      body = text === '' ? null : JSON.parse(text);
+    } catch {
+      requests.push({ method, path, headers: request.headers, body: text });
+      sendError(response, 400, invalidJsonMessage, 'invalid_request_error');
+      return;
+    }
+    requests.push({ method, path, headers: request.headers, body });
+    const route = `${method} ${path}`;
+    if (route === 'GET /v1/models') {
+      const data = fakeChatCompletionsModels.map((id) => ({
+        id,
+        object: 'model',
+        created: 1_700_000_000,
+        owned_by: 'system',
+      }));
+      sendJson(response, 200, { object: 'list', data });
+    } else if (route === 'POST /v1/chat/completions') {
+      await respond(asObject(body), queue.shift() ?? defaultTurn, response, disconnected);
+    } else {
+      sendError(response, 404, `Invalid URL (${route})`, 'invalid_request_error');
+    }
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    baseURL: `http://127.0.0.1:${port}/v1`,
+    requests,
+    script: (...turns) => void queue.push(...turns),
+    get abortedRequests() {
+      return abortedRequests;
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
+
+const invalidJsonMessage =
+  "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)";
+
+async function respond(
+  params: Json,
+  turn: ScriptedTurn,
+  response: ServerResponse,
+  disconnected: AbortSignal,
+): Promise<void> {
+  if (turn.delayMs !== undefined && turn.delayMs > 0) {
+    if (!(await pause(turn.delayMs, disconnected))) return;
+  }
+  if (turn.error) {
+    const type = turn.error.type ?? (turn.error.status >= 500 ? 'server_error' : 'invalid_request_error');
+    sendError(response, turn.error.status, turn.error.message, type);
+    return;
+  }
+  const rejection = rejectionOf(params);
+  if (rejection) {
+    sendError(response, 400, rejection.message, 'invalid_request_error', rejection.param, rejection.code);
+    return;
+  }
+  if (params['stream'] !== true) {
+    sendJson(response, 200, renderCompletion(params, turn));
+    return;
+  }
+  const chunks = renderChunks(params, turn);
+  response.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'x-request-id': `req_${hex(16)}`,
+  });
+  const paced = turn.chunkDelayMs !== undefined && turn.chunkDelayMs > 0;
+  if (!paced) {
+    // The common case ("instant upstream"): one write for the whole stream.
+    response.end(chunks.map(({ chunk }) => frame(chunk)).join('') + done);
+    return;
+  }
+  for (const { chunk, isDelta } of chunks) {
+    if (isDelta && !(await pause(turn.chunkDelayMs, disconnected))) return;
+    if (response.destroyed) return;
+    response.write(frame(chunk));
+  }
+  response.end(done);
+}
+
+/**
+ * Real-API rejections a Berth adapter must not provoke, so tests catch a wrong conversion (for
+ * example tool results split from the assistant message whose calls they answer).
+ */
+function rejectionOf(params: Json): { message: string; param: string | null; code: string | null } | null {
+  if (typeof params['model'] !== 'string') {
+    return {
+      message: "Missing required parameter: 'model'.",
+      param: 'model',
+      code: 'missing_required_parameter',
+    };
+  }
+  if (!Array.isArray(params['messages'])) {
+    return {
+      message: "Missing required parameter: 'messages'.",
+      param: 'messages',
+      code: 'missing_required_parameter',
+    };
+  }
+  for (const field of ['tool_choice', 'parallel_tool_calls']) {
+    if (params[field] !== undefined && !Array.isArray(params['tools'])) {
+      return {
+        message: `Invalid value for '${field}': '${field}' is only allowed when 'tools' are specified.`,
+        param: field,
+        code: null,
+      };
+    }
+  }
+  const messages = (params['messages'] as unknown[]).map(asObject);
+  let unanswered: string[] = [];
+  for (const [index, message] of messages.entries()) {
+    if (message['role'] === 'tool') {
+      const callId = message['tool_call_id'];
+      if (typeof callId !== 'string' || !unanswered.includes(callId)) {
+        return {
+          message:
+            "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.",
+          param: `messages.[${index}].role`,
+          code: null,
+        };
+      }
+      unanswered = unanswered.filter((id) => id !== callId);
+      continue;
+    }
+    if (unanswered.length > 0) {
+      return {
+        message: `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${unanswered.join(', ')}`,
+        param: `messages.[${index}].role`,
+        code: null,
+      };
+    }
+    const toolCalls = Array.isArray(message['tool_calls']) ? (message['tool_calls'] as unknown[]) : [];
+    unanswered = toolCalls.map((call) => String(asObject(call)['id']));
+  }
+  return null;
+}
+
+/** The SSE chunks of one scripted turn; `isDelta` marks the ones `chunkDelayMs` paces. */
+function renderChunks(params: Json, turn: ScriptedTurn): { chunk: Json; isDelta: boolean }[] {
+  const includeUsage = asObject(params['stream_options'])['include_usage'] === true;
+  const size = turn.chunkSize ?? 4;
+  const base = {
+    id: `chatcmpl-${alphanumeric(29)}`,
+    object: 'chat.completion.chunk',
+    created: Math.floor(Date.now() / 1000),
+    model: params['model'],
+    service_tier: 'default',
+    system_fingerprint: systemFingerprint,
+  };
+  const chunks: { chunk: Json; isDelta: boolean }[] = [];
+  const push = (delta: Json, finishReason: string | null, isDelta: boolean): void => {
+    const choice = { index: 0, delta, logprobs: null, finish_reason: finishReason };
+    const chunk: Json = { ...base, choices: [choice] };
+    // With `include_usage`, every chunk carries `usage: null` until the usage chunk.
+    if (includeUsage) chunk['usage'] = null;
+    chunk['obfuscation'] = pad(JSON.stringify(delta));
+    chunks.push({ chunk, isDelta });
+  };
+
+  push({ role: 'assistant', content: '', refusal: null }, null, false);
+  for (const piece of chunkText(turn.reasoning ?? '', size)) push({ reasoning_content: piece }, null, true);
+  for (const piece of chunkText(turn.text ?? '', size)) push({ content: piece }, null, true);
+  for (const [index, call] of (turn.toolCalls ?? []).entries()) {
+    // The first delta of each call carries its id and name; the arguments follow in pieces.
+    const first = {
+      index,
+      id: `call_${alphanumeric(24)}`,
+      type: 'function',
+      function: { name: call.name, arguments: '' },
+    };
+    push({ tool_calls: [first] }, null, false);
+    for (const piece of chunkText(call.arguments, size)) {
+      push({ tool_calls: [{ index, function: { arguments: piece } }] }, null, true);
+    }
+  }
+  push({}, finishReasonOf(turn), false);
+  if (includeUsage) {
+    chunks.push({
+      chunk: { ...base, choices: [], usage: usageOf(params, turn), obfuscation: pad('') },
+      isDelta: false,
+    });
+  }
+  return chunks;
+}
+
+/** The non-streaming `chat.completion` for one scripted turn. */
+function renderCompletion(params: Json, turn: ScriptedTurn): Json {
+  const message: Json = {
+    role: 'assistant',
+    content: turn.text ?? null,
+    refusal: null,
+    annotations: [],
+  };
+  if (turn.reasoning !== undefined) message['reasoning_content'] = turn.reasoning;
+  if (turn.toolCalls && turn.toolCalls.length > 0) {
+    message['tool_calls'] = turn.toolCalls.map((call) => ({
+      id: `call_${alphanumeric(24)}`,
+      type: 'function',
+      function: { name: call.name, arguments: call.arguments },
+    }));
+  }
+  return {
+    id: `chatcmpl-${alphanumeric(29)}`,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model: params['model'],
+    choices: [{ index: 0, message, logprobs: null, finish_reason: finishReasonOf(turn) }],
+    usage: usageOf(params, turn),
+    service_tier: 'default',
+    system_fingerprint: systemFingerprint,
+  };
+}
+
+function usageOf(params: Json, turn: ScriptedTurn): Json {
+  const produced = (turn.text ?? '') + (turn.toolCalls ?? []).map((call) => call.arguments).join('');
+  const reasoningTokens = Math.ceil((turn.reasoning ?? '').length / 4);
+  const input = turn.usage?.input ?? estimateInputTokens(params);
+  const output = turn.usage?.output ?? Math.ceil(produced.length / 4) + reasoningTokens;
+  return {
+    prompt_tokens: input,
+    completion_tokens: output,
+    total_tokens: input + output,
+    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    completion_tokens_details: {
+      reasoning_tokens: Math.min(reasoningTokens, output),
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    },
+  };
+}
+
+/** A deterministic stand-in for a tokenizer: about four characters a token. */
+function estimateInputTokens(params: Json): number {
+  const counted = [params['messages'], params['tools']].filter((value) => value != null);
+  return Math.max(1, Math.ceil(JSON.stringify(counted).length / 4));
+}
+
+/** Waits, unless the client disconnects first; true when the reply should go on. */
+async function pause(milliseconds: number, disconnected: AbortSignal): Promise<boolean> {
+  try {
+    await sleep(milliseconds, undefined, { signal: disconnected });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const done = 'data: [DONE]\n\n';
+const systemFingerprint = 'fp_560af6e559';
+
+/** Chat Completions frames have no `event:` line: just `data:` and a blank line. */
+function frame(chunk: Json): string {
+  return `data: ${JSON.stringify(chunk)}\n\n`;
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const payload = JSON.stringify(body);
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(payload),
+    'x-request-id': `req_${hex(16)}`,
+  });
+  response.end(payload);
+}
+
+function sendError(
+  response: ServerResponse,
+  status: number,
+  message: string,
+  type: string,
+  param: string | null = null,
+  code: string | null = null,
+): void {
+  sendJson(response, status, { error: { message, type, param, code } });
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function asObject(value: unknown): Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : {};
+}
+
+function hex(bytes: number): string {
+  return randomBytes(bytes).toString('hex');
+}
+
+const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+/** OpenAI's `chatcmpl-…` and `call_…` ids are random letters and digits. */
+function alphanumeric(length: number): string {
+  let text = '';
+  for (const byte of randomBytes(length)) text += alphabet[byte % alphabet.length];
+  return text;
+}
+
+// The real service pads each chunk with characters (`obfuscation`) against length side channels.
+const padAlphabet = 'q8Zr0vLkT2mXw5bNcY7pHd';
+function pad(content: string): string {
+  return padAlphabet.slice(0, Math.max(1, 16 - (content.length % 16)));
+}

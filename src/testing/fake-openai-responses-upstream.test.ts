@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import OpenAI from 'openai';
+import { startFakeOpenAIResponsesUpstream } from './fake-openai-responses-upstream.js';
+import type { FakeUpstream } from './scripted-turn.js';
+
+let upstream: FakeUpstream;
+let client: OpenAI;
+
+beforeAll(async () => {
+  upstream = await startFakeOpenAIResponsesUpstream();
+  client = new OpenAI({ baseURL: upstream.baseURL, apiKey: 'sk-test', maxRetries: 0 });
+});
+
+afterAll(async () => {
+  await upstream.close();
+});
+
+function post(path: string, body: unknown): Promise<Response> {
+  return fetch(`${upstream.baseURL}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+describe('fake OpenAI Responses upstream', () => {
+  it('streams the real event sequence, numbered from 0', async () => {
+    upstream.script({
+      reasoning: 'Hm.',
+      text: 'Hi!',
+      toolCalls: [{ name: 'f', arguments: '{}' }],
+      chunkSize: 2,
+    });
+    const stream = await client.responses.create({
+      model: 'gpt-5',
+      input: 'Hello',
+      stream: true,
+      include: ['reasoning.encrypted_content'],
+    });
+    const events = [];
+    for await (const event of stream) events.push(event);
+
+    expect(events.map((event) => event.sequence_number)).toEqual(events.map((_event, index) => index));
+    expect(events.map((event) => event.type)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.reasoning_summary_part.added',
+      'response.reasoning_summary_text.delta',
+      'response.reasoning_summary_text.delta',
+      'response.reasoning_summary_text.done',
+      'response.reasoning_summary_part.done',
+      'response.output_item.done',
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.output_text.delta',
+      'response.output_text.delta',
+      'response.output_text.done',
+      'response.content_part.done',
+      'response.output_item.done',
+      'response.output_item.added',
+      'response.function_call_arguments.delta',
+      'response.function_call_arguments.done',
+      'response.output_item.done',
+      'response.completed',
+    ]);
+    const last = events.at(-1);
+    expect(last?.type === 'response.completed' && last.response).toMatchObject({
+      object: 'response',
+      status: 'completed',
+      model: 'gpt-5',
+      output: [
+        { type: 'reasoning', encrypted_content: expect.any(String) as string },
+        { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Hi!' }] },
+        { type: 'function_call', name: 'f', arguments: '{}', call_id: expect.any(String) as string },
+      ],
+      usage: { input_tokens: expect.any(Number) as number, total_tokens: expect.any(Number) as number },
+    });
+  });
+
+  it('frames SSE with the event name before the data', async () => {
+    const text = await (await post('/responses', { model: 'gpt-5', input: 'Hi', stream: true })).text();
+    expect(text.startsWith('event: response.created\ndata: {"type":"response.created"')).toBe(true);
+    expect(text.endsWith('\n\n')).toBe(true);
+  });
+
+  it('answers without streaming as one Response, incomplete when the script is cut short', async () => {
+    upstream.script({ text: 'Cut', finish: 'length' });
+    const response = await client.responses.create({ model: 'gpt-5', input: 'Hi' });
+    expect(response).toMatchObject({
+      status: 'incomplete',
+      incomplete_details: { reason: 'max_output_tokens' },
+      output: [{ type: 'message', status: 'incomplete' }],
+    });
+  });
+
+  it("answers errors in OpenAI's envelope", async () => {
+    upstream.script({ error: { status: 429, message: 'Rate limit reached.', type: 'requests' } });
+    const scripted = await post('/responses', { model: 'gpt-5', input: 'Hi' });
+    expect(scripted.status).toBe(429);
+    await expect(scripted.json()).resolves.toEqual({
+      error: { message: 'Rate limit reached.', type: 'requests', param: null, code: null },
+    });
+
+    const unknown = await post('/nowhere', {});
+    expect(unknown.status).toBe(404);
+    await expect(unknown.json()).resolves.toMatchObject({
+      error: { message: 'Invalid URL (POST /v1/nowhere)' },
+    });
+
+    // Like the real service, it cannot find items by id when nothing is stored.
+    const stateless = await post('/responses', {
+      model: 'gpt-5',
+      store: false,
+      input: [{ type: 'item_reference', id: 'x' }],
+    });
+    expect(stateless.status).toBe(400);
+  });
+
+  it('counts a client that leaves during the scripted delay as an aborted request', async () => {
+    upstream.script({ delayMs: 200 });
+    const before = upstream.requests.length;
+    const controller = new AbortController();
+    const pending = client.responses.create({ model: 'gpt-5', input: 'Hi' }, { signal: controller.signal });
+    await vi.waitFor(() => expect(upstream.requests.length).toBe(before + 1));
+    controller.abort();
+    await expect(pending).rejects.toThrow();
+    await vi.waitFor(() => expect(upstream.abortedRequests).toBe(1));
+  });
+
+  it('lists models and counts input tokens', async () => {
+    const models = [];
+    for await (const model of client.models.list()) models.push(model.id);
+    expect(models.length).toBeGreaterThan(0);
+    const counted = await client.responses.inputTokens.count({ model: 'gpt-5', input: 'Hello there' });
+    expect(counted).toMatchObject({
+      object: 'response.input_tokens',
+      input_tokens: expect.any(Number) as number,
+    });
+  });
+});

@@ -1,0 +1,84 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import type { BerthConfig } from '../config/config-schema.js';
+import { defaultBodyLimitBytes } from '../config/load-config.js';
+import { startRuntime, type Runtime } from '../runtime.js';
+import { startFakeAnthropicUpstream } from './fake-anthropic-upstream.js';
+import { startFakeChatCompletionsUpstream } from './fake-chat-completions-upstream.js';
+import { startFakeOpenAIResponsesUpstream } from './fake-openai-responses-upstream.js';
+import type { FakeUpstream } from './scripted-turn.js';
+
+/** The provider names the test server configures, one per provider kind. */
+export const testProviders = [
+  { name: 'oai', kind: 'openai', model: 'oai/gpt-5' },
+  { name: 'local', kind: 'openai-chat', model: 'local/llama3.2' },
+  { name: 'claude', kind: 'anthropic', model: 'claude/claude-sonnet-4-5' },
+] as const;
+
+export type TestProviderName = (typeof testProviders)[number]['name'];
+
+/** A real Berth server on loopback, with a real SQLite file and one fake upstream per provider kind. */
+export interface TestBerth {
+  readonly runtime: Runtime;
+  readonly baseURL: string;
+  readonly dataDir: string;
+  readonly upstreams: Readonly<Record<TestProviderName, FakeUpstream>>;
+  /** An official `openai` client pointed at Berth, with retries off so each call is one request. */
+  client(apiKey?: string): OpenAI;
+  /** Stops the server but keeps the data directory and the upstreams (for restart tests). */
+  stopServer(): Promise<void>;
+  /** Starts a new server on the same data directory and upstreams. */
+  restart(): Promise<TestBerth>;
+  close(): Promise<void>;
+}
+
+export interface TestBerthOptions {
+  readonly dataDir?: string;
+  readonly bodyLimitBytes?: number;
+  readonly upstreams?: Readonly<Record<TestProviderName, FakeUpstream>>;
+}
+
+export async function startTestBerth(options: TestBerthOptions = {}): Promise<TestBerth> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'berth-test-'));
+  const upstreams = options.upstreams ?? {
+    oai: await startFakeOpenAIResponsesUpstream(),
+    local: await startFakeChatCompletionsUpstream(),
+    claude: await startFakeAnthropicUpstream(),
+  };
+  const config: BerthConfig = {
+    host: '127.0.0.1',
+    port: 0,
+    dataDir,
+    bodyLimitBytes: options.bodyLimitBytes ?? defaultBodyLimitBytes,
+    providers: testProviders.map((provider) => ({
+      name: provider.name,
+      kind: provider.kind,
+      baseURL: upstreams[provider.name].baseURL,
+      apiKey: 'upstream-test-key',
+      maxRetries: 0,
+    })),
+    defaultProvider: 'oai',
+  };
+  const runtime = await startRuntime(config);
+  let stopped = false;
+  const berth: TestBerth = {
+    runtime,
+    baseURL: runtime.url,
+    dataDir,
+    upstreams,
+    client: (apiKey = 'no-key-needed') => new OpenAI({ baseURL: runtime.url, apiKey, maxRetries: 0 }),
+    async stopServer() {
+      stopped = true;
+      await runtime.close();
+    },
+    restart: () => startTestBerth({ ...options, dataDir, upstreams }),
+    async close() {
+      if (!stopped) await runtime.close();
+      if (!options.upstreams) await Promise.all(Object.values(upstreams).map((upstream) => upstream.close()));
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return berth;
+}
