@@ -63,7 +63,7 @@ describe('fake Anthropic upstream', () => {
     expect(sse).toMatch(/"delta":\{"stop_reason":"tool_use"/);
   });
 
-  it("answers a non-streaming request with a Message object", async () => {
+  it('answers a non-streaming request with a Message object', async () => {
     upstream.script({ text: 'Hello', usage: { input: 3, output: 1 } });
     const response = await fetch(`${upstream.baseURL}/v1/messages`, {
       method: 'POST',
@@ -92,7 +92,10 @@ describe('fake Anthropic upstream', () => {
     });
 
     expect(response.status).toBe(status);
-    expect(await response.json()).toMatchObject({ type: 'error', error: { type, message: expect.any(String) } });
+    expect(await response.json()).toMatchObject({
+      type: 'error',
+      error: { type, message: expect.any(String) },
+    });
   });
 
   it('rejects a body without max_tokens, as the API does', async () => {

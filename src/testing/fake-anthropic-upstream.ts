@@ -109,7 +109,13 @@ function renderTurn(turn: ScriptedTurn, body: Json, ids: { next(prefix: string):
   for (const call of turn.toolCalls ?? []) {
     toolArguments.push(call.arguments);
     const input = parseArguments(call.arguments);
-    content.push({ type: 'tool_use', id: ids.next('toolu_'), name: call.name, input, caller: { type: 'direct' } });
+    content.push({
+      type: 'tool_use',
+      id: ids.next('toolu_'),
+      name: call.name,
+      input,
+      caller: { type: 'direct' },
+    });
   }
   const finish = finishReasonOf(turn);
   const produced = (turn.reasoning ?? '') + (turn.text ?? '') + toolArguments.join('');
@@ -161,7 +167,13 @@ async function streamTurn(
   const writer = new SseWriter(response);
   const { content, usage, ...envelope } = rendered.message as Json & { content: Json[]; usage: Json };
   writer.event('message_start', {
-    message: { ...envelope, content: [], stop_reason: null, stop_details: null, usage: { ...usage, output_tokens: 1 } },
+    message: {
+      ...envelope,
+      content: [],
+      stop_reason: null,
+      stop_details: null,
+      usage: { ...usage, output_tokens: 1 },
+    },
   });
   const startBlock = (index: number, content_block: Json): void => {
     writer.event('content_block_start', { index, content_block });
@@ -176,7 +188,10 @@ async function streamTurn(
       for (const thinking of chunkText(String(block['thinking']), chunkSize)) {
         writer.event('content_block_delta', { index, delta: { type: 'thinking_delta', thinking } });
       }
-      writer.event('content_block_delta', { index, delta: { type: 'signature_delta', signature: block['signature'] } });
+      writer.event('content_block_delta', {
+        index,
+        delta: { type: 'signature_delta', signature: block['signature'] },
+      });
     } else if (block['type'] === 'text') {
       startBlock(index, { type: 'text', text: '' });
       for (const [chunkIndex, text] of chunkText(String(block['text']), chunkSize).entries()) {
@@ -220,7 +235,9 @@ async function readBody(request: IncomingMessage): Promise<string> {
 }
 
 /** The Anthropic API's authentication and versioning checks: a key, and an `anthropic-version`. */
-function findHeaderError(headers: IncomingHttpHeaders): { status: number; type: string; message: string } | null {
+function findHeaderError(
+  headers: IncomingHttpHeaders,
+): { status: number; type: string; message: string } | null {
   // SDK 1.x sends the key as `Authorization: Bearer`; older clients send `x-api-key`. The API takes both.
   const hasKey = Boolean(headers['x-api-key']) || /^Bearer \S+/.test(headers.authorization ?? '');
   if (!hasKey) return { status: 401, type: 'authentication_error', message: 'x-api-key header is required' };
@@ -248,11 +265,21 @@ export async function startFakeAnthropicUpstream(): Promise<FakeUpstream> {
     response.end(text);
   }
 
-  function sendError(response: ServerResponse, status: number, type: string, message: string, requestId: string): void {
+  function sendError(
+    response: ServerResponse,
+    status: number,
+    type: string,
+    message: string,
+    requestId: string,
+  ): void {
     sendJson(response, status, { type: 'error', error: { type, message }, request_id: requestId }, requestId);
   }
 
-  async function handle(request: IncomingMessage, response: ServerResponse, signal: AbortSignal): Promise<void> {
+  async function handle(
+    request: IncomingMessage,
+    response: ServerResponse,
+    signal: AbortSignal,
+  ): Promise<void> {
     const requestId = ids.next('req_');
     const raw = await readBody(request);
     let body: unknown = undefined;

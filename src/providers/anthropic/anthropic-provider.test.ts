@@ -28,7 +28,10 @@ async function collect(events: AsyncIterable<ModelEvent>): Promise<ModelEvent[]>
   return collected;
 }
 
-function textOf(events: readonly ModelEvent[], type: 'text-delta' | 'reasoning-delta' | 'tool-call-delta'): string {
+function textOf(
+  events: readonly ModelEvent[],
+  type: 'text-delta' | 'reasoning-delta' | 'tool-call-delta',
+): string {
   return events.map((event) => (event.type === type ? event.delta : '')).join('');
 }
 
@@ -98,31 +101,41 @@ describe('Anthropic provider', () => {
     const turn = { toolCalls: [{ name: 'get_weather', arguments: '{"city":"Paris","unit":"celsius"}' }] };
     upstream.script(turn);
     const events =
-      mode === 'stream' ? await collect(provider.stream(request(), signal)) : await provider.complete(request(), signal);
+      mode === 'stream'
+        ? await collect(provider.stream(request(), signal))
+        : await provider.complete(request(), signal);
 
     const start = events.find((event) => event.type === 'tool-call-start');
     expect(start).toMatchObject({ name: 'get_weather', callId: expect.stringMatching(/^toolu_/) });
     expect(JSON.parse(textOf(events, 'tool-call-delta'))).toEqual({ city: 'Paris', unit: 'celsius' });
     const end = events.find((event) => event.type === 'tool-call-end');
-    expect(end?.type === 'tool-call-end' && JSON.parse(end.arguments)).toEqual({ city: 'Paris', unit: 'celsius' });
+    expect(end?.type === 'tool-call-end' && JSON.parse(end.arguments)).toEqual({
+      city: 'Paris',
+      unit: 'celsius',
+    });
     expect(events.at(-1)).toMatchObject({ type: 'finish', reason: 'tool_calls' });
   });
 
-  it.each(['stream', 'complete'] as const)('streams thinking as reasoning with its signature (%s)', async (mode) => {
-    upstream.script({ reasoning: 'Six times seven.', text: '42' });
-    const thinking = request({ reasoning: { effort: 'medium' } });
-    const events =
-      mode === 'stream' ? await collect(provider.stream(thinking, signal)) : await provider.complete(thinking, signal);
+  it.each(['stream', 'complete'] as const)(
+    'streams thinking as reasoning with its signature (%s)',
+    async (mode) => {
+      upstream.script({ reasoning: 'Six times seven.', text: '42' });
+      const thinking = request({ reasoning: { effort: 'medium' } });
+      const events =
+        mode === 'stream'
+          ? await collect(provider.stream(thinking, signal))
+          : await provider.complete(thinking, signal);
 
-    expect(events[0]).toEqual({ type: 'reasoning-start', id: 'block-0' });
-    expect(textOf(events, 'reasoning-delta')).toBe('Six times seven.');
-    const end = events.find((event) => event.type === 'reasoning-end');
-    expect(end?.type === 'reasoning-end' && end.encryptedContent).toMatch(/^anthropic-thinking:.+/);
-    expect(textOf(events, 'text-delta')).toBe('42');
-    expect(events.findIndex((event) => event.type === 'reasoning-end')).toBeLessThan(
-      events.findIndex((event) => event.type === 'text-start'),
-    );
-  });
+      expect(events[0]).toEqual({ type: 'reasoning-start', id: 'block-0' });
+      expect(textOf(events, 'reasoning-delta')).toBe('Six times seven.');
+      const end = events.find((event) => event.type === 'reasoning-end');
+      expect(end?.type === 'reasoning-end' && end.encryptedContent).toMatch(/^anthropic-thinking:.+/);
+      expect(textOf(events, 'text-delta')).toBe('42');
+      expect(events.findIndex((event) => event.type === 'reasoning-end')).toBeLessThan(
+        events.findIndex((event) => event.type === 'text-start'),
+      );
+    },
+  );
 
   it.each([
     ['length', 'length'],
@@ -220,7 +233,12 @@ describe('Anthropic provider', () => {
   it('reports an unreachable upstream as a 502', async () => {
     const closed = await startFakeAnthropicUpstream();
     await closed.close();
-    const unreachable = createAnthropicProvider({ name: 'gone', baseURL: closed.baseURL, apiKey: 'k', maxRetries: 0 });
+    const unreachable = createAnthropicProvider({
+      name: 'gone',
+      baseURL: closed.baseURL,
+      apiKey: 'k',
+      maxRetries: 0,
+    });
 
     await expect(unreachable.complete(request(), signal)).rejects.toMatchObject({
       name: 'UpstreamError',

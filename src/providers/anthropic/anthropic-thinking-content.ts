@@ -29,7 +29,11 @@ export function decodeThinkingBlock(
   summaryText: string,
 ): ThinkingBlockParam | RedactedThinkingBlockParam | null {
   if (encryptedContent?.startsWith(thinkingPrefix)) {
-    return { type: 'thinking', thinking: summaryText, signature: encryptedContent.slice(thinkingPrefix.length) };
+    return {
+      type: 'thinking',
+      thinking: summaryText,
+      signature: encryptedContent.slice(thinkingPrefix.length),
+    };
   }
   if (encryptedContent?.startsWith(redactedThinkingPrefix)) {
     return { type: 'redacted_thinking', data: encryptedContent.slice(redactedThinkingPrefix.length) };

@@ -30,7 +30,12 @@ describe('building Anthropic Messages requests', () => {
 
   beforeAll(async () => {
     upstream = await startFakeAnthropicUpstream();
-    provider = createAnthropicProvider({ name: 'anthropic', baseURL: upstream.baseURL, apiKey: 'k', maxRetries: 0 });
+    provider = createAnthropicProvider({
+      name: 'anthropic',
+      baseURL: upstream.baseURL,
+      apiKey: 'k',
+      maxRetries: 0,
+    });
   });
 
   afterAll(async () => {
@@ -49,14 +54,17 @@ describe('building Anthropic Messages requests', () => {
     ['required', false, { type: 'any', disable_parallel_tool_use: true }],
     ['none', false, { type: 'none' }],
     [{ type: 'function', name: 'b' }, null, { type: 'tool', name: 'b' }],
-  ] as const)('maps tool_choice %j with parallel_tool_calls %j', async (toolChoice, parallelToolCalls, expected) => {
-    const body = await sentBody({ tools: [tool('a'), tool('b')], toolChoice, parallelToolCalls });
-    expect(body['tool_choice']).toEqual(expected);
-    expect(body['tools']).toEqual([
-      { name: 'a', input_schema: { type: 'object', properties: {} } },
-      { name: 'b', input_schema: { type: 'object', properties: {} } },
-    ]);
-  });
+  ] as const)(
+    'maps tool_choice %j with parallel_tool_calls %j',
+    async (toolChoice, parallelToolCalls, expected) => {
+      const body = await sentBody({ tools: [tool('a'), tool('b')], toolChoice, parallelToolCalls });
+      expect(body['tool_choice']).toEqual(expected);
+      expect(body['tools']).toEqual([
+        { name: 'a', input_schema: { type: 'object', properties: {} } },
+        { name: 'b', input_schema: { type: 'object', properties: {} } },
+      ]);
+    },
+  );
 
   it('narrows the tools to an allowed_tools choice', async () => {
     const body = await sentBody({
@@ -78,11 +86,14 @@ describe('building Anthropic Messages requests', () => {
     ['medium', null, 4096, 8192],
     ['high', null, 16_000, 20_096],
     ['high', 8000, 7999, 8000],
-  ] as const)('maps effort %s (max_output_tokens %j) to a thinking budget', async (effort, max, budget, maxTokens) => {
-    const body = await sentBody({ reasoning: { effort }, maxOutputTokens: max });
-    expect(body['thinking']).toEqual({ type: 'enabled', budget_tokens: budget });
-    expect(body['max_tokens']).toBe(maxTokens);
-  });
+  ] as const)(
+    'maps effort %s (max_output_tokens %j) to a thinking budget',
+    async (effort, max, budget, maxTokens) => {
+      const body = await sentBody({ reasoning: { effort }, maxOutputTokens: max });
+      expect(body['thinking']).toEqual({ type: 'enabled', budget_tokens: budget });
+      expect(body['max_tokens']).toBe(maxTokens);
+    },
+  );
 
   it('asks for summarized thinking when the client wants a reasoning summary', async () => {
     const body = await sentBody({ reasoning: { effort: 'low', summary: 'auto' } });
@@ -100,8 +111,14 @@ describe('building Anthropic Messages requests', () => {
   });
 
   it('maps a json_schema text format onto native structured outputs', async () => {
-    const schema = { type: 'object', properties: { answer: { type: 'number' } }, additionalProperties: false };
-    const body = await sentBody({ textFormat: { type: 'json_schema', name: 'answer', schema, strict: true } });
+    const schema = {
+      type: 'object',
+      properties: { answer: { type: 'number' } },
+      additionalProperties: false,
+    };
+    const body = await sentBody({
+      textFormat: { type: 'json_schema', name: 'answer', schema, strict: true },
+    });
     expect(body['output_config']).toEqual({ format: { type: 'json_schema', schema } });
   });
 

@@ -8,7 +8,11 @@ import { UpstreamError } from '../../errors/berth-error.js';
 import type { ModelEvent } from '../model-provider.js';
 import { encodeRedactedThinking, encodeThinkingSignature } from './anthropic-thinking-content.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
-import { mapAnthropicUsage, mergeAnthropicUsage, type AnthropicUsageCounters } from './map-anthropic-usage.js';
+import {
+  mapAnthropicUsage,
+  mergeAnthropicUsage,
+  type AnthropicUsageCounters,
+} from './map-anthropic-usage.js';
 
 /** A content block the stream has started and not yet stopped. */
 type OpenBlock =
@@ -65,7 +69,9 @@ function applyDelta(block: OpenBlock | undefined, event: RawContentBlockDeltaEve
   }
   if (block.kind === 'tool' && delta.type === 'input_json_delta') {
     block.json += delta.partial_json;
-    return delta.partial_json === '' ? null : { type: 'tool-call-delta', id: block.id, delta: delta.partial_json };
+    return delta.partial_json === ''
+      ? null
+      : { type: 'tool-call-delta', id: block.id, delta: delta.partial_json };
   }
   // citations_delta and anything newer carry nothing Berth reports.
   return null;
@@ -137,7 +143,9 @@ export async function* convertAnthropicStreamEvents(
     }
   }
   if (!stopped) {
-    throw new UpstreamError(provider, 'The Anthropic stream ended before its message_stop event.', { status: 502 });
+    throw new UpstreamError(provider, 'The Anthropic stream ended before its message_stop event.', {
+      status: 502,
+    });
   }
   // Every started part must end before `finish`, even if the upstream forgot a content_block_stop.
   for (const block of openBlocks.values()) yield endBlock(block);

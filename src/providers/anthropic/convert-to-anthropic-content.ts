@@ -14,10 +14,7 @@ import { BerthError } from '../../errors/berth-error.js';
 
 /** Any content part a Responses message or function output may carry. */
 export type ResponsesContentPart =
-  | ResponseInputContent
-  | ResponseOutputText
-  | ResponseOutputRefusal
-  | ResponseFunctionCallOutputItem;
+  ResponseInputContent | ResponseOutputText | ResponseOutputRefusal | ResponseFunctionCallOutputItem;
 
 /** What a user turn (or a tool result) can hold in the Messages API. */
 export type AnthropicUserContentBlock = TextBlockParam | ImageBlockParam | DocumentBlockParam;
@@ -45,7 +42,9 @@ function parseBase64DataUrl(url: string): { mediaType: string; data: string } | 
 function convertImage(imageUrl: string | null | undefined): ImageBlockParam {
   if (imageUrl === null || imageUrl === undefined || imageUrl === '') {
     // Anthropic cannot read OpenAI file ids, and Berth has no file store to resolve them from.
-    throw invalidInput('Images must be given as an image_url (a data: URL or an http(s) URL) for Anthropic models.');
+    throw invalidInput(
+      'Images must be given as an image_url (a data: URL or an http(s) URL) for Anthropic models.',
+    );
   }
   if (/^https?:\/\//i.test(imageUrl)) return { type: 'image', source: { type: 'url', url: imageUrl } };
   const dataUrl = parseBase64DataUrl(imageUrl);
@@ -61,13 +60,19 @@ function convertImage(imageUrl: string | null | undefined): ImageBlockParam {
   };
 }
 
-function convertFile(fileData: string | null | undefined, fileUrl: string | null | undefined): DocumentBlockParam {
+function convertFile(
+  fileData: string | null | undefined,
+  fileUrl: string | null | undefined,
+): DocumentBlockParam {
   if (typeof fileUrl === 'string' && /^https?:\/\//i.test(fileUrl)) {
     return { type: 'document', source: { type: 'url', url: fileUrl } };
   }
   const dataUrl = typeof fileData === 'string' ? parseBase64DataUrl(fileData) : null;
   if (dataUrl?.mediaType === 'application/pdf') {
-    return { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: dataUrl.data } };
+    return {
+      type: 'document',
+      source: { type: 'base64', media_type: 'application/pdf', data: dataUrl.data },
+    };
   }
   if (dataUrl?.mediaType === 'text/plain') {
     const text = Buffer.from(dataUrl.data, 'base64').toString('utf8');
@@ -91,7 +96,9 @@ function convertUserPart(part: ResponsesContentPart): AnthropicUserContentBlock 
     case 'input_file':
       return convertFile(part.file_data, part.file_url);
     default:
-      throw invalidInput(`Content parts of type '${(part as { type: string }).type}' cannot be sent to Anthropic.`);
+      throw invalidInput(
+        `Content parts of type '${(part as { type: string }).type}' cannot be sent to Anthropic.`,
+      );
   }
 }
 
@@ -114,7 +121,8 @@ function convertTextOnlyContent(
 ): TextBlockParam[] {
   const blocks = convertUserContent(content);
   for (const block of blocks) {
-    if (block.type !== 'text') throw invalidInput(`Messages with role '${role}' sent to Anthropic may contain only text.`);
+    if (block.type !== 'text')
+      throw invalidInput(`Messages with role '${role}' sent to Anthropic may contain only text.`);
   }
   return blocks as TextBlockParam[];
 }

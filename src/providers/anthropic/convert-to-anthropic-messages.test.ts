@@ -43,7 +43,12 @@ describe('converting Berth context to Anthropic messages', () => {
 
   beforeAll(async () => {
     upstream = await startFakeAnthropicUpstream();
-    provider = createAnthropicProvider({ name: 'anthropic', baseURL: upstream.baseURL, apiKey: 'k', maxRetries: 0 });
+    provider = createAnthropicProvider({
+      name: 'anthropic',
+      baseURL: upstream.baseURL,
+      apiKey: 'k',
+      maxRetries: 0,
+    });
   });
 
   afterAll(async () => {
@@ -51,13 +56,19 @@ describe('converting Berth context to Anthropic messages', () => {
   });
 
   /** Sends `input` and returns the Messages body the upstream received. */
-  async function sentBody(input: ResponseInputItem[], overrides: Partial<ModelRequest> = {}): Promise<unknown> {
+  async function sentBody(
+    input: ResponseInputItem[],
+    overrides: Partial<ModelRequest> = {},
+  ): Promise<unknown> {
     await provider.complete(request(input, overrides), signal);
     return upstream.requests.at(-1)?.body;
   }
 
   it('round-trips a tool call: tool_use out, then tool_use and tool_result back', async () => {
-    upstream.script({ toolCalls: [{ name: 'get_weather', arguments: '{"city":"Paris"}' }] }, { text: '18°C.' });
+    upstream.script(
+      { toolCalls: [{ name: 'get_weather', arguments: '{"city":"Paris"}' }] },
+      { text: '18°C.' },
+    );
     const ask: ResponseInputItem = { role: 'user', content: 'Weather in Paris?' };
     const first = await collect(provider.stream(request([ask], { tools: [weatherTool] }), signal));
     const start = first.find((event) => event.type === 'tool-call-start');
@@ -86,7 +97,10 @@ describe('converting Berth context to Anthropic messages', () => {
           role: 'assistant',
           content: [{ type: 'tool_use', id: start.callId, name: 'get_weather', input: { city: 'Paris' } }],
         },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: start.callId, content: '18°C and sunny' }] },
+        {
+          role: 'user',
+          content: [{ type: 'tool_result', tool_use_id: start.callId, content: '18°C and sunny' }],
+        },
       ],
     });
   });
@@ -181,13 +195,17 @@ describe('converting Berth context to Anthropic messages', () => {
   });
 
   it('passes thinking back first in its assistant turn, and drops reasoning Anthropic cannot verify', async () => {
-    upstream.script({ reasoning: 'Need the weather.', toolCalls: [{ name: 'get_weather', arguments: '{"city":"Oslo"}' }] });
+    upstream.script({
+      reasoning: 'Need the weather.',
+      toolCalls: [{ name: 'get_weather', arguments: '{"city":"Oslo"}' }],
+    });
     const ask: ResponseInputItem = { role: 'user', content: 'Weather in Oslo?' };
     const thinking = { reasoning: { effort: 'low' as const }, tools: [weatherTool] };
     const first = await collect(provider.stream(request([ask], thinking), signal));
     const reasoningEnd = first.find((event) => event.type === 'reasoning-end');
     const call = first.find((event) => event.type === 'tool-call-start');
-    if (reasoningEnd?.type !== 'reasoning-end' || call?.type !== 'tool-call-start') throw new Error('no reply');
+    if (reasoningEnd?.type !== 'reasoning-end' || call?.type !== 'tool-call-start')
+      throw new Error('no reply');
 
     await sentBody(
       [
@@ -227,12 +245,26 @@ describe('converting Berth context to Anthropic messages', () => {
       'an image given only by file id',
       { role: 'user', content: [{ type: 'input_image', detail: 'auto', file_id: 'file_1' }] },
     ],
-    ['invalid function_call arguments', { type: 'function_call', call_id: 'c', name: 'f', arguments: '{oops' }],
-    ['an image in an assistant message', { role: 'assistant', content: [{ type: 'input_image', detail: 'auto', image_url: 'https://example.com/a.png' }] }],
-    ['a hosted tool item', { type: 'web_search_call', id: 'ws_1', status: 'completed', action: { type: 'search', query: 'q' } }],
+    [
+      'invalid function_call arguments',
+      { type: 'function_call', call_id: 'c', name: 'f', arguments: '{oops' },
+    ],
+    [
+      'an image in an assistant message',
+      {
+        role: 'assistant',
+        content: [{ type: 'input_image', detail: 'auto', image_url: 'https://example.com/a.png' }],
+      },
+    ],
+    [
+      'a hosted tool item',
+      { type: 'web_search_call', id: 'ws_1', status: 'completed', action: { type: 'search', query: 'q' } },
+    ],
   ] as [string, ResponseInputItem][])('rejects %s as a 400 on input', async (_name, item) => {
     const before = upstream.requests.length;
-    await expect(provider.complete(request([{ role: 'user', content: 'Hi' }, item]), signal)).rejects.toMatchObject({
+    await expect(
+      provider.complete(request([{ role: 'user', content: 'Hi' }, item]), signal),
+    ).rejects.toMatchObject({
       status: 400,
       code: 'invalid_value',
       param: 'input',

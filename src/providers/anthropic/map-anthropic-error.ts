@@ -39,7 +39,10 @@ export function mapAnthropicError(provider: string, error: unknown, signal: Abor
     return new UpstreamError(provider, 'The request to Anthropic timed out.', { status: 502, cause: error });
   }
   if (error instanceof APIConnectionError) {
-    return new UpstreamError(provider, `Could not reach Anthropic: ${error.message}`, { status: 502, cause: error });
+    return new UpstreamError(provider, `Could not reach Anthropic: ${error.message}`, {
+      status: 502,
+      cause: error,
+    });
   }
   if (error instanceof APIError) {
     // `instanceof` on the generic class yields `any` type arguments; pin them to the defaults.

@@ -10,7 +10,12 @@ describe('mapAnthropicUsage', () => {
       output_tokens: 50,
       output_tokens_details: { thinking_tokens: 30 },
     });
-    expect(usage).toEqual({ inputTokens: 1210, outputTokens: 50, cachedInputTokens: 1000, reasoningTokens: 30 });
+    expect(usage).toEqual({
+      inputTokens: 1210,
+      outputTokens: 50,
+      cachedInputTokens: 1000,
+      reasoningTokens: 30,
+    });
   });
 
   it('reads missing counters as zero', () => {

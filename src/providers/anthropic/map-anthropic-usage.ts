@@ -38,7 +38,8 @@ export function mergeAnthropicUsage(
     input_tokens: later.input_tokens ?? earlier.input_tokens ?? null,
     output_tokens: later.output_tokens ?? earlier.output_tokens ?? null,
     cache_read_input_tokens: later.cache_read_input_tokens ?? earlier.cache_read_input_tokens ?? null,
-    cache_creation_input_tokens: later.cache_creation_input_tokens ?? earlier.cache_creation_input_tokens ?? null,
+    cache_creation_input_tokens:
+      later.cache_creation_input_tokens ?? earlier.cache_creation_input_tokens ?? null,
     output_tokens_details: later.output_tokens_details ?? earlier.output_tokens_details ?? null,
   };
 }
