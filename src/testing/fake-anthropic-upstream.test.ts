@@ -92,10 +92,10 @@ describe('fake Anthropic upstream', () => {
     });
 
     expect(response.status).toBe(status);
-    expect(await response.json()).toMatchObject({
-      type: 'error',
-      error: { type, message: expect.any(String) },
-    });
+    const envelope = (await response.json()) as { type: string; error: { type: string; message: string } };
+    expect(envelope.type).toBe('error');
+    expect(envelope.error.type).toBe(type);
+    expect(envelope.error.message).not.toBe('');
   });
 
   it('rejects a body without max_tokens, as the API does', async () => {

@@ -10,11 +10,26 @@ import { zodIssueParam } from './zod-issue-param.js';
 export function parseRequest<Schema extends z.ZodType>(schema: Schema, value: unknown, prefix = ''): z.infer<Schema> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
+  const issue = mostSpecificIssue(result.error.issues[0]);
   if (!issue) throw new BerthError('invalid_request', 'The request is invalid.');
   const path = zodIssueParam(issue);
   const param = prefix && path ? `${prefix}.${path}` : prefix || path || null;
   throw new BerthError(...describeIssue(issue, param));
+}
+
+/**
+ * A union (`input` is a string or a list of items) fails as a whole; the useful message is the one
+ * from the alternative that got furthest into the value, which has the longest path.
+ */
+function mostSpecificIssue(issue: z.core.$ZodIssue | undefined): z.core.$ZodIssue | undefined {
+  if (issue?.code !== 'invalid_union' || issue.errors.length === 0) return issue;
+  let best: z.core.$ZodIssue | undefined;
+  for (const alternative of issue.errors) {
+    const candidate = mostSpecificIssue(alternative[0]);
+    if (candidate && (!best || candidate.path.length > best.path.length)) best = candidate;
+  }
+  if (!best || best.path.length === 0) return issue;
+  return { ...best, path: [...issue.path, ...best.path] };
 }
 
 function describeIssue(

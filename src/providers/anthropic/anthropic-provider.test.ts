@@ -106,7 +106,8 @@ describe('Anthropic provider', () => {
         : await provider.complete(request(), signal);
 
     const start = events.find((event) => event.type === 'tool-call-start');
-    expect(start).toMatchObject({ name: 'get_weather', callId: expect.stringMatching(/^toolu_/) });
+    expect(start?.type === 'tool-call-start' && start.name).toBe('get_weather');
+    expect(start?.type === 'tool-call-start' && start.callId).toMatch(/^toolu_/);
     expect(JSON.parse(textOf(events, 'tool-call-delta'))).toEqual({ city: 'Paris', unit: 'celsius' });
     const end = events.find((event) => event.type === 'tool-call-end');
     expect(end?.type === 'tool-call-end' && JSON.parse(end.arguments)).toEqual({
@@ -190,6 +191,20 @@ describe('Anthropic provider', () => {
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).name).toMatch(/AbortError|APIUserAbortError/);
     expect(events.some((event) => event.type === 'finish')).toBe(false);
+    while (upstream.abortedRequests === abortedBefore) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(upstream.abortedRequests).toBe(abortedBefore + 1);
+  });
+
+  it('aborting before the upstream answers cancels the request', async () => {
+    const abortedBefore = upstream.abortedRequests;
+    upstream.script({ text: 'late', delayMs: 60_000 });
+    const controller = new AbortController();
+    const run = provider.complete(request(), controller.signal);
+    const received = upstream.requests.length;
+    while (upstream.requests.length === received) await new Promise((resolve) => setTimeout(resolve, 5));
+    controller.abort();
+
+    await expect(run).rejects.toMatchObject({ name: expect.stringMatching(/Abort/) as unknown });
     while (upstream.abortedRequests === abortedBefore) await new Promise((resolve) => setTimeout(resolve, 5));
     expect(upstream.abortedRequests).toBe(abortedBefore + 1);
   });

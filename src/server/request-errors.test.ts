@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type OpenAI from 'openai';
+import { startTestBerth, type TestBerth } from '../testing/start-test-berth.js';
+
+let berth: TestBerth;
+let client: OpenAI;
+beforeAll(async () => {
+  berth = await startTestBerth({ bodyLimitBytes: 64 * 1024 });
+  client = berth.client();
+});
+afterAll(async () => {
+  await berth.close();
+});
+
+async function post(path: string, body: string, headers: Record<string, string> = {}) {
+  const response = await fetch(`${berth.baseURL}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
+  return { status: response.status, body: (await response.json()) as { error: Record<string, unknown> } };
+}
+
+function expectEnvelope(body: { error: Record<string, unknown> }): void {
+  expect(Object.keys(body.error).sort()).toEqual(['code', 'message', 'param', 'type']);
+  expect(typeof body.error.message).toBe('string');
+}
+
+describe('bad requests answer OpenAI error envelopes and change nothing', () => {
+  it('malformed JSON is a 400', async () => {
+    const { status, body } = await post('/responses', '{"model": "oai/gpt-5", "input": ');
+    expect(status).toBe(400);
+    expectEnvelope(body);
+    expect(body.error.code).toBe('invalid_json');
+  });
+
+  it('prototype-poisoning JSON is a 400', async () => {
+    const { status, body } = await post('/responses', '{"model":"oai/gpt-5","__proto__":{"admin":true}}');
+    expect(status).toBe(400);
+    expectEnvelope(body);
+  });
+
+  it('an unknown field is a 400 naming it', async () => {
+    const { status, body } = await post('/responses', JSON.stringify({ model: 'oai/gpt-5', input: 'x', colour: 'red' }));
+    expect(status).toBe(400);
+    expect(body.error).toMatchObject({ param: 'colour', code: 'unknown_parameter', type: 'invalid_request_error' });
+  });
+
+  it('a wrong type is a 400 naming the nested param', async () => {
+    const { status, body } = await post(
+      '/responses',
+      JSON.stringify({ model: 'oai/gpt-5', input: [{ role: 'user', content: 42 }] }),
+    );
+    expect(status).toBe(400);
+    expect(String(body.error.param)).toMatch(/^input\[0\]/);
+    const temperature = await post('/responses', JSON.stringify({ model: 'oai/gpt-5', input: 'x', temperature: 'hot' }));
+    expect(temperature.body.error.param).toBe('temperature');
+  });
+
+  it('a missing model is a 400 naming model', async () => {
+    const { status, body } = await post('/responses', JSON.stringify({ input: 'x' }));
+    expect(status).toBe(400);
+    expect(body.error).toMatchObject({ param: 'model', code: 'missing_required_parameter' });
+  });
+
+  it('a body over the limit is a 413', async () => {
+    const { status, body } = await post(
+      '/responses',
+      JSON.stringify({ model: 'oai/gpt-5', input: 'x'.repeat(100 * 1024) }),
+    );
+    expect(status).toBe(413);
+    expectEnvelope(body);
+    expect(body.error.code).toBe('request_too_large');
+  });
+
+  it('a non-JSON content type is a 415', async () => {
+    const { status, body } = await post('/responses', 'model=x', { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(status).toBe(415);
+    expectEnvelope(body);
+  });
+
+  it('an unknown provider prefix goes whole to the default provider, whose 404 reaches the client', async () => {
+    const before = berth.upstreams.oai.requests.length;
+    berth.upstreams.oai.script({
+      error: { status: 404, message: "The model 'nowhere/model-x' does not exist.", type: 'invalid_request_error' },
+    });
+    await expect(client.responses.create({ model: 'nowhere/model-x', input: 'x' })).rejects.toMatchObject({
+      status: 404,
+    });
+    expect(berth.upstreams.oai.requests.at(before)?.body).toMatchObject({ model: 'nowhere/model-x' });
+  });
+
+  it('an unsupported hosted tool is a 400 naming the tool', async () => {
+    await expect(
+      client.responses.create({ model: 'oai/gpt-5', input: 'x', tools: [{ type: 'web_search' }] }),
+    ).rejects.toMatchObject({ status: 400, param: 'tools[0].type' });
+  });
+
+  it('an unknown route is a 404 envelope', async () => {
+    const response = await fetch(`${berth.baseURL}/nothing-here`);
+    expect(response.status).toBe(404);
+    expectEnvelope((await response.json()) as { error: Record<string, unknown> });
+  });
+
+  it('an unknown id is a 404 for every responses endpoint', async () => {
+    const id = 'resp_does_not_exist';
+    await expect(client.responses.retrieve(id)).rejects.toMatchObject({ status: 404 });
+    await expect(client.responses.delete(id)).rejects.toMatchObject({ status: 404 });
+    await expect(client.responses.cancel(id)).rejects.toMatchObject({ status: 404 });
+    await expect(client.responses.inputItems.list(id)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('a bad request leaves no response behind', async () => {
+    const before = (await berth.runtime.store.listUnfinishedResponses()).length;
+    await post('/responses', JSON.stringify({ model: 'oai/gpt-5', input: 'x', colour: 'red' }));
+    expect((await berth.runtime.store.listUnfinishedResponses()).length).toBe(before);
+  });
+});
