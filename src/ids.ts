@@ -8,18 +8,7 @@ export interface IdGenerator {
 
 /** OpenAI's observed id prefixes; `file-` uses a dash, the rest an underscore. */
 export type IdPrefix =
-  | 'resp'
-  | 'msg'
-  | 'fc'
-  | 'rs'
-  | 'call'
-  | 'fco'
-  | 'conv'
-  | 'sh'
-  | 'sho'
-  | 'cmp'
-  | 'key'
-  | 'item';
+  'resp' | 'msg' | 'fc' | 'rs' | 'call' | 'fco' | 'conv' | 'sh' | 'sho' | 'cmp' | 'key' | 'item';
 
 /** 24 random bytes as hex: unguessable, so an id is never a capability another project can probe. */
 export function createRandomIdGenerator(): IdGenerator {

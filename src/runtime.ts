@@ -75,7 +75,10 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
   const providers = createProviderRegistry(providerInstances, config.defaultProvider);
   const responses = new ResponseService({ store, providers, ids, clock, logger });
   const context = { store, providers, responses, ids, clock, logger };
-  const app = await createServer(context, { bodyLimitBytes: config.bodyLimitBytes, keylessAllowed: loopback });
+  const app = await createServer(context, {
+    bodyLimitBytes: config.bodyLimitBytes,
+    keylessAllowed: loopback,
+  });
   await responses.recover();
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();

@@ -49,9 +49,17 @@ export function registerKeysCommand(program: Command): void {
           return;
         }
         for (const key of rows) {
-          const state = key.revokedAt === null ? 'active' : `revoked ${new Date(key.revokedAt * 1000).toISOString()}`;
+          const state =
+            key.revokedAt === null ? 'active' : `revoked ${new Date(key.revokedAt * 1000).toISOString()}`;
           console.log(
-            [key.id, key.name, `project=${key.projectId}`, `${key.prefix}…`, new Date(key.createdAt * 1000).toISOString(), state].join('\t'),
+            [
+              key.id,
+              key.name,
+              `project=${key.projectId}`,
+              `${key.prefix}…`,
+              new Date(key.createdAt * 1000).toISOString(),
+              state,
+            ].join('\t'),
           );
         }
       });

@@ -25,7 +25,9 @@ export function registerServeCommand(program: Command): void {
     const providers = config.providers.map((provider) => `${provider.name} (${provider.kind})`).join(', ');
     console.log(`Berth listening on ${runtime.url}`);
     console.log(`  data: ${config.dataDir}`);
-    console.log(`  providers: ${providers || 'none configured (set OPENAI_API_KEY, ANTHROPIC_API_KEY or --config)'}`);
+    console.log(
+      `  providers: ${providers || 'none configured (set OPENAI_API_KEY, ANTHROPIC_API_KEY or --config)'}`,
+    );
     console.log(
       runtime.keyless
         ? '  auth: no API keys exist, so requests without a key are accepted (loopback only); create one with `berth keys create`'

@@ -97,7 +97,11 @@ function providersFromEnvironment(environment: NodeJS.ProcessEnv): ProviderConfi
   return providers;
 }
 
-function resolveSecrets(provider: ProviderConfig, index: number, environment: NodeJS.ProcessEnv): ProviderConfig {
+function resolveSecrets(
+  provider: ProviderConfig,
+  index: number,
+  environment: NodeJS.ProcessEnv,
+): ProviderConfig {
   if (provider.apiKey === undefined || !provider.apiKey.startsWith('env:')) return provider;
   const variable = provider.apiKey.slice('env:'.length);
   const value = environment[variable];

@@ -77,7 +77,13 @@ export const inputItemSchema = z.preprocess(
     typeof value === 'object' && value !== null && !('type' in value) && 'role' in value
       ? { ...value, type: 'message' }
       : value,
-  z.discriminatedUnion('type', [messageItemSchema, functionCallItem, functionCallOutputItem, reasoningItem, itemReference]),
+  z.discriminatedUnion('type', [
+    messageItemSchema,
+    functionCallItem,
+    functionCallOutputItem,
+    reasoningItem,
+    itemReference,
+  ]),
 );
 
 export type InputItem = z.infer<typeof inputItemSchema>;

@@ -19,14 +19,25 @@ export function normalizeInputItems(
     return [
       {
         id,
-        item: { id, type: 'message', role: 'user', status: 'completed', content: [{ type: 'input_text', text: input }] },
+        item: {
+          id,
+          type: 'message',
+          role: 'user',
+          status: 'completed',
+          content: [{ type: 'input_text', text: input }],
+        },
       },
     ];
   }
   return input.map((item, index) => normalizeItem(item, index, context, ids));
 }
 
-function normalizeItem(item: InputItem, index: number, context: readonly StoredItem[], ids: IdGenerator): StoredItem {
+function normalizeItem(
+  item: InputItem,
+  index: number,
+  context: readonly StoredItem[],
+  ids: IdGenerator,
+): StoredItem {
   switch (item.type) {
     case 'message': {
       const id = item.id ?? ids.next('msg');
@@ -55,7 +66,9 @@ function normalizeItem(item: InputItem, index: number, context: readonly StoredI
     case 'item_reference': {
       const found = context.find((candidate) => candidate.id === item.id);
       if (!found) {
-        throw new BerthError('invalid_value', `Item with id '${item.id}' not found.`, { param: `input[${index}].id` });
+        throw new BerthError('invalid_value', `Item with id '${item.id}' not found.`, {
+          param: `input[${index}].id`,
+        });
       }
       return found;
     }
@@ -66,7 +79,10 @@ function normalizeItem(item: InputItem, index: number, context: readonly StoredI
  * OpenAI rejects a tool output that answers no tool call in the context; so does Berth, with the
  * same message and `param`.
  */
-export function checkToolOutputsHaveCalls(context: readonly StoredItem[], input: readonly StoredItem[]): void {
+export function checkToolOutputsHaveCalls(
+  context: readonly StoredItem[],
+  input: readonly StoredItem[],
+): void {
   const callIds = new Set<unknown>();
   for (const { item } of [...context, ...input]) {
     if (item.type === 'function_call') callIds.add(item.call_id);

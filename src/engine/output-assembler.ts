@@ -82,7 +82,11 @@ export class OutputAssembler {
   #append(item: MutableItem): number {
     const outputIndex = this.output.length;
     this.output.push(item);
-    this.#emit({ type: 'response.output_item.added', output_index: outputIndex, item: structuredClone(item) });
+    this.#emit({
+      type: 'response.output_item.added',
+      output_index: outputIndex,
+      item: structuredClone(item),
+    });
     return outputIndex;
   }
 
@@ -114,7 +118,8 @@ export class OutputAssembler {
   #startContentPart(id: string, type: 'output_text' | 'refusal'): void {
     const { outputIndex, item } = this.#openMessage();
     const content = item.content as Record<string, unknown>[];
-    const part = type === 'output_text' ? { type, text: '', annotations: [], logprobs: [] } : { type, refusal: '' };
+    const part =
+      type === 'output_text' ? { type, text: '', annotations: [], logprobs: [] } : { type, refusal: '' };
     const contentIndex = content.length;
     content.push(part);
     this.#parts.set(id, { outputIndex, item, contentIndex, text: '' });
@@ -131,7 +136,8 @@ export class OutputAssembler {
     const part = this.#parts.get(id);
     if (!part || delta.length === 0) return;
     part.text += delta;
-    const isText = (part.item.content as Record<string, unknown>[])[part.contentIndex]?.type === 'output_text';
+    const isText =
+      (part.item.content as Record<string, unknown>[])[part.contentIndex]?.type === 'output_text';
     this.#emit({
       type: isText ? 'response.output_text.delta' : 'response.refusal.delta',
       item_id: part.item.id,
@@ -152,7 +158,11 @@ export class OutputAssembler {
       ? { type: 'output_text', text: part.text, annotations: [], logprobs: [] }
       : { type: 'refusal', refusal: part.text };
     content[part.contentIndex] = finalPart;
-    const common = { item_id: part.item.id, output_index: part.outputIndex, content_index: part.contentIndex };
+    const common = {
+      item_id: part.item.id,
+      output_index: part.outputIndex,
+      content_index: part.contentIndex,
+    };
     this.#emit(
       isText
         ? { type: 'response.output_text.done', ...common, text: part.text, logprobs: [] }
@@ -175,7 +185,11 @@ export class OutputAssembler {
     const common = { item_id: part.item.id, output_index: part.outputIndex, summary_index: 0 };
     if (summary.length === 0) {
       summary.push({ type: 'summary_text', text: '' });
-      this.#emit({ type: 'response.reasoning_summary_part.added', ...common, part: { type: 'summary_text', text: '' } });
+      this.#emit({
+        type: 'response.reasoning_summary_part.added',
+        ...common,
+        part: { type: 'summary_text', text: '' },
+      });
     }
     part.text += delta;
     this.#emit({ type: 'response.reasoning_summary_text.delta', ...common, delta });

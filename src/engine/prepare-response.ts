@@ -1,12 +1,4 @@
-import type {
-  FunctionTool,
-  ResponseFormatTextConfig,
-  ResponseInputItem,
-  ToolChoiceAllowed,
-  ToolChoiceFunction,
-  ToolChoiceOptions,
-} from 'openai/resources/responses/responses';
-import type { Reasoning } from 'openai/resources/shared';
+import type { FunctionTool, ResponseInputItem } from 'openai/resources/responses/responses';
 import { BerthError } from '../errors/berth-error.js';
 import type { IdGenerator } from '../ids.js';
 import type { ModelRequest } from '../providers/model-provider.js';
@@ -84,13 +76,13 @@ export function toModelRequest(prepared: PreparedResponse, context: readonly Sto
     instructions: params.instructions ?? null,
     input: context.map((entry) => entry.item as unknown as ResponseInputItem),
     tools: prepared.tools,
-    toolChoice: (params.tool_choice ?? null) as ToolChoiceOptions | ToolChoiceFunction | ToolChoiceAllowed | null,
+    toolChoice: params.tool_choice ?? null,
     parallelToolCalls: params.parallel_tool_calls ?? null,
     temperature: params.temperature ?? null,
     topP: params.top_p ?? null,
     maxOutputTokens: params.max_output_tokens ?? null,
-    textFormat: (params.text?.format ?? null) as ResponseFormatTextConfig | null,
-    reasoning: (params.reasoning ?? null) as Reasoning | null,
+    textFormat: params.text?.format ?? null,
+    reasoning: params.reasoning ?? null,
   };
 }
 
@@ -106,11 +98,9 @@ function checkSupportedFeatures(params: ResponseCreateParams): void {
     });
   }
   if (params.previous_response_id && params.conversation) {
-    throw new BerthError(
-      'invalid_value',
-      'previous_response_id and conversation cannot be used together.',
-      { param: 'conversation' },
-    );
+    throw new BerthError('invalid_value', 'previous_response_id and conversation cannot be used together.', {
+      param: 'conversation',
+    });
   }
 }
 
@@ -146,11 +136,16 @@ async function loadContext(
 ): Promise<readonly StoredItem[]> {
   const previous = params.previous_response_id;
   if (previous) {
-    const items = dependencies.localChain?.(previous) ?? (await dependencies.store.loadChainItems(projectId, previous));
+    const items =
+      dependencies.localChain?.(previous) ?? (await dependencies.store.loadChainItems(projectId, previous));
     if (!items) {
-      throw new BerthError('previous_response_not_found', `Previous response with id '${previous}' not found.`, {
-        param: 'previous_response_id',
-      });
+      throw new BerthError(
+        'previous_response_not_found',
+        `Previous response with id '${previous}' not found.`,
+        {
+          param: 'previous_response_id',
+        },
+      );
     }
     return items;
   }

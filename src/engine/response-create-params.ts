@@ -46,7 +46,10 @@ export const responseCreateParamsSchema = z.strictObject({
   input: z.union([z.string(), z.array(inputItemSchema)]).optional(),
   instructions: z.string().nullable().optional(),
   previous_response_id: z.string().min(1).nullable().optional(),
-  conversation: z.union([z.string().min(1), z.strictObject({ id: z.string().min(1) })]).nullable().optional(),
+  conversation: z
+    .union([z.string().min(1), z.strictObject({ id: z.string().min(1) })])
+    .nullable()
+    .optional(),
   store: z.boolean().nullable().optional(),
   metadata: metadata.nullable().optional(),
   max_output_tokens: z.int().min(1).nullable().optional(),
@@ -57,7 +60,10 @@ export const responseCreateParamsSchema = z.strictObject({
   parallel_tool_calls: z.boolean().nullable().optional(),
   max_tool_calls: z.int().min(1).nullable().optional(),
   text: z
-    .strictObject({ format: textFormat.optional(), verbosity: z.enum(['low', 'medium', 'high']).nullable().optional() })
+    .strictObject({
+      format: textFormat.optional(),
+      verbosity: z.enum(['low', 'medium', 'high']).nullable().optional(),
+    })
     .nullable()
     .optional(),
   reasoning: z

@@ -3,7 +3,11 @@ import type { ResponseStatus } from '../store/store.js';
 import type { PreparedResponse } from './prepare-response.js';
 
 /** The OpenAI Response object while Berth builds it. */
-export type ResponseBody = Record<string, unknown> & { id: string; status: ResponseStatus; output: unknown[] };
+export type ResponseBody = Record<string, unknown> & {
+  id: string;
+  status: ResponseStatus;
+  output: unknown[];
+};
 
 /**
  * The Response object for a new response: every field OpenAI sends, echoing the request's settings

@@ -31,6 +31,8 @@ export class ResponseRun {
   readonly events: StreamEvent[] = [];
   /** The error that failed the run, for non-streaming callers to report with its status. */
   failure: BerthError | undefined;
+  /** The Response as it was when the run was accepted (what a background create answers). */
+  accepted: ResponseBody | undefined;
   /** Settles once the run has ended and its result is recorded. Never rejects. */
   finished: Promise<void> = Promise.resolve();
 
@@ -62,6 +64,7 @@ export class ResponseRun {
         inputItems: this.prepared.inputItems,
       });
     }
+    this.accepted = structuredClone(this.body);
     this.finished = this.#execute();
   }
 
@@ -108,7 +111,10 @@ export class ResponseRun {
       if (this.prepared.background) {
         await this.#dependencies.store.writeResponse({ response: this.#storedResponse() });
       }
-      const request = toModelRequest(this.prepared, [...this.prepared.contextItems, ...this.prepared.inputItems]);
+      const request = toModelRequest(this.prepared, [
+        ...this.prepared.contextItems,
+        ...this.prepared.inputItems,
+      ]);
       const { provider } = this.prepared.resolved;
       const signal = this.#abort.signal;
       const events: AsyncIterable<ModelEvent> | Iterable<ModelEvent> = this.#keepEvents
@@ -130,7 +136,10 @@ export class ResponseRun {
     this.#waiters.clear();
   }
 
-  #complete(assembler: OutputAssembler, finish: { reason: FinishReason; usage: ModelUsage } | undefined): void {
+  #complete(
+    assembler: OutputAssembler,
+    finish: { reason: FinishReason; usage: ModelUsage } | undefined,
+  ): void {
     const reason = finish?.reason ?? 'stop';
     const incomplete = reason === 'length' || reason === 'content_filter';
     assembler.finish(incomplete ? 'incomplete' : 'completed');
@@ -192,7 +201,10 @@ export class ResponseRun {
           : {}),
       });
     } catch (error) {
-      this.#dependencies.logger.error('recording a response failed', { responseId: this.id, error: String(error) });
+      this.#dependencies.logger.error('recording a response failed', {
+        responseId: this.id,
+        error: String(error),
+      });
     }
   }
 

@@ -68,7 +68,11 @@ export class ResponseService {
   }
 
   /** The response's stream events after `startingAfter`; live until it ends if it is running. */
-  async replay(projectId: string, id: string, startingAfter: number): Promise<AsyncIterable<StreamEvent>> {
+  async replay(
+    projectId: string,
+    id: string,
+    startingAfter: number,
+  ): Promise<AsyncIterable<StreamEvent> | Iterable<StreamEvent>> {
     const live = this.#liveRun(projectId, id);
     if (live && live.events.length > 0) return live.eventsAfter(startingAfter);
     const stored = await this.#dependencies.store.getResponse(projectId, id);
@@ -81,9 +85,7 @@ export class ResponseService {
       );
     }
     const events = await this.#dependencies.store.listResponseEvents(id, startingAfter);
-    return (async function* () {
-      for (const event of events) yield event.event as StreamEvent;
-    })();
+    return events.map((event) => event.event as StreamEvent);
   }
 
   async cancel(projectId: string, id: string): Promise<JsonObject> {
@@ -127,11 +129,20 @@ export class ResponseService {
       if (stored.status === 'queued' && stored.request) {
         try {
           await store.deleteResponse(stored.projectId, stored.id);
-          await this.#start(stored.projectId, stored.request as ResponseCreateParams, stored.id, {}, stored.createdAt);
+          await this.#start(
+            stored.projectId,
+            stored.request as ResponseCreateParams,
+            stored.id,
+            {},
+            stored.createdAt,
+          );
           logger.info('resumed a queued background response', { responseId: stored.id });
           continue;
         } catch (error) {
-          logger.warn('could not resume a queued background response', { responseId: stored.id, error: String(error) });
+          logger.warn('could not resume a queued background response', {
+            responseId: stored.id,
+            error: String(error),
+          });
         }
       }
       const body = {

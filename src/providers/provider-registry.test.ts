@@ -24,7 +24,9 @@ describe('model routing', () => {
 
   it('answers model_not_found when no provider can serve the name', () => {
     const empty = createProviderRegistry([], null);
-    expect(() => empty.resolve('gpt-5')).toThrow(expect.objectContaining({ code: 'model_not_found', status: 404 }));
+    expect(() => empty.resolve('gpt-5')).toThrow(
+      expect.objectContaining({ code: 'model_not_found', status: 404 }),
+    );
     const noDefault = createProviderRegistry([provider('local')], null);
     expect(() => noDefault.resolve('other/model')).toThrow(expect.objectContaining({ param: 'model' }));
   });

@@ -48,7 +48,8 @@ describe('auth and tenancy', () => {
       () => betaClient.responses.retrieve(response.id),
       () => betaClient.responses.delete(response.id),
       () => betaClient.responses.inputItems.list(response.id),
-      () => betaClient.responses.create({ model: 'oai/gpt-5', input: 'x', previous_response_id: response.id }),
+      () =>
+        betaClient.responses.create({ model: 'oai/gpt-5', input: 'x', previous_response_id: response.id }),
       () => betaClient.conversations.retrieve(conversation.id),
       () => betaClient.conversations.items.list(conversation.id),
       () => betaClient.conversations.delete(conversation.id),

@@ -38,10 +38,14 @@ describe('Conversations API', () => {
     }
     expect(ids).toHaveLength(3);
 
-    const second = await client.conversations.items.retrieve(ids[1] ?? '', { conversation_id: conversation.id });
+    const second = await client.conversations.items.retrieve(ids[1] ?? '', {
+      conversation_id: conversation.id,
+    });
     expect(second).toMatchObject({ type: 'message', role: 'user' });
 
-    const afterDelete = await client.conversations.items.delete(ids[1] ?? '', { conversation_id: conversation.id });
+    const afterDelete = await client.conversations.items.delete(ids[1] ?? '', {
+      conversation_id: conversation.id,
+    });
     expect(afterDelete.id).toBe(conversation.id);
     await expect(
       client.conversations.items.retrieve(ids[1] ?? '', { conversation_id: conversation.id }),
@@ -74,7 +78,12 @@ describe('Conversations API', () => {
 
   it('rejects previous_response_id together with conversation, and an unknown conversation', async () => {
     await expect(
-      client.responses.create({ model: 'oai/gpt-5', input: 'x', conversation: 'conv_x', previous_response_id: 'resp_x' }),
+      client.responses.create({
+        model: 'oai/gpt-5',
+        input: 'x',
+        conversation: 'conv_x',
+        previous_response_id: 'resp_x',
+      }),
     ).rejects.toMatchObject({ status: 400, param: 'conversation' });
     await expect(
       client.responses.create({ model: 'oai/gpt-5', input: 'x', conversation: 'conv_unknown' }),

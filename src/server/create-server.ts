@@ -44,7 +44,7 @@ export async function createServer(context: AppContext, options: ServerOptions):
       done(null, undefined);
       return;
     }
-    parseJson(request, text, done);
+    void parseJson(request, text, done);
   });
 
   app.addHook('onRequest', async function authenticate(request, reply) {
@@ -54,14 +54,18 @@ export async function createServer(context: AppContext, options: ServerOptions):
 
   app.setErrorHandler(function reportError(error: FastifyError, request, reply) {
     const berthError = error instanceof BerthError ? error : fromFrameworkError(error);
-    if (!berthError) context.logger.error('request failed', { requestId: request.id, error: String(error.stack) });
+    if (!berthError)
+      context.logger.error('request failed', { requestId: request.id, error: String(error.stack) });
     const { status, body } = toErrorEnvelope(berthError ?? error);
     void reply.status(status).header('x-request-id', request.id).send(body);
   });
 
   app.setNotFoundHandler(function unknownRoute(request, reply) {
     const { status, body } = toErrorEnvelope(
-      new BerthError('not_found', `Unknown request URL: ${request.method} ${request.url.split('?')[0] ?? ''}.`),
+      new BerthError(
+        'not_found',
+        `Unknown request URL: ${request.method} ${request.url.split('?')[0] ?? ''}.`,
+      ),
     );
     void reply.status(status).send(body);
   });
@@ -80,12 +84,18 @@ function fromFrameworkError(error: FastifyError): BerthError | undefined {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new BerthError('request_too_large', 'The request body is larger than the server accepts.');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new BerthError('unsupported_media_type', 'The request body must be JSON (Content-Type: application/json).');
+      return new BerthError(
+        'unsupported_media_type',
+        'The request body must be JSON (Content-Type: application/json).',
+      );
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new BerthError('invalid_request', 'The Content-Length header does not match the body.');
     default:
       if (error.statusCode === 400) {
-        return new BerthError('invalid_json', `We could not parse the JSON body of your request: ${error.message}`);
+        return new BerthError(
+          'invalid_json',
+          `We could not parse the JSON body of your request: ${error.message}`,
+        );
       }
       return undefined;
   }

@@ -41,9 +41,16 @@ describe('bad requests answer OpenAI error envelopes and change nothing', () => 
   });
 
   it('an unknown field is a 400 naming it', async () => {
-    const { status, body } = await post('/responses', JSON.stringify({ model: 'oai/gpt-5', input: 'x', colour: 'red' }));
+    const { status, body } = await post(
+      '/responses',
+      JSON.stringify({ model: 'oai/gpt-5', input: 'x', colour: 'red' }),
+    );
     expect(status).toBe(400);
-    expect(body.error).toMatchObject({ param: 'colour', code: 'unknown_parameter', type: 'invalid_request_error' });
+    expect(body.error).toMatchObject({
+      param: 'colour',
+      code: 'unknown_parameter',
+      type: 'invalid_request_error',
+    });
   });
 
   it('a wrong type is a 400 naming the nested param', async () => {
@@ -53,7 +60,10 @@ describe('bad requests answer OpenAI error envelopes and change nothing', () => 
     );
     expect(status).toBe(400);
     expect(String(body.error.param)).toMatch(/^input\[0\]/);
-    const temperature = await post('/responses', JSON.stringify({ model: 'oai/gpt-5', input: 'x', temperature: 'hot' }));
+    const temperature = await post(
+      '/responses',
+      JSON.stringify({ model: 'oai/gpt-5', input: 'x', temperature: 'hot' }),
+    );
     expect(temperature.body.error.param).toBe('temperature');
   });
 
@@ -74,7 +84,9 @@ describe('bad requests answer OpenAI error envelopes and change nothing', () => 
   });
 
   it('a non-JSON content type is a 415', async () => {
-    const { status, body } = await post('/responses', 'model=x', { 'content-type': 'application/x-www-form-urlencoded' });
+    const { status, body } = await post('/responses', 'model=x', {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
     expect(status).toBe(415);
     expectEnvelope(body);
   });
@@ -82,7 +94,11 @@ describe('bad requests answer OpenAI error envelopes and change nothing', () => 
   it('an unknown provider prefix goes whole to the default provider, whose 404 reaches the client', async () => {
     const before = berth.upstreams.oai.requests.length;
     berth.upstreams.oai.script({
-      error: { status: 404, message: "The model 'nowhere/model-x' does not exist.", type: 'invalid_request_error' },
+      error: {
+        status: 404,
+        message: "The model 'nowhere/model-x' does not exist.",
+        type: 'invalid_request_error',
+      },
     });
     await expect(client.responses.create({ model: 'nowhere/model-x', input: 'x' })).rejects.toMatchObject({
       status: 404,

@@ -62,7 +62,11 @@ describe.each(testProviders)('Responses API through the $kind provider', ({ name
 
   it('chains with previous_response_id: prior input and output are context, prior instructions are not', async () => {
     upstream().script({ text: 'First answer.' }, { text: 'Second answer.' });
-    const first = await client.responses.create({ model, input: 'First question', instructions: 'OLD-INSTRUCTIONS' });
+    const first = await client.responses.create({
+      model,
+      input: 'First question',
+      instructions: 'OLD-INSTRUCTIONS',
+    });
     const before = upstream().requests.length;
     const second = await client.responses.create({
       model,
@@ -143,7 +147,10 @@ describe.each(testProviders)('Responses API through the $kind provider', ({ name
   });
 
   it('pages input_items like OpenAI lists', async () => {
-    const input = Array.from({ length: 5 }, (_, index) => ({ role: 'user' as const, content: `message ${index}` }));
+    const input = Array.from({ length: 5 }, (_, index) => ({
+      role: 'user' as const,
+      content: `message ${index}`,
+    }));
     const response = await client.responses.create({ model, input });
     const seen: string[] = [];
     for await (const item of client.responses.inputItems.list(response.id, { limit: 2 })) {
@@ -157,7 +164,7 @@ describe.each(testProviders)('Responses API through the $kind provider', ({ name
 
   it('never writes a store:false response, and chaining to one is previous_response_not_found', async () => {
     const response = await client.responses.create({ model, input: 'Ephemeral', store: false });
-    expect(response.store).toBe(false);
+    expect((response as { store?: boolean }).store).toBe(false);
     await expect(client.responses.retrieve(response.id)).rejects.toMatchObject({ status: 404 });
     await expect(
       client.responses.create({ model, input: 'next', previous_response_id: response.id }),

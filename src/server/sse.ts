@@ -7,7 +7,7 @@ import type { StreamEvent } from '../engine/stream-event.js';
  */
 export async function writeEventStream(
   response: ServerResponse,
-  events: AsyncIterable<StreamEvent>,
+  events: AsyncIterable<StreamEvent> | Iterable<StreamEvent>,
   headers: Record<string, string>,
 ): Promise<boolean> {
   response.writeHead(200, {

@@ -78,7 +78,15 @@ export function describeStoreContract(backend: string, openStore: () => Promise<
         outputItems: [item('out_3')],
       });
       const chain = await store.loadChainItems('proj_a', 'resp_3');
-      expect(chain?.map((entry) => entry.id)).toEqual(['in_1', 'out_1', 'in_2a', 'in_2b', 'out_2', 'in_3', 'out_3']);
+      expect(chain?.map((entry) => entry.id)).toEqual([
+        'in_1',
+        'out_1',
+        'in_2a',
+        'in_2b',
+        'out_2',
+        'in_3',
+        'out_3',
+      ]);
     });
 
     it('pages input items like OpenAI lists, in both orders', async () => {
@@ -87,19 +95,34 @@ export function describeStoreContract(backend: string, openStore: () => Promise<
       const first = await store.listInputItems('proj_a', 'resp_1', { limit: 2, order: 'desc' });
       expect(first?.data.map((entry) => entry.id)).toEqual(['msg_4', 'msg_3']);
       expect(first?.hasMore).toBe(true);
-      const second = await store.listInputItems('proj_a', 'resp_1', { limit: 2, order: 'desc', after: 'msg_3' });
+      const second = await store.listInputItems('proj_a', 'resp_1', {
+        limit: 2,
+        order: 'desc',
+        after: 'msg_3',
+      });
       expect(second?.data.map((entry) => entry.id)).toEqual(['msg_2', 'msg_1']);
-      const last = await store.listInputItems('proj_a', 'resp_1', { limit: 2, order: 'desc', after: 'msg_1' });
+      const last = await store.listInputItems('proj_a', 'resp_1', {
+        limit: 2,
+        order: 'desc',
+        after: 'msg_1',
+      });
       expect(last?.data.map((entry) => entry.id)).toEqual(['msg_0']);
       expect(last?.hasMore).toBe(false);
-      const ascending = await store.listInputItems('proj_a', 'resp_1', { limit: 10, order: 'asc', after: 'msg_2' });
+      const ascending = await store.listInputItems('proj_a', 'resp_1', {
+        limit: 10,
+        order: 'asc',
+        after: 'msg_2',
+      });
       expect(ascending?.data.map((entry) => entry.id)).toEqual(['msg_3', 'msg_4']);
     });
 
     it('records events for replay after a sequence number', async () => {
       await store.writeResponse({
         response: response('resp_1', { eventsRecorded: true }),
-        events: [0, 1, 2].map((sequenceNumber) => ({ sequenceNumber, event: { sequence_number: sequenceNumber } })),
+        events: [0, 1, 2].map((sequenceNumber) => ({
+          sequenceNumber,
+          event: { sequence_number: sequenceNumber },
+        })),
       });
       await store.writeResponse({
         response: response('resp_1', { eventsRecorded: true }),
@@ -123,17 +146,24 @@ export function describeStoreContract(backend: string, openStore: () => Promise<
 
     it('lists unfinished responses for recovery', async () => {
       await store.writeResponse({ response: response('resp_done') });
-      await store.writeResponse({ response: response('resp_queued', { status: 'queued', background: true }) });
-      await store.writeResponse({ response: response('resp_running', { status: 'in_progress', background: true }) });
+      await store.writeResponse({
+        response: response('resp_queued', { status: 'queued', background: true }),
+      });
+      await store.writeResponse({
+        response: response('resp_running', { status: 'in_progress', background: true }),
+      });
       const unfinished = await store.listUnfinishedResponses();
       expect(unfinished.map((entry) => entry.id).sort()).toEqual(['resp_queued', 'resp_running']);
     });
 
     it('keeps conversations and their items per project, appending in order', async () => {
-      await store.createConversation({ id: 'conv_1', projectId: 'proj_a', createdAt: 1, metadata: { a: '1' } }, [
-        item('msg_1'),
-      ]);
-      expect(await store.appendConversationItems('proj_a', 'conv_1', [item('msg_2'), item('msg_3')])).toBe(true);
+      await store.createConversation(
+        { id: 'conv_1', projectId: 'proj_a', createdAt: 1, metadata: { a: '1' } },
+        [item('msg_1')],
+      );
+      expect(await store.appendConversationItems('proj_a', 'conv_1', [item('msg_2'), item('msg_3')])).toBe(
+        true,
+      );
       expect(await store.appendConversationItems('proj_b', 'conv_1', [item('msg_x')])).toBe(false);
       await store.writeResponse({
         response: response('resp_1', { conversationId: 'conv_1' }),
@@ -142,14 +172,22 @@ export function describeStoreContract(backend: string, openStore: () => Promise<
       const all = await store.loadConversationItems('proj_a', 'conv_1');
       expect(all?.map((entry) => entry.id)).toEqual(['msg_1', 'msg_2', 'msg_3', 'msg_4']);
       expect(await store.loadConversationItems('proj_b', 'conv_1')).toBeUndefined();
-      const page = await store.listConversationItems('proj_a', 'conv_1', { limit: 2, order: 'asc', after: 'msg_1' });
+      const page = await store.listConversationItems('proj_a', 'conv_1', {
+        limit: 2,
+        order: 'asc',
+        after: 'msg_1',
+      });
       expect(page?.data.map((entry) => entry.id)).toEqual(['msg_2', 'msg_3']);
       expect(page?.hasMore).toBe(true);
-      expect((await store.getConversationItem('proj_a', 'conv_1', 'msg_2'))?.item).toMatchObject({ id: 'msg_2' });
+      expect((await store.getConversationItem('proj_a', 'conv_1', 'msg_2'))?.item).toMatchObject({
+        id: 'msg_2',
+      });
       expect(await store.getConversationItem('proj_b', 'conv_1', 'msg_2')).toBeUndefined();
       expect(await store.deleteConversationItem('proj_a', 'conv_1', 'msg_2')).toBe(true);
       expect(await store.deleteConversationItem('proj_a', 'conv_1', 'msg_2')).toBe(false);
-      expect((await store.updateConversationMetadata('proj_a', 'conv_1', { b: '2' }))?.metadata).toEqual({ b: '2' });
+      expect((await store.updateConversationMetadata('proj_a', 'conv_1', { b: '2' }))?.metadata).toEqual({
+        b: '2',
+      });
       expect(await store.updateConversationMetadata('proj_b', 'conv_1', { c: '3' })).toBeUndefined();
       expect(await store.deleteConversation('proj_b', 'conv_1')).toBe(false);
       expect(await store.deleteConversation('proj_a', 'conv_1')).toBe(true);

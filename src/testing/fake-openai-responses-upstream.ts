@@ -98,7 +98,7 @@ async function respond(
 ): Promise<void> {
   if (turn.delayMs !== undefined) {
     await sleep(turn.delayMs);
-    if (request.destroyed || response.destroyed) return;
+    if (response.destroyed) return;
   }
   if (turn.error) {
     const type = turn.error.type ?? (turn.error.status >= 500 ? 'server_error' : 'invalid_request_error');

@@ -7,7 +7,11 @@ import { zodIssueParam } from './zod-issue-param.js';
  * Validates untrusted input against a strict schema. The first problem becomes a 400 in OpenAI's words,
  * naming the `param` at fault.
  */
-export function parseRequest<Schema extends z.ZodType>(schema: Schema, value: unknown, prefix = ''): z.infer<Schema> {
+export function parseRequest<Schema extends z.ZodType>(
+  schema: Schema,
+  value: unknown,
+  prefix = '',
+): z.infer<Schema> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = mostSpecificIssue(result.error.issues[0]);
@@ -45,7 +49,15 @@ function describeIssue(
         return ['missing_required_parameter', `Missing required parameter: '${where}'.`, { param }];
       }
       return ['invalid_type', `Invalid type for '${where}': ${issue.message}.`, { param }];
-    default:
+    case 'custom':
+    case 'invalid_element':
+    case 'invalid_format':
+    case 'invalid_key':
+    case 'invalid_union':
+    case 'invalid_value':
+    case 'not_multiple_of':
+    case 'too_big':
+    case 'too_small':
       return ['invalid_value', `Invalid value for '${where}': ${issue.message}.`, { param }];
   }
 }

@@ -1,11 +1,12 @@
+import { Readable } from 'node:stream';
 import type { RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
 import { describe, expect, it } from 'vitest';
 import type { ModelEvent } from '../model-provider.js';
 import { convertAnthropicStreamEvents } from './convert-anthropic-stream-events.js';
 
-async function* streamOf(events: unknown[]): AsyncGenerator<RawMessageStreamEvent> {
-  // Partial events on purpose: the converter must read upstream events leniently.
-  for (const event of events) yield event as RawMessageStreamEvent;
+/** Partial events on purpose: the converter must read what an upstream sends leniently. */
+function streamOf(events: unknown[]): AsyncIterable<RawMessageStreamEvent> {
+  return Readable.from(events as RawMessageStreamEvent[]);
 }
 
 async function collect(events: AsyncIterable<ModelEvent>): Promise<ModelEvent[]> {

@@ -194,6 +194,30 @@ describe('converting Berth context to Anthropic messages', () => {
     });
   });
 
+  it('sends PDF files as document blocks', async () => {
+    const body = await sentBody([
+      {
+        role: 'user',
+        content: [
+          { type: 'input_file', filename: 'a.pdf', file_data: 'data:application/pdf;base64,JVBERi0=' },
+          { type: 'input_file', file_url: 'https://example.com/b.pdf' },
+        ],
+      },
+    ]);
+
+    expect(body).toMatchObject({
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' } },
+            { type: 'document', source: { type: 'url', url: 'https://example.com/b.pdf' } },
+          ],
+        },
+      ],
+    });
+  });
+
   it('passes thinking back first in its assistant turn, and drops reasoning Anthropic cannot verify', async () => {
     upstream.script({
       reasoning: 'Need the weather.',

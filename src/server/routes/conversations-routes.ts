@@ -74,7 +74,8 @@ export function registerConversationsRoutes(app: FastifyInstance, context: AppCo
     const existing = await store.loadConversationItems(request.projectId, id);
     if (!existing) throw notFound('conversation', id);
     const items = normalizeInputItems(body.items, existing, ids);
-    if (!(await store.appendConversationItems(request.projectId, id, items))) throw notFound('conversation', id);
+    if (!(await store.appendConversationItems(request.projectId, id, items)))
+      throw notFound('conversation', id);
     return toListBody({ data: items, hasMore: false });
   });
 

@@ -24,10 +24,10 @@ export function registerModelsRoutes(app: FastifyInstance, context: AppContext):
     return { object: 'list', data: lists.flat() };
   });
 
-  app.get('/v1/models/*', async function retrieveModel(request) {
+  app.get('/v1/models/*', function retrieveModel(request, reply) {
     const { '*': model } = parseRequest(z.strictObject({ '*': z.string().min(1) }), request.params);
     const resolved = context.providers.resolve(model);
-    return toModelBody(`${resolved.provider.name}/${resolved.model}`, resolved.provider.name);
+    void reply.send(toModelBody(`${resolved.provider.name}/${resolved.model}`, resolved.provider.name));
   });
 }
 

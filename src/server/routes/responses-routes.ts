@@ -34,7 +34,7 @@ export function registerResponsesRoutes(app: FastifyInstance, context: AppContex
   app.post('/v1/responses', async function createResponse(request, reply) {
     const run = await context.responses.create(request.projectId, request.body);
     if (run.prepared.stream) return streamRun(run, request, reply);
-    if (run.prepared.background) return run.body;
+    if (run.prepared.background) return run.accepted;
     await run.finished;
     if (run.failure) throw run.failure;
     return run.body;
@@ -73,7 +73,11 @@ export function registerResponsesRoutes(app: FastifyInstance, context: AppContex
 
   app.get('/v1/responses/:id/input_items', async function listInputItems(request) {
     const { id } = parseRequest(idParams, request.params);
-    const page = await context.responses.listInputItems(request.projectId, id, parsePageRequest(request.query));
+    const page = await context.responses.listInputItems(
+      request.projectId,
+      id,
+      parsePageRequest(request.query),
+    );
     return toListBody(page);
   });
 }
@@ -82,7 +86,11 @@ export function registerResponsesRoutes(app: FastifyInstance, context: AppContex
  * Streams a run to the client. If a client of a foreground response goes away, nobody will read the
  * answer, so the upstream call is cancelled; a background response carries on without its client.
  */
-async function streamRun(run: ResponseRun, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+async function streamRun(
+  run: ResponseRun,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
   reply.hijack();
   if (!run.prepared.background) {
     reply.raw.on('close', () => {

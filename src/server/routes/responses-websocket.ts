@@ -16,57 +16,64 @@ const localChainLimit = 32;
  * socket keeps its context in memory — nothing of it is written.
  */
 export function registerResponsesWebSocket(app: FastifyInstance, context: AppContext): void {
-  app.get('/v1/responses', { websocket: true }, function responsesSocket(socket: WebSocket, request: FastifyRequest) {
-    const localChains = new Map<string, readonly StoredItem[]>();
-    let queue = Promise.resolve();
-    let current: ResponseRun | undefined;
-    socket.on('close', () => current?.stop('disconnect'));
-    socket.on('message', (data, isBinary) => {
-      const text = isBinary ? '' : Buffer.from(data as Buffer).toString('utf8');
-      queue = queue.then(() => handleMessage(text));
-    });
+  app.get(
+    '/v1/responses',
+    { websocket: true },
+    function responsesSocket(socket: WebSocket, request: FastifyRequest) {
+      const localChains = new Map<string, readonly StoredItem[]>();
+      let queue = Promise.resolve();
+      let current: ResponseRun | undefined;
+      socket.on('close', () => current?.stop('disconnect'));
+      socket.on('message', (data, isBinary) => {
+        const text = isBinary ? '' : Buffer.from(data as Buffer).toString('utf8');
+        queue = queue.then(() => handleMessage(text));
+      });
 
-    const send = (message: Record<string, unknown>, streamId: string | undefined): void => {
-      if (socket.readyState !== socket.OPEN) return;
-      socket.send(JSON.stringify(streamId === undefined ? message : { ...message, stream_id: streamId }));
-    };
+      const send = (message: Record<string, unknown>, streamId: string | undefined): void => {
+        if (socket.readyState !== socket.OPEN) return;
+        socket.send(JSON.stringify(streamId === undefined ? message : { ...message, stream_id: streamId }));
+      };
 
-    async function handleMessage(text: string): Promise<void> {
-      let streamId: string | undefined;
-      try {
-        const message = parseMessage(text);
-        streamId = typeof message.stream_id === 'string' ? message.stream_id : undefined;
-        const { type: _type, stream_id: _streamId, ...body } = message;
-        if (body.background === true) {
-          throw new BerthError('unsupported_parameter', 'background is not supported over WebSocket.', {
-            param: 'background',
-          });
+      async function handleMessage(text: string): Promise<void> {
+        let streamId: string | undefined;
+        try {
+          const message = parseMessage(text);
+          streamId = typeof message.stream_id === 'string' ? message.stream_id : undefined;
+          const { type: _type, stream_id: _streamId, ...body } = message;
+          if (body.background === true) {
+            throw new BerthError('unsupported_parameter', 'background is not supported over WebSocket.', {
+              param: 'background',
+            });
+          }
+          const run = await context.responses.create(
+            request.projectId,
+            { ...body, stream: true },
+            { localChain: (id) => localChains.get(id) },
+          );
+          current = run;
+          for await (const event of run.eventsAfter(-1)) send(event, streamId);
+          await run.finished;
+          current = undefined;
+          if (!run.prepared.store) remember(run);
+        } catch (error) {
+          const { status, body } = toErrorEnvelope(error);
+          send({ type: 'error', status, error: body.error }, streamId);
         }
-        const run = await context.responses.create(
-          request.projectId,
-          { ...body, stream: true },
-          { localChain: (id) => localChains.get(id) },
-        );
-        current = run;
-        for await (const event of run.eventsAfter(-1)) send(event, streamId);
-        await run.finished;
-        current = undefined;
-        if (!run.prepared.store) remember(run);
-      } catch (error) {
-        const { status, body } = toErrorEnvelope(error);
-        send({ type: 'error', status, error: body.error }, streamId);
       }
-    }
 
-    function remember(run: ResponseRun): void {
-      const output = run.body.output.map((item) => ({ id: (item as { id: string }).id, item: item as StoredItem['item'] }));
-      localChains.set(run.id, [...run.prepared.contextItems, ...run.prepared.inputItems, ...output]);
-      if (localChains.size > localChainLimit) {
-        const oldest = localChains.keys().next().value;
-        if (oldest !== undefined) localChains.delete(oldest);
+      function remember(run: ResponseRun): void {
+        const output = run.body.output.map((item) => ({
+          id: (item as { id: string }).id,
+          item: item as StoredItem['item'],
+        }));
+        localChains.set(run.id, [...run.prepared.contextItems, ...run.prepared.inputItems, ...output]);
+        if (localChains.size > localChainLimit) {
+          const oldest = localChains.keys().next().value;
+          if (oldest !== undefined) localChains.delete(oldest);
+        }
       }
-    }
-  });
+    },
+  );
 }
 
 function parseMessage(text: string): Record<string, unknown> {
@@ -81,7 +88,9 @@ function parseMessage(text: string): Record<string, unknown> {
   }
   const record = message as Record<string, unknown>;
   if (record.type !== 'response.create') {
-    throw new BerthError('invalid_value', `Unknown client event type '${String(record.type)}'.`, { param: 'type' });
+    throw new BerthError('invalid_value', `Unknown client event type '${String(record.type)}'.`, {
+      param: 'type',
+    });
   }
   return record;
 }

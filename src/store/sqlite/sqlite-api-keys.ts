@@ -17,7 +17,10 @@ export async function createApiKey(db: Kysely<Database>, key: StoredApiKey): Pro
     .execute();
 }
 
-export async function findApiKeyByHash(db: Kysely<Database>, hash: string): Promise<StoredApiKey | undefined> {
+export async function findApiKeyByHash(
+  db: Kysely<Database>,
+  hash: string,
+): Promise<StoredApiKey | undefined> {
   const row = await db
     .selectFrom('api_keys')
     .selectAll()
@@ -32,7 +35,11 @@ export async function listApiKeys(db: Kysely<Database>): Promise<readonly Stored
   return rows.map(fromRow);
 }
 
-export async function revokeApiKey(db: Kysely<Database>, idOrName: string, revokedAt: number): Promise<boolean> {
+export async function revokeApiKey(
+  db: Kysely<Database>,
+  idOrName: string,
+  revokedAt: number,
+): Promise<boolean> {
   const result = await db
     .updateTable('api_keys')
     .set({ revoked_at: revokedAt })

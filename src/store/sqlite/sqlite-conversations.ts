@@ -58,7 +58,11 @@ export async function updateConversationMetadata(
   return getConversation(db, projectId, id);
 }
 
-export async function deleteConversation(db: Kysely<Database>, projectId: string, id: string): Promise<boolean> {
+export async function deleteConversation(
+  db: Kysely<Database>,
+  projectId: string,
+  id: string,
+): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const deleted = await trx
       .deleteFrom('conversations')

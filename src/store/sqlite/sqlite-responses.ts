@@ -51,7 +51,11 @@ export async function writeResponse(db: Kysely<Database>, write: ResponseWrite):
         .execute();
     }
     if (write.conversationItems) {
-      await appendConversationItemsIn(trx, write.conversationItems.conversationId, write.conversationItems.items);
+      await appendConversationItemsIn(
+        trx,
+        write.conversationItems.conversationId,
+        write.conversationItems.items,
+      );
     }
   });
 }

@@ -40,7 +40,8 @@ export async function openSqliteStore(path: string): Promise<Store> {
     deleteResponse: (projectId, id) => responses.deleteResponse(db, projectId, id),
     loadChainItems: (projectId, id) => responses.loadChainItems(db, projectId, id),
     listInputItems: (projectId, id, page) => responses.listInputItems(db, projectId, id, page),
-    listResponseEvents: (responseId, startingAfter) => responses.listResponseEvents(db, responseId, startingAfter),
+    listResponseEvents: (responseId, startingAfter) =>
+      responses.listResponseEvents(db, responseId, startingAfter),
     listUnfinishedResponses: () => responses.listUnfinishedResponses(db),
 
     createConversation: (conversation, items) => conversations.createConversation(db, conversation, items),
@@ -51,8 +52,10 @@ export async function openSqliteStore(path: string): Promise<Store> {
     appendConversationItems: (projectId, id, items) =>
       conversations.appendConversationItems(db, projectId, id, items),
     loadConversationItems: (projectId, id) => conversations.loadConversationItems(db, projectId, id),
-    listConversationItems: (projectId, id, page) => conversations.listConversationItems(db, projectId, id, page),
-    getConversationItem: (projectId, id, itemId) => conversations.getConversationItem(db, projectId, id, itemId),
+    listConversationItems: (projectId, id, page) =>
+      conversations.listConversationItems(db, projectId, id, page),
+    getConversationItem: (projectId, id, itemId) =>
+      conversations.getConversationItem(db, projectId, id, itemId),
     deleteConversationItem: (projectId, id, itemId) =>
       conversations.deleteConversationItem(db, projectId, id, itemId),
 
