@@ -63,7 +63,7 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
   const ids = options.ids ?? createRandomIdGenerator();
   const store = await openDataDirectoryStore(config.dataDir);
   const loopback = isLoopback(config.host);
-  const keyless = (await store.countActiveApiKeys()) === 0;
+  const keyless = (await store.countApiKeys()) === 0;
   if (keyless && !loopback) {
     await store.close();
     throw new StartupError(

@@ -23,15 +23,16 @@ export function registerServeCommand(program: Command): void {
       throw error;
     }
     const providers = config.providers.map((provider) => `${provider.name} (${provider.kind})`).join(', ');
-    console.log(`Berth listening on ${runtime.url}`);
-    console.log(`  data: ${config.dataDir}`);
+    const auth = runtime.keyless
+      ? 'no API keys exist, so requests without a key are accepted (loopback only); create one with `berth keys create`'
+      : 'API key required';
     console.log(
-      `  providers: ${providers || 'none configured (set OPENAI_API_KEY, ANTHROPIC_API_KEY or --config)'}`,
-    );
-    console.log(
-      runtime.keyless
-        ? '  auth: no API keys exist, so requests without a key are accepted (loopback only); create one with `berth keys create`'
-        : '  auth: API key required',
+      [
+        `Berth listening on ${runtime.url}`,
+        `  data: ${config.dataDir}`,
+        `  providers: ${providers || 'none configured (set OPENAI_API_KEY, ANTHROPIC_API_KEY or use --config)'}`,
+        `  auth: ${auth}`,
+      ].join('\n'),
     );
     const shutdown = (signal: string): void => {
       console.log(`berth: ${signal} received, shutting down`);

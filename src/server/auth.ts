@@ -38,8 +38,9 @@ export function createAuthenticator(store: Store, keylessAllowed: boolean): Auth
         if (key) return key.projectId;
       }
       // Keys may be created by the CLI while the server runs: count them per request so keyless mode
-      // ends the moment the first key exists.
-      if (keylessAllowed && (await store.countActiveApiKeys()) === 0) return defaultProjectId;
+      // ends the moment the first key exists. Revoked keys count too, so revoking the last key locks
+      // the server instead of opening it.
+      if (keylessAllowed && (await store.countApiKeys()) === 0) return defaultProjectId;
       if (secret === undefined) {
         throw new BerthError(
           'missing_api_key',

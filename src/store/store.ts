@@ -50,8 +50,11 @@ export interface Store {
   listApiKeys(): Promise<readonly StoredApiKey[]>;
   /** Revokes by id or by name; false when no unrevoked key matched. */
   revokeApiKey(idOrName: string, revokedAt: number): Promise<boolean>;
-  /** Number of unrevoked keys (none means loopback-only keyless mode). */
-  countActiveApiKeys(): Promise<number>;
+  /**
+   * Number of keys ever created, revoked ones included: keyless mode is for a server that never had a
+   * key, so revoking the last key locks the server rather than opening it.
+   */
+  countApiKeys(): Promise<number>;
 
   /** Flushes and closes the backend. */
   close(): Promise<void>;

@@ -49,11 +49,10 @@ export async function revokeApiKey(
   return result.numUpdatedRows > 0n;
 }
 
-export async function countActiveApiKeys(db: Kysely<Database>): Promise<number> {
+export async function countApiKeys(db: Kysely<Database>): Promise<number> {
   const row = await db
     .selectFrom('api_keys')
     .select((eb) => eb.fn.countAll<number>().as('count'))
-    .where('revoked_at', 'is', null)
     .executeTakeFirstOrThrow();
   return Number(row.count);
 }

@@ -63,7 +63,7 @@ export async function openSqliteStore(path: string): Promise<Store> {
     findApiKeyByHash: (hash) => apiKeys.findApiKeyByHash(db, hash),
     listApiKeys: () => apiKeys.listApiKeys(db),
     revokeApiKey: (idOrName, revokedAt) => apiKeys.revokeApiKey(db, idOrName, revokedAt),
-    countActiveApiKeys: () => apiKeys.countActiveApiKeys(db),
+    countApiKeys: () => apiKeys.countApiKeys(db),
 
     close: () => db.destroy(),
   };

@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ResponsesWS } from 'openai/resources/responses/ws';
+import type OpenAI from 'openai';
+import { startTestBerth, type TestBerth } from '../testing/start-test-berth.js';
+
+let berth: TestBerth;
+beforeAll(async () => {
+  berth = await startTestBerth();
+});
+afterAll(async () => {
+  await berth.close();
+});
+
+type ServerEvent = { type: string; [field: string]: unknown };
+
+/** Collects a socket's events and resolves each turn when its terminal event (or an error) arrives. */
+function openSocket(client: OpenAI) {
+  const socket = new ResponsesWS(client);
+  const events: ServerEvent[] = [];
+  const waiters: ((event: ServerEvent) => void)[] = [];
+  const terminal = new Set(['response.completed', 'response.failed', 'response.incomplete', 'error']);
+  socket.on('event', (event: ServerEvent) => {
+    events.push(event);
+    if (terminal.has(event.type)) waiters.shift()?.(event);
+  });
+  socket.on('error', (error: { error?: unknown; message?: string }) => {
+    const event = { type: 'error', ...(error.error as object), message: error.message };
+    events.push(event);
+    waiters.shift()?.(event);
+  });
+  return {
+    events,
+    turn(body: Record<string, unknown>): Promise<ServerEvent> {
+      const done = new Promise<ServerEvent>((resolve) => waiters.push(resolve));
+      socket.send({ type: 'response.create', ...body } as never);
+      return done;
+    },
+    close: () => socket.close(),
+  };
+}
+
+describe('WebSocket mode on /v1/responses', () => {
+  it('runs turns on one socket and chains them, including store:false turns', async () => {
+    const socket = openSocket(berth.client());
+    berth.upstreams.oai.script({ text: 'First over the socket.' }, { text: 'Second over the socket.' });
+    const first = await socket.turn({ model: 'oai/gpt-5', input: 'one', store: false });
+    expect(first.type).toBe('response.completed');
+    const firstResponse = first.response as OpenAI.Responses.Response;
+    expect(firstResponse.output[0]).toMatchObject({ type: 'message' });
+
+    const second = await socket.turn({
+      model: 'oai/gpt-5',
+      input: 'two',
+      previous_response_id: firstResponse.id,
+    });
+    expect(second.type).toBe('response.completed');
+    const sent = JSON.stringify(berth.upstreams.oai.requests.at(-1)?.body);
+    expect(sent).toContain('First over the socket.');
+    expect(sent).toContain('two');
+
+    const sequence = socket.events.filter((event) => typeof event.sequence_number === 'number');
+    expect(sequence[0]?.type).toBe('response.created');
+    // The store:false turn was never written.
+    await expect(berth.client().responses.retrieve(firstResponse.id)).rejects.toMatchObject({ status: 404 });
+    socket.close();
+  });
+
+  it('answers previous_response_not_found for a chain it cannot continue, and stays usable', async () => {
+    const socket = openSocket(berth.client());
+    const failure = await socket.turn({
+      model: 'oai/gpt-5',
+      input: 'x',
+      previous_response_id: 'resp_unknown',
+    });
+    expect(failure.type).toBe('error');
+    expect(JSON.stringify(failure)).toContain('previous_response_not_found');
+    berth.upstreams.oai.script({ text: 'Still here.' });
+    const next = await socket.turn({ model: 'oai/gpt-5', input: 'again' });
+    expect(next.type).toBe('response.completed');
+    socket.close();
+  });
+
+  it('a store:false response on one socket cannot be continued from another', async () => {
+    const first = openSocket(berth.client());
+    const done = await first.turn({ model: 'oai/gpt-5', input: 'one', store: false });
+    const id = (done.response as { id: string }).id;
+    const second = openSocket(berth.client());
+    const failure = await second.turn({ model: 'oai/gpt-5', input: 'x', previous_response_id: id });
+    expect(JSON.stringify(failure)).toContain('previous_response_not_found');
+    first.close();
+    second.close();
+  });
+});
