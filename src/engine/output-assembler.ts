@@ -20,13 +20,14 @@ export class OutputAssembler {
   /** The output items, in output order; complete once `finish()` has run. */
   readonly output: MutableItem[] = [];
   readonly #ids: IdGenerator;
-  readonly #emit: (event: UnsequencedEvent) => void;
+  /** Null when nobody will read the events (a non-streaming response): then none are built. */
+  readonly #emit: ((event: UnsequencedEvent) => void) | null;
   /** The assistant message that text and refusal parts are appended to, while it stays open. */
   #message: { outputIndex: number; item: MutableItem } | undefined;
   /** Open parts by the provider's part id. */
   readonly #parts = new Map<string, OpenPart>();
 
-  constructor(ids: IdGenerator, emit: (event: UnsequencedEvent) => void) {
+  constructor(ids: IdGenerator, emit: ((event: UnsequencedEvent) => void) | null) {
     this.#ids = ids;
     this.#emit = emit;
   }
@@ -82,7 +83,7 @@ export class OutputAssembler {
   #append(item: MutableItem): number {
     const outputIndex = this.output.length;
     this.output.push(item);
-    this.#emit({
+    this.#emit?.({
       type: 'response.output_item.added',
       output_index: outputIndex,
       item: structuredClone(item),
@@ -91,7 +92,11 @@ export class OutputAssembler {
   }
 
   #done(outputIndex: number, item: MutableItem): void {
-    this.#emit({ type: 'response.output_item.done', output_index: outputIndex, item: structuredClone(item) });
+    this.#emit?.({
+      type: 'response.output_item.done',
+      output_index: outputIndex,
+      item: structuredClone(item),
+    });
   }
 
   #openMessage(): { outputIndex: number; item: MutableItem } {
@@ -123,7 +128,7 @@ export class OutputAssembler {
     const contentIndex = content.length;
     content.push(part);
     this.#parts.set(id, { outputIndex, item, contentIndex, text: '' });
-    this.#emit({
+    this.#emit?.({
       type: 'response.content_part.added',
       item_id: item.id,
       output_index: outputIndex,
@@ -138,7 +143,7 @@ export class OutputAssembler {
     part.text += delta;
     const isText =
       (part.item.content as Record<string, unknown>[])[part.contentIndex]?.type === 'output_text';
-    this.#emit({
+    this.#emit?.({
       type: isText ? 'response.output_text.delta' : 'response.refusal.delta',
       item_id: part.item.id,
       output_index: part.outputIndex,
@@ -163,12 +168,12 @@ export class OutputAssembler {
       output_index: part.outputIndex,
       content_index: part.contentIndex,
     };
-    this.#emit(
+    this.#emit?.(
       isText
         ? { type: 'response.output_text.done', ...common, text: part.text, logprobs: [] }
         : { type: 'response.refusal.done', ...common, refusal: part.text },
     );
-    this.#emit({ type: 'response.content_part.done', ...common, part: { ...finalPart } });
+    this.#emit?.({ type: 'response.content_part.done', ...common, part: { ...finalPart } });
   }
 
   #startReasoning(id: string): void {
@@ -185,14 +190,14 @@ export class OutputAssembler {
     const common = { item_id: part.item.id, output_index: part.outputIndex, summary_index: 0 };
     if (summary.length === 0) {
       summary.push({ type: 'summary_text', text: '' });
-      this.#emit({
+      this.#emit?.({
         type: 'response.reasoning_summary_part.added',
         ...common,
         part: { type: 'summary_text', text: '' },
       });
     }
     part.text += delta;
-    this.#emit({ type: 'response.reasoning_summary_text.delta', ...common, delta });
+    this.#emit?.({ type: 'response.reasoning_summary_text.delta', ...common, delta });
   }
 
   #endReasoning(id: string, encryptedContent: string | null): void {
@@ -203,8 +208,8 @@ export class OutputAssembler {
     if (summary.length > 0) {
       summary[0] = { type: 'summary_text', text: part.text };
       const common = { item_id: part.item.id, output_index: part.outputIndex, summary_index: 0 };
-      this.#emit({ type: 'response.reasoning_summary_text.done', ...common, text: part.text });
-      this.#emit({
+      this.#emit?.({ type: 'response.reasoning_summary_text.done', ...common, text: part.text });
+      this.#emit?.({
         type: 'response.reasoning_summary_part.done',
         ...common,
         part: { type: 'summary_text', text: part.text },
@@ -233,7 +238,7 @@ export class OutputAssembler {
     const part = this.#parts.get(id);
     if (!part || delta.length === 0) return;
     part.text += delta;
-    this.#emit({
+    this.#emit?.({
       type: 'response.function_call_arguments.delta',
       item_id: part.item.id,
       output_index: part.outputIndex,
@@ -247,7 +252,7 @@ export class OutputAssembler {
     this.#parts.delete(id);
     part.item.arguments = argumentsText;
     part.item.status = 'completed';
-    this.#emit({
+    this.#emit?.({
       type: 'response.function_call_arguments.done',
       item_id: part.item.id,
       output_index: part.outputIndex,

@@ -64,7 +64,7 @@ export class ResponseRun {
         inputItems: this.prepared.inputItems,
       });
     }
-    this.accepted = structuredClone(this.body);
+    if (this.prepared.background) this.accepted = structuredClone(this.body);
     this.finished = this.#execute();
   }
 
@@ -96,11 +96,14 @@ export class ResponseRun {
   }
 
   #lifecycle(type: string): void {
-    this.#emit({ type, response: structuredClone(this.body) });
+    if (this.#keepEvents) this.#emit({ type, response: structuredClone(this.body) });
   }
 
   async #execute(): Promise<void> {
-    const assembler = new OutputAssembler(this.#dependencies.ids, (event) => this.#emit(event));
+    const assembler = new OutputAssembler(
+      this.#dependencies.ids,
+      this.#keepEvents ? (event) => this.#emit(event) : null,
+    );
     this.body.output = assembler.output;
     this.#lifecycle('response.created');
     if (this.prepared.background) this.#lifecycle('response.queued');

@@ -30,6 +30,8 @@ export interface Authenticator {
  * listens on a loopback address (`keylessAllowed`): nobody off the machine can reach it then.
  */
 export function createAuthenticator(store: Store, keylessAllowed: boolean): Authenticator {
+  // Keys are never deleted, so once one exists keyless mode is over for good: stop counting.
+  let keysExist = false;
   return {
     async authenticate(authorization) {
       const secret = bearerToken(authorization);
@@ -40,7 +42,10 @@ export function createAuthenticator(store: Store, keylessAllowed: boolean): Auth
       // Keys may be created by the CLI while the server runs: count them per request so keyless mode
       // ends the moment the first key exists. Revoked keys count too, so revoking the last key locks
       // the server instead of opening it.
-      if (keylessAllowed && (await store.countApiKeys()) === 0) return defaultProjectId;
+      if (keylessAllowed && !keysExist) {
+        keysExist = (await store.countApiKeys()) > 0;
+        if (!keysExist) return defaultProjectId;
+      }
       if (secret === undefined) {
         throw new BerthError(
           'missing_api_key',

@@ -19,7 +19,8 @@ function openSocket(client: OpenAI) {
   const events: ServerEvent[] = [];
   const waiters: ((event: ServerEvent) => void)[] = [];
   const terminal = new Set(['response.completed', 'response.failed', 'response.incomplete', 'error']);
-  socket.on('event', (event: ServerEvent) => {
+  socket.on('event', (received) => {
+    const event = received as unknown as ServerEvent;
     events.push(event);
     if (terminal.has(event.type)) waiters.shift()?.(event);
   });

@@ -1,11 +1,32 @@
-import type { Kysely } from 'kysely';
-import type { ApiKeysTable, Database } from './schema.js';
+import type { Database } from 'better-sqlite3';
+import type { ApiKeysTable } from './schema.js';
 import type { StoredApiKey } from '../store.js';
 
-export async function createApiKey(db: Kysely<Database>, key: StoredApiKey): Promise<void> {
-  await db
-    .insertInto('api_keys')
-    .values({
+/** API keys, with statements prepared once (every authenticated request looks one up). */
+export class SqliteApiKeys {
+  readonly #insert;
+  readonly #byHash;
+  readonly #all;
+  readonly #revoke;
+  readonly #count;
+
+  constructor(db: Database) {
+    this.#insert = db.prepare<ApiKeysTable>(
+      `INSERT INTO api_keys (id, name, project_id, hash, prefix, created_at, revoked_at)
+       VALUES (@id, @name, @project_id, @hash, @prefix, @created_at, @revoked_at)`,
+    );
+    this.#byHash = db.prepare<[string], ApiKeysTable>(
+      'SELECT * FROM api_keys WHERE hash = ? AND revoked_at IS NULL',
+    );
+    this.#all = db.prepare<[], ApiKeysTable>('SELECT * FROM api_keys ORDER BY created_at, rowid');
+    this.#revoke = db.prepare<[number, string, string]>(
+      'UPDATE api_keys SET revoked_at = ? WHERE (id = ? OR name = ?) AND revoked_at IS NULL',
+    );
+    this.#count = db.prepare<[], number>('SELECT count(*) FROM api_keys').pluck();
+  }
+
+  create(key: StoredApiKey): void {
+    this.#insert.run({
       id: key.id,
       name: key.name,
       project_id: key.projectId,
@@ -13,48 +34,25 @@ export async function createApiKey(db: Kysely<Database>, key: StoredApiKey): Pro
       prefix: key.prefix,
       created_at: key.createdAt,
       revoked_at: key.revokedAt,
-    })
-    .execute();
-}
+    });
+  }
 
-export async function findApiKeyByHash(
-  db: Kysely<Database>,
-  hash: string,
-): Promise<StoredApiKey | undefined> {
-  const row = await db
-    .selectFrom('api_keys')
-    .selectAll()
-    .where('hash', '=', hash)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
-  return row ? fromRow(row) : undefined;
-}
+  findByHash(hash: string): StoredApiKey | undefined {
+    const row = this.#byHash.get(hash);
+    return row ? fromRow(row) : undefined;
+  }
 
-export async function listApiKeys(db: Kysely<Database>): Promise<readonly StoredApiKey[]> {
-  const rows = await db.selectFrom('api_keys').selectAll().orderBy('created_at', 'asc').execute();
-  return rows.map(fromRow);
-}
+  list(): readonly StoredApiKey[] {
+    return this.#all.all().map(fromRow);
+  }
 
-export async function revokeApiKey(
-  db: Kysely<Database>,
-  idOrName: string,
-  revokedAt: number,
-): Promise<boolean> {
-  const result = await db
-    .updateTable('api_keys')
-    .set({ revoked_at: revokedAt })
-    .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
-}
+  revoke(idOrName: string, revokedAt: number): boolean {
+    return this.#revoke.run(revokedAt, idOrName, idOrName).changes > 0;
+  }
 
-export async function countApiKeys(db: Kysely<Database>): Promise<number> {
-  const row = await db
-    .selectFrom('api_keys')
-    .select((eb) => eb.fn.countAll<number>().as('count'))
-    .executeTakeFirstOrThrow();
-  return Number(row.count);
+  count(): number {
+    return this.#count.get() ?? 0;
+  }
 }
 
 function fromRow(row: ApiKeysTable): StoredApiKey {

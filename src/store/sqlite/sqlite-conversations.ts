@@ -1,191 +1,152 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from './schema.js';
+import type { Database } from 'better-sqlite3';
 import { parseJsonObject, toStoredItem } from './json-columns.js';
+import type { ConversationsTable } from './schema.js';
 import type { Page, PageRequest, StoredConversation, StoredItem } from '../store.js';
 
-export async function createConversation(
-  db: Kysely<Database>,
-  conversation: StoredConversation,
-  items: readonly StoredItem[],
-): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('conversations')
-      .values({
+type ItemRow = { item_id: string; item_json: string };
+
+/** Conversations and their items, with statements prepared once. */
+export class SqliteConversations {
+  readonly #db: Database;
+  readonly #insert;
+  readonly #select;
+  readonly #updateMetadata;
+  readonly #delete;
+  readonly #deleteAllItems;
+  readonly #lastPosition;
+  readonly #insertItem;
+  readonly #allItems;
+  readonly #cursor;
+  readonly #page;
+  readonly #item;
+  readonly #deleteItem;
+
+  constructor(db: Database) {
+    this.#db = db;
+    this.#insert = db.prepare<ConversationsTable>(
+      'INSERT INTO conversations (id, project_id, created_at, metadata_json) VALUES (@id, @project_id, @created_at, @metadata_json)',
+    );
+    this.#select = db.prepare<[string, string], ConversationsTable>(
+      'SELECT * FROM conversations WHERE id = ? AND project_id = ?',
+    );
+    this.#updateMetadata = db.prepare<[string, string, string]>(
+      'UPDATE conversations SET metadata_json = ? WHERE id = ? AND project_id = ?',
+    );
+    this.#delete = db.prepare<[string, string]>('DELETE FROM conversations WHERE id = ? AND project_id = ?');
+    this.#deleteAllItems = db.prepare<[string]>('DELETE FROM conversation_items WHERE conversation_id = ?');
+    this.#lastPosition = db
+      .prepare<[string], number | null>(
+        'SELECT max(position) FROM conversation_items WHERE conversation_id = ?',
+      )
+      .pluck();
+    this.#insertItem = db.prepare<[string, number, string, string]>(
+      'INSERT INTO conversation_items (conversation_id, position, item_id, item_json) VALUES (?, ?, ?, ?)',
+    );
+    this.#allItems = db.prepare<[string], ItemRow>(
+      'SELECT item_id, item_json FROM conversation_items WHERE conversation_id = ? ORDER BY position',
+    );
+    this.#cursor = db
+      .prepare<[string, string], number>(
+        'SELECT position FROM conversation_items WHERE conversation_id = ? AND item_id = ?',
+      )
+      .pluck();
+    const page = (comparison: '>' | '<', order: 'ASC' | 'DESC') =>
+      db.prepare<[string, number, number], ItemRow>(
+        `SELECT item_id, item_json FROM conversation_items
+          WHERE conversation_id = ? AND position ${comparison} ? ORDER BY position ${order} LIMIT ?`,
+      );
+    this.#page = { asc: page('>', 'ASC'), desc: page('<', 'DESC') };
+    this.#item = db.prepare<[string, string], ItemRow>(
+      'SELECT item_id, item_json FROM conversation_items WHERE conversation_id = ? AND item_id = ?',
+    );
+    this.#deleteItem = db.prepare<[string, string]>(
+      'DELETE FROM conversation_items WHERE conversation_id = ? AND item_id = ?',
+    );
+  }
+
+  create(conversation: StoredConversation, items: readonly StoredItem[]): void {
+    this.#db.transaction(() => {
+      this.#insert.run({
         id: conversation.id,
         project_id: conversation.projectId,
         created_at: conversation.createdAt,
         metadata_json: JSON.stringify(conversation.metadata),
-      })
-      .execute();
-    await appendConversationItemsIn(trx, conversation.id, items);
-  });
-}
-
-export async function getConversation(
-  db: Kysely<Database> | Transaction<Database>,
-  projectId: string,
-  id: string,
-): Promise<StoredConversation | undefined> {
-  const row = await db
-    .selectFrom('conversations')
-    .selectAll()
-    .where('id', '=', id)
-    .where('project_id', '=', projectId)
-    .executeTakeFirst();
-  if (!row) return undefined;
-  return {
-    id: row.id,
-    projectId: row.project_id,
-    createdAt: row.created_at,
-    metadata: parseJsonObject(row.metadata_json) as Record<string, string>,
-  };
-}
-
-export async function updateConversationMetadata(
-  db: Kysely<Database>,
-  projectId: string,
-  id: string,
-  metadata: Readonly<Record<string, string>>,
-): Promise<StoredConversation | undefined> {
-  const result = await db
-    .updateTable('conversations')
-    .set({ metadata_json: JSON.stringify(metadata) })
-    .where('id', '=', id)
-    .where('project_id', '=', projectId)
-    .executeTakeFirst();
-  if (result.numUpdatedRows === 0n) return undefined;
-  return getConversation(db, projectId, id);
-}
-
-export async function deleteConversation(
-  db: Kysely<Database>,
-  projectId: string,
-  id: string,
-): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
-    const deleted = await trx
-      .deleteFrom('conversations')
-      .where('id', '=', id)
-      .where('project_id', '=', projectId)
-      .executeTakeFirst();
-    if (deleted.numDeletedRows === 0n) return false;
-    await trx.deleteFrom('conversation_items').where('conversation_id', '=', id).execute();
-    return true;
-  });
-}
-
-/** Appends after the current last position; callers run it inside a transaction. */
-export async function appendConversationItemsIn(
-  trx: Transaction<Database>,
-  conversationId: string,
-  items: readonly StoredItem[],
-): Promise<void> {
-  if (items.length === 0) return;
-  const last = await trx
-    .selectFrom('conversation_items')
-    .select((eb) => eb.fn.max('position').as('position'))
-    .where('conversation_id', '=', conversationId)
-    .executeTakeFirst();
-  const start = (last?.position ?? -1) + 1;
-  await trx
-    .insertInto('conversation_items')
-    .values(
-      items.map((item, index) => ({
-        conversation_id: conversationId,
-        position: start + index,
-        item_id: item.id,
-        item_json: JSON.stringify(item.item),
-      })),
-    )
-    .execute();
-}
-
-export async function appendConversationItems(
-  db: Kysely<Database>,
-  projectId: string,
-  id: string,
-  items: readonly StoredItem[],
-): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
-    if (!(await getConversation(trx, projectId, id))) return false;
-    await appendConversationItemsIn(trx, id, items);
-    return true;
-  });
-}
-
-export async function loadConversationItems(
-  db: Kysely<Database>,
-  projectId: string,
-  id: string,
-): Promise<readonly StoredItem[] | undefined> {
-  if (!(await getConversation(db, projectId, id))) return undefined;
-  const rows = await db
-    .selectFrom('conversation_items')
-    .select(['item_id', 'item_json'])
-    .where('conversation_id', '=', id)
-    .orderBy('position', 'asc')
-    .execute();
-  return rows.map(toStoredItem);
-}
-
-export async function listConversationItems(
-  db: Kysely<Database>,
-  projectId: string,
-  id: string,
-  page: PageRequest,
-): Promise<Page<StoredItem> | undefined> {
-  if (!(await getConversation(db, projectId, id))) return undefined;
-  let query = db
-    .selectFrom('conversation_items')
-    .select(['item_id', 'item_json'])
-    .where('conversation_id', '=', id);
-  if (page.after !== undefined) {
-    const cursor = await db
-      .selectFrom('conversation_items')
-      .select('position')
-      .where('conversation_id', '=', id)
-      .where('item_id', '=', page.after)
-      .executeTakeFirst();
-    if (!cursor) return { data: [], hasMore: false };
-    query = query.where('position', page.order === 'asc' ? '>' : '<', cursor.position);
+      });
+      this.appendInTransaction(conversation.id, items);
+    })();
   }
-  const rows = await query
-    .orderBy('position', page.order)
-    .limit(page.limit + 1)
-    .execute();
-  return { data: rows.slice(0, page.limit).map(toStoredItem), hasMore: rows.length > page.limit };
-}
 
-export async function getConversationItem(
-  db: Kysely<Database>,
-  projectId: string,
-  id: string,
-  itemId: string,
-): Promise<StoredItem | undefined> {
-  if (!(await getConversation(db, projectId, id))) return undefined;
-  const row = await db
-    .selectFrom('conversation_items')
-    .select(['item_id', 'item_json'])
-    .where('conversation_id', '=', id)
-    .where('item_id', '=', itemId)
-    .executeTakeFirst();
-  return row ? toStoredItem(row) : undefined;
-}
+  get(projectId: string, id: string): StoredConversation | undefined {
+    const row = this.#select.get(id, projectId);
+    if (!row) return undefined;
+    return {
+      id: row.id,
+      projectId: row.project_id,
+      createdAt: row.created_at,
+      metadata: parseJsonObject(row.metadata_json) as Record<string, string>,
+    };
+  }
 
-export async function deleteConversationItem(
-  db: Kysely<Database>,
-  projectId: string,
-  id: string,
-  itemId: string,
-): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
-    if (!(await getConversation(trx, projectId, id))) return false;
-    const deleted = await trx
-      .deleteFrom('conversation_items')
-      .where('conversation_id', '=', id)
-      .where('item_id', '=', itemId)
-      .executeTakeFirst();
-    return deleted.numDeletedRows > 0n;
-  });
+  updateMetadata(
+    projectId: string,
+    id: string,
+    metadata: Readonly<Record<string, string>>,
+  ): StoredConversation | undefined {
+    if (this.#updateMetadata.run(JSON.stringify(metadata), id, projectId).changes === 0) return undefined;
+    return this.get(projectId, id);
+  }
+
+  delete(projectId: string, id: string): boolean {
+    return this.#db.transaction(() => {
+      if (this.#delete.run(id, projectId).changes === 0) return false;
+      this.#deleteAllItems.run(id);
+      return true;
+    })();
+  }
+
+  /** Appends after the current last position; the caller holds a transaction. */
+  appendInTransaction(conversationId: string, items: readonly StoredItem[]): void {
+    const start = (this.#lastPosition.get(conversationId) ?? -1) + 1;
+    items.forEach((item, index) => {
+      this.#insertItem.run(conversationId, start + index, item.id, JSON.stringify(item.item));
+    });
+  }
+
+  append(projectId: string, id: string, items: readonly StoredItem[]): boolean {
+    return this.#db.transaction(() => {
+      if (!this.#select.get(id, projectId)) return false;
+      this.appendInTransaction(id, items);
+      return true;
+    })();
+  }
+
+  loadItems(projectId: string, id: string): readonly StoredItem[] | undefined {
+    if (!this.#select.get(id, projectId)) return undefined;
+    return this.#allItems.all(id).map(toStoredItem);
+  }
+
+  listItems(projectId: string, id: string, page: PageRequest): Page<StoredItem> | undefined {
+    if (!this.#select.get(id, projectId)) return undefined;
+    let from = page.order === 'asc' ? -1 : Number.MAX_SAFE_INTEGER;
+    if (page.after !== undefined) {
+      const cursor = this.#cursor.get(id, page.after);
+      if (cursor === undefined) return { data: [], hasMore: false };
+      from = cursor;
+    }
+    const rows = this.#page[page.order].all(id, from, page.limit + 1);
+    return { data: rows.slice(0, page.limit).map(toStoredItem), hasMore: rows.length > page.limit };
+  }
+
+  getItem(projectId: string, id: string, itemId: string): StoredItem | undefined {
+    if (!this.#select.get(id, projectId)) return undefined;
+    const row = this.#item.get(id, itemId);
+    return row ? toStoredItem(row) : undefined;
+  }
+
+  deleteItem(projectId: string, id: string, itemId: string): boolean {
+    return this.#db.transaction(() => {
+      if (!this.#select.get(id, projectId)) return false;
+      return this.#deleteItem.run(id, itemId).changes > 0;
+    })();
+  }
 }

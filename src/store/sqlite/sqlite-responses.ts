@@ -1,6 +1,6 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database, ResponsesTable } from './schema.js';
+import type { Database } from 'better-sqlite3';
 import { parseJsonObject, toStoredItem } from './json-columns.js';
+import type { ResponsesTable } from './schema.js';
 import type {
   Page,
   PageRequest,
@@ -10,185 +10,220 @@ import type {
   StoredItem,
   StoredResponse,
 } from '../store.js';
-import { appendConversationItemsIn } from './sqlite-conversations.js';
+import type { SqliteConversations } from './sqlite-conversations.js';
 
 const INPUT = 0;
 const OUTPUT = 1;
 
-export async function writeResponse(db: Kysely<Database>, write: ResponseWrite): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+type ItemRow = { item_id: string; item_json: string };
+type PendingWrite = { write: ResponseWrite; resolve: () => void; reject: (error: Error) => void };
+
+/**
+ * Responses, their items and their recorded events. Statements are prepared once: preparing costs more
+ * than running these small statements, and a gateway runs them for every response.
+ */
+export class SqliteResponses {
+  readonly #db: Database;
+  readonly #conversations: SqliteConversations;
+  readonly #exists;
+  readonly #insert;
+  readonly #update;
+  readonly #insertItem;
+  readonly #deleteOutputItems;
+  readonly #insertEvent;
+  readonly #select;
+  readonly #delete;
+  readonly #deleteItems;
+  readonly #deleteEvents;
+  readonly #chain;
+  readonly #inputCursor;
+  readonly #inputPage;
+  readonly #events;
+  readonly #unfinished;
+  readonly #writeOne;
+  readonly #writeBatch;
+  /** Writes waiting for the next group commit, with the callbacks that settle their promises. */
+  #pending: PendingWrite[] = [];
+
+  constructor(db: Database, conversations: SqliteConversations) {
+    this.#db = db;
+    this.#conversations = conversations;
+    this.#exists = db.prepare<[string]>('SELECT 1 FROM responses WHERE id = ?').pluck();
+    this.#insert = db.prepare<ResponsesTable>(
+      `INSERT INTO responses (id, project_id, status, created_at, previous_response_id, conversation_id,
+         background, events_recorded, body_json, request_json)
+       VALUES (@id, @project_id, @status, @created_at, @previous_response_id, @conversation_id,
+         @background, @events_recorded, @body_json, @request_json)`,
+    );
+    this.#update = db.prepare<ResponsesTable>(
+      `UPDATE responses SET status = @status, previous_response_id = @previous_response_id,
+         conversation_id = @conversation_id, background = @background, events_recorded = @events_recorded,
+         body_json = @body_json, request_json = @request_json
+       WHERE id = @id AND project_id = @project_id`,
+    );
+    this.#insertItem = db.prepare<[string, number, number, string, string]>(
+      'INSERT INTO response_items (response_id, kind, position, item_id, item_json) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.#deleteOutputItems = db.prepare<[string]>(
+      `DELETE FROM response_items WHERE response_id = ? AND kind = ${OUTPUT}`,
+    );
+    this.#insertEvent = db.prepare<[string, number, string]>(
+      'INSERT INTO response_events (response_id, sequence_number, event_json) VALUES (?, ?, ?)',
+    );
+    this.#select = db.prepare<[string, string], ResponsesTable>(
+      'SELECT * FROM responses WHERE id = ? AND project_id = ?',
+    );
+    this.#delete = db.prepare<[string, string]>('DELETE FROM responses WHERE id = ? AND project_id = ?');
+    this.#deleteItems = db.prepare<[string]>('DELETE FROM response_items WHERE response_id = ?');
+    this.#deleteEvents = db.prepare<[string]>('DELETE FROM response_events WHERE response_id = ?');
+    // One recursive query walks the `previous_response_id` chain and returns every item in context
+    // order, so a turn costs one statement however deep its chain is.
+    this.#chain = db.prepare<{ id: string; project: string }, ItemRow>(
+      `WITH RECURSIVE chain(id, depth) AS (
+         SELECT id, 0 FROM responses WHERE id = @id AND project_id = @project
+         UNION ALL
+         SELECT r.previous_response_id, chain.depth + 1
+           FROM chain JOIN responses r ON r.id = chain.id
+          WHERE r.previous_response_id IS NOT NULL AND r.project_id = @project
+       )
+       SELECT i.item_id, i.item_json
+         FROM chain JOIN response_items i ON i.response_id = chain.id
+        ORDER BY chain.depth DESC, i.kind, i.position`,
+    );
+    this.#inputCursor = db
+      .prepare<[string, string], number>(
+        `SELECT position FROM response_items WHERE response_id = ? AND kind = ${INPUT} AND item_id = ?`,
+      )
+      .pluck();
+    const page = (comparison: '>' | '<', order: 'ASC' | 'DESC') =>
+      db.prepare<[string, number, number], ItemRow>(
+        `SELECT item_id, item_json FROM response_items
+          WHERE response_id = ? AND kind = ${INPUT} AND position ${comparison} ?
+          ORDER BY position ${order} LIMIT ?`,
+      );
+    this.#inputPage = { asc: page('>', 'ASC'), desc: page('<', 'DESC') };
+    this.#events = db.prepare<[string, number], { sequence_number: number; event_json: string }>(
+      `SELECT sequence_number, event_json FROM response_events
+        WHERE response_id = ? AND sequence_number > ? ORDER BY sequence_number`,
+    );
+    this.#unfinished = db.prepare<[], ResponsesTable>(
+      "SELECT * FROM responses WHERE status IN ('queued', 'in_progress') ORDER BY created_at",
+    );
+    this.#writeOne = db.transaction((write: ResponseWrite) => this.#writeInTransaction(write));
+    // Inside the batch's transaction each write runs in a savepoint of its own (better-sqlite3 nests
+    // transactions that way), so one failing write is rolled back alone and reported to its caller.
+    this.#writeBatch = db.transaction((batch: readonly PendingWrite[]) =>
+      batch.map(({ write }) => {
+        try {
+          this.#writeOne(write);
+          return undefined;
+        } catch (error) {
+          return error instanceof Error ? error : new Error(String(error));
+        }
+      }),
+    );
+  }
+
+  /**
+   * Group commit: the writes of every response that finishes in the same turn of the event loop share
+   * one transaction, so a busy server pays for one commit per turn instead of one per response. Each
+   * promise settles once its write is committed (or has failed).
+   */
+  write(write: ResponseWrite): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ write, resolve, reject });
+      if (this.#pending.length === 1) setImmediate(() => this.#flush());
+    });
+  }
+
+  #flush(): void {
+    const batch = this.#pending;
+    this.#pending = [];
+    let results: (Error | undefined)[];
+    try {
+      results = this.#writeBatch(batch);
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      results = batch.map(() => failure);
+    }
+    batch.forEach(({ resolve, reject }, index) => {
+      const error = results[index];
+      if (error) reject(error);
+      else resolve();
+    });
+  }
+
+  #writeInTransaction(write: ResponseWrite): void {
     const { response } = write;
     const row = toRow(response);
-    const existing = await trx
-      .selectFrom('responses')
-      .select('id')
-      .where('id', '=', response.id)
-      .executeTakeFirst();
-    if (existing) {
-      await trx.updateTable('responses').set(row).where('id', '=', response.id).execute();
+    if (this.#exists.get(response.id) !== undefined) {
+      this.#update.run(row);
     } else {
-      await trx.insertInto('responses').values(row).execute();
-      await insertItems(trx, response.id, INPUT, write.inputItems ?? []);
+      this.#insert.run(row);
+      this.#insertItems(response.id, INPUT, write.inputItems ?? []);
     }
     if (write.outputItems) {
-      await trx
-        .deleteFrom('response_items')
-        .where('response_id', '=', response.id)
-        .where('kind', '=', OUTPUT)
-        .execute();
-      await insertItems(trx, response.id, OUTPUT, write.outputItems);
+      this.#deleteOutputItems.run(response.id);
+      this.#insertItems(response.id, OUTPUT, write.outputItems);
     }
-    if (write.events && write.events.length > 0) {
-      await trx
-        .insertInto('response_events')
-        .values(
-          write.events.map((event) => ({
-            response_id: response.id,
-            sequence_number: event.sequenceNumber,
-            event_json: JSON.stringify(event.event),
-          })),
-        )
-        .execute();
+    for (const event of write.events ?? []) {
+      this.#insertEvent.run(response.id, event.sequenceNumber, JSON.stringify(event.event));
     }
     if (write.conversationItems) {
-      await appendConversationItemsIn(
-        trx,
+      this.#conversations.appendInTransaction(
         write.conversationItems.conversationId,
         write.conversationItems.items,
       );
     }
-  });
-}
-
-async function insertItems(
-  trx: Transaction<Database>,
-  responseId: string,
-  kind: number,
-  items: readonly StoredItem[],
-): Promise<void> {
-  if (items.length === 0) return;
-  await trx
-    .insertInto('response_items')
-    .values(
-      items.map((item, position) => ({
-        response_id: responseId,
-        kind,
-        position,
-        item_id: item.id,
-        item_json: JSON.stringify(item.item),
-      })),
-    )
-    .execute();
-}
-
-export async function getResponse(
-  db: Kysely<Database>,
-  projectId: string,
-  id: string,
-): Promise<StoredResponse | undefined> {
-  const row = await db
-    .selectFrom('responses')
-    .selectAll()
-    .where('id', '=', id)
-    .where('project_id', '=', projectId)
-    .executeTakeFirst();
-  return row ? fromRow(row) : undefined;
-}
-
-export async function deleteResponse(db: Kysely<Database>, projectId: string, id: string): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
-    const deleted = await trx
-      .deleteFrom('responses')
-      .where('id', '=', id)
-      .where('project_id', '=', projectId)
-      .executeTakeFirst();
-    if (deleted.numDeletedRows === 0n) return false;
-    await trx.deleteFrom('response_items').where('response_id', '=', id).execute();
-    await trx.deleteFrom('response_events').where('response_id', '=', id).execute();
-    return true;
-  });
-}
-
-/**
- * One recursive query walks the `previous_response_id` chain and returns every item in context order,
- * so a turn costs one round trip to the database however deep its chain is.
- */
-export async function loadChainItems(
-  db: Kysely<Database>,
-  projectId: string,
-  id: string,
-): Promise<readonly StoredItem[] | undefined> {
-  const head = await getResponse(db, projectId, id);
-  if (!head) return undefined;
-  const result = await sql<{ item_id: string; item_json: string }>`
-    WITH RECURSIVE chain(id, depth) AS (
-      SELECT id, 0 FROM responses WHERE id = ${id} AND project_id = ${projectId}
-      UNION ALL
-      SELECT r.previous_response_id, chain.depth + 1
-        FROM chain JOIN responses r ON r.id = chain.id
-       WHERE r.previous_response_id IS NOT NULL AND r.project_id = ${projectId}
-    )
-    SELECT i.item_id, i.item_json
-      FROM chain JOIN response_items i ON i.response_id = chain.id
-     ORDER BY chain.depth DESC, i.kind, i.position`.execute(db);
-  return result.rows.map(toStoredItem);
-}
-
-export async function listInputItems(
-  db: Kysely<Database>,
-  projectId: string,
-  id: string,
-  page: PageRequest,
-): Promise<Page<StoredItem> | undefined> {
-  const head = await getResponse(db, projectId, id);
-  if (!head) return undefined;
-  let query = db
-    .selectFrom('response_items')
-    .select(['item_id', 'item_json', 'position'])
-    .where('response_id', '=', id)
-    .where('kind', '=', INPUT);
-  if (page.after !== undefined) {
-    const cursor = await db
-      .selectFrom('response_items')
-      .select('position')
-      .where('response_id', '=', id)
-      .where('kind', '=', INPUT)
-      .where('item_id', '=', page.after)
-      .executeTakeFirst();
-    // An unknown cursor yields an empty page, as a cursor past the end would.
-    if (!cursor) return { data: [], hasMore: false };
-    query = query.where('position', page.order === 'asc' ? '>' : '<', cursor.position);
   }
-  const rows = await query
-    .orderBy('position', page.order)
-    .limit(page.limit + 1)
-    .execute();
-  return { data: rows.slice(0, page.limit).map(toStoredItem), hasMore: rows.length > page.limit };
-}
 
-export async function listResponseEvents(
-  db: Kysely<Database>,
-  responseId: string,
-  startingAfter: number,
-): Promise<readonly StoredEvent[]> {
-  const rows = await db
-    .selectFrom('response_events')
-    .select(['sequence_number', 'event_json'])
-    .where('response_id', '=', responseId)
-    .where('sequence_number', '>', startingAfter)
-    .orderBy('sequence_number', 'asc')
-    .execute();
-  return rows.map((row) => ({ sequenceNumber: row.sequence_number, event: parseJsonObject(row.event_json) }));
-}
+  #insertItems(responseId: string, kind: number, items: readonly StoredItem[]): void {
+    items.forEach((item, position) => {
+      this.#insertItem.run(responseId, kind, position, item.id, JSON.stringify(item.item));
+    });
+  }
 
-export async function listUnfinishedResponses(db: Kysely<Database>): Promise<readonly StoredResponse[]> {
-  const rows = await db
-    .selectFrom('responses')
-    .selectAll()
-    .where('status', 'in', ['queued', 'in_progress'])
-    .orderBy('created_at', 'asc')
-    .execute();
-  return rows.map(fromRow);
+  get(projectId: string, id: string): StoredResponse | undefined {
+    const row = this.#select.get(id, projectId);
+    return row ? fromRow(row) : undefined;
+  }
+
+  delete(projectId: string, id: string): boolean {
+    return this.#db.transaction(() => {
+      if (this.#delete.run(id, projectId).changes === 0) return false;
+      this.#deleteItems.run(id);
+      this.#deleteEvents.run(id);
+      return true;
+    })();
+  }
+
+  loadChain(projectId: string, id: string): readonly StoredItem[] | undefined {
+    if (!this.#select.get(id, projectId)) return undefined;
+    return this.#chain.all({ id, project: projectId }).map(toStoredItem);
+  }
+
+  listInputItems(projectId: string, id: string, page: PageRequest): Page<StoredItem> | undefined {
+    if (!this.#select.get(id, projectId)) return undefined;
+    let from = page.order === 'asc' ? -1 : Number.MAX_SAFE_INTEGER;
+    if (page.after !== undefined) {
+      const cursor = this.#inputCursor.get(id, page.after);
+      // An unknown cursor yields an empty page, as a cursor past the end would.
+      if (cursor === undefined) return { data: [], hasMore: false };
+      from = cursor;
+    }
+    const rows = this.#inputPage[page.order].all(id, from, page.limit + 1);
+    return { data: rows.slice(0, page.limit).map(toStoredItem), hasMore: rows.length > page.limit };
+  }
+
+  listEvents(responseId: string, startingAfter: number): readonly StoredEvent[] {
+    return this.#events
+      .all(responseId, startingAfter)
+      .map((row) => ({ sequenceNumber: row.sequence_number, event: parseJsonObject(row.event_json) }));
+  }
+
+  listUnfinished(): readonly StoredResponse[] {
+    return this.#unfinished.all().map(fromRow);
+  }
 }
 
 function toRow(response: StoredResponse): ResponsesTable {

@@ -1,70 +1,87 @@
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
-import type { Database } from './schema.js';
 import { migrationProvider } from './migrations.js';
 import type { Store } from '../store.js';
-import * as responses from './sqlite-responses.js';
-import * as conversations from './sqlite-conversations.js';
-import * as apiKeys from './sqlite-api-keys.js';
+import { SqliteResponses } from './sqlite-responses.js';
+import { SqliteConversations } from './sqlite-conversations.js';
+import { SqliteApiKeys } from './sqlite-api-keys.js';
 import { BerthError } from '../../errors/berth-error.js';
 
 /**
  * Opens (creating if needed) the SQLite database at `path` and migrates it to the newest schema.
+ * better-sqlite3 is synchronous: each call below finishes before it returns, so the Promise-returning
+ * Store methods resolve at once (the interface is async for backends that are not).
  *
  * @example
  * const store = await openSqliteStore('/var/lib/berth/berth.sqlite');
  */
 export async function openSqliteStore(path: string): Promise<Store> {
-  const sqlite = new SQLite(path);
+  await migrate(path);
+  const db = new SQLite(path);
   // WAL lets readers run while a writer commits; NORMAL sync is durable across process crashes
   // (only an OS crash can lose the last transactions), the usual trade for WAL.
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('foreign_keys = ON');
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
   // Another process (a CLI `keys create` beside a running server) may hold the write lock briefly.
-  sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-
-  const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
-  if (error) {
-    await db.destroy();
-    const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'unknown';
-    throw new BerthError('configuration_error', `Migrating the database at ${path} failed at ${failed}.`, {
-      cause: error,
-    });
-  }
+  db.pragma('busy_timeout = 5000');
+  const conversations = new SqliteConversations(db);
+  const responses = new SqliteResponses(db, conversations);
+  const apiKeys = new SqliteApiKeys(db);
+  const run = <T>(work: () => T): Promise<T> => {
+    try {
+      return Promise.resolve(work());
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  };
 
   return {
-    writeResponse: (write) => responses.writeResponse(db, write),
-    getResponse: (projectId, id) => responses.getResponse(db, projectId, id),
-    deleteResponse: (projectId, id) => responses.deleteResponse(db, projectId, id),
-    loadChainItems: (projectId, id) => responses.loadChainItems(db, projectId, id),
-    listInputItems: (projectId, id, page) => responses.listInputItems(db, projectId, id, page),
+    writeResponse: (write) => responses.write(write),
+    getResponse: (projectId, id) => run(() => responses.get(projectId, id)),
+    deleteResponse: (projectId, id) => run(() => responses.delete(projectId, id)),
+    loadChainItems: (projectId, id) => run(() => responses.loadChain(projectId, id)),
+    listInputItems: (projectId, id, page) => run(() => responses.listInputItems(projectId, id, page)),
     listResponseEvents: (responseId, startingAfter) =>
-      responses.listResponseEvents(db, responseId, startingAfter),
-    listUnfinishedResponses: () => responses.listUnfinishedResponses(db),
+      run(() => responses.listEvents(responseId, startingAfter)),
+    listUnfinishedResponses: () => run(() => responses.listUnfinished()),
 
-    createConversation: (conversation, items) => conversations.createConversation(db, conversation, items),
-    getConversation: (projectId, id) => conversations.getConversation(db, projectId, id),
+    createConversation: (conversation, items) => run(() => conversations.create(conversation, items)),
+    getConversation: (projectId, id) => run(() => conversations.get(projectId, id)),
     updateConversationMetadata: (projectId, id, metadata) =>
-      conversations.updateConversationMetadata(db, projectId, id, metadata),
-    deleteConversation: (projectId, id) => conversations.deleteConversation(db, projectId, id),
-    appendConversationItems: (projectId, id, items) =>
-      conversations.appendConversationItems(db, projectId, id, items),
-    loadConversationItems: (projectId, id) => conversations.loadConversationItems(db, projectId, id),
-    listConversationItems: (projectId, id, page) =>
-      conversations.listConversationItems(db, projectId, id, page),
-    getConversationItem: (projectId, id, itemId) =>
-      conversations.getConversationItem(db, projectId, id, itemId),
+      run(() => conversations.updateMetadata(projectId, id, metadata)),
+    deleteConversation: (projectId, id) => run(() => conversations.delete(projectId, id)),
+    appendConversationItems: (projectId, id, items) => run(() => conversations.append(projectId, id, items)),
+    loadConversationItems: (projectId, id) => run(() => conversations.loadItems(projectId, id)),
+    listConversationItems: (projectId, id, page) => run(() => conversations.listItems(projectId, id, page)),
+    getConversationItem: (projectId, id, itemId) => run(() => conversations.getItem(projectId, id, itemId)),
     deleteConversationItem: (projectId, id, itemId) =>
-      conversations.deleteConversationItem(db, projectId, id, itemId),
+      run(() => conversations.deleteItem(projectId, id, itemId)),
 
-    createApiKey: (key) => apiKeys.createApiKey(db, key),
-    findApiKeyByHash: (hash) => apiKeys.findApiKeyByHash(db, hash),
-    listApiKeys: () => apiKeys.listApiKeys(db),
-    revokeApiKey: (idOrName, revokedAt) => apiKeys.revokeApiKey(db, idOrName, revokedAt),
-    countApiKeys: () => apiKeys.countApiKeys(db),
+    createApiKey: (key) => run(() => apiKeys.create(key)),
+    findApiKeyByHash: (hash) => run(() => apiKeys.findByHash(hash)),
+    listApiKeys: () => run(() => apiKeys.list()),
+    revokeApiKey: (idOrName, revokedAt) => run(() => apiKeys.revoke(idOrName, revokedAt)),
+    countApiKeys: () => run(() => apiKeys.count()),
 
-    close: () => db.destroy(),
+    close: () => run(() => void db.close()),
   };
+}
+
+/**
+ * Schema changes run through Kysely's Migrator (ordered, recorded, one transaction each) on a
+ * connection of their own; queries then use better-sqlite3 directly with cached prepared statements.
+ */
+async function migrate(path: string): Promise<void> {
+  const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new SQLite(path) }) });
+  try {
+    const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+    if (error) {
+      const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'unknown';
+      throw new BerthError('configuration_error', `Migrating the database at ${path} failed at ${failed}.`, {
+        cause: error,
+      });
+    }
+  } finally {
+    await db.destroy();
+  }
 }
