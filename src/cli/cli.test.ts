@@ -13,7 +13,10 @@ let upstream: FakeUpstream;
 beforeAll(async () => {
   upstream = await startFakeChatCompletionsUpstream();
 });
+/** Every server a test started, killed at the end even if an assertion failed first. */
+const children = new Set<ChildProcessWithoutNullStreams>();
 afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL');
   await upstream.close();
   rmSync(directory, { recursive: true, force: true });
 });
@@ -30,6 +33,7 @@ function serve(
   ...args: string[]
 ): Promise<{ child: ChildProcessWithoutNullStreams; url: string; output: () => string }> {
   const child = spawn(process.execPath, [bin, 'serve', '--port', '0', ...args], { env: environment });
+  children.add(child);
   let output = '';
   return new Promise((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => {
@@ -66,6 +70,7 @@ describe('berth CLI', () => {
         env: { ...environment, LOCAL_KEY: 'secret-from-env' },
       },
     );
+    children.add(child);
     let output = '';
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => {

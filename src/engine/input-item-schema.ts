@@ -4,12 +4,16 @@ import { z } from 'zod';
  * Input items as clients send them (OpenAI's `ResponseInputItem`), validated strictly: an unknown field
  * is a 400 naming it. Only the item types Berth can carry to a model are accepted.
  */
-const inputText = z.strictObject({ type: z.literal('input_text'), text: z.string() });
+/** Marks a prompt-cache boundary on OpenAI's service; accepted and ignored. */
+const cacheBreakpoint = { prompt_cache_breakpoint: z.unknown().optional() };
+
+const inputText = z.strictObject({ type: z.literal('input_text'), text: z.string(), ...cacheBreakpoint });
 const inputImage = z.strictObject({
   type: z.literal('input_image'),
   detail: z.enum(['low', 'high', 'auto', 'original']).optional(),
   image_url: z.string().nullable().optional(),
   file_id: z.string().nullable().optional(),
+  ...cacheBreakpoint,
 });
 const inputFile = z.strictObject({
   type: z.literal('input_file'),
@@ -18,6 +22,7 @@ const inputFile = z.strictObject({
   file_url: z.string().optional(),
   filename: z.string().optional(),
   detail: z.enum(['low', 'high', 'auto']).optional(),
+  ...cacheBreakpoint,
 });
 const outputText = z.strictObject({
   type: z.literal('output_text'),
@@ -40,6 +45,13 @@ export const messageItemSchema = z.strictObject({
   phase: z.enum(['commentary', 'final_answer']).nullable().optional(),
 });
 
+/** Fields newer SDKs send for OpenAI's programmatic tool calling and tool namespaces; ignored. */
+const callProvenance = {
+  caller: z.unknown().optional(),
+  namespace: z.string().nullable().optional(),
+  async: z.boolean().nullable().optional(),
+};
+
 const functionCallItem = z.strictObject({
   type: z.literal('function_call'),
   id: z.string().optional(),
@@ -47,6 +59,7 @@ const functionCallItem = z.strictObject({
   name: z.string().min(1),
   arguments: z.string(),
   status,
+  ...callProvenance,
 });
 
 const functionCallOutputItem = z.strictObject({
@@ -55,6 +68,8 @@ const functionCallOutputItem = z.strictObject({
   call_id: z.string().min(1),
   output: z.union([z.string(), z.array(z.discriminatedUnion('type', [inputText, inputImage, inputFile]))]),
   status: status.nullable(),
+  name: z.string().nullable().optional(),
+  ...callProvenance,
 });
 
 const reasoningItem = z.strictObject({
@@ -73,10 +88,15 @@ const itemReference = z.strictObject({
 
 export const inputItemSchema = z.preprocess(
   // The "easy" message form may omit `type`; OpenAI treats any object with a role as a message.
-  (value) =>
-    typeof value === 'object' && value !== null && !('type' in value) && 'role' in value
-      ? { ...value, type: 'message' }
-      : value,
+  (value) => {
+    if (typeof value !== 'object' || value === null) return value;
+    const record = value as Record<string, unknown>;
+    if (record.type !== undefined && record.type !== null) return value;
+    // `{id}` alone is an item reference, whose `type` is optional too.
+    if ('role' in record) return { ...record, type: 'message' };
+    if ('id' in record) return { ...record, type: 'item_reference' };
+    return value;
+  },
   z.discriminatedUnion('type', [
     messageItemSchema,
     functionCallItem,

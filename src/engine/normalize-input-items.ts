@@ -1,5 +1,5 @@
 import { BerthError } from '../errors/berth-error.js';
-import type { IdGenerator } from '../ids.js';
+import type { IdGenerator, IdPrefix } from '../ids.js';
 import type { StoredItem } from '../store/store.js';
 import type { InputItem } from './input-item-schema.js';
 
@@ -70,8 +70,25 @@ function normalizeItem(
           param: `input[${index}].id`,
         });
       }
-      return found;
+      // The referenced item is repeated as a new item of its own, so ids stay unique in a conversation.
+      const id = ids.next(idPrefixOf(found.item.type));
+      return { id, item: { ...found.item, id } };
     }
+  }
+}
+
+function idPrefixOf(type: unknown): IdPrefix {
+  switch (type) {
+    case 'message':
+      return 'msg';
+    case 'function_call':
+      return 'fc';
+    case 'function_call_output':
+      return 'fco';
+    case 'reasoning':
+      return 'rs';
+    default:
+      return 'item';
   }
 }
 

@@ -26,6 +26,12 @@ export class OutputAssembler {
   #message: { outputIndex: number; item: MutableItem } | undefined;
   /** Open parts by the provider's part id. */
   readonly #parts = new Map<string, OpenPart>();
+  /**
+   * The last function call whose arguments are complete but whose `output_item.done` waits: if the
+   * model is cut off right after it (`max_output_tokens`), the call is reported `incomplete`, so a
+   * client never executes truncated arguments as if they were whole.
+   */
+  #pendingCall: { outputIndex: number; item: MutableItem } | undefined;
 
   constructor(ids: IdGenerator, emit: ((event: UnsequencedEvent) => void) | null) {
     this.#ids = ids;
@@ -69,18 +75,23 @@ export class OutputAssembler {
     }
   }
 
-  /** Closes whatever is still open (`status` says how the items ended). */
+  /** Closes whatever is still open (`status` says how the open items ended). */
   finish(status: 'completed' | 'incomplete'): void {
-    for (const id of [...this.#parts.keys()]) {
-      const part = this.#parts.get(id);
-      if (part?.item.type === 'message') this.#endContentPart(id);
-      else if (part?.item.type === 'reasoning') this.#endReasoning(id, null);
-      else if (part) this.#endToolCall(id, part.text);
+    for (const [id, part] of [...this.#parts]) {
+      if (part.item.type === 'message') continue;
+      if (part.item.type === 'reasoning') {
+        if (status === 'incomplete') part.item.status = 'incomplete';
+        this.#endReasoning(id, null);
+      } else {
+        this.#endToolCall(id, part.text);
+      }
     }
     this.#closeMessage(status);
+    this.#flushPendingCall(status);
   }
 
   #append(item: MutableItem): number {
+    this.#flushPendingCall('completed');
     const outputIndex = this.output.length;
     this.output.push(item);
     this.#emit?.({
@@ -115,6 +126,10 @@ export class OutputAssembler {
   #closeMessage(status: 'completed' | 'incomplete'): void {
     const message = this.#message;
     if (!message) return;
+    // A message is done only after each of its parts is: close any still streaming.
+    for (const [id, part] of [...this.#parts]) {
+      if (part.item === message.item) this.#endContentPart(id);
+    }
     this.#message = undefined;
     message.item.status = status;
     this.#done(message.outputIndex, message.item);
@@ -251,7 +266,6 @@ export class OutputAssembler {
     if (!part) return;
     this.#parts.delete(id);
     part.item.arguments = argumentsText;
-    part.item.status = 'completed';
     this.#emit?.({
       type: 'response.function_call_arguments.done',
       item_id: part.item.id,
@@ -259,6 +273,15 @@ export class OutputAssembler {
       name: part.item.name,
       arguments: argumentsText,
     });
-    this.#done(part.outputIndex, part.item);
+    this.#flushPendingCall('completed');
+    this.#pendingCall = { outputIndex: part.outputIndex, item: part.item };
+  }
+
+  #flushPendingCall(status: 'completed' | 'incomplete'): void {
+    const call = this.#pendingCall;
+    if (!call) return;
+    this.#pendingCall = undefined;
+    call.item.status = status;
+    this.#done(call.outputIndex, call.item);
   }
 }

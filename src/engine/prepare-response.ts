@@ -1,4 +1,5 @@
 import type { FunctionTool, ResponseInputItem } from 'openai/resources/responses/responses';
+import type { Reasoning } from 'openai/resources/shared';
 import { BerthError } from '../errors/berth-error.js';
 import type { IdGenerator } from '../ids.js';
 import type { ModelRequest } from '../providers/model-provider.js';
@@ -82,7 +83,8 @@ export function toModelRequest(prepared: PreparedResponse, context: readonly Sto
     topP: params.top_p ?? null,
     maxOutputTokens: params.max_output_tokens ?? null,
     textFormat: params.text?.format ?? null,
-    reasoning: params.reasoning ?? null,
+    // Validated against the same enums; `mode` is an open string in both, which TypeScript cannot see.
+    reasoning: (params.reasoning ?? null) as Reasoning | null,
   };
 }
 

@@ -7,6 +7,11 @@ const functionTool = z.strictObject({
   description: z.string().nullable().optional(),
   parameters: z.record(z.string(), z.unknown()).nullable().optional(),
   strict: z.boolean().nullable().optional(),
+  // Newer SDK fields for OpenAI's own tool-search and programmatic calling; accepted and ignored.
+  allowed_callers: z.array(z.string()).nullable().optional(),
+  async: z.boolean().nullable().optional(),
+  defer_loading: z.boolean().nullable().optional(),
+  output_schema: z.record(z.string(), z.unknown()).nullable().optional(),
 });
 
 const toolChoice = z.union([
@@ -71,6 +76,8 @@ export const responseCreateParamsSchema = z.strictObject({
       effort: z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max']).nullable().optional(),
       summary: z.enum(['auto', 'concise', 'detailed']).nullable().optional(),
       generate_summary: z.enum(['auto', 'concise', 'detailed']).nullable().optional(),
+      context: z.enum(['auto', 'current_turn', 'all_turns']).nullable().optional(),
+      mode: z.string().nullable().optional(),
     })
     .nullable()
     .optional(),
@@ -79,11 +86,14 @@ export const responseCreateParamsSchema = z.strictObject({
   // Accepted and ignored: they tune OpenAI's hosted service, not the answer.
   include: z.array(z.string()).nullable().optional(),
   stream_options: z.strictObject({ include_obfuscation: z.boolean().optional() }).nullable().optional(),
-  user: z.string().optional(),
-  safety_identifier: z.string().max(128).optional(),
-  prompt_cache_key: z.string().optional(),
+  user: z.string().nullable().optional(),
+  safety_identifier: z.string().max(128).nullable().optional(),
+  prompt_cache_key: z.string().nullable().optional(),
   prompt_cache_retention: z.string().nullable().optional(),
-  prompt_cache_options: z.record(z.string(), z.unknown()).optional(),
+  prompt_cache_options: z.record(z.string(), z.unknown()).nullable().optional(),
+  moderation: z.unknown().optional(),
+  image: z.unknown().optional(),
+  access_programs: z.unknown().optional(),
   service_tier: z.string().nullable().optional(),
   truncation: z.enum(['auto', 'disabled']).nullable().optional(),
   top_logprobs: z.int().min(0).max(20).nullable().optional(),

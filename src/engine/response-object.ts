@@ -38,6 +38,8 @@ export function createResponseBody(
     previous_response_id: params.previous_response_id ?? null,
     conversation: prepared.conversationId === null ? null : { id: prepared.conversationId },
     prompt_cache_key: params.prompt_cache_key ?? null,
+    prompt_cache_retention: params.prompt_cache_retention ?? null,
+    access_programs: null,
     reasoning: { effort: params.reasoning?.effort ?? null, summary: params.reasoning?.summary ?? null },
     safety_identifier: params.safety_identifier ?? null,
     service_tier: 'default',
@@ -59,7 +61,7 @@ export function createResponseBody(
 export function toUsage(usage: ModelUsage): Record<string, unknown> {
   return {
     input_tokens: usage.inputTokens,
-    input_tokens_details: { cached_tokens: usage.cachedInputTokens ?? 0 },
+    input_tokens_details: { cached_tokens: usage.cachedInputTokens ?? 0, cache_write_tokens: 0 },
     output_tokens: usage.outputTokens,
     output_tokens_details: { reasoning_tokens: usage.reasoningTokens ?? 0 },
     total_tokens: usage.inputTokens + usage.outputTokens,

@@ -9,6 +9,9 @@ import { toModelRequest, type PreparedResponse } from './prepare-response.js';
 import { createResponseBody, toUsage, type ResponseBody } from './response-object.js';
 import type { StreamEvent, UnsequencedEvent } from './stream-event.js';
 
+/** How often a running background response writes its new stream events. */
+const backgroundEventFlushMs = 250;
+
 /** Why a run was stopped from outside. */
 export type StopReason = 'cancel' | 'disconnect' | 'shutdown';
 
@@ -42,9 +45,20 @@ export class ResponseRun {
   readonly #waiters = new Set<() => void>();
   #stopReason: StopReason | undefined;
   #sequence = 0;
+  /** How many of `events` are already written (background runs write them as they go). */
+  #recordedEvents = 0;
   #ended = false;
 
-  constructor(dependencies: RunDependencies, prepared: PreparedResponse, id: string, createdAt: number) {
+  readonly #generate: boolean;
+
+  constructor(
+    dependencies: RunDependencies,
+    prepared: PreparedResponse,
+    id: string,
+    createdAt: number,
+    generate = true,
+  ) {
+    this.#generate = generate;
     this.#dependencies = dependencies;
     this.prepared = prepared;
     this.id = id;
@@ -109,34 +123,48 @@ export class ResponseRun {
     if (this.prepared.background) this.#lifecycle('response.queued');
     this.body.status = 'in_progress';
     this.#lifecycle('response.in_progress');
-    let finish: { reason: FinishReason; usage: ModelUsage } | undefined;
+    // A background response's events are written as it runs, so a client can resume its stream from
+    // the store and a crash leaves what was already sent replayable.
+    const flusher = this.prepared.background
+      ? setInterval(() => void this.#recordEvents(), backgroundEventFlushMs).unref()
+      : undefined;
     try {
       if (this.prepared.background) {
         await this.#dependencies.store.writeResponse({ response: this.#storedResponse() });
       }
-      const request = toModelRequest(this.prepared, [
-        ...this.prepared.contextItems,
-        ...this.prepared.inputItems,
-      ]);
-      const { provider } = this.prepared.resolved;
-      const signal = this.#abort.signal;
-      const events: AsyncIterable<ModelEvent> | Iterable<ModelEvent> = this.#keepEvents
-        ? provider.stream(request, signal)
-        : await provider.complete(request, signal);
-      for await (const event of events) {
-        if (this.#stopReason) break;
-        if (event.type === 'finish') finish = { reason: event.reason, usage: event.usage };
-        else assembler.apply(event);
-      }
+      const finish = this.#generate ? await this.#runModel(assembler) : undefined;
       if (this.#stopReason) throw new Error('stopped');
       this.#complete(assembler, finish);
     } catch (error) {
       this.#fail(assembler, error);
     }
+    clearInterval(flusher);
     await this.#record();
     this.#ended = true;
     for (const wake of this.#waiters) wake();
     this.#waiters.clear();
+  }
+
+  /** One model turn, applied to the output as it arrives; returns how the model finished. */
+  async #runModel(
+    assembler: OutputAssembler,
+  ): Promise<{ reason: FinishReason; usage: ModelUsage } | undefined> {
+    const request = toModelRequest(this.prepared, [
+      ...this.prepared.contextItems,
+      ...this.prepared.inputItems,
+    ]);
+    const { provider } = this.prepared.resolved;
+    const signal = this.#abort.signal;
+    const events: AsyncIterable<ModelEvent> | Iterable<ModelEvent> = this.#keepEvents
+      ? provider.stream(request, signal)
+      : await provider.complete(request, signal);
+    let finish: { reason: FinishReason; usage: ModelUsage } | undefined;
+    for await (const event of events) {
+      if (this.#stopReason) break;
+      if (event.type === 'finish') finish = { reason: event.reason, usage: event.usage };
+      else assembler.apply(event);
+    }
+    return finish;
   }
 
   #complete(
@@ -186,6 +214,27 @@ export class ResponseRun {
     this.#lifecycle('response.failed');
   }
 
+  async #recordEvents(): Promise<void> {
+    if (this.#recordedEvents === this.events.length || this.#ended) return;
+    const events = this.#takeUnrecordedEvents();
+    try {
+      await this.#dependencies.store.writeResponse({ response: this.#storedResponse(), events });
+    } catch (error) {
+      this.#dependencies.logger.error('recording events failed', {
+        responseId: this.id,
+        error: String(error),
+      });
+    }
+  }
+
+  #takeUnrecordedEvents() {
+    const events = this.events
+      .slice(this.#recordedEvents)
+      .map((event) => ({ sequenceNumber: event.sequence_number, event }));
+    this.#recordedEvents = this.events.length;
+    return events;
+  }
+
   async #record(): Promise<void> {
     if (!this.prepared.store) return;
     const outputItems: StoredItem[] = this.body.output.map((item) => ({
@@ -198,7 +247,7 @@ export class ResponseRun {
         response: this.#storedResponse(),
         ...(this.prepared.background ? {} : { inputItems: this.prepared.inputItems }),
         outputItems,
-        events: this.events.map((event) => ({ sequenceNumber: event.sequence_number, event })),
+        events: this.#takeUnrecordedEvents(),
         ...(conversationId
           ? { conversationItems: { conversationId, items: [...this.prepared.inputItems, ...outputItems] } }
           : {}),

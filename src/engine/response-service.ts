@@ -15,6 +15,8 @@ export interface ResponseServiceDependencies extends RunDependencies {
 export interface CreateOptions {
   /** Context of `store:false` responses that live only on the caller's connection (WebSocket mode). */
   readonly localChain?: (responseId: string) => readonly StoredItem[] | undefined;
+  /** False records the request's input without calling the model (WebSocket `generate: false`). */
+  readonly generate?: boolean;
 }
 
 /**
@@ -29,6 +31,7 @@ export class ResponseService {
   readonly #dependencies: ResponseServiceDependencies;
   /** Runs that have not ended, by id: where live replay and cancel find them. */
   readonly #live = new Map<string, ResponseRun>();
+  #closing = false;
 
   constructor(dependencies: ResponseServiceDependencies) {
     this.#dependencies = dependencies;
@@ -36,6 +39,8 @@ export class ResponseService {
 
   /** Validates and starts a response; the returned run is already under way. */
   async create(projectId: string, body: unknown, options: CreateOptions = {}): Promise<ResponseRun> {
+    if (this.#closing)
+      throw new BerthError('server_shutting_down', 'The server is shutting down; retry shortly.');
     const params = parseRequest(responseCreateParamsSchema, body);
     return this.#start(projectId, params, this.#dependencies.ids.next('resp'), options);
   }
@@ -51,9 +56,11 @@ export class ResponseService {
       ...this.#dependencies,
       ...(options.localChain ? { localChain: options.localChain } : {}),
     });
-    const run = new ResponseRun(this.#dependencies, prepared, id, createdAt);
-    await run.start();
+    const run = new ResponseRun(this.#dependencies, prepared, id, createdAt, options.generate ?? true);
     this.#live.set(id, run);
+    await run.start();
+    // A shutdown that began while this one was being prepared must not leave it running.
+    if (this.#closing) run.stop('shutdown');
     void run.finished.then(() => this.#live.delete(id));
     return run;
   }
@@ -128,7 +135,7 @@ export class ResponseService {
     for (const stored of await store.listUnfinishedResponses()) {
       if (stored.status === 'queued' && stored.request) {
         try {
-          await store.deleteResponse(stored.projectId, stored.id);
+          // Starting again under the same id updates the stored row; its input items stay as written.
           await this.#start(
             stored.projectId,
             stored.request as ResponseCreateParams,
@@ -153,20 +160,29 @@ export class ResponseService {
           message: 'The server restarted while this response was in progress, so it was not completed.',
         },
       };
-      await store.writeResponse({ response: { ...stored, status: 'failed', body } });
+      // The stream a client may be resuming ends the way a live one would: with `response.failed`.
+      const recorded = await store.listResponseEvents(stored.id, -1);
+      const sequenceNumber = (recorded.at(-1)?.sequenceNumber ?? -1) + 1;
+      const failed = { type: 'response.failed', sequence_number: sequenceNumber, response: body };
+      await store.writeResponse({
+        response: { ...stored, status: 'failed', eventsRecorded: true, body },
+        events: [{ sequenceNumber, event: failed }],
+      });
     }
   }
 
   /** Stops every live run as a shutdown and waits until each is recorded. */
   async close(): Promise<void> {
+    this.#closing = true;
     const runs = [...this.#live.values()];
     for (const run of runs) run.stop('shutdown');
     await Promise.all(runs.map((run) => run.finished));
   }
 
+  /** A running response of this project; `store:false` ones are never reachable by id, even live. */
   #liveRun(projectId: string, id: string): ResponseRun | undefined {
     const run = this.#live.get(id);
-    return run && run.prepared.projectId === projectId ? run : undefined;
+    return run && run.prepared.projectId === projectId && run.prepared.store ? run : undefined;
   }
 }
 

@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
 import type { Store } from '../store/store.js';
 
-/** What the HTTP routes work with; built once in `createRuntime`. */
+/** What the HTTP routes work with; built once in `startRuntime`. */
 export interface AppContext {
   readonly store: Store;
   readonly providers: ProviderRegistry;

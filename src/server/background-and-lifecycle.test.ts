@@ -180,6 +180,11 @@ describe('client disconnects and server restarts', () => {
     const interrupted = await client.responses.retrieve('resp_running_at_crash');
     expect(interrupted.status).toBe('failed');
     expect(interrupted.error?.message).toMatch(/restarted/);
+    // A client resuming the interrupted stream sees it end the way a live one would.
+    const replay = await client.responses.retrieve('resp_running_at_crash', { stream: true });
+    const types: string[] = [];
+    for await (const event of replay) types.push(event.type);
+    expect(types.at(-1)).toBe('response.failed');
     expect(await restarted.runtime.store.listUnfinishedResponses()).toEqual([]);
   });
 });

@@ -76,6 +76,31 @@ describe('Conversations API', () => {
     expect(items.data[2]).toMatchObject({ type: 'message', role: 'assistant', id: response.output[0]?.id });
   });
 
+  it('repeats a referenced item as a new item of the conversation', async () => {
+    const conversation = await client.conversations.create({
+      items: [{ type: 'message', role: 'user', content: 'Quote me.' }],
+    });
+    const [first] = (await client.conversations.items.list(conversation.id)).data;
+    const added = await client.conversations.items.create(conversation.id, {
+      items: [{ type: 'item_reference', id: (first as { id: string }).id }],
+    });
+    expect(added.data[0]).toMatchObject({ type: 'message', role: 'user' });
+    expect((added.data[0] as { id: string }).id).not.toBe((first as { id: string }).id);
+    const response = await client.responses.create({
+      model: 'oai/gpt-5',
+      conversation: conversation.id,
+      input: [{ type: 'item_reference', id: (first as { id: string }).id }],
+    });
+    expect(response.status).toBe('completed');
+    expect((await client.conversations.items.list(conversation.id)).data).toHaveLength(4);
+  });
+
+  it('clears metadata when updated with null', async () => {
+    const conversation = await client.conversations.create({ metadata: { a: '1' } });
+    const updated = await client.conversations.update(conversation.id, { metadata: null });
+    expect(updated.metadata).toEqual({});
+  });
+
   it('rejects previous_response_id together with conversation, and an unknown conversation', async () => {
     await expect(
       client.responses.create({

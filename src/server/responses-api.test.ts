@@ -162,6 +162,19 @@ describe.each(testProviders)('Responses API through the $kind provider', ({ name
     expect(ascending.has_more).toBe(true);
   });
 
+  it('counts input tokens with the provider', async () => {
+    const counted = await client.responses.inputTokens.count({ model, input: 'How many tokens is this?' });
+    expect(counted.object).toBe('response.input_tokens');
+    expect(counted.input_tokens).toBeGreaterThan(0);
+  });
+
+  it('lists the model and answers 404 for one the upstream does not list', async () => {
+    const models = await client.models.list();
+    expect(models.data.map((entry) => entry.id)).toContain(model);
+    await expect(client.models.retrieve(model)).resolves.toMatchObject({ id: model, owned_by: name });
+    await expect(client.models.retrieve(`${name}/no-such-model`)).rejects.toMatchObject({ status: 404 });
+  });
+
   it('never writes a store:false response, and chaining to one is previous_response_not_found', async () => {
     const response = await client.responses.create({ model, input: 'Ephemeral', store: false });
     expect((response as { store?: boolean }).store).toBe(false);

@@ -17,22 +17,30 @@ type ServerEvent = { type: string; [field: string]: unknown };
 function openSocket(client: OpenAI) {
   const socket = new ResponsesWS(client);
   const events: ServerEvent[] = [];
-  const waiters: ((event: ServerEvent) => void)[] = [];
+  // Terminal events resolve the oldest waiting turn of their lane (`stream_id`).
+  const waiters = new Map<string, ((event: ServerEvent) => void)[]>();
+  const settle = (event: ServerEvent) => {
+    const lane = typeof event.stream_id === 'string' ? event.stream_id : '';
+    waiters.get(lane)?.shift()?.(event);
+  };
   const terminal = new Set(['response.completed', 'response.failed', 'response.incomplete', 'error']);
   socket.on('event', (received) => {
     const event = received as unknown as ServerEvent;
     events.push(event);
-    if (terminal.has(event.type)) waiters.shift()?.(event);
+    if (terminal.has(event.type)) settle(event);
   });
   socket.on('error', (error: { error?: unknown; message?: string }) => {
     const event = { type: 'error', ...(error.error as object), message: error.message };
     events.push(event);
-    waiters.shift()?.(event);
+    settle(event);
   });
   return {
     events,
     turn(body: Record<string, unknown>): Promise<ServerEvent> {
-      const done = new Promise<ServerEvent>((resolve) => waiters.push(resolve));
+      const lane = typeof body.stream_id === 'string' ? body.stream_id : '';
+      const done = new Promise<ServerEvent>((resolve) => {
+        waiters.set(lane, [...(waiters.get(lane) ?? []), resolve]);
+      });
       socket.send({ type: 'response.create', ...body } as never);
       return done;
     },
@@ -78,6 +86,35 @@ describe('WebSocket mode on /v1/responses', () => {
     berth.upstreams.oai.script({ text: 'Still here.' });
     const next = await socket.turn({ model: 'oai/gpt-5', input: 'again' });
     expect(next.type).toBe('response.completed');
+    socket.close();
+  });
+
+  it('prepares state without calling the model when generate is false', async () => {
+    const socket = openSocket(berth.client());
+    const before = berth.upstreams.oai.requests.length;
+    const prepared = await socket.turn({ model: 'oai/gpt-5', input: 'context only', generate: false });
+    expect(prepared.type).toBe('response.completed');
+    expect((prepared.response as { output: unknown[] }).output).toEqual([]);
+    expect(berth.upstreams.oai.requests.length).toBe(before);
+    berth.upstreams.oai.script({ text: 'Answer.' });
+    const id = (prepared.response as { id: string }).id;
+    await socket.turn({ model: 'oai/gpt-5', input: 'now answer', previous_response_id: id });
+    expect(JSON.stringify(berth.upstreams.oai.requests.at(-1)?.body)).toContain('context only');
+    socket.close();
+  });
+
+  it('runs lanes side by side and echoes each lane stream_id', async () => {
+    const socket = openSocket(berth.client());
+    berth.upstreams.oai.script({ text: 'slow lane', delayMs: 300 }, { text: 'fast lane' });
+    const slow = socket.turn({ model: 'oai/gpt-5', input: 'a', stream_id: 'A' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const fast = await socket.turn({ model: 'oai/gpt-5', input: 'b', stream_id: 'B' });
+    expect(fast).toMatchObject({ type: 'response.completed', stream_id: 'B' });
+    // Lane B finished while lane A was still waiting on its model.
+    expect(
+      socket.events.some((event) => event.stream_id === 'A' && event.type === 'response.completed'),
+    ).toBe(false);
+    expect(await slow).toMatchObject({ type: 'response.completed', stream_id: 'A' });
     socket.close();
   });
 

@@ -14,7 +14,7 @@ import type { FakeUpstream } from './scripted-turn.js';
 export const testProviders = [
   { name: 'oai', kind: 'openai', model: 'oai/gpt-5' },
   { name: 'local', kind: 'openai-chat', model: 'local/llama3.2' },
-  { name: 'claude', kind: 'anthropic', model: 'claude/claude-sonnet-4-5' },
+  { name: 'claude', kind: 'anthropic', model: 'claude/claude-sonnet-5-5' },
 ] as const;
 
 export type TestProviderName = (typeof testProviders)[number]['name'];

@@ -4,7 +4,7 @@ import type { ModelEvent, ModelProvider, ModelRequest, ProviderSettings } from '
 import { buildChatCompletionRequest } from './build-chat-completion-request.js';
 import { chatChunksToModelEvents } from './chat-chunks-to-model-events.js';
 import { chatCompletionToModelEvents } from './chat-completion-to-model-events.js';
-import { createOpenAIChatClient } from './create-openai-chat-client.js';
+import { createOpenAIClient } from '../create-openai-client.js';
 import { estimateChatInputTokens } from './estimate-chat-input-tokens.js';
 import { toChatUpstreamError } from './to-chat-upstream-error.js';
 
@@ -17,7 +17,7 @@ import { toChatUpstreamError } from './to-chat-upstream-error.js';
  * for await (const event of provider.stream(request, signal)) engine.apply(event);
  */
 export function createOpenAIChatProvider(settings: ProviderSettings): ModelProvider {
-  const client = createOpenAIChatClient(settings);
+  const client = createOpenAIClient(settings);
   const ids = createRandomIdGenerator();
   // Synthesized for servers that send tool calls without an id; the client needs one to answer.
   const newCallId = (): string => ids.next('call');

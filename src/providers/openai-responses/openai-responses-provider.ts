@@ -1,5 +1,6 @@
-import OpenAI, { NotFoundError } from 'openai';
-import { BerthError, UpstreamError } from '../../errors/berth-error.js';
+import { NotFoundError } from 'openai';
+import { createOpenAIClient } from '../create-openai-client.js';
+import { UpstreamError } from '../../errors/berth-error.js';
 import type { ModelEvent, ModelProvider, ModelRequest, ProviderSettings } from '../model-provider.js';
 import {
   buildOpenAIInputTokenCountRequest,
@@ -25,7 +26,7 @@ import { toOpenAIUpstreamError } from './to-openai-upstream-error.js';
  */
 export function createOpenAIResponsesProvider(settings: ProviderSettings): ModelProvider {
   const { name } = settings;
-  const client = createClient(settings);
+  const client = createOpenAIClient(settings);
 
   async function* streamOpenAIResponses(
     request: ModelRequest,
@@ -107,23 +108,6 @@ export function createOpenAIResponsesProvider(settings: ProviderSettings): Model
     // The client keeps no connections of its own: they live in the process-wide fetch pool.
     close: () => Promise.resolve(),
   };
-}
-
-function createClient(settings: ProviderSettings): OpenAI {
-  try {
-    // Settings left out fall back to the SDK's own defaults (OPENAI_API_KEY, OPENAI_BASE_URL).
-    return new OpenAI({
-      apiKey: settings.apiKey,
-      baseURL: settings.baseURL,
-      timeout: settings.timeoutMs,
-      maxRetries: settings.maxRetries ?? 2,
-    });
-  } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new BerthError('configuration_error', `Provider '${settings.name}' cannot be set up: ${detail}`, {
-      cause: error,
-    });
-  }
 }
 
 /** The event in the adapter's terms, or null for event types it does not map. */

@@ -17,7 +17,7 @@ const createSchema = z.strictObject({
   items: z.array(inputItemSchema).max(20).nullable().optional(),
   metadata: metadata.nullable().optional(),
 });
-const updateSchema = z.strictObject({ metadata });
+const updateSchema = z.strictObject({ metadata: metadata.nullable() });
 const addItemsSchema = z.strictObject({ items: z.array(inputItemSchema).min(1).max(20) });
 const conversationParams = z.strictObject({ id: z.string().min(1) });
 const itemParams = z.strictObject({ id: z.string().min(1), item_id: z.string().min(1) });
@@ -57,7 +57,7 @@ export function registerConversationsRoutes(app: FastifyInstance, context: AppCo
   app.post('/v1/conversations/:id', async function updateConversation(request) {
     const { id } = parseRequest(conversationParams, request.params);
     const body = parseRequest(updateSchema, request.body);
-    const conversation = await store.updateConversationMetadata(request.projectId, id, body.metadata);
+    const conversation = await store.updateConversationMetadata(request.projectId, id, body.metadata ?? {});
     if (!conversation) throw notFound('conversation', id);
     return toConversationBody(conversation);
   });

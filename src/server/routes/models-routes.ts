@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { BerthError } from '../../errors/berth-error.js';
 import { parseRequest } from '../../validation/parse-request.js';
 import type { AppContext } from '../app-context.js';
 
@@ -24,10 +25,17 @@ export function registerModelsRoutes(app: FastifyInstance, context: AppContext):
     return { object: 'list', data: lists.flat() };
   });
 
-  app.get('/v1/models/*', function retrieveModel(request, reply) {
+  app.get('/v1/models/*', async function retrieveModel(request) {
     const { '*': model } = parseRequest(z.strictObject({ '*': z.string().min(1) }), request.params);
     const resolved = context.providers.resolve(model);
-    void reply.send(toModelBody(`${resolved.provider.name}/${resolved.model}`, resolved.provider.name));
+    // Known only if the upstream lists it; an upstream that cannot list its models is taken at its word.
+    const listed = await resolved.provider
+      .listModels(AbortSignal.timeout(listTimeoutMs))
+      .catch((): readonly string[] => []);
+    if (listed.length > 0 && !listed.includes(resolved.model)) {
+      throw new BerthError('model_not_found', `The model '${model}' does not exist.`, { param: 'model' });
+    }
+    return toModelBody(`${resolved.provider.name}/${resolved.model}`, resolved.provider.name);
   });
 }
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ResponseRun } from '../../engine/response-run.js';
 import { prepareResponse, toModelRequest } from '../../engine/prepare-response.js';
 import { responseCreateParamsSchema } from '../../engine/response-create-params.js';
+import { BerthError } from '../../errors/berth-error.js';
 import { parseRequest } from '../../validation/parse-request.js';
 import type { AppContext } from '../app-context.js';
 import { parsePageRequest, toListBody } from '../pagination.js';
@@ -15,19 +16,25 @@ const retrieveQuery = z.looseObject({
   starting_after: z.coerce.number().int().min(-1).optional(),
 });
 
-const inputTokensSchema = responseCreateParamsSchema.pick({
-  model: true,
-  input: true,
-  instructions: true,
-  previous_response_id: true,
-  conversation: true,
-  tools: true,
-  tool_choice: true,
-  text: true,
-  reasoning: true,
-  parallel_tool_calls: true,
-  truncation: true,
-});
+/** `POST /v1/responses/input_tokens` takes the create request's shaping fields, each nullable. */
+const inputTokensSchema = responseCreateParamsSchema
+  .pick({
+    instructions: true,
+    previous_response_id: true,
+    conversation: true,
+    tool_choice: true,
+    text: true,
+    reasoning: true,
+    parallel_tool_calls: true,
+    truncation: true,
+  })
+  .extend({
+    model: z.string().min(1).nullable().optional(),
+    input: responseCreateParamsSchema.shape.input.nullable(),
+    tools: responseCreateParamsSchema.shape.tools.nullable(),
+    tool_choice: responseCreateParamsSchema.shape.tool_choice.nullable(),
+    personality: z.unknown().optional(),
+  });
 
 /** `/v1/responses` and its sub-resources. */
 export function registerResponsesRoutes(app: FastifyInstance, context: AppContext): void {
@@ -35,13 +42,35 @@ export function registerResponsesRoutes(app: FastifyInstance, context: AppContex
     const run = await context.responses.create(request.projectId, request.body);
     if (run.prepared.stream) return streamRun(run, request, reply);
     if (run.prepared.background) return run.accepted;
+    // Nobody will read the answer of a client that went away: cancel the upstream call.
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) run.stop('disconnect');
+    });
     await run.finished;
     if (run.failure) throw run.failure;
     return run.body;
   });
 
   app.post('/v1/responses/input_tokens', async function countInputTokens(request) {
-    const params = parseRequest(inputTokensSchema, request.body);
+    const {
+      model,
+      input,
+      tools,
+      tool_choice: toolChoice,
+      personality: _personality,
+      ...rest
+    } = parseRequest(inputTokensSchema, request.body);
+    if (!model)
+      throw new BerthError('missing_required_parameter', "Missing required parameter: 'model'.", {
+        param: 'model',
+      });
+    const params = {
+      ...rest,
+      model,
+      input: input ?? undefined,
+      tools: tools ?? undefined,
+      tool_choice: toolChoice ?? undefined,
+    };
     const prepared = await prepareResponse(params, request.projectId, context);
     const modelRequest = toModelRequest(prepared, [...prepared.contextItems, ...prepared.inputItems]);
     const controller = new AbortController();

@@ -11,7 +11,8 @@ const localChainLimit = 32;
 
 /**
  * WebSocket mode on `/v1/responses`: the client sends `response.create` messages on one socket and
- * receives the same events SSE would carry. Requests on a socket run one after another (FIFO), and a
+ * receives the same events SSE would carry. Requests with the same `stream_id` (a lane) run one after
+ * another, lanes run side by side, and every event of a lane's response echoes its `stream_id`. A
  * `store:false` response can be continued with `previous_response_id` on the same socket, because the
  * socket keeps its context in memory — nothing of it is written.
  */
@@ -21,12 +22,31 @@ export function registerResponsesWebSocket(app: FastifyInstance, context: AppCon
     { websocket: true },
     function responsesSocket(socket: WebSocket, request: FastifyRequest) {
       const localChains = new Map<string, readonly StoredItem[]>();
-      let queue = Promise.resolve();
-      let current: ResponseRun | undefined;
-      socket.on('close', () => current?.stop('disconnect'));
+      const lanes = new Map<string, Promise<void>>();
+      const running = new Set<ResponseRun>();
+      let closed = false;
+      socket.on('close', () => {
+        closed = true;
+        for (const run of running) run.stop('disconnect');
+      });
       socket.on('message', (data, isBinary) => {
         const text = isBinary ? '' : Buffer.from(data as Buffer).toString('utf8');
-        queue = queue.then(() => handleMessage(text));
+        let streamId: string | undefined;
+        let message: Record<string, unknown> | undefined;
+        try {
+          message = parseMessage(text);
+          streamId = typeof message.stream_id === 'string' ? message.stream_id : undefined;
+        } catch (error) {
+          sendError(error, undefined);
+          return;
+        }
+        const lane = streamId ?? '';
+        const parsed = message;
+        const next = (lanes.get(lane) ?? Promise.resolve()).then(() => handleCreate(parsed, streamId));
+        lanes.set(lane, next);
+        void next.then(() => {
+          if (lanes.get(lane) === next) lanes.delete(lane);
+        });
       });
 
       const send = (message: Record<string, unknown>, streamId: string | undefined): void => {
@@ -34,12 +54,19 @@ export function registerResponsesWebSocket(app: FastifyInstance, context: AppCon
         socket.send(JSON.stringify(streamId === undefined ? message : { ...message, stream_id: streamId }));
       };
 
-      async function handleMessage(text: string): Promise<void> {
-        let streamId: string | undefined;
+      function sendError(error: unknown, streamId: string | undefined): void {
+        const { status, body } = toErrorEnvelope(error);
+        send({ type: 'error', status, error: body.error }, streamId);
+      }
+
+      async function handleCreate(
+        message: Record<string, unknown>,
+        streamId: string | undefined,
+      ): Promise<void> {
+        // Messages still queued when the client left are dropped: nobody would read their answers.
+        if (closed) return;
         try {
-          const message = parseMessage(text);
-          streamId = typeof message.stream_id === 'string' ? message.stream_id : undefined;
-          const { type: _type, stream_id: _streamId, ...body } = message;
+          const { type: _type, stream_id: _streamId, generate, ...body } = message;
           if (body.background === true) {
             throw new BerthError('unsupported_parameter', 'background is not supported over WebSocket.', {
               param: 'background',
@@ -48,16 +75,16 @@ export function registerResponsesWebSocket(app: FastifyInstance, context: AppCon
           const run = await context.responses.create(
             request.projectId,
             { ...body, stream: true },
-            { localChain: (id) => localChains.get(id) },
+            { localChain: (id) => localChains.get(id), generate: generate !== false },
           );
-          current = run;
+          running.add(run);
+          if (closed) run.stop('disconnect');
           for await (const event of run.eventsAfter(-1)) send(event, streamId);
           await run.finished;
-          current = undefined;
+          running.delete(run);
           if (!run.prepared.store) remember(run);
         } catch (error) {
-          const { status, body } = toErrorEnvelope(error);
-          send({ type: 'error', status, error: body.error }, streamId);
+          sendError(error, streamId);
         }
       }
 

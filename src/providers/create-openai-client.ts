@@ -1,8 +1,8 @@
 import OpenAI from 'openai';
-import type { ProviderSettings } from '../model-provider.js';
+import type { ProviderSettings } from './model-provider.js';
 
 /**
- * The official `openai` client, pointed at a compatible server.
+ * The official `openai` client for the `openai` and `openai-chat` provider kinds.
  *
  * Every credential option is given explicitly so the SDK reads none from the environment: otherwise
  * an operator's `OPENAI_API_KEY`, `OPENAI_ORG_ID` or `OPENAI_PROJECT_ID` would be sent to whatever
@@ -10,7 +10,7 @@ import type { ProviderSettings } from '../model-provider.js';
  * need no key; the SDK insists on one, so a placeholder is given and the `Authorization` header is
  * removed from every request instead of sending a fake bearer token.
  */
-export function createOpenAIChatClient(settings: ProviderSettings): OpenAI {
+export function createOpenAIClient(settings: ProviderSettings): OpenAI {
   const keyless = !settings.apiKey;
   return new OpenAI({
     baseURL: settings.baseURL ?? 'https://api.openai.com/v1',

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { createRandomIdGenerator } from '../ids.js';
+import type { ModelEvent } from '../providers/model-provider.js';
+import { OutputAssembler } from './output-assembler.js';
+import type { UnsequencedEvent } from './stream-event.js';
+
+function assemble(events: ModelEvent[], status: 'completed' | 'incomplete' = 'completed') {
+  const emitted: UnsequencedEvent[] = [];
+  const assembler = new OutputAssembler(createRandomIdGenerator(), (event) => emitted.push(event));
+  for (const event of events) assembler.apply(event);
+  assembler.finish(status);
+  return { output: assembler.output, emitted };
+}
+
+/** Every event after an item's `output_item.done` that still names that item is a protocol error. */
+function eventsAfterDone(emitted: UnsequencedEvent[]): UnsequencedEvent[] {
+  const done = new Set<unknown>();
+  const late: UnsequencedEvent[] = [];
+  for (const event of emitted) {
+    if (event.type === 'response.output_item.done') done.add(event.output_index);
+    else if (done.has(event.output_index)) late.push(event);
+  }
+  return late;
+}
+
+describe('OutputAssembler', () => {
+  it('closes a streaming refusal before its message when a tool call starts', () => {
+    const { output, emitted } = assemble([
+      { type: 'refusal-start', id: 'r' },
+      { type: 'refusal-delta', id: 'r', delta: 'I cannot' },
+      { type: 'tool-call-start', id: 't', callId: 'call_1', name: 'lookup' },
+      { type: 'tool-call-end', id: 't', arguments: '{}' },
+      { type: 'refusal-end', id: 'r' },
+    ]);
+    expect(eventsAfterDone(emitted)).toEqual([]);
+    expect(output[0]).toMatchObject({ type: 'message', content: [{ type: 'refusal', refusal: 'I cannot' }] });
+    expect(output[1]).toMatchObject({ type: 'function_call', status: 'completed' });
+  });
+
+  it('puts text after a tool call in a new message', () => {
+    const { output } = assemble([
+      { type: 'text-start', id: 'a' },
+      { type: 'text-delta', id: 'a', delta: 'Checking.' },
+      { type: 'text-end', id: 'a' },
+      { type: 'tool-call-start', id: 't', callId: 'call_1', name: 'lookup' },
+      { type: 'tool-call-end', id: 't', arguments: '{"q":1}' },
+      { type: 'text-start', id: 'b' },
+      { type: 'text-delta', id: 'b', delta: 'Done.' },
+      { type: 'text-end', id: 'b' },
+    ]);
+    expect(output.map((item) => item.type)).toEqual(['message', 'function_call', 'message']);
+    expect(output[0]?.id).not.toBe(output[2]?.id);
+  });
+
+  it('reports the last tool call incomplete when the model was cut off after it', () => {
+    const { output, emitted } = assemble(
+      [
+        { type: 'tool-call-start', id: 'a', callId: 'call_a', name: 'f' },
+        { type: 'tool-call-end', id: 'a', arguments: '{"x":1}' },
+        { type: 'tool-call-start', id: 'b', callId: 'call_b', name: 'f' },
+        { type: 'tool-call-delta', id: 'b', delta: '{"x":' },
+        { type: 'tool-call-end', id: 'b', arguments: '{"x":' },
+      ],
+      'incomplete',
+    );
+    expect(output.map((item) => item.status)).toEqual(['completed', 'incomplete']);
+    const done = emitted.filter((event) => event.type === 'response.output_item.done');
+    expect(done.map((event) => (event.item as { status: string }).status)).toEqual([
+      'completed',
+      'incomplete',
+    ]);
+  });
+
+  it('marks reasoning cut off mid-way incomplete', () => {
+    const { output } = assemble(
+      [
+        { type: 'reasoning-start', id: 'r' },
+        { type: 'reasoning-delta', id: 'r', delta: 'Thinking' },
+      ],
+      'incomplete',
+    );
+    expect(output[0]).toMatchObject({
+      type: 'reasoning',
+      status: 'incomplete',
+      summary: [{ text: 'Thinking' }],
+    });
+  });
+
+  it('builds the output without events when nobody streams', () => {
+    const assembler = new OutputAssembler(createRandomIdGenerator(), null);
+    assembler.apply({ type: 'text-start', id: 'a' });
+    assembler.apply({ type: 'text-delta', id: 'a', delta: 'quiet' });
+    assembler.apply({ type: 'text-end', id: 'a' });
+    assembler.finish('completed');
+    expect(assembler.output[0]).toMatchObject({ content: [{ type: 'output_text', text: 'quiet' }] });
+  });
+});
