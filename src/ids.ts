@@ -8,7 +8,7 @@ export interface IdGenerator {
 
 /** OpenAI's observed id prefixes; `file-` uses a dash, the rest an underscore. */
 export type IdPrefix =
-  'resp' | 'msg' | 'fc' | 'rs' | 'call' | 'fco' | 'conv' | 'sh' | 'sho' | 'cmp' | 'key' | 'item';
+  'resp' | 'msg' | 'fc' | 'rs' | 'call' | 'fco' | 'conv' | 'sh' | 'sho' | 'cmp' | 'key' | 'req' | 'item';
 
 const idBytes = 24;
 const poolBytes = idBytes * 256;

@@ -97,7 +97,9 @@ export class OutputAssembler {
     this.#emit?.({
       type: 'response.output_item.added',
       output_index: outputIndex,
-      item: structuredClone(item),
+      // The item grows after this event; it holds no nested content yet, so a shallow copy with its
+      // own empty content and summary lists is a faithful snapshot.
+      item: snapshotNewItem(item),
     });
     return outputIndex;
   }
@@ -106,7 +108,8 @@ export class OutputAssembler {
     this.#emit?.({
       type: 'response.output_item.done',
       output_index: outputIndex,
-      item: structuredClone(item),
+      // A done item never changes again, so the event can carry it as it is.
+      item,
     });
   }
 
@@ -284,4 +287,11 @@ export class OutputAssembler {
     call.item.status = status;
     this.#done(call.outputIndex, call.item);
   }
+}
+
+function snapshotNewItem(item: MutableItem): MutableItem {
+  const copy = { ...item };
+  if (Array.isArray(item.content)) copy.content = [...(item.content as unknown[])];
+  if (Array.isArray(item.summary)) copy.summary = [...(item.summary as unknown[])];
+  return copy;
 }

@@ -109,8 +109,14 @@ export class ResponseRun {
     this.#waiters.clear();
   }
 
-  #lifecycle(type: string): void {
-    if (this.#keepEvents) this.#emit({ type, response: structuredClone(this.body) });
+  /**
+   * A lifecycle event carries the Response as it is now. Before the run ends the body still changes,
+   * so it is copied (its output is still empty then, so a shallow copy is whole); the terminal event
+   * carries the final body itself, which nothing changes afterwards.
+   */
+  #lifecycle(type: string, final = false): void {
+    if (!this.#keepEvents) return;
+    this.#emit({ type, response: final ? this.body : { ...this.body, output: [...this.body.output] } });
   }
 
   async #execute(): Promise<void> {
@@ -178,11 +184,11 @@ export class ResponseRun {
     if (incomplete) {
       this.body.status = 'incomplete';
       this.body.incomplete_details = { reason: reason === 'length' ? 'max_output_tokens' : 'content_filter' };
-      this.#lifecycle('response.incomplete');
+      this.#lifecycle('response.incomplete', true);
     } else {
       this.body.status = 'completed';
       this.body.completed_at = unixSeconds(this.#dependencies.clock);
-      this.#lifecycle('response.completed');
+      this.#lifecycle('response.completed', true);
     }
   }
 
@@ -191,7 +197,7 @@ export class ResponseRun {
     const reason = this.#stopReason;
     if (reason === 'cancel' || reason === 'disconnect') {
       this.body.status = 'cancelled';
-      this.#lifecycle('response.failed');
+      this.#lifecycle('response.failed', true);
       return;
     }
     const failure =
@@ -211,7 +217,7 @@ export class ResponseRun {
     if (reason === 'shutdown') {
       this.#emit({ type: 'error', code: failure.code, message: failure.message, param: null });
     }
-    this.#lifecycle('response.failed');
+    this.#lifecycle('response.failed', true);
   }
 
   async #recordEvents(): Promise<void> {

@@ -29,9 +29,17 @@ export interface Authenticator {
  * With keys, a request needs one. Without any key, the server accepts every request, but only while it
  * listens on a loopback address (`keylessAllowed`): nobody off the machine can reach it then.
  */
-export function createAuthenticator(store: Store, keylessAllowed: boolean): Authenticator {
+/** How long a "no key exists yet" answer is trusted before the store is asked again. */
+const keylessRecheckMs = 1_000;
+
+export function createAuthenticator(
+  store: Store,
+  keylessAllowed: boolean,
+  now: () => number = Date.now,
+): Authenticator {
   // Keys are never deleted, so once one exists keyless mode is over for good: stop counting.
   let keysExist = false;
+  let checkedAt = Number.NEGATIVE_INFINITY;
   return {
     async authenticate(authorization) {
       const secret = bearerToken(authorization);
@@ -39,11 +47,14 @@ export function createAuthenticator(store: Store, keylessAllowed: boolean): Auth
         const key = await store.findApiKeyByHash(hashApiKey(secret));
         if (key) return key.projectId;
       }
-      // Keys may be created by the CLI while the server runs: count them per request so keyless mode
-      // ends the moment the first key exists. Revoked keys count too, so revoking the last key locks
-      // the server instead of opening it.
+      // Keys may be created by the CLI while the server runs: they are counted again at most a second
+      // after the last count, so keyless mode ends within a second of the first key. Revoked keys
+      // count too, so revoking the last key locks the server instead of opening it.
       if (keylessAllowed && !keysExist) {
-        keysExist = (await store.countApiKeys()) > 0;
+        if (now() - checkedAt >= keylessRecheckMs) {
+          keysExist = (await store.countApiKeys()) > 0;
+          checkedAt = now();
+        }
         if (!keysExist) return defaultProjectId;
       }
       if (secret === undefined) {

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import { BerthError } from '../errors/berth-error.js';
@@ -25,7 +24,7 @@ export async function createServer(context: AppContext, options: ServerOptions):
   const app = Fastify({
     bodyLimit: options.bodyLimitBytes,
     logger: false,
-    genReqId: () => `req_${randomBytes(16).toString('hex')}`,
+    genReqId: () => context.ids.next('req'),
     // A prototype-poisoning body (`__proto__`, `constructor.prototype`) is rejected, not stripped.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
@@ -33,7 +32,7 @@ export async function createServer(context: AppContext, options: ServerOptions):
     forceCloseConnections: true,
     routerOptions: { ignoreTrailingSlash: true },
   });
-  const authenticator = createAuthenticator(context.store, options.keylessAllowed);
+  const authenticator = createAuthenticator(context.store, options.keylessAllowed, () => context.clock.now());
   app.decorateRequest('projectId', '');
 
   // An empty JSON body means "no fields" (the SDK sends none for some calls), not a parse error.

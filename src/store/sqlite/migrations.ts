@@ -40,12 +40,16 @@ const migrations: Record<string, Migration> = {
         .columns(['response_id', 'item_id'])
         .execute();
 
+      // Stream events are written in batches (all the events of one write as one JSON array): a
+      // streamed response has dozens of events, and one row each made recording them the largest
+      // share of a streamed response's database work.
       await db.schema
         .createTable('response_events')
         .addColumn('response_id', 'text', (column) => column.notNull())
-        .addColumn('sequence_number', 'integer', (column) => column.notNull())
-        .addColumn('event_json', 'text', (column) => column.notNull())
-        .addPrimaryKeyConstraint('response_events_pk', ['response_id', 'sequence_number'])
+        .addColumn('first_sequence_number', 'integer', (column) => column.notNull())
+        .addColumn('last_sequence_number', 'integer', (column) => column.notNull())
+        .addColumn('events_json', 'text', (column) => column.notNull())
+        .addPrimaryKeyConstraint('response_events_pk', ['response_id', 'first_sequence_number'])
         .execute();
 
       await db.schema

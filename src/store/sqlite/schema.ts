@@ -30,10 +30,12 @@ export interface ResponseItemsTable {
   item_json: string;
 }
 
+/** A batch of consecutive stream events, `events_json` being their JSON array. */
 export interface ResponseEventsTable {
   response_id: string;
-  sequence_number: number;
-  event_json: string;
+  first_sequence_number: number;
+  last_sequence_number: number;
+  events_json: string;
 }
 
 export interface ConversationsTable {

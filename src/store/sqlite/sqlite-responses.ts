@@ -30,7 +30,7 @@ export class SqliteResponses {
   readonly #update;
   readonly #insertItem;
   readonly #deleteOutputItems;
-  readonly #insertEvent;
+  readonly #insertEvents;
   readonly #select;
   readonly #delete;
   readonly #deleteItems;
@@ -67,8 +67,9 @@ export class SqliteResponses {
     this.#deleteOutputItems = db.prepare<[string]>(
       `DELETE FROM response_items WHERE response_id = ? AND kind = ${OUTPUT}`,
     );
-    this.#insertEvent = db.prepare<[string, number, string]>(
-      'INSERT INTO response_events (response_id, sequence_number, event_json) VALUES (?, ?, ?)',
+    this.#insertEvents = db.prepare<[string, number, number, string]>(
+      `INSERT INTO response_events (response_id, first_sequence_number, last_sequence_number, events_json)
+       VALUES (?, ?, ?, ?)`,
     );
     this.#select = db.prepare<[string, string], ResponsesTable>(
       'SELECT * FROM responses WHERE id = ? AND project_id = ?',
@@ -102,9 +103,9 @@ export class SqliteResponses {
           ORDER BY position ${order} LIMIT ?`,
       );
     this.#inputPage = { asc: page('>', 'ASC'), desc: page('<', 'DESC') };
-    this.#events = db.prepare<[string, number], { sequence_number: number; event_json: string }>(
-      `SELECT sequence_number, event_json FROM response_events
-        WHERE response_id = ? AND sequence_number > ? ORDER BY sequence_number`,
+    this.#events = db.prepare<[string, number], { events_json: string }>(
+      `SELECT events_json FROM response_events
+        WHERE response_id = ? AND last_sequence_number > ? ORDER BY first_sequence_number`,
     );
     this.#unfinished = db.prepare<[], ResponsesTable>(
       "SELECT * FROM responses WHERE status IN ('queued', 'in_progress') ORDER BY created_at",
@@ -166,8 +167,12 @@ export class SqliteResponses {
       this.#deleteOutputItems.run(response.id);
       this.#insertItems(response.id, OUTPUT, write.outputItems);
     }
-    for (const event of write.events ?? []) {
-      this.#insertEvent.run(response.id, event.sequenceNumber, JSON.stringify(event.event));
+    const events = write.events ?? [];
+    const first = events[0];
+    const last = events.at(-1);
+    if (first && last) {
+      const json = JSON.stringify(events.map((event) => event.event));
+      this.#insertEvents.run(response.id, first.sequenceNumber, last.sequenceNumber, json);
     }
     if (write.conversationItems) {
       this.#conversations.appendInTransaction(
@@ -216,9 +221,14 @@ export class SqliteResponses {
   }
 
   listEvents(responseId: string, startingAfter: number): readonly StoredEvent[] {
-    return this.#events
-      .all(responseId, startingAfter)
-      .map((row) => ({ sequenceNumber: row.sequence_number, event: parseJsonObject(row.event_json) }));
+    const events: StoredEvent[] = [];
+    for (const row of this.#events.all(responseId, startingAfter)) {
+      for (const event of JSON.parse(row.events_json) as { sequence_number: number }[]) {
+        if (event.sequence_number > startingAfter)
+          events.push({ sequenceNumber: event.sequence_number, event });
+      }
+    }
+    return events;
   }
 
   listUnfinished(): readonly StoredResponse[] {
