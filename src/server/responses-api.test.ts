@@ -60,6 +60,28 @@ describe.each(testProviders)('Responses API through the $kind provider', ({ name
     expect(final.output).toMatchObject(stored.output);
   });
 
+  it('streams reasoning, text and a tool call in one turn through the stream helper', async () => {
+    upstream().script({
+      reasoning: 'The user wants the weather; I should call the tool.',
+      text: 'Let me check.',
+      toolCalls: [{ name: 'get_weather', arguments: '{"city":"Oslo"}' }],
+    });
+    const stream = client.responses.stream({
+      model,
+      input: 'Weather in Oslo?',
+      reasoning: { effort: 'low', summary: 'auto' },
+      tools: [{ type: 'function', name: 'get_weather', parameters: { type: 'object' }, strict: false }],
+    });
+    const final = await stream.finalResponse();
+    const types = final.output.map((item) => item.type);
+    expect(types).toContain('function_call');
+    expect(types).toContain('message');
+    const call = final.output.find((item) => item.type === 'function_call');
+    expect(call).toMatchObject({ name: 'get_weather', arguments: '{"city":"Oslo"}', status: 'completed' });
+    const stored = await client.responses.retrieve(final.id);
+    expect(final.output).toMatchObject(stored.output);
+  });
+
   it('chains with previous_response_id: prior input and output are context, prior instructions are not', async () => {
     upstream().script({ text: 'First answer.' }, { text: 'Second answer.' });
     const first = await client.responses.create({
