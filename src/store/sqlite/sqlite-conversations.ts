@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { parseJsonObject, toStoredItem } from './json-columns.js';
+import { ItemPages } from './item-pages.js';
 import type { ConversationsTable } from './schema.js';
 import type { Page, PageRequest, StoredConversation, StoredItem } from '../store.js';
 
@@ -16,8 +17,7 @@ export class SqliteConversations {
   readonly #lastPosition;
   readonly #insertItem;
   readonly #allItems;
-  readonly #cursor;
-  readonly #page;
+  readonly #pages;
   readonly #item;
   readonly #deleteItem;
 
@@ -45,17 +45,7 @@ export class SqliteConversations {
     this.#allItems = db.prepare<[string], ItemRow>(
       'SELECT item_id, item_json FROM conversation_items WHERE conversation_id = ? ORDER BY position',
     );
-    this.#cursor = db
-      .prepare<[string, string], number>(
-        'SELECT position FROM conversation_items WHERE conversation_id = ? AND item_id = ?',
-      )
-      .pluck();
-    const page = (comparison: '>' | '<', order: 'ASC' | 'DESC') =>
-      db.prepare<[string, number, number], ItemRow>(
-        `SELECT item_id, item_json FROM conversation_items
-          WHERE conversation_id = ? AND position ${comparison} ? ORDER BY position ${order} LIMIT ?`,
-      );
-    this.#page = { asc: page('>', 'ASC'), desc: page('<', 'DESC') };
+    this.#pages = new ItemPages(db, 'conversation_items WHERE conversation_id = ?');
     this.#item = db.prepare<[string, string], ItemRow>(
       'SELECT item_id, item_json FROM conversation_items WHERE conversation_id = ? AND item_id = ?',
     );
@@ -127,14 +117,7 @@ export class SqliteConversations {
 
   listItems(projectId: string, id: string, page: PageRequest): Page<StoredItem> | undefined {
     if (!this.#select.get(id, projectId)) return undefined;
-    let from = page.order === 'asc' ? -1 : Number.MAX_SAFE_INTEGER;
-    if (page.after !== undefined) {
-      const cursor = this.#cursor.get(id, page.after);
-      if (cursor === undefined) return { data: [], hasMore: false };
-      from = cursor;
-    }
-    const rows = this.#page[page.order].all(id, from, page.limit + 1);
-    return { data: rows.slice(0, page.limit).map(toStoredItem), hasMore: rows.length > page.limit };
+    return this.#pages.list(id, page);
   }
 
   getItem(projectId: string, id: string, itemId: string): StoredItem | undefined {

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { parseJsonObject, toStoredItem } from './json-columns.js';
+import { ItemPages } from './item-pages.js';
 import type { ResponsesTable } from './schema.js';
 import type {
   Page,
@@ -36,8 +37,7 @@ export class SqliteResponses {
   readonly #deleteItems;
   readonly #deleteEvents;
   readonly #chain;
-  readonly #inputCursor;
-  readonly #inputPage;
+  readonly #inputPages;
   readonly #events;
   readonly #unfinished;
   readonly #writeOne;
@@ -91,18 +91,7 @@ export class SqliteResponses {
          FROM chain JOIN response_items i ON i.response_id = chain.id
         ORDER BY chain.depth DESC, i.kind, i.position`,
     );
-    this.#inputCursor = db
-      .prepare<[string, string], number>(
-        `SELECT position FROM response_items WHERE response_id = ? AND kind = ${INPUT} AND item_id = ?`,
-      )
-      .pluck();
-    const page = (comparison: '>' | '<', order: 'ASC' | 'DESC') =>
-      db.prepare<[string, number, number], ItemRow>(
-        `SELECT item_id, item_json FROM response_items
-          WHERE response_id = ? AND kind = ${INPUT} AND position ${comparison} ?
-          ORDER BY position ${order} LIMIT ?`,
-      );
-    this.#inputPage = { asc: page('>', 'ASC'), desc: page('<', 'DESC') };
+    this.#inputPages = new ItemPages(db, `response_items WHERE response_id = ? AND kind = ${INPUT}`);
     this.#events = db.prepare<[string, number], { events_json: string }>(
       `SELECT events_json FROM response_events
         WHERE response_id = ? AND last_sequence_number > ? ORDER BY first_sequence_number`,
@@ -209,15 +198,7 @@ export class SqliteResponses {
 
   listInputItems(projectId: string, id: string, page: PageRequest): Page<StoredItem> | undefined {
     if (!this.#select.get(id, projectId)) return undefined;
-    let from = page.order === 'asc' ? -1 : Number.MAX_SAFE_INTEGER;
-    if (page.after !== undefined) {
-      const cursor = this.#inputCursor.get(id, page.after);
-      // An unknown cursor yields an empty page, as a cursor past the end would.
-      if (cursor === undefined) return { data: [], hasMore: false };
-      from = cursor;
-    }
-    const rows = this.#inputPage[page.order].all(id, from, page.limit + 1);
-    return { data: rows.slice(0, page.limit).map(toStoredItem), hasMore: rows.length > page.limit };
+    return this.#inputPages.list(id, page);
   }
 
   listEvents(responseId: string, startingAfter: number): readonly StoredEvent[] {
