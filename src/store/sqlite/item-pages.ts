@@ -1,8 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Page, PageRequest, StoredItem } from '../store.js';
-import { toStoredItem } from './json-columns.js';
-
-type ItemRow = { item_id: string; item_json: string };
+import { toStoredItem, type ItemRow } from './json-columns.js';
 
 /**
  * Cursor pagination over items kept by position under one owner (a response's inputs, a

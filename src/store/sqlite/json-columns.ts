@@ -8,6 +8,9 @@ export function parseJsonObject(text: string): JsonObject {
   return JSON.parse(text) as JsonObject;
 }
 
-export function toStoredItem(row: { item_id: string; item_json: string }): StoredItem {
+/** An item as its tables keep it. */
+export type ItemRow = { item_id: string; item_json: string };
+
+export function toStoredItem(row: ItemRow): StoredItem {
   return { id: row.item_id, item: parseJsonObject(row.item_json) };
 }

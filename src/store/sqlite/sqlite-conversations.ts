@@ -1,10 +1,8 @@
 import type { Database } from 'better-sqlite3';
-import { parseJsonObject, toStoredItem } from './json-columns.js';
+import { parseJsonObject, toStoredItem, type ItemRow } from './json-columns.js';
 import { ItemPages } from './item-pages.js';
 import type { ConversationsTable } from './schema.js';
 import type { Page, PageRequest, StoredConversation, StoredItem } from '../store.js';
-
-type ItemRow = { item_id: string; item_json: string };
 
 /** Conversations and their items, with statements prepared once. */
 export class SqliteConversations {

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { parseJsonObject, toStoredItem } from './json-columns.js';
+import { parseJsonObject, toStoredItem, type ItemRow } from './json-columns.js';
 import { ItemPages } from './item-pages.js';
 import type { ResponsesTable } from './schema.js';
 import type {
@@ -16,7 +16,6 @@ import type { SqliteConversations } from './sqlite-conversations.js';
 const INPUT = 0;
 const OUTPUT = 1;
 
-type ItemRow = { item_id: string; item_json: string };
 type PendingWrite = { write: ResponseWrite; resolve: () => void; reject: (error: Error) => void };
 
 /**
