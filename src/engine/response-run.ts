@@ -48,7 +48,7 @@ export class ResponseRun {
   /** How many of `events` are already written (background runs write them as they go). */
   #recordedEvents = 0;
   #ended = false;
-
+  /** False when the run records its input without calling the model (WebSocket `generate: false`). */
   readonly #generate: boolean;
 
   constructor(
@@ -77,8 +77,8 @@ export class ResponseRun {
         response: this.#storedResponse(),
         inputItems: this.prepared.inputItems,
       });
+      this.accepted = structuredClone(this.body);
     }
-    if (this.prepared.background) this.accepted = structuredClone(this.body);
     this.finished = this.#execute();
   }
 

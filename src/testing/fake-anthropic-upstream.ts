@@ -1,14 +1,7 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  chunkText,
-  defaultTurn,
-  finishReasonOf,
-  type FakeUpstream,
-  type RecordedRequest,
-  type ScriptedTurn,
-} from './scripted-turn.js';
+import { startFakeUpstreamServer, type FakeUpstreamExchange } from './fake-upstream-server.js';
+import { chunkText, finishReasonOf, type FakeUpstream, type ScriptedTurn } from './scripted-turn.js';
 
 type Json = Record<string, unknown>;
 
@@ -228,12 +221,6 @@ async function streamTurn(
   writer.flush();
 }
 
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /** The Anthropic API's authentication and versioning checks: a key, and an `anthropic-version`. */
 function findHeaderError(
   headers: IncomingHttpHeaders,
@@ -252,10 +239,7 @@ function findHeaderError(
  * `POST /v1/messages/count_tokens` and `GET /v1/models`, with Anthropic's error envelope. Its
  * `baseURL` is the bare origin with no `/v1`, because the Anthropic SDK appends `/v1/...` itself.
  */
-export async function startFakeAnthropicUpstream(): Promise<FakeUpstream> {
-  const requests: RecordedRequest[] = [];
-  const queue: ScriptedTurn[] = [];
-  let abortedRequests = 0;
+export function startFakeAnthropicUpstream(): Promise<FakeUpstream> {
   let counter = 0;
   const ids = { next: (prefix: string) => `${prefix}fake${(counter += 1).toString().padStart(8, '0')}` };
 
@@ -275,29 +259,20 @@ export async function startFakeAnthropicUpstream(): Promise<FakeUpstream> {
     sendJson(response, status, { type: 'error', error: { type, message }, request_id: requestId }, requestId);
   }
 
-  async function handle(
-    request: IncomingMessage,
-    response: ServerResponse,
-    signal: AbortSignal,
-  ): Promise<void> {
+  async function handle({
+    request,
+    response,
+    route,
+    body,
+    bodyIsJson,
+    disconnected,
+    nextTurn,
+  }: FakeUpstreamExchange): Promise<void> {
     const requestId = ids.next('req_');
-    const raw = await readBody(request);
-    let body: unknown = undefined;
-    let parsed = true;
-    try {
-      body = raw === '' ? undefined : JSON.parse(raw);
-    } catch {
-      parsed = false;
-      body = raw;
-    }
-    const path = new URL(request.url ?? '/', 'http://fake').pathname;
-    requests.push({ method: request.method ?? 'GET', path, headers: request.headers, body });
-
     const headerError = findHeaderError(request.headers);
     if (headerError !== null) {
       return sendError(response, headerError.status, headerError.type, headerError.message, requestId);
     }
-    const route = `${request.method} ${path}`;
     if (route === 'GET /v1/models') {
       const page = { data: models, has_more: false, first_id: models[0]?.id, last_id: models.at(-1)?.id };
       return sendJson(response, 200, page, requestId);
@@ -305,7 +280,7 @@ export async function startFakeAnthropicUpstream(): Promise<FakeUpstream> {
     if (route !== 'POST /v1/messages' && route !== 'POST /v1/messages/count_tokens') {
       return sendError(response, 404, 'not_found_error', 'Not found', requestId);
     }
-    if (!parsed || !isObject(body)) {
+    if (!bodyIsJson || !isObject(body)) {
       const message = 'There was an error parsing the body of your request. Please send valid JSON.';
       return sendError(response, 400, 'invalid_request_error', message, requestId);
     }
@@ -315,8 +290,8 @@ export async function startFakeAnthropicUpstream(): Promise<FakeUpstream> {
     const invalid = findInvalidMessagesBody(body);
     if (invalid !== null) return sendError(response, 400, 'invalid_request_error', invalid, requestId);
 
-    const turn = queue.shift() ?? defaultTurn;
-    if (turn.delayMs !== undefined) await sleep(turn.delayMs, undefined, { signal });
+    const turn = nextTurn();
+    if (turn.delayMs !== undefined) await sleep(turn.delayMs, undefined, { signal: disconnected });
     if (turn.error !== undefined) {
       const { status, message } = turn.error;
       const type = turn.error.type ?? errorTypesByStatus[status] ?? 'api_error';
@@ -329,36 +304,10 @@ export async function startFakeAnthropicUpstream(): Promise<FakeUpstream> {
       'cache-control': 'no-cache',
       'request-id': requestId,
     });
-    await streamTurn(response, turn, rendered, signal);
+    await streamTurn(response, turn, rendered, disconnected);
     response.end();
   }
 
-  const server = createServer((request, response) => {
-    const disconnected = new AbortController();
-    response.on('close', () => {
-      if (!response.writableFinished) abortedRequests += 1;
-      disconnected.abort();
-    });
-    handle(request, response, disconnected.signal).catch(() => {
-      // A disconnect ends a scripted pause with an AbortError; there is no one left to answer.
-      if (!disconnected.signal.aborted) response.destroy();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-
-  return {
-    // The Anthropic SDK's base URL convention: the bare origin, no `/v1` suffix.
-    baseURL: `http://127.0.0.1:${port}`,
-    requests,
-    script: (...turns: ScriptedTurn[]) => void queue.push(...turns),
-    get abortedRequests() {
-      return abortedRequests;
-    },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  // The Anthropic SDK's base URL convention: the bare origin, no `/v1` suffix.
+  return startFakeUpstreamServer({ baseURLPath: '', handle });
 }

@@ -1,20 +1,23 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startFakeUpstreamServer, type FakeUpstreamExchange } from './fake-upstream-server.js';
 import {
-  chunkText,
-  defaultTurn,
-  finishReasonOf,
-  type FakeUpstream,
-  type RecordedRequest,
-  type ScriptedTurn,
-} from './scripted-turn.js';
+  asObject,
+  sendError,
+  sendInvalidJson,
+  sendJson,
+  sendModelList,
+  sendRejection,
+  sendScriptedError,
+  writeEventStreamHead,
+  type Json,
+  type Rejection,
+} from './fake-openai-wire.js';
+import { chunkText, finishReasonOf, type FakeUpstream, type ScriptedTurn } from './scripted-turn.js';
 
 /** The model ids the fake lists at `GET /v1/models`. */
 export const fakeChatCompletionsModels: readonly string[] = ['llama3.2', 'qwen3:8b', 'deepseek-r1'];
-
-type Json = Record<string, unknown>;
 
 /**
  * Starts a loopback server that speaks OpenAI's Chat Completions API as api.openai.com does:
@@ -26,75 +29,30 @@ type Json = Record<string, unknown>;
  * const upstream = await startFakeChatCompletionsUpstream();
  * upstream.script({ toolCalls: [{ name: 'get_weather', arguments: '{"city":"Oslo"}' }] });
  */
-export async function startFakeChatCompletionsUpstream(): Promise<FakeUpstream> {
-  const requests: RecordedRequest[] = [];
-  const queue: ScriptedTurn[] = [];
-  let abortedRequests = 0;
-
-  const server = createServer((request, response) => {
-    // Ends scripted waits early, so a cancelled call leaves no timer behind.
-    const disconnected = new AbortController();
-    // A client that goes away before `end()` is an aborted upstream call (for example a cancelled turn).
-    response.on('close', () => {
-      if (!response.writableFinished) abortedRequests += 1;
-      disconnected.abort();
-    });
-    void handle(request, response, disconnected.signal).catch(() => response.destroy());
-  });
-
-  async function handle(
-    request: IncomingMessage,
-    response: ServerResponse,
-    disconnected: AbortSignal,
-  ): Promise<void> {
-    const path = (request.url ?? '/').split('?')[0] ?? '/';
-    const method = request.method ?? 'GET';
-    const text = await readBody(request);
-    let body: unknown = null;
-    try {
-      body = text === '' ? null : JSON.parse(text);
-    } catch {
-      requests.push({ method, path, headers: request.headers, body: text });
-      sendError(response, 400, invalidJsonMessage, 'invalid_request_error');
-      return;
-    }
-    requests.push({ method, path, headers: request.headers, body });
-    const route = `${method} ${path}`;
-    if (route === 'GET /v1/models') {
-      const data = fakeChatCompletionsModels.map((id) => ({
-        id,
-        object: 'model',
-        created: 1_700_000_000,
-        owned_by: 'system',
-      }));
-      sendJson(response, 200, { object: 'list', data });
-    } else if (route === 'POST /v1/chat/completions') {
-      await respond(asObject(body), queue.shift() ?? defaultTurn, response, disconnected);
-    } else {
-      sendError(response, 404, `Invalid URL (${route})`, 'invalid_request_error');
-    }
-  }
-
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-
-  return {
-    baseURL: `http://127.0.0.1:${port}/v1`,
-    requests,
-    script: (...turns) => void queue.push(...turns),
-    get abortedRequests() {
-      return abortedRequests;
-    },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
-  };
+export function startFakeChatCompletionsUpstream(): Promise<FakeUpstream> {
+  return startFakeUpstreamServer({ baseURLPath: '/v1', handle });
 }
 
-const invalidJsonMessage =
-  "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)";
+async function handle({
+  route,
+  body,
+  bodyIsJson,
+  response,
+  disconnected,
+  nextTurn,
+}: FakeUpstreamExchange): Promise<void> {
+  if (!bodyIsJson) {
+    sendInvalidJson(response);
+    return;
+  }
+  if (route === 'GET /v1/models') {
+    sendModelList(response, fakeChatCompletionsModels);
+  } else if (route === 'POST /v1/chat/completions') {
+    await respond(asObject(body), nextTurn(), response, disconnected);
+  } else {
+    sendError(response, 404, `Invalid URL (${route})`, 'invalid_request_error');
+  }
+}
 
 async function respond(
   params: Json,
@@ -106,13 +64,12 @@ async function respond(
     if (!(await pause(turn.delayMs, disconnected))) return;
   }
   if (turn.error) {
-    const type = turn.error.type ?? (turn.error.status >= 500 ? 'server_error' : 'invalid_request_error');
-    sendError(response, turn.error.status, turn.error.message, type);
+    sendScriptedError(response, turn.error);
     return;
   }
   const rejection = rejectionOf(params);
   if (rejection) {
-    sendError(response, 400, rejection.message, 'invalid_request_error', rejection.param, rejection.code);
+    sendRejection(response, rejection);
     return;
   }
   if (params['stream'] !== true) {
@@ -120,11 +77,7 @@ async function respond(
     return;
   }
   const chunks = renderChunks(params, turn);
-  response.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    'x-request-id': `req_${hex(16)}`,
-  });
+  writeEventStreamHead(response);
   const paced = turn.chunkDelayMs !== undefined && turn.chunkDelayMs > 0;
   if (!paced) {
     // The common case ("instant upstream"): one write for the whole stream.
@@ -143,7 +96,7 @@ async function respond(
  * Real-API rejections a Berth adapter must not provoke, so tests catch a wrong conversion (for
  * example tool results split from the assistant message whose calls they answer).
  */
-function rejectionOf(params: Json): { message: string; param: string | null; code: string | null } | null {
+function rejectionOf(params: Json): Rejection | null {
   if (typeof params['model'] !== 'string') {
     return {
       message: "Missing required parameter: 'model'.",
@@ -313,41 +266,6 @@ const systemFingerprint = 'fp_560af6e559';
 /** Chat Completions frames have no `event:` line: just `data:` and a blank line. */
 function frame(chunk: Json): string {
   return `data: ${JSON.stringify(chunk)}\n\n`;
-}
-
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  const payload = JSON.stringify(body);
-  response.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(payload),
-    'x-request-id': `req_${hex(16)}`,
-  });
-  response.end(payload);
-}
-
-function sendError(
-  response: ServerResponse,
-  status: number,
-  message: string,
-  type: string,
-  param: string | null = null,
-  code: string | null = null,
-): void {
-  sendJson(response, status, { error: { message, type, param, code } });
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function asObject(value: unknown): Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : {};
-}
-
-function hex(bytes: number): string {
-  return randomBytes(bytes).toString('hex');
 }
 
 const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';

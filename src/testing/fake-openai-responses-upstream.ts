@@ -1,20 +1,23 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startFakeUpstreamServer, type FakeUpstreamExchange } from './fake-upstream-server.js';
 import {
-  chunkText,
-  defaultTurn,
-  finishReasonOf,
-  type FakeUpstream,
-  type RecordedRequest,
-  type ScriptedTurn,
-} from './scripted-turn.js';
+  asObject,
+  sendError,
+  sendInvalidJson,
+  sendJson,
+  sendModelList,
+  sendRejection,
+  sendScriptedError,
+  writeEventStreamHead,
+  type Json,
+  type Rejection,
+} from './fake-openai-wire.js';
+import { chunkText, finishReasonOf, type FakeUpstream, type ScriptedTurn } from './scripted-turn.js';
 
 /** The model ids the fake lists at `GET /v1/models`. */
 export const fakeOpenAIResponsesModels: readonly string[] = ['gpt-5', 'gpt-5-mini', 'gpt-4.1'];
-
-type Json = Record<string, unknown>;
 
 /**
  * Starts a loopback server that speaks OpenAI's Responses API as api.openai.com does: `POST /v1/responses`
@@ -25,89 +28,39 @@ type Json = Record<string, unknown>;
  * const upstream = await startFakeOpenAIResponsesUpstream();
  * upstream.script({ text: 'hello', usage: { input: 3, output: 1 } });
  */
-export async function startFakeOpenAIResponsesUpstream(): Promise<FakeUpstream> {
-  const requests: RecordedRequest[] = [];
-  const queue: ScriptedTurn[] = [];
-  let abortedRequests = 0;
-
-  const server = createServer((request, response) => {
-    // A client that goes away before `end()` is an aborted upstream call (for example a cancelled turn).
-    response.on('close', () => {
-      if (!response.writableFinished) abortedRequests += 1;
-    });
-    void handle(request, response).catch(() => response.destroy());
-  });
-
-  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const path = (request.url ?? '/').split('?')[0] ?? '/';
-    const text = await readBody(request);
-    let body: unknown = null;
-    try {
-      body = text === '' ? null : JSON.parse(text);
-    } catch {
-      requests.push({ method: request.method ?? 'GET', path, headers: request.headers, body: text });
-      sendError(response, 400, invalidJsonMessage, 'invalid_request_error');
-      return;
-    }
-    requests.push({ method: request.method ?? 'GET', path, headers: request.headers, body });
-    const route = `${request.method} ${path}`;
-    if (route === 'GET /v1/models') {
-      const data = fakeOpenAIResponsesModels.map((id) => ({
-        id,
-        object: 'model',
-        created: 1_700_000_000,
-        owned_by: 'system',
-      }));
-      sendJson(response, 200, { object: 'list', data });
-    } else if (route === 'POST /v1/responses/input_tokens') {
-      const params = asObject(body);
-      sendJson(response, 200, { object: 'response.input_tokens', input_tokens: estimateInputTokens(params) });
-    } else if (route === 'POST /v1/responses') {
-      await respond(asObject(body), queue.shift() ?? defaultTurn, request, response);
-    } else {
-      sendError(response, 404, `Invalid URL (${route})`, 'invalid_request_error');
-    }
-  }
-
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-
-  return {
-    baseURL: `http://127.0.0.1:${port}/v1`,
-    requests,
-    script: (...turns) => void queue.push(...turns),
-    get abortedRequests() {
-      return abortedRequests;
-    },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
-  };
+export function startFakeOpenAIResponsesUpstream(): Promise<FakeUpstream> {
+  return startFakeUpstreamServer({ baseURLPath: '/v1', handle });
 }
 
-const invalidJsonMessage =
-  "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)";
+async function handle({ route, body, bodyIsJson, response, nextTurn }: FakeUpstreamExchange): Promise<void> {
+  if (!bodyIsJson) {
+    sendInvalidJson(response);
+    return;
+  }
+  if (route === 'GET /v1/models') {
+    sendModelList(response, fakeOpenAIResponsesModels);
+  } else if (route === 'POST /v1/responses/input_tokens') {
+    const params = asObject(body);
+    sendJson(response, 200, { object: 'response.input_tokens', input_tokens: estimateInputTokens(params) });
+  } else if (route === 'POST /v1/responses') {
+    await respond(asObject(body), nextTurn(), response);
+  } else {
+    sendError(response, 404, `Invalid URL (${route})`, 'invalid_request_error');
+  }
+}
 
-async function respond(
-  params: Json,
-  turn: ScriptedTurn,
-  request: IncomingMessage,
-  response: ServerResponse,
-): Promise<void> {
+async function respond(params: Json, turn: ScriptedTurn, response: ServerResponse): Promise<void> {
   if (turn.delayMs !== undefined) {
     await sleep(turn.delayMs);
     if (response.destroyed) return;
   }
   if (turn.error) {
-    const type = turn.error.type ?? (turn.error.status >= 500 ? 'server_error' : 'invalid_request_error');
-    sendError(response, turn.error.status, turn.error.message, type);
+    sendScriptedError(response, turn.error);
     return;
   }
   const rejection = rejectionOf(params);
   if (rejection) {
-    sendError(response, 400, rejection.message, 'invalid_request_error', rejection.param, rejection.code);
+    sendRejection(response, rejection);
     return;
   }
   const reply = renderTurn(params, turn);
@@ -115,11 +68,7 @@ async function respond(
     sendJson(response, 200, reply.final);
     return;
   }
-  response.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    'x-request-id': `req_${randomBytes(16).toString('hex')}`,
-  });
+  writeEventStreamHead(response);
   const paced = turn.chunkDelayMs !== undefined && turn.chunkDelayMs > 0;
   if (!paced) {
     // The common case ("instant upstream"): one write for the whole stream.
@@ -136,7 +85,7 @@ async function respond(
 }
 
 /** Real-API rejections a Berth adapter must not provoke, so tests catch a wrong conversion. */
-function rejectionOf(params: Json): { message: string; param: string | null; code: string | null } | null {
+function rejectionOf(params: Json): Rejection | null {
   if (typeof params['model'] !== 'string') {
     return {
       message: "Missing required parameter: 'model'.",
@@ -328,37 +277,6 @@ function estimateInputTokens(params: Json): number {
 
 function frame(event: Json): string {
   return `event: ${String(event['type'])}\ndata: ${JSON.stringify(event)}\n\n`;
-}
-
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  const payload = JSON.stringify(body);
-  response.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(payload),
-    'x-request-id': `req_${randomBytes(16).toString('hex')}`,
-  });
-  response.end(payload);
-}
-
-function sendError(
-  response: ServerResponse,
-  status: number,
-  message: string,
-  type: string,
-  param: string | null = null,
-  code: string | null = null,
-): void {
-  sendJson(response, status, { error: { message, type, param, code } });
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function asObject(value: unknown): Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : {};
 }
 
 function hex(bytes: number): string {

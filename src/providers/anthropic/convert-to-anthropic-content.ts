@@ -4,17 +4,8 @@ import type {
   ImageBlockParam,
   TextBlockParam,
 } from '@anthropic-ai/sdk/resources/messages';
-import type {
-  ResponseFunctionCallOutputItem,
-  ResponseInputContent,
-  ResponseOutputRefusal,
-  ResponseOutputText,
-} from 'openai/resources/responses/responses';
-import { BerthError } from '../../errors/berth-error.js';
-
-/** Any content part a Responses message or function output may carry. */
-export type ResponsesContentPart =
-  ResponseInputContent | ResponseOutputText | ResponseOutputRefusal | ResponseFunctionCallOutputItem;
+import { invalidInput } from '../invalid-input-error.js';
+import type { ResponsesContentPart } from '../responses-content-part.js';
 
 /** What a user turn (or a tool result) can hold in the Messages API. */
 export type AnthropicUserContentBlock = TextBlockParam | ImageBlockParam | DocumentBlockParam;
@@ -27,10 +18,6 @@ const imageMediaTypes: ReadonlySet<string> = new Set<ImageMediaType>([
   'image/gif',
   'image/webp',
 ]);
-
-function invalidInput(message: string): BerthError {
-  return new BerthError('invalid_value', message, { param: 'input' });
-}
 
 /** Splits a `data:<media type>;base64,<data>` URL; null for any other form. */
 function parseBase64DataUrl(url: string): { mediaType: string; data: string } | null {

@@ -2,24 +2,12 @@ import type { ResponseInputItem } from 'openai/resources/responses/responses';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeAnthropicUpstream } from '../../testing/fake-anthropic-upstream.js';
 import type { FakeUpstream } from '../../testing/scripted-turn.js';
+import { modelRequest } from '../../testing/model-request-fixture.js';
 import type { ModelEvent, ModelProvider, ModelRequest } from '../model-provider.js';
 import { createAnthropicProvider } from './anthropic-provider.js';
 
 function request(input: ResponseInputItem[], overrides: Partial<ModelRequest> = {}): ModelRequest {
-  return {
-    model: 'claude-sonnet-5-5',
-    instructions: null,
-    input,
-    tools: [],
-    toolChoice: null,
-    parallelToolCalls: null,
-    temperature: null,
-    topP: null,
-    maxOutputTokens: null,
-    textFormat: null,
-    reasoning: null,
-    ...overrides,
-  };
+  return modelRequest({ model: 'claude-sonnet-5-5', input, ...overrides });
 }
 
 async function collect(events: AsyncIterable<ModelEvent>): Promise<ModelEvent[]> {

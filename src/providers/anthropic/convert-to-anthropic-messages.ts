@@ -1,6 +1,6 @@
 import type { ContentBlockParam, MessageParam } from '@anthropic-ai/sdk/resources/messages';
 import type { ResponseInputItem } from 'openai/resources/responses/responses';
-import { BerthError } from '../../errors/berth-error.js';
+import { invalidInput } from '../invalid-input-error.js';
 import { decodeThinkingBlock } from './anthropic-thinking-content.js';
 import {
   convertAssistantContent,
@@ -17,10 +17,6 @@ export interface AnthropicPrompt {
 interface Turn {
   readonly role: 'user' | 'assistant';
   readonly content: ContentBlockParam[];
-}
-
-function invalidInput(message: string): BerthError {
-  return new BerthError('invalid_value', message, { param: 'input' });
 }
 
 /**

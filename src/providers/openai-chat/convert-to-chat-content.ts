@@ -1,23 +1,6 @@
 import type { ChatCompletionContentPart } from 'openai/resources/chat/completions';
-import type {
-  ResponseFunctionCallOutputItem,
-  ResponseInputContent,
-  ResponseOutputRefusal,
-  ResponseOutputText,
-} from 'openai/resources/responses/responses';
-import { BerthError } from '../../errors/berth-error.js';
-
-/** Any content part a Responses message or function call output can hold. */
-export type ResponsesContentPart =
-  ResponseInputContent | ResponseOutputText | ResponseOutputRefusal | ResponseFunctionCallOutputItem;
-
-/**
- * `param` is the whole `input`: the items converted here are the engine's assembled context (earlier
- * turns included), so an index would not point into what the client sent.
- */
-function invalidInput(message: string): BerthError {
-  return new BerthError('invalid_value', message, { param: 'input' });
-}
+import { invalidInput } from '../invalid-input-error.js';
+import type { ResponsesContentPart } from '../responses-content-part.js';
 
 /**
  * User content. A lone text part becomes a plain string, which every compatible server accepts; text

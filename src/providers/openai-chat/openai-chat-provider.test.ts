@@ -7,24 +7,12 @@ import {
   startFakeChatCompletionsUpstream,
 } from '../../testing/fake-chat-completions-upstream.js';
 import type { FakeUpstream } from '../../testing/scripted-turn.js';
+import { modelRequest } from '../../testing/model-request-fixture.js';
 import type { ModelEvent, ModelProvider, ModelRequest } from '../model-provider.js';
 import { createOpenAIChatProvider } from './openai-chat-provider.js';
 
 function requestOf(overrides: Partial<ModelRequest> = {}): ModelRequest {
-  return {
-    model: 'llama3.2',
-    instructions: null,
-    input: [{ role: 'user', content: 'Hi' }],
-    tools: [],
-    toolChoice: null,
-    parallelToolCalls: null,
-    temperature: null,
-    topP: null,
-    maxOutputTokens: null,
-    textFormat: null,
-    reasoning: null,
-    ...overrides,
-  };
+  return modelRequest({ model: 'llama3.2', ...overrides });
 }
 
 async function collect(events: AsyncIterable<ModelEvent>): Promise<ModelEvent[]> {

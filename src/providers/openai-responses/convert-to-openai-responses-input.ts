@@ -5,7 +5,7 @@ import type {
   ResponseInputItem,
   ResponseOutputMessage,
 } from 'openai/resources/responses/responses';
-import { BerthError } from '../../errors/berth-error.js';
+import { invalidInput } from '../invalid-input-error.js';
 
 type InputPart = ResponseInputContent | ResponseFunctionCallOutputItem;
 type AssistantPart = { type: 'output_text'; text: string } | { type: 'refusal'; refusal: string };
@@ -120,8 +120,4 @@ function convertParts(parts: readonly InputPart[], index: number): InputPart[] {
         throw invalidInput(`input[${index}] has a content part of an unknown type.`);
     }
   });
-}
-
-function invalidInput(message: string): BerthError {
-  return new BerthError('invalid_value', message, { param: 'input' });
 }

@@ -8,6 +8,7 @@ import {
   startFakeOpenAIResponsesUpstream,
 } from '../../testing/fake-openai-responses-upstream.js';
 import type { FakeUpstream } from '../../testing/scripted-turn.js';
+import { modelRequest } from '../../testing/model-request-fixture.js';
 import type { ModelEvent, ModelProvider, ModelRequest } from '../model-provider.js';
 import { createOpenAIResponsesProvider } from './openai-responses-provider.js';
 
@@ -33,21 +34,8 @@ beforeEach(() => {
   upstream.requests.length = 0;
 });
 
-function modelRequest(overrides: Partial<ModelRequest> = {}): ModelRequest {
-  return {
-    model: 'gpt-5',
-    instructions: null,
-    input: [{ role: 'user', content: 'Hi' }],
-    tools: [],
-    toolChoice: null,
-    parallelToolCalls: null,
-    temperature: null,
-    topP: null,
-    maxOutputTokens: null,
-    textFormat: null,
-    reasoning: null,
-    ...overrides,
-  };
+function gptRequest(overrides: Partial<ModelRequest> = {}): ModelRequest {
+  return modelRequest({ model: 'gpt-5', ...overrides });
 }
 
 async function streamAll(
@@ -79,7 +67,7 @@ describe('text', () => {
   it('streams text deltas, then finish with usage', async () => {
     upstream.script({ text: 'Hello, world!', usage: { input: 5, output: 3 } });
     const events = await streamAll(
-      modelRequest({ instructions: 'Be brief.', temperature: 0.2, maxOutputTokens: 50 }),
+      gptRequest({ instructions: 'Be brief.', temperature: 0.2, maxOutputTokens: 50 }),
     );
 
     const [start] = events;
@@ -109,7 +97,7 @@ describe('text', () => {
 
   it('returns the same events from the non-streaming API', async () => {
     upstream.script({ text: 'Hello, world!', usage: { input: 5, output: 3 } });
-    const events = await complete(modelRequest());
+    const events = await complete(gptRequest());
 
     expect(events.map((event) => event.type)).toEqual(['text-start', 'text-delta', 'text-end', 'finish']);
     expect(joined(events, 'text-delta')).toBe('Hello, world!');
@@ -135,7 +123,7 @@ describe('text', () => {
       { role: 'assistant', content: [{ type: 'input_text', text: 'Anything else?' }] },
       { role: 'user', content: 'No.' },
     ];
-    await streamAll(modelRequest({ input }));
+    await streamAll(gptRequest({ input }));
 
     expect(lastBody()['input']).toEqual([
       { type: 'message', role: 'developer', content: [{ type: 'input_text', text: 'Rules.' }] },
@@ -166,7 +154,7 @@ describe('tool calls', () => {
   it('round-trips a function call and its output', async () => {
     upstream.script({ toolCalls: [{ name: 'get_weather', arguments: '{"city":"Paris"}' }] });
     const first = await streamAll(
-      modelRequest({ tools: [tool], toolChoice: 'auto', parallelToolCalls: false }),
+      gptRequest({ tools: [tool], toolChoice: 'auto', parallelToolCalls: false }),
     );
 
     const start = first.find((event) => event.type === 'tool-call-start');
@@ -183,7 +171,7 @@ describe('tool calls', () => {
     const callId = start?.type === 'tool-call-start' ? start.callId : '';
     upstream.script({ text: 'It is 21 °C in Paris.' });
     const second = await streamAll(
-      modelRequest({
+      gptRequest({
         tools: [tool],
         input: [
           { role: 'user', content: 'Weather in Paris?' },
@@ -213,7 +201,7 @@ describe('tool calls', () => {
       text: 'Checking.',
       toolCalls: [{ name: 'get_weather', arguments: '{"city":"Oslo"}' }],
     });
-    const events = await complete(modelRequest({ tools: [tool] }));
+    const events = await complete(gptRequest({ tools: [tool] }));
 
     expect(events.map((event) => event.type)).toEqual([
       'text-start',
@@ -234,7 +222,7 @@ describe('reasoning', () => {
 
   it('streams the summary and returns encrypted content to carry to the next turn', async () => {
     upstream.script({ reasoning: 'Thinking it over.', text: 'Yes.', usage: { input: 9, output: 20 } });
-    const events = await streamAll(modelRequest({ reasoning }));
+    const events = await streamAll(gptRequest({ reasoning }));
 
     expect(events.map((event) => event.type).slice(0, 1)).toEqual(['reasoning-start']);
     expect(joined(events, 'reasoning-delta')).toBe('Thinking it over.');
@@ -246,7 +234,7 @@ describe('reasoning', () => {
 
     const encrypted = end?.type === 'reasoning-end' ? end.encryptedContent : null;
     await streamAll(
-      modelRequest({
+      gptRequest({
         reasoning,
         input: [
           { role: 'user', content: 'Is it?' },
@@ -276,7 +264,7 @@ describe('reasoning', () => {
 
   it('maps reasoning from the non-streaming API', async () => {
     upstream.script({ reasoning: 'Hmm.', text: 'No.' });
-    const events = await complete(modelRequest({ reasoning }));
+    const events = await complete(gptRequest({ reasoning }));
 
     expect(events.map((event) => event.type)).toEqual([
       'reasoning-start',
@@ -295,7 +283,7 @@ describe('images and unconvertible input', () => {
   it('sends data: and https: images', async () => {
     const dataURL = 'data:image/png;base64,iVBORw0KGgo=';
     await streamAll(
-      modelRequest({
+      gptRequest({
         input: [
           {
             role: 'user',
@@ -332,10 +320,10 @@ describe('images and unconvertible input', () => {
       { type: 'web_search_call', id: 'ws_1', status: 'completed', action: { type: 'search' } },
     ],
   ])('rejects %s with a 400 invalid_value before calling the upstream', async (_name, item) => {
-    const error = await streamAll(modelRequest({ input: [item] })).catch((caught: unknown) => caught);
+    const error = await streamAll(gptRequest({ input: [item] })).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(BerthError);
     expect(error).toMatchObject({ code: 'invalid_value', status: 400, param: 'input' });
-    await expect(complete(modelRequest({ input: [item] }))).rejects.toMatchObject({ code: 'invalid_value' });
+    await expect(complete(gptRequest({ input: [item] }))).rejects.toMatchObject({ code: 'invalid_value' });
     expect(upstream.requests).toHaveLength(0);
   });
 });
@@ -346,8 +334,8 @@ describe('finish reasons', () => {
     ['content_filter', 'content_filter'],
   ] as const)('maps an incomplete response (%s) when streaming and not', async (finish, reason) => {
     upstream.script({ text: 'Cut', finish }, { text: 'Cut', finish });
-    const streamed = await streamAll(modelRequest({ maxOutputTokens: 16 }));
-    const completed = await complete(modelRequest({ maxOutputTokens: 16 }));
+    const streamed = await streamAll(gptRequest({ maxOutputTokens: 16 }));
+    const completed = await complete(gptRequest({ maxOutputTokens: 16 }));
 
     expect(streamed.at(-1)).toMatchObject({ type: 'finish', reason });
     expect(completed.at(-1)).toMatchObject({ type: 'finish', reason });
@@ -361,10 +349,10 @@ describe('errors', () => {
     [500, 'The server had an error while processing your request.', 'server_error'],
   ])('keeps an upstream %i status and message', async (status, message, type) => {
     upstream.script({ error: { status, message, type } }, { error: { status, message, type } });
-    const streamed = await streamAll(modelRequest()).catch((caught: unknown) => caught);
+    const streamed = await streamAll(gptRequest()).catch((caught: unknown) => caught);
     expect(streamed).toBeInstanceOf(UpstreamError);
     expect(streamed).toMatchObject({ status, message, type, provider: 'openai' });
-    await expect(complete(modelRequest())).rejects.toMatchObject({ status, message, type });
+    await expect(complete(gptRequest())).rejects.toMatchObject({ status, message, type });
   });
 
   it('reports an unreachable upstream as a 502', async () => {
@@ -380,7 +368,7 @@ describe('errors', () => {
     });
 
     const error = await unreachable
-      .complete(modelRequest(), new AbortController().signal)
+      .complete(gptRequest(), new AbortController().signal)
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UpstreamError);
     expect(error).toMatchObject({
@@ -443,7 +431,7 @@ describe('mid-stream failures', () => {
     });
     try {
       const error = await (async () => {
-        for await (const _event of raw.stream(modelRequest(), new AbortController().signal)) void _event;
+        for await (const _event of raw.stream(gptRequest(), new AbortController().signal)) void _event;
       })().catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(UpstreamError);
       expect(error).toMatchObject(expected);
@@ -460,7 +448,7 @@ describe('cancellation', () => {
     const controller = new AbortController();
     const seen: ModelEvent[] = [];
     const error = await (async () => {
-      for await (const event of provider.stream(modelRequest(), controller.signal)) {
+      for await (const event of provider.stream(gptRequest(), controller.signal)) {
         seen.push(event);
         if (event.type === 'text-delta') controller.abort();
       }
@@ -483,7 +471,7 @@ describe('models and token counting', () => {
 
   it("counts input tokens with the upstream's counter", async () => {
     const count = await provider.countInputTokens(
-      modelRequest({ instructions: 'Be brief.', temperature: 0.5 }),
+      gptRequest({ instructions: 'Be brief.', temperature: 0.5 }),
       new AbortController().signal,
     );
     expect(count).toBeGreaterThan(0);

@@ -1,0 +1,24 @@
+import type { ModelRequest } from '../providers/model-provider.js';
+
+/**
+ * A sample one-turn ModelRequest for provider tests: the user says "Hi", with no tools, instructions
+ * or sampling settings. The model is required because each provider's tests use one its upstream knows.
+ *
+ * @example
+ * provider.stream(modelRequest({ model: 'gpt-5', instructions: 'Be brief.' }), signal);
+ */
+export function modelRequest(overrides: Partial<ModelRequest> & Pick<ModelRequest, 'model'>): ModelRequest {
+  return {
+    instructions: null,
+    input: [{ role: 'user', content: 'Hi' }],
+    tools: [],
+    toolChoice: null,
+    parallelToolCalls: null,
+    temperature: null,
+    topP: null,
+    maxOutputTokens: null,
+    textFormat: null,
+    reasoning: null,
+    ...overrides,
+  };
+}
