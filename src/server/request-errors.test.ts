@@ -126,6 +126,46 @@ describe('bad requests answer OpenAI error envelopes and change nothing', () => 
     await expect(client.responses.inputItems.list(id)).rejects.toMatchObject({ status: 404 });
   });
 
+  it('conversation endpoints reject bad input with a 400 naming the param and keep their items', async () => {
+    const conversation = await client.conversations.create({ items: [{ role: 'user', content: 'keep me' }] });
+    const unknown = await post(
+      `/conversations/${conversation.id}/items`,
+      JSON.stringify({ items: [{ role: 'user', content: 'x' }], extra: 1 }),
+    );
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.param).toBe('extra');
+    const tooMany = await post(
+      `/conversations/${conversation.id}/items`,
+      JSON.stringify({ items: Array.from({ length: 21 }, () => ({ role: 'user', content: 'x' })) }),
+    );
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error.param).toBe('items');
+    const badMetadata = await post(
+      `/conversations/${conversation.id}`,
+      JSON.stringify({ metadata: { key: 'v'.repeat(600) } }),
+    );
+    expect(badMetadata.status).toBe(400);
+    expect(String(badMetadata.body.error.param)).toMatch(/^metadata/);
+    const badItem = await post(
+      `/conversations/${conversation.id}/items`,
+      JSON.stringify({ items: [{ type: 'message', role: 'robot', content: 'x' }] }),
+    );
+    expect(badItem.status).toBe(400);
+    expect(String(badItem.body.error.param)).toMatch(/^items\[0\]/);
+    const items = await client.conversations.items.list(conversation.id);
+    expect(items.data).toHaveLength(1);
+    expect((await client.conversations.retrieve(conversation.id)).metadata).toEqual({});
+  });
+
+  it('list endpoints reject a bad limit or order', async () => {
+    const response = await client.responses.create({ model: 'oai/gpt-5', input: 'x' });
+    for (const query of ['limit=0', 'limit=101', 'limit=abc', 'order=sideways']) {
+      const answer = await fetch(`${berth.baseURL}/responses/${response.id}/input_items?${query}`);
+      expect(answer.status).toBe(400);
+      expectEnvelope((await answer.json()) as { error: Record<string, unknown> });
+    }
+  });
+
   it('a bad request leaves no response behind', async () => {
     const before = (await berth.runtime.store.listUnfinishedResponses()).length;
     await post('/responses', JSON.stringify({ model: 'oai/gpt-5', input: 'x', colour: 'red' }));

@@ -118,6 +118,34 @@ describe('WebSocket mode on /v1/responses', () => {
     socket.close();
   });
 
+  it('answers malformed messages with an error event and keeps the socket open', async () => {
+    const { WebSocket } = await import('ws');
+    const url = `${berth.baseURL.replace('http', 'ws')}/responses`;
+    const socket = new WebSocket(url);
+    await new Promise((resolve) => socket.once('open', resolve));
+    const next = () =>
+      new Promise<Record<string, unknown>>((resolve) =>
+        socket.once('message', (data: Buffer) =>
+          resolve(JSON.parse(data.toString()) as Record<string, unknown>),
+        ),
+      );
+    let reply = next();
+    socket.send('{not json');
+    expect(await reply).toMatchObject({ type: 'error', status: 400, error: { code: 'invalid_json' } });
+    reply = next();
+    socket.send(JSON.stringify({ type: 'response.delete' }));
+    expect(await reply).toMatchObject({ type: 'error', status: 400, error: { param: 'type' } });
+    reply = next();
+    socket.send(
+      JSON.stringify({ type: 'response.create', model: 'oai/gpt-5', input: 'x', background: true }),
+    );
+    expect(await reply).toMatchObject({ type: 'error', status: 400, error: { param: 'background' } });
+    reply = next();
+    socket.send(JSON.stringify({ type: 'response.create', model: 'oai/gpt-5', input: 'x', colour: 'red' }));
+    expect(await reply).toMatchObject({ type: 'error', status: 400, error: { param: 'colour' } });
+    socket.close();
+  });
+
   it('a store:false response on one socket cannot be continued from another', async () => {
     const first = openSocket(berth.client());
     const done = await first.turn({ model: 'oai/gpt-5', input: 'one', store: false });
