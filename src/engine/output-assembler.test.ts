@@ -86,6 +86,21 @@ describe('OutputAssembler', () => {
     });
   });
 
+  it('keeps each upstream message apart, with its phase', () => {
+    const { output } = assemble([
+      { type: 'text-start', id: 'a', message: { key: '0', phase: 'commentary' } },
+      { type: 'text-delta', id: 'a', delta: 'Looking into it.' },
+      { type: 'text-end', id: 'a' },
+      { type: 'text-start', id: 'b', message: { key: '1', phase: 'final_answer' } },
+      { type: 'text-delta', id: 'b', delta: 'Here it is.' },
+      { type: 'text-end', id: 'b' },
+    ]);
+    expect(output).toMatchObject([
+      { type: 'message', phase: 'commentary', content: [{ text: 'Looking into it.' }] },
+      { type: 'message', phase: 'final_answer', content: [{ text: 'Here it is.' }] },
+    ]);
+  });
+
   it('builds the output without events when nobody streams', () => {
     const assembler = new OutputAssembler(createRandomIdGenerator(), null);
     assembler.apply({ type: 'text-start', id: 'a' });

@@ -1,5 +1,5 @@
 import type { IdGenerator } from '../ids.js';
-import type { ModelEvent } from '../providers/model-provider.js';
+import type { MessageGroup, ModelEvent } from '../providers/model-provider.js';
 import type { UnsequencedEvent } from './stream-event.js';
 
 type MutableItem = Record<string, unknown> & { id: string; type: string };
@@ -23,7 +23,7 @@ export class OutputAssembler {
   /** Null when nobody will read the events (a non-streaming response): then none are built. */
   readonly #emit: ((event: UnsequencedEvent) => void) | null;
   /** The assistant message that text and refusal parts are appended to, while it stays open. */
-  #message: { outputIndex: number; item: MutableItem } | undefined;
+  #message: { outputIndex: number; item: MutableItem; key: string | undefined } | undefined;
   /** Open parts by the provider's part id. */
   readonly #parts = new Map<string, OpenPart>();
   /**
@@ -42,7 +42,11 @@ export class OutputAssembler {
     switch (event.type) {
       case 'text-start':
       case 'refusal-start':
-        this.#startContentPart(event.id, event.type === 'text-start' ? 'output_text' : 'refusal');
+        this.#startContentPart(
+          event.id,
+          event.type === 'text-start' ? 'output_text' : 'refusal',
+          event.message,
+        );
         return;
       case 'text-delta':
       case 'refusal-delta':
@@ -113,7 +117,9 @@ export class OutputAssembler {
     });
   }
 
-  #openMessage(): { outputIndex: number; item: MutableItem } {
+  #openMessage(group: MessageGroup | undefined): { outputIndex: number; item: MutableItem } {
+    if (this.#message && group !== undefined && this.#message.key !== group.key)
+      this.#closeMessage('completed');
     if (this.#message) return this.#message;
     const item: MutableItem = {
       id: this.#ids.next('msg'),
@@ -121,8 +127,9 @@ export class OutputAssembler {
       status: 'in_progress',
       role: 'assistant',
       content: [],
+      ...(group?.phase ? { phase: group.phase } : {}),
     };
-    this.#message = { outputIndex: this.#append(item), item };
+    this.#message = { outputIndex: this.#append(item), item, key: group?.key };
     return this.#message;
   }
 
@@ -138,8 +145,8 @@ export class OutputAssembler {
     this.#done(message.outputIndex, message.item);
   }
 
-  #startContentPart(id: string, type: 'output_text' | 'refusal'): void {
-    const { outputIndex, item } = this.#openMessage();
+  #startContentPart(id: string, type: 'output_text' | 'refusal', group: MessageGroup | undefined): void {
+    const { outputIndex, item } = this.#openMessage(group);
     const content = item.content as Record<string, unknown>[];
     const part =
       type === 'output_text' ? { type, text: '', annotations: [], logprobs: [] } : { type, refusal: '' };

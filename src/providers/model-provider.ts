@@ -47,15 +47,26 @@ export interface ModelUsage {
 export type FinishReason = 'stop' | 'tool_calls' | 'length' | 'content_filter';
 
 /**
+ * Which assistant message a text or refusal part belongs to, for upstreams that send several
+ * messages in one turn (OpenAI's `commentary` then `final_answer`). Parts with the same `key` share a
+ * message; a new key starts a new one. Without it, consecutive parts share the open message.
+ */
+export interface MessageGroup {
+  readonly key: string;
+  /** OpenAI's message `phase`, kept so clients can send it back as the model expects. */
+  readonly phase?: 'commentary' | 'final_answer' | null;
+}
+
+/**
  * One step of a model's reply, noun-action like the Vercel AI SDK's stream parts. `id` ties the
  * start/delta/end of one part together; parts may interleave. Every started part is ended before
  * `finish`, which is always the last event.
  */
 export type ModelEvent =
-  | { readonly type: 'text-start'; readonly id: string }
+  | { readonly type: 'text-start'; readonly id: string; readonly message?: MessageGroup }
   | { readonly type: 'text-delta'; readonly id: string; readonly delta: string }
   | { readonly type: 'text-end'; readonly id: string }
-  | { readonly type: 'refusal-start'; readonly id: string }
+  | { readonly type: 'refusal-start'; readonly id: string; readonly message?: MessageGroup }
   | { readonly type: 'refusal-delta'; readonly id: string; readonly delta: string }
   | { readonly type: 'refusal-end'; readonly id: string }
   | { readonly type: 'reasoning-start'; readonly id: string }

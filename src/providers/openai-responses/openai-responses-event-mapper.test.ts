@@ -31,11 +31,29 @@ describe('OpenAIResponsesEventMapper', () => {
       completed,
     ]);
     expect(events).toEqual([
-      { type: 'refusal-start', id: 'part_0' },
+      { type: 'refusal-start', id: 'part_0', message: { key: '0', phase: null } },
       { type: 'refusal-delta', id: 'part_0', delta: "I can't " },
       { type: 'refusal-delta', id: 'part_0', delta: 'help with that.' },
       { type: 'refusal-end', id: 'part_0' },
       { type: 'finish', reason: 'stop', usage: { inputTokens: 1, outputTokens: 2 } },
+    ]);
+  });
+
+  it('keeps two upstream messages apart with their phases', () => {
+    const message = (phase: string, text: string) => ({
+      type: 'message',
+      phase,
+      content: [{ type: 'output_text', text }],
+    });
+    const events = mapAll([
+      { type: 'response.output_item.done', output_index: 0, item: message('commentary', 'Checking.') },
+      { type: 'response.output_item.done', output_index: 1, item: message('final_answer', 'Done.') },
+      completed,
+    ]);
+    const starts = events.filter((event) => event.type === 'text-start');
+    expect(starts).toEqual([
+      { type: 'text-start', id: 'part_0', message: { key: '0', phase: 'commentary' } },
+      { type: 'text-start', id: 'part_1', message: { key: '1', phase: 'final_answer' } },
     ]);
   });
 
@@ -78,7 +96,7 @@ describe('OpenAIResponsesEventMapper', () => {
       { ...completed, response: { status: 'completed' } },
     ]);
     expect(events).toEqual([
-      { type: 'text-start', id: 'part_0' },
+      { type: 'text-start', id: 'part_0', message: { key: '0', phase: null } },
       { type: 'text-delta', id: 'part_0', delta: 'Hi' },
       { type: 'tool-call-start', id: 'part_1', callId: 'call_9', name: 'lookup' },
       { type: 'tool-call-delta', id: 'part_1', delta: '{}' },

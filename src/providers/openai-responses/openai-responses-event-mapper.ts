@@ -24,6 +24,8 @@ interface Part {
 export class OpenAIResponsesEventMapper {
   readonly #provider: string;
   readonly #parts = new Map<string, Part>();
+  /** The `phase` of each upstream message, by output index, so its parts keep it. */
+  readonly #phases = new Map<number, 'commentary' | 'final_answer'>();
   #hasToolCalls = false;
   #finished = false;
 
@@ -108,12 +110,14 @@ export class OpenAIResponsesEventMapper {
   }
 
   #itemAdded(outputIndex: number, item: OutputItem, out: ModelEvent[]): void {
+    if (item.type === 'message') this.#rememberPhase(outputIndex, item);
     if (item.type === 'reasoning') this.#part(String(outputIndex), 'reasoning', outputIndex, out);
     if (item.type === 'function_call') this.#toolCall(outputIndex, item, out);
   }
 
   #itemDone(outputIndex: number, item: OutputItem, out: ModelEvent[]): void {
     if (item.type === 'message') {
+      this.#rememberPhase(outputIndex, item);
       (item.content ?? []).forEach((content, contentIndex) => {
         const kind = content.type === 'output_text' ? 'text' : content.type === 'refusal' ? 'refusal' : null;
         if (!kind) return;
@@ -129,6 +133,11 @@ export class OpenAIResponsesEventMapper {
       this.#end(this.#toolCall(outputIndex, item, out), out, item.arguments);
     }
     // Other item types (hosted tools Berth never offers upstream) carry nothing for the engine.
+  }
+
+  #rememberPhase(outputIndex: number, item: OutputItem): void {
+    if (item.phase === 'commentary' || item.phase === 'final_answer')
+      this.#phases.set(outputIndex, item.phase);
   }
 
   #toolCall(outputIndex: number, item: OutputItem, out: ModelEvent[]): Part {
@@ -151,7 +160,13 @@ export class OpenAIResponsesEventMapper {
     const existing = this.#parts.get(key);
     if (existing) return existing;
     const part = this.#create(key, kind, outputIndex);
-    out.push({ type: `${kind}-start`, id: part.id });
+    if (kind === 'reasoning') {
+      out.push({ type: 'reasoning-start', id: part.id });
+    } else {
+      // Each upstream message stays its own message in Berth's output, with its phase.
+      const message = { key: String(outputIndex), phase: this.#phases.get(outputIndex) ?? null };
+      out.push({ type: `${kind}-start`, id: part.id, message });
+    }
     return part;
   }
 

@@ -71,7 +71,11 @@ describe('text', () => {
     );
 
     const [start] = events;
-    expect(start).toEqual({ type: 'text-start', id: expect.any(String) as string });
+    expect(start).toEqual({
+      type: 'text-start',
+      id: expect.any(String) as string,
+      message: { key: '0', phase: null },
+    });
     expect(joined(events, 'text-delta')).toBe('Hello, world!');
     expect(events.filter((event) => event.type === 'text-delta').length).toBeGreaterThan(1);
     expect(events.at(-2)).toEqual({ type: 'text-end', id: start?.type === 'text-start' ? start.id : '' });

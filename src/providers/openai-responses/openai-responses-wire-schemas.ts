@@ -19,6 +19,7 @@ export const outputItemSchema = z.looseObject({
   call_id: z.string().nullish(),
   name: z.string().nullish(),
   arguments: z.string().nullish(),
+  phase: z.string().nullish(),
 });
 
 export type OutputItem = z.infer<typeof outputItemSchema>;
