@@ -1,0 +1,57 @@
+import { OutputCap } from './output-cap.js';
+
+/**
+ * Reads one output stream of a shell session and cuts out one command's output: the bytes between
+ * `\x01SH<nonce>B\x02` and `\x01SH<nonce>E\x02`. Bytes outside a frame (late output of background
+ * jobs) are dropped. Markers may arrive split across chunks, so a tail shorter than a marker is kept
+ * back until the next chunk.
+ */
+export class FrameReader {
+  #pending: Buffer = Buffer.alloc(0);
+  #frame: { begin: Buffer; end: Buffer; cap: OutputCap; started: boolean; onEnd: () => void } | undefined;
+
+  /** Starts waiting for the frame of `nonce`; `onEnd` runs when its end marker has been read. */
+  expect(nonce: string, limit: number, onEnd: () => void): OutputCap {
+    const cap = new OutputCap(limit);
+    this.#frame = {
+      begin: Buffer.from(`\x01SH${nonce}B\x02`),
+      end: Buffer.from(`\x01SH${nonce}E\x02`),
+      cap,
+      started: false,
+      onEnd,
+    };
+    this.push(Buffer.alloc(0));
+    return cap;
+  }
+
+  push(chunk: Buffer): void {
+    this.#pending = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
+    const frame = this.#frame;
+    if (!frame) {
+      // Nothing is being waited for: keep only what could be the start of a marker.
+      this.#pending = this.#pending.subarray(Math.max(0, this.#pending.length - 64));
+      return;
+    }
+    if (!frame.started) {
+      const at = this.#pending.indexOf(frame.begin);
+      if (at < 0) {
+        this.#pending = this.#pending.subarray(Math.max(0, this.#pending.length - (frame.begin.length - 1)));
+        return;
+      }
+      frame.started = true;
+      this.#pending = this.#pending.subarray(at + frame.begin.length);
+    }
+    const end = this.#pending.indexOf(frame.end);
+    if (end >= 0) {
+      frame.cap.push(this.#pending.subarray(0, end));
+      this.#pending = this.#pending.subarray(end + frame.end.length);
+      this.#frame = undefined;
+      frame.onEnd();
+      return;
+    }
+    const keep = frame.end.length - 1;
+    const safe = Math.max(0, this.#pending.length - keep);
+    frame.cap.push(this.#pending.subarray(0, safe));
+    this.#pending = this.#pending.subarray(safe);
+  }
+}

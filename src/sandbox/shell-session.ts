@@ -1,0 +1,246 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import type { Readable, Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FrameReader } from './frame-reader.js';
+import { lastAssignedPid, newProcessGroups, signalGroups } from './process-groups.js';
+import { quoteForBash } from './quote-for-bash.js';
+
+/** One command's result, in the shape of a `shell_call_output` entry. */
+export interface CommandResult {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly outcome: { readonly type: 'exit'; readonly exit_code: number } | { readonly type: 'timeout' };
+}
+
+export interface RunOptions {
+  /** Kill the command after this long; the session survives with its state. */
+  readonly timeoutMs: number;
+  /** Bytes kept of each of stdout and stderr (head and tail). */
+  readonly maxOutputBytes: number;
+}
+
+/** How the session's bash is started: a local bash, or one inside a sandbox (bwrap, runc exec, …). */
+export interface ShellLauncher {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+}
+
+/** How long a command gets to stop after SIGINT before its process groups are killed. */
+const interruptGraceMs = 300;
+
+/**
+ * Set once at start. Prompts are emptied; history, `!` expansion and mail checks are off; job control
+ * (`-m`) puts every command's jobs in process groups of their own so a timeout can kill them without
+ * killing the shell. The real stdout/stderr/status fds are kept on 57/58/59 and closed for commands,
+ * so a command cannot write the status channel. `__sh_pc` writes the end markers and the status once
+ * per nonce, both as each line's trailer and from PROMPT_COMMAND (which also runs after an interrupted
+ * line).
+ */
+const initScript = [
+  "PS1='' PS2='' PS0='' PS4='+ '; unset HISTFILE MAILCHECK; set +H +o history -m; exec 57>&1 58>&2 59>&3 3>&-;",
+  '__sh_pc(){ local r=$?; if [[ $__sh_d != "$__sh_n" ]]; then builtin printf \'%s\' "$__sh_e" >&57; builtin printf \'%s\' "$__sh_e" >&58;',
+  'builtin printf \'%s %d\\n\' "$__sh_n" "$r" >&59; __sh_d=$__sh_n; fi; return $r; };',
+  '__sh_ret(){ return $1; }; PROMPT_COMMAND=__sh_pc; __sh_n=boot; __sh_d=boot\n',
+].join(' ');
+
+/**
+ * A long-lived interactive bash that runs commands one after another and keeps its state (`cd`,
+ * variables, functions) between them. Each command's output is framed by markers carrying a random
+ * nonce the command never sees (its stdin is /dev/null), and its exit status arrives on a separate
+ * channel closed to the command. If the shell dies (`exit`, `set -e`), the next command starts a new
+ * one, without the old state.
+ */
+export class ShellSession {
+  readonly #launcher: ShellLauncher;
+  #shell: RunningShell | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+  #previousStatus = 0;
+  #closed = false;
+
+  constructor(launcher: ShellLauncher) {
+    this.#launcher = launcher;
+  }
+
+  /** Runs `command` after every command queued before it. */
+  run(command: string, options: RunOptions): Promise<CommandResult> {
+    const result = this.#queue.then(() => this.#run(command, options));
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Kills the shell and everything it started. */
+  close(): void {
+    this.#closed = true;
+    this.#shell?.kill();
+    this.#shell = undefined;
+  }
+
+  async #run(command: string, options: RunOptions): Promise<CommandResult> {
+    if (this.#closed) throw new Error('The shell session is closed.');
+    const quoted = quoteForBash(command);
+    if (!this.#shell || !this.#shell.alive) {
+      this.#shell = new RunningShell(this.#launcher);
+      this.#previousStatus = 0;
+    }
+    const shell = this.#shell;
+    const nonce = randomBytes(16).toString('hex');
+    const sincePid = lastAssignedPid();
+    const done = shell.expect(nonce, options.maxOutputBytes);
+    shell.write(
+      `__sh_n=${nonce}; __sh_e=$'\\x01SH${nonce}E\\x02'; builtin printf '\\001SH%sB\\002' ${nonce} >&57; ` +
+        `builtin printf '\\001SH%sB\\002' ${nonce} >&58; __sh_ret ${this.#previousStatus}; ` +
+        `builtin eval ${quoted} </dev/null 57>&- 58>&- 59>&-; __sh_pc\n`,
+    );
+
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      void this.#interrupt(shell, sincePid, done.settled);
+    }, options.timeoutMs);
+    const status = await done.status;
+    clearTimeout(timer);
+    if (timedOut) signalGroups(shell.newGroups(sincePid), 'SIGKILL');
+    if (status.type === 'exit') this.#previousStatus = status.code;
+    return {
+      stdout: done.stdout.text(),
+      stderr: done.stderr.text(),
+      outcome: timedOut ? { type: 'timeout' } : { type: 'exit', exit_code: status.code },
+    };
+  }
+
+  /**
+   * SIGINT first: an interactive bash abandons a builtin loop or the rest of the line, and well-behaved
+   * programs stop. Whatever is left after a grace period is killed; a shell that still does not
+   * report is killed with it (its state is lost; the next command gets a new shell).
+   */
+  async #interrupt(shell: RunningShell, sincePid: number, settled: Promise<void>): Promise<void> {
+    const graceOver = () =>
+      Promise.race([settled.then(() => true), sleep(interruptGraceMs).then(() => false)]);
+    shell.signal('SIGINT');
+    signalGroups(shell.newGroups(sincePid), 'SIGINT');
+    if (await graceOver()) return;
+    signalGroups(shell.newGroups(sincePid), 'SIGKILL');
+    if (await graceOver()) return;
+    shell.kill();
+  }
+}
+
+interface Expectation {
+  readonly stdout: ReturnType<FrameReader['expect']>;
+  readonly stderr: ReturnType<FrameReader['expect']>;
+  /** The exit status, or the shell's own exit when it died during the command. */
+  readonly status: Promise<{ type: 'exit'; code: number }>;
+  /** Settles when the command has fully reported (or the shell died). */
+  readonly settled: Promise<void>;
+}
+
+/** One bash process and the three readers of its stdout, stderr and status channel. */
+class RunningShell {
+  readonly #child: ChildProcess;
+  readonly #stdout = new FrameReader();
+  readonly #stderr = new FrameReader();
+  #statusBuffer = '';
+  #onStatus: ((line: string) => void) | undefined;
+  #onExit: ((code: number) => void) | undefined;
+  alive = true;
+
+  constructor(launcher: ShellLauncher) {
+    // detached: bash leads a session and process group of its own, so its jobs are found by session
+    // id and killing them never reaches the server.
+    this.#child = spawn(launcher.command, [...launcher.args], {
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+      detached: true,
+      env: launcher.env ?? {},
+      ...(launcher.cwd ? { cwd: launcher.cwd } : {}),
+    });
+    this.#child.stdout?.on('data', (chunk: Buffer) => this.#stdout.push(chunk));
+    this.#child.stderr?.on('data', (chunk: Buffer) => this.#stderr.push(chunk));
+    const status = this.#child.stdio[3] as Readable | null;
+    status?.on('data', (chunk: Buffer) => {
+      this.#statusBuffer += chunk.toString('utf8');
+      let newline = this.#statusBuffer.indexOf('\n');
+      while (newline >= 0) {
+        const line = this.#statusBuffer.slice(0, newline);
+        this.#statusBuffer = this.#statusBuffer.slice(newline + 1);
+        this.#onStatus?.(line);
+        newline = this.#statusBuffer.indexOf('\n');
+      }
+    });
+    this.#child.on('exit', (code, signal) => {
+      this.alive = false;
+      this.#onExit?.(code ?? (signal ? 128 + (signalNumbers[signal] ?? 0) : 1));
+    });
+    this.#child.on('error', () => {
+      this.alive = false;
+      this.#onExit?.(127);
+    });
+    (this.#child.stdin as Writable).on('error', () => undefined);
+    this.write(initScript);
+  }
+
+  expect(nonce: string, limit: number): Expectation {
+    let outputsLeft = 2;
+    let statusCode: number | undefined;
+    let resolveStatus!: (status: { type: 'exit'; code: number }) => void;
+    let resolveSettled!: () => void;
+    const status = new Promise<{ type: 'exit'; code: number }>((resolve) => (resolveStatus = resolve));
+    const settled = new Promise<void>((resolve) => (resolveSettled = resolve));
+    const finish = () => {
+      if (outputsLeft === 0 && statusCode !== undefined) {
+        this.#onStatus = undefined;
+        this.#onExit = undefined;
+        resolveStatus({ type: 'exit', code: statusCode });
+        resolveSettled();
+      }
+    };
+    const pattern = new RegExp(`^${nonce} (-?\\d+)$`);
+    this.#onStatus = (line) => {
+      // Only a line with this command's nonce counts; anything else on the channel is ignored.
+      const match = pattern.exec(line);
+      if (match?.[1] === undefined) return;
+      statusCode = Number(match[1]);
+      finish();
+    };
+    this.#onExit = (code) => {
+      this.#onStatus = undefined;
+      resolveStatus({ type: 'exit', code });
+      resolveSettled();
+    };
+    const stdout = this.#stdout.expect(nonce, limit, () => {
+      outputsLeft -= 1;
+      finish();
+    });
+    const stderr = this.#stderr.expect(nonce, limit, () => {
+      outputsLeft -= 1;
+      finish();
+    });
+    return { stdout, stderr, status, settled };
+  }
+
+  write(text: string): void {
+    if (this.alive) (this.#child.stdin as Writable).write(text);
+  }
+
+  newGroups(sincePid: number): number[] {
+    return this.#child.pid === undefined ? [] : newProcessGroups(this.#child.pid, sincePid);
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    if (this.alive) this.#child.kill(signal);
+  }
+
+  kill(): void {
+    if (this.#child.pid === undefined) return;
+    try {
+      process.kill(-this.#child.pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+    signalGroups(newProcessGroups(this.#child.pid, 0), 'SIGKILL');
+  }
+}
+
+const signalNumbers: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
