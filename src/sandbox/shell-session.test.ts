@@ -69,10 +69,13 @@ describe('ShellSession', () => {
 
   it('times out a command and kills every process it started', async () => {
     session = new ShellSession(bash);
-    const result = await session.run("sh -c 'sleep 60.4321 & sleep 60.4321 & echo started; wait'; echo NOT-REACHED", {
-      ...options,
-      timeoutMs: 300,
-    });
+    const result = await session.run(
+      "sh -c 'sleep 60.4321 & sleep 60.4321 & echo started; wait'; echo NOT-REACHED",
+      {
+        ...options,
+        timeoutMs: 300,
+      },
+    );
     expect(result.outcome).toEqual({ type: 'timeout' });
     expect(result.stdout).toContain('started');
     expect(result.stdout).not.toContain('NOT-REACHED');
