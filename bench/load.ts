@@ -21,33 +21,16 @@ export async function runLoad(
   const latenciesMs: number[] = [];
   let errors = 0;
   let issued = 0;
-  const once = () =>
-    new Promise<void>((resolve) => {
-      const started = process.hrtime.bigint();
-      const outgoing = request(
-        {
-          agent,
-          host: target.hostname,
-          port: target.port,
-          path: target.pathname,
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-        },
-        (response) => {
-          response.on('data', () => {});
-          response.on('end', () => {
-            if (response.statusCode !== 200) errors += 1;
-            latenciesMs.push(Number(process.hrtime.bigint() - started) / 1e6);
-            resolve();
-          });
-        },
-      );
-      outgoing.on('error', () => {
-        errors += 1;
-        resolve();
-      });
-      outgoing.end(body);
-    });
+  const once = async () => {
+    const started = process.hrtime.bigint();
+    try {
+      const { status } = await postJson(agent, target, body);
+      if (status !== 200) errors += 1;
+      latenciesMs.push(Number(process.hrtime.bigint() - started) / 1e6);
+    } catch {
+      errors += 1;
+    }
+  };
   const worker = async () => {
     while (issued < total) {
       issued += 1;
@@ -59,6 +42,29 @@ export async function runLoad(
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   agent.destroy();
   return { latenciesMs, seconds, errors };
+}
+
+/** One keep-alive POST of a JSON body, read to its end. */
+export function postJson(agent: Agent, target: URL, body: string): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(
+      {
+        agent,
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
 }
 
 export function percentile(values: readonly number[], fraction: number): number {

@@ -1,11 +1,12 @@
 // npm run bench:upstream-client — what the official `openai` client costs per upstream call, against a
 // bare node:http POST of the same request, both to the same instant loopback upstream in this process.
 // It explains most of what Berth adds in the gateway benchmark. See docs/benchmarks.md.
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { cpus } from 'node:os';
 import OpenAI from 'openai';
 import { startFakeOpenAIResponsesUpstream } from '../src/testing/fake-openai-responses-upstream.js';
 import { writeBenchmarkSection } from './benchmarks-doc.js';
+import { postJson } from './load.js';
 
 const calls = process.argv.includes('--quick') ? 300 : 3000;
 const upstream = await startFakeOpenAIResponsesUpstream();
@@ -14,29 +15,9 @@ const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 const target = new URL(`${upstream.baseURL}/responses`);
 const body = JSON.stringify({ model: 'gpt-5', input: 'Say hello in five words.', store: false });
 
-function barePost(): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const outgoing = request(
-      {
-        agent,
-        host: target.hostname,
-        port: target.port,
-        path: target.pathname,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => {
-          JSON.parse(Buffer.concat(chunks).toString('utf8'));
-          resolve();
-        });
-      },
-    );
-    outgoing.on('error', reject);
-    outgoing.end(body);
-  });
+async function barePost(): Promise<void> {
+  const answer = await postJson(agent, target, body);
+  JSON.parse(answer.body.toString('utf8'));
 }
 
 async function perCallMs(call: () => Promise<unknown>): Promise<number> {

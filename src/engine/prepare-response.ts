@@ -69,13 +69,15 @@ export async function prepareResponse(
   };
 }
 
-/** The turn request a provider receives for this response. */
-export function toModelRequest(prepared: PreparedResponse, context: readonly StoredItem[]): ModelRequest {
+/** The turn request a provider receives for this response: its context, then its own input. */
+export function toModelRequest(prepared: PreparedResponse): ModelRequest {
   const { params } = prepared;
   return {
     model: prepared.resolved.model,
     instructions: params.instructions ?? null,
-    input: context.map((entry) => entry.item as unknown as ResponseInputItem),
+    input: [...prepared.contextItems, ...prepared.inputItems].map(
+      (entry) => entry.item as unknown as ResponseInputItem,
+    ),
     tools: prepared.tools,
     toolChoice: params.tool_choice ?? null,
     parallelToolCalls: params.parallel_tool_calls ?? null,

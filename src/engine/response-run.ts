@@ -155,10 +155,7 @@ export class ResponseRun {
   async #runModel(
     assembler: OutputAssembler,
   ): Promise<{ reason: FinishReason; usage: ModelUsage } | undefined> {
-    const request = toModelRequest(this.prepared, [
-      ...this.prepared.contextItems,
-      ...this.prepared.inputItems,
-    ]);
+    const request = toModelRequest(this.prepared);
     const { provider } = this.prepared.resolved;
     const signal = this.#abort.signal;
     const events: AsyncIterable<ModelEvent> | Iterable<ModelEvent> = this.#keepEvents

@@ -72,7 +72,7 @@ export function registerResponsesRoutes(app: FastifyInstance, context: AppContex
       tool_choice: toolChoice ?? undefined,
     };
     const prepared = await prepareResponse(params, request.projectId, context);
-    const modelRequest = toModelRequest(prepared, [...prepared.contextItems, ...prepared.inputItems]);
+    const modelRequest = toModelRequest(prepared);
     const controller = new AbortController();
     request.raw.on('close', () => controller.abort());
     const inputTokens = await prepared.resolved.provider.countInputTokens(modelRequest, controller.signal);
