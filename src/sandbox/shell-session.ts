@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FrameReader } from './frame-reader.js';
@@ -26,6 +27,11 @@ export interface ShellLauncher {
   readonly args: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
+  /**
+   * Set when the spawned process only starts the shell and exits (`runc exec -d`): the file it writes
+   * the shell's host pid to. Otherwise the spawned process is the shell.
+   */
+  readonly pidFile?: string;
 }
 
 /** How long a command gets to stop after SIGINT before its process groups are killed. */
@@ -140,22 +146,32 @@ interface Expectation {
 /** One bash process and the three readers of its stdout, stderr and status channel. */
 class RunningShell {
   readonly #child: ChildProcess;
+  readonly #stdin: Writable;
+  readonly #pidFile: string | undefined;
   readonly #stdout = new FrameReader();
   readonly #stderr = new FrameReader();
   #statusBuffer = '';
   #onStatus: ((line: string) => void) | undefined;
   #onExit: ((code: number) => void) | undefined;
+  #shellPid: number | undefined;
   alive = true;
 
   constructor(launcher: ShellLauncher) {
-    // detached: bash leads a session and process group of its own, so its jobs are found by session
-    // id and killing them never reaches the server.
+    // detached: the spawned process leads a session and process group of its own, so its jobs are
+    // found by session id and killing them never reaches the server.
     this.#child = spawn(launcher.command, [...launcher.args], {
       stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
       detached: true,
       env: launcher.env ?? {},
       ...(launcher.cwd ? { cwd: launcher.cwd } : {}),
     });
+    this.#pidFile = launcher.pidFile;
+    if (!this.#pidFile) this.#shellPid = this.#child.pid;
+    // Node destroys a child's stdin when the spawned process exits. A launcher such as `runc exec -d`
+    // exits as soon as the shell runs, so the stream is taken off the child object to keep it open.
+    this.#stdin = this.#child.stdin as Writable;
+    this.#child.stdin = null;
+    this.#stdin.on('error', () => undefined);
     this.#child.stdout?.on('data', (chunk: Buffer) => this.#stdout.push(chunk));
     this.#child.stderr?.on('data', (chunk: Buffer) => this.#stderr.push(chunk));
     const status = this.#child.stdio[3] as Readable | null;
@@ -169,16 +185,38 @@ class RunningShell {
         newline = this.#statusBuffer.indexOf('\n');
       }
     });
+    // The shell is gone when its status channel closes (only the shell holds it): this works whether
+    // the spawned process is the shell or a launcher that exited long ago.
+    // A shell that exits during a command (`exit 3`) can only report its status to its parent: when
+    // the launcher has exited, that status is lost and the command is reported as killed (137).
+    status?.on('close', () => {
+      if (this.#pidFile) this.#died(137);
+    });
     this.#child.on('exit', (code, signal) => {
-      this.alive = false;
-      this.#onExit?.(code ?? (signal ? 128 + (signalNumbers[signal] ?? 0) : 1));
+      if (!this.#pidFile) this.#died(code ?? (signal ? 128 + (signalNumbers[signal] ?? 0) : 1));
+      else if (code !== 0) this.#died(127); // The launcher failed to start the shell.
     });
-    this.#child.on('error', () => {
-      this.alive = false;
-      this.#onExit?.(127);
-    });
-    (this.#child.stdin as Writable).on('error', () => undefined);
+    this.#child.on('error', () => this.#died(127));
     this.write(initScript);
+  }
+
+  #died(code: number): void {
+    if (!this.alive) return;
+    this.alive = false;
+    this.#stdin.destroy();
+    this.#onExit?.(code);
+  }
+
+  /** The shell's pid as the host sees it (it leads its own session), once known. */
+  shellPid(): number | undefined {
+    if (this.#shellPid === undefined && this.#pidFile) {
+      try {
+        this.#shellPid = Number(readFileSync(this.#pidFile, 'utf8').trim()) || undefined;
+      } catch {
+        // Not written yet.
+      }
+    }
+    return this.#shellPid;
   }
 
   expect(nonce: string, limit: number): Expectation {
@@ -221,25 +259,36 @@ class RunningShell {
   }
 
   write(text: string): void {
-    if (this.alive) (this.#child.stdin as Writable).write(text);
+    if (this.alive) this.#stdin.write(text);
   }
 
   newGroups(sincePid: number): number[] {
-    return this.#child.pid === undefined ? [] : newProcessGroups(this.#child.pid, sincePid);
+    const pid = this.shellPid();
+    return pid === undefined ? [] : newProcessGroups(pid, sincePid);
   }
 
   signal(signal: NodeJS.Signals): void {
-    if (this.alive) this.#child.kill(signal);
-  }
-
-  kill(): void {
-    if (this.#child.pid === undefined) return;
+    const pid = this.shellPid();
+    if (!this.alive || pid === undefined) return;
     try {
-      process.kill(-this.#child.pid, 'SIGKILL');
+      process.kill(pid, signal);
     } catch {
       // Already gone.
     }
-    signalGroups(newProcessGroups(this.#child.pid, 0), 'SIGKILL');
+  }
+
+  kill(): void {
+    const pid = this.shellPid();
+    if (pid === undefined) {
+      this.#child.kill('SIGKILL');
+      return;
+    }
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+    signalGroups(newProcessGroups(pid, 0), 'SIGKILL');
   }
 }
 

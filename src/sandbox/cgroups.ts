@@ -1,0 +1,53 @@
+import { existsSync, readFileSync } from 'node:fs';
+
+/**
+ * Where the kernel keeps the cgroups a sandbox's runtime created for `cgroupPath` (for example
+ * `/berth/cntr_…`), on both layouts: the unified v2 hierarchy (most hosts) and the v1 per-controller
+ * mounts (older hosts and hybrid ones such as the project's CI machine).
+ */
+export interface CgroupLayout {
+  readonly version: 1 | 2;
+  /** Reads one counter from a `key value` file such as memory.events; 0 when absent. */
+  counter(controller: 'memory' | 'pids', file: string, key: string): number;
+}
+
+const root = '/sys/fs/cgroup';
+
+export function cgroupVersion(): 1 | 2 {
+  return existsSync(`${root}/cgroup.controllers`) ? 2 : 1;
+}
+
+export function cgroupLayout(cgroupPath: string): CgroupLayout {
+  const version = cgroupVersion();
+  const dir = (controller: string) =>
+    version === 2 ? `${root}${cgroupPath}` : `${root}/${controller}${cgroupPath}`;
+  return {
+    version,
+    counter(controller, file, key) {
+      let text: string;
+      try {
+        text = readFileSync(`${dir(controller)}/${file}`, 'utf8');
+      } catch {
+        return 0;
+      }
+      for (const line of text.split('\n')) {
+        const [name, value] = line.split(' ');
+        if (name === key) return Number(value) || 0;
+      }
+      return 0;
+    },
+  };
+}
+
+/** OOM kills and refused forks of one sandbox's cgroup, on either cgroup version. */
+export function readLimitEvents(layout: CgroupLayout): { oomKills: number; pidsRefused: number } {
+  return {
+    // v2 memory.events and v1 memory.oom_control both carry an `oom_kill` line (kernel ≥ 4.13).
+    oomKills: layout.counter(
+      'memory',
+      layout.version === 2 ? 'memory.events' : 'memory.oom_control',
+      'oom_kill',
+    ),
+    pidsRefused: layout.counter('pids', 'pids.events', 'max'),
+  };
+}

@@ -1,0 +1,151 @@
+import { seccompProfile } from '../seccomp-profile.js';
+import type { SandboxLimits } from '../sandbox-driver.js';
+import { sandboxIdRange, sandboxRootId } from '../writable-layer.js';
+
+export interface OciConfigInput {
+  readonly id: string;
+  /** The assembled root (absolute, real path: runc refuses symlinks here). */
+  readonly rootfs: string;
+  /** The execute-only bash on the host, bound into the sandbox at `sessionShellPath`. */
+  readonly bashBinary: string;
+  readonly limits: SandboxLimits;
+  /** Use a user namespace (runc); gVisor provides its own user isolation and does not need one. */
+  readonly userNamespace: boolean;
+}
+
+/** Where the execute-only bash appears inside every sandbox. */
+export const sessionShellPath = '/.berth/bash';
+
+/** The environment of every process in a sandbox: nothing of the server's own. */
+export const sandboxEnvironment = [
+  'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+  'HOME=/root',
+  'LANG=C.UTF-8',
+  'TERM=dumb',
+  'PYTHONUNBUFFERED=1',
+  'DEBIAN_FRONTEND=noninteractive',
+];
+
+export const cpuPeriodMicros = 100_000;
+
+/** The cgroup (relative to each hierarchy's root) a sandbox's processes are accounted in. */
+export function sandboxCgroupPath(id: string): string {
+  return `/berth/${id}`;
+}
+
+/**
+ * The OCI runtime configuration of one sandbox. Every isolation choice is here, each with its reason;
+ * the escape suite (src/sandbox/escape.test.ts) tries to break them.
+ */
+export function ociConfig(input: OciConfigInput): object {
+  return {
+    ociVersion: '1.0.2',
+    process: {
+      terminal: false,
+      // root inside the user namespace, which is uid 100000 on the host: it owns the sandbox's files
+      // and nothing else.
+      user: { uid: 0, gid: 0 },
+      // pid 1 ignores SIGCHLD (inherited across exec), so the kernel reaps orphaned processes instead
+      // of leaving zombies that count against the pids limit; sleep is the lightest idle process.
+      args: [sessionShellPath, '--norc', '--noprofile', '-c', "trap '' CHLD; exec /usr/bin/sleep infinity"],
+      env: sandboxEnvironment,
+      cwd: '/mnt/data',
+      // No capabilities at all, even inside the user namespace: nothing to chown across users, no raw
+      // sockets, no ptrace of the session shell.
+      capabilities: { bounding: [], effective: [], inheritable: [], permitted: [], ambient: [] },
+      // setuid binaries cannot raise privileges.
+      noNewPrivileges: true,
+      // Open files are inherited from the server (raising them would need a host capability).
+      rlimits: [
+        // No core files written into the sandbox's disk by crashing programs.
+        { type: 'RLIMIT_CORE', hard: 0, soft: 0 },
+      ],
+    },
+    root: { path: input.rootfs, readonly: false },
+    hostname: 'berth',
+    mounts: [
+      { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+      // Only the basic character devices; the device cgroup below refuses every other device.
+      {
+        destination: '/dev',
+        type: 'tmpfs',
+        source: 'tmpfs',
+        options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'],
+      },
+      {
+        destination: '/dev/pts',
+        type: 'devpts',
+        source: 'devpts',
+        options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620'],
+      },
+      {
+        destination: '/dev/shm',
+        type: 'tmpfs',
+        source: 'shm',
+        options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'],
+      },
+      {
+        destination: '/dev/mqueue',
+        type: 'mqueue',
+        source: 'mqueue',
+        options: ['nosuid', 'noexec', 'nodev'],
+      },
+      // Read-only sysfs: programs probe it (CPU counts), nothing may change it.
+      { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+      {
+        destination: '/sys/fs/cgroup',
+        type: 'cgroup',
+        source: 'cgroup',
+        options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'],
+      },
+      {
+        destination: sessionShellPath,
+        type: 'bind',
+        source: input.bashBinary,
+        options: ['bind', 'ro', 'nosuid', 'nodev'],
+      },
+    ],
+    linux: {
+      ...(input.userNamespace
+        ? {
+            uidMappings: [{ containerID: 0, hostID: sandboxRootId, size: sandboxIdRange }],
+            gidMappings: [{ containerID: 0, hostID: sandboxRootId, size: sandboxIdRange }],
+          }
+        : {}),
+      // Own pid, mount, network (loopback only: no route out), ipc, uts, cgroup and user namespaces.
+      namespaces: [
+        { type: 'pid' },
+        { type: 'network' },
+        { type: 'ipc' },
+        { type: 'uts' },
+        { type: 'mount' },
+        { type: 'cgroup' },
+        ...(input.userNamespace ? [{ type: 'user' }] : []),
+      ],
+      cgroupsPath: sandboxCgroupPath(input.id),
+      resources: {
+        devices: [{ allow: false, access: 'rwm' }],
+        // Swap equal to memory: the limit is a real limit, not a spill to swap.
+        memory: { limit: input.limits.memoryBytes, swap: input.limits.memoryBytes },
+        pids: { limit: input.limits.pids },
+        cpu: { quota: Math.round(input.limits.cpus * cpuPeriodMicros), period: cpuPeriodMicros },
+      },
+      seccomp: seccompProfile(),
+      // What the kernel exposes about the host, hidden or read-only (the same list as runc's default).
+      maskedPaths: [
+        '/proc/acpi',
+        '/proc/asound',
+        '/proc/kcore',
+        '/proc/keys',
+        '/proc/latency_stats',
+        '/proc/timer_list',
+        '/proc/timer_stats',
+        '/proc/sched_debug',
+        '/proc/scsi',
+        '/sys/firmware',
+        '/sys/devices/virtual/powercap',
+      ],
+      readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
+    },
+  };
+}

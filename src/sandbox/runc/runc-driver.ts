@@ -1,0 +1,158 @@
+import { spawn, type StdioOptions } from 'node:child_process';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { cgroupLayout, readLimitEvents } from '../cgroups.js';
+import { ensureExecuteOnlyBash } from '../execute-only-bash.js';
+import { hostPath, runHostCommand } from '../host-command.js';
+import type { Sandbox, SandboxDriver, SandboxLimits, SandboxSpec } from '../sandbox-driver.js';
+import type { ShellLauncher } from '../shell-session.js';
+import { mountWritableLayer, unmountWritableLayer, type LayerPaths } from '../writable-layer.js';
+import { cpuPeriodMicros, ociConfig, sandboxCgroupPath, sessionShellPath } from './oci-config.js';
+
+export interface OciDriverOptions {
+  /** Host directory for this server's runtime state (mount points, runtime state); on tmpfs. */
+  readonly runDir: string;
+}
+
+/** Arguments that start the session shell: interactive (see shell-session.ts), no rc files. */
+export const sessionShellArgs = [sessionShellPath, '--norc', '--noprofile', '--noediting', '-i'];
+
+/**
+ * runc: an OCI container per sandbox. Its init is an idle `sleep` (≈1.5 MiB); each shell session is a
+ * `runc exec -d`, after which runc exits and only the bash remains, talking to the server over the
+ * socketpairs it inherited — so a live session costs one bash, not a resident runc. Limits are runc's
+ * cgroups (v1 or v2, whichever the host has).
+ */
+export class RuncDriver implements SandboxDriver {
+  readonly name: 'runc' | 'runsc' = 'runc';
+  readonly capabilities = { memoryLimit: true, pidsLimit: true, cpuLimit: true, diskQuota: true };
+  protected readonly runDir: string;
+  protected readonly stateDir: string;
+
+  constructor(options: OciDriverOptions) {
+    this.runDir = options.runDir;
+    this.stateDir = `${options.runDir}/runc`;
+  }
+
+  /** The runtime binary and its global flags. */
+  protected runtime(): { command: string; globalArgs: string[] } {
+    return { command: 'runc', globalArgs: ['--root', this.stateDir] };
+  }
+
+  protected get userNamespace(): boolean {
+    return true;
+  }
+
+  layerPaths(id: string, dir: string): LayerPaths {
+    return {
+      diskImage: `${dir}/disk.img`,
+      diskMount: `${this.runDir}/disk/${id}`,
+      rootfs: `${this.runDir}/rootfs/${id}`,
+    };
+  }
+
+  async start(spec: SandboxSpec): Promise<Sandbox> {
+    if (await this.isRunning(spec.id)) return this.handle(spec.id);
+    await this.stop(spec.id, spec.dir);
+    // Directories on the way to the root must be searchable (not readable) by the sandbox's
+    // unprivileged root, which mounts it from inside its user namespace.
+    await mkdir(`${this.runDir}/rootfs`, { recursive: true, mode: 0o711 });
+    for (const dir of [dirname(this.runDir), this.runDir, `${this.runDir}/rootfs`]) await chmod(dir, 0o711);
+    await mkdir(`${this.runDir}/disk`, { recursive: true, mode: 0o700 });
+    const paths = this.layerPaths(spec.id, spec.dir);
+    await mountWritableLayer(paths, spec.image, spec.limits.diskBytes);
+    const bashBinary = await ensureExecuteOnlyBash(`${this.runDir}/bin`, spec.image);
+    const bundle = `${this.runDir}/bundles/${spec.id}`;
+    await mkdir(bundle, { recursive: true, mode: 0o700 });
+    const config = ociConfig({
+      id: spec.id,
+      rootfs: paths.rootfs,
+      bashBinary,
+      limits: spec.limits,
+      userNamespace: this.userNamespace,
+    });
+    await writeFile(`${bundle}/config.json`, JSON.stringify(config));
+    const { command, globalArgs } = this.runtime();
+    try {
+      await runHostCommand(command, [...globalArgs, 'run', '--detach', '--bundle', bundle, spec.id]);
+    } catch (error) {
+      await this.stop(spec.id, spec.dir);
+      throw error;
+    }
+    return this.handle(spec.id);
+  }
+
+  async stop(id: string, dir: string): Promise<void> {
+    const { command, globalArgs } = this.runtime();
+    // delete --force kills every process of the container (SIGKILL) and removes its cgroup.
+    await runHostCommand(command, [...globalArgs, 'delete', '--force', id]).catch(() => undefined);
+    await unmountWritableLayer(this.layerPaths(id, dir));
+    await rm(`${this.runDir}/bundles/${id}`, { recursive: true, force: true });
+    await rm(`${this.runDir}/rootfs/${id}`, { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  async listRunning(): Promise<readonly string[]> {
+    const { command, globalArgs } = this.runtime();
+    const output = await runHostCommand(command, [...globalArgs, 'list', '--quiet']).catch(() => '');
+    return output.split('\n').filter((id) => id.length > 0);
+  }
+
+  protected async isRunning(id: string): Promise<boolean> {
+    const { command, globalArgs } = this.runtime();
+    try {
+      const state = JSON.parse(await runHostCommand(command, [...globalArgs, 'state', id])) as {
+        status?: string;
+      };
+      return state.status === 'running';
+    } catch {
+      return false;
+    }
+  }
+
+  /** Extra `exec` flags before the container id (runsc has its own). */
+  protected execArgs(pidFile: string): string[] {
+    return ['exec', '--detach', '--pid-file', pidFile, '--preserve-fds', '1', '--cwd', '/mnt/data'];
+  }
+
+  protected handle(id: string): Sandbox {
+    const { command, globalArgs } = this.runtime();
+    const cgroup = cgroupLayout(sandboxCgroupPath(id));
+    return {
+      id,
+      shellLauncher: (sessionName: string): ShellLauncher => {
+        const pidFile = `${this.runDir}/bundles/${id}/session-${sessionName}.pid`;
+        return {
+          command,
+          args: [...globalArgs, ...this.execArgs(pidFile), id, ...sessionShellArgs],
+          env: { PATH: hostPath },
+          pidFile,
+        };
+      },
+      spawn: (argv: readonly string[], stdio: StdioOptions) => {
+        return spawn(command, [...globalArgs, 'exec', '--cwd', '/', id, ...argv], {
+          stdio,
+          env: { PATH: hostPath },
+        });
+      },
+      updateLimits: async (limits: SandboxLimits) => {
+        await runHostCommand(command, [
+          ...globalArgs,
+          'update',
+          '--memory',
+          String(limits.memoryBytes),
+          '--memory-swap',
+          String(limits.memoryBytes),
+          '--pids-limit',
+          String(limits.pids),
+          '--cpu-quota',
+          String(Math.round(limits.cpus * cpuPeriodMicros)),
+          '--cpu-period',
+          String(cpuPeriodMicros),
+          id,
+        ]);
+      },
+      limitEvents: () => readLimitEvents(cgroup),
+      stop: () => this.stop(id, ''),
+    };
+  }
+}
