@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
-import type { Store, StoredItem, StoredResponse } from './store.js';
+import type { Page, Store, StoredFile, StoredItem, StoredResponse } from './store.js';
 
 /**
  * The behaviour every Store backend must have. Each backend's test file calls this with a factory
@@ -215,6 +215,71 @@ export function describeStoreContract(backend: string, openStore: () => Promise<
       // Revoked keys still count: a server that had keys never falls back to keyless mode.
       expect(await store.countApiKeys()).toBe(2);
       expect((await store.listApiKeys()).map((entry) => entry.revokedAt)).toEqual([5, 5]);
+    });
+
+    const file = (id: string, overrides: Partial<StoredFile> = {}): StoredFile => ({
+      id,
+      projectId: 'proj_a',
+      filename: `${id}.txt`,
+      purpose: 'user_data',
+      bytes: 3,
+      createdAt: 100,
+      expiresAt: null,
+      ...overrides,
+    });
+    const fileIds = (page: Page<StoredFile>) => page.data.map((entry) => entry.id);
+
+    it('keeps file metadata per project and deletes it', async () => {
+      await store.createFile(file('file-1', { expiresAt: 200 }));
+      expect(await store.getFile('proj_a', 'file-1')).toEqual(file('file-1', { expiresAt: 200 }));
+      expect(await store.getFile('proj_b', 'file-1')).toBeUndefined();
+      expect(await store.deleteFile('proj_b', 'file-1')).toBe(false);
+      expect(await store.deleteFile('proj_a', 'file-1')).toBe(true);
+      expect(await store.getFile('proj_a', 'file-1')).toBeUndefined();
+      expect(await store.deleteFile('proj_a', 'file-1')).toBe(false);
+    });
+
+    it('pages files in upload order, by purpose, leaving out expired ones and other projects', async () => {
+      for (const [index, purpose] of ['user_data', 'batch', 'user_data', 'user_data'].entries()) {
+        await store.createFile(file(`file-${index}`, { purpose }));
+      }
+      await store.createFile(file('file-expired', { expiresAt: 150 }));
+      await store.createFile(file('file-later', { expiresAt: 151 }));
+      await store.createFile(file('file-other', { projectId: 'proj_b' }));
+      const query = { limit: 2, order: 'desc' as const, now: 150 };
+
+      const first = await store.listFiles('proj_a', query);
+      expect(fileIds(first)).toEqual(['file-later', 'file-3']);
+      expect(first.hasMore).toBe(true);
+      const second = await store.listFiles('proj_a', { ...query, after: 'file-3' });
+      expect(fileIds(second)).toEqual(['file-2', 'file-1']);
+      const last = await store.listFiles('proj_a', { ...query, after: 'file-1' });
+      expect(fileIds(last)).toEqual(['file-0']);
+      expect(last.hasMore).toBe(false);
+
+      const userData = await store.listFiles('proj_a', {
+        ...query,
+        order: 'asc',
+        purpose: 'user_data',
+        limit: 10,
+      });
+      expect(fileIds(userData)).toEqual(['file-0', 'file-2', 'file-3', 'file-later']);
+      // Another project's id is no cursor.
+      expect(fileIds(await store.listFiles('proj_a', { ...query, after: 'file-other' }))).toEqual([]);
+      expect(fileIds(await store.listFiles('proj_b', { ...query, limit: 10 }))).toEqual(['file-other']);
+    });
+
+    it('finds expired files across projects for the sweep, and which ids are recorded', async () => {
+      await store.createFile(file('file-a', { expiresAt: 300 }));
+      await store.createFile(file('file-b', { projectId: 'proj_b', expiresAt: 200 }));
+      await store.createFile(file('file-c'));
+      expect((await store.listExpiredFiles(250, 10)).map((entry) => entry.id)).toEqual(['file-b']);
+      expect((await store.listExpiredFiles(300, 10)).map((entry) => entry.id)).toEqual(['file-b', 'file-a']);
+      expect((await store.listExpiredFiles(300, 1)).map((entry) => entry.id)).toEqual(['file-b']);
+      expect([...(await store.findRecordedFileIds(['file-a', 'file-b', 'file-x']))].sort()).toEqual([
+        'file-a',
+        'file-b',
+      ]);
     });
   });
 }

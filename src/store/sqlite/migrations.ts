@@ -87,6 +87,26 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_files': {
+    async up(db: Kysely<unknown>) {
+      // `seq` is an INTEGER PRIMARY KEY, so SQLite makes it the rowid: it gives lists their upload
+      // order, and unlike an implicit rowid it survives VACUUM. The blob is `<dataDir>/files/<id>`.
+      await db.schema
+        .createTable('files')
+        .addColumn('seq', 'integer', (column) => column.primaryKey())
+        .addColumn('id', 'text', (column) => column.notNull().unique())
+        .addColumn('project_id', 'text', (column) => column.notNull())
+        .addColumn('filename', 'text', (column) => column.notNull())
+        .addColumn('purpose', 'text', (column) => column.notNull())
+        .addColumn('bytes', 'integer', (column) => column.notNull())
+        .addColumn('created_at', 'integer', (column) => column.notNull())
+        .addColumn('expires_at', 'integer')
+        .execute();
+      await db.schema.createIndex('files_by_project').on('files').columns(['project_id', 'seq']).execute();
+      // The expiry sweep looks only at files that can expire.
+      await sql`CREATE INDEX files_expiring ON files(expires_at) WHERE expires_at IS NOT NULL`.execute(db);
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -6,6 +6,7 @@ export interface Database {
   conversations: ConversationsTable;
   conversation_items: ConversationItemsTable;
   api_keys: ApiKeysTable;
+  files: FilesTable;
 }
 
 export interface ResponsesTable {
@@ -60,4 +61,16 @@ export interface ApiKeysTable {
   prefix: string;
   created_at: number;
   revoked_at: number | null;
+}
+
+/** `seq` is the rowid: upload order, the order files are listed in. */
+export interface FilesTable {
+  seq: number;
+  id: string;
+  project_id: string;
+  filename: string;
+  purpose: string;
+  bytes: number;
+  created_at: number;
+  expires_at: number | null;
 }

@@ -5,6 +5,7 @@ import type { Store } from '../store.js';
 import { SqliteResponses } from './sqlite-responses.js';
 import { SqliteConversations } from './sqlite-conversations.js';
 import { SqliteApiKeys } from './sqlite-api-keys.js';
+import { SqliteFiles } from './sqlite-files.js';
 import { BerthError } from '../../errors/berth-error.js';
 
 /**
@@ -27,6 +28,7 @@ export async function openSqliteStore(path: string): Promise<Store> {
   const conversations = new SqliteConversations(db);
   const responses = new SqliteResponses(db, conversations);
   const apiKeys = new SqliteApiKeys(db);
+  const files = new SqliteFiles(db);
   const run = <T>(work: () => T): Promise<T> => {
     try {
       return Promise.resolve(work());
@@ -62,6 +64,13 @@ export async function openSqliteStore(path: string): Promise<Store> {
     listApiKeys: () => run(() => apiKeys.list()),
     revokeApiKey: (idOrName, revokedAt) => run(() => apiKeys.revoke(idOrName, revokedAt)),
     countApiKeys: () => run(() => apiKeys.count()),
+
+    createFile: (file) => run(() => files.create(file)),
+    getFile: (projectId, id) => run(() => files.get(projectId, id)),
+    listFiles: (projectId, query) => run(() => files.list(projectId, query)),
+    deleteFile: (projectId, id) => run(() => files.delete(projectId, id)),
+    listExpiredFiles: (now, limit) => run(() => files.listExpired(now, limit)),
+    findRecordedFileIds: (ids) => run(() => files.findRecorded(ids)),
 
     close: () => run(() => void db.close()),
   };
