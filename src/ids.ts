@@ -8,7 +8,20 @@ export interface IdGenerator {
 
 /** OpenAI's observed id prefixes; `file-` uses a dash, the rest an underscore. */
 export type IdPrefix =
-  'resp' | 'msg' | 'fc' | 'rs' | 'call' | 'fco' | 'conv' | 'sh' | 'sho' | 'cmp' | 'key' | 'req' | 'item';
+  | 'resp'
+  | 'msg'
+  | 'fc'
+  | 'rs'
+  | 'call'
+  | 'fco'
+  | 'conv'
+  | 'sh'
+  | 'sho'
+  | 'cmp'
+  | 'key'
+  | 'req'
+  | 'item'
+  | 'file';
 
 const idBytes = 24;
 const poolBytes = idBytes * 256;
@@ -29,7 +42,7 @@ export function createRandomIdGenerator(): IdGenerator {
       }
       const id = pool.toString('hex', offset, offset + idBytes);
       offset += idBytes;
-      return `${prefix}_${id}`;
+      return `${prefix}${prefix === 'file' ? '-' : '_'}${id}`;
     },
   };
 }

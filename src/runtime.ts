@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from './clock.js';
 import type { BerthConfig } from './config/config-schema.js';
 import { ResponseService } from './engine/response-service.js';
+import { FileService } from './files/file-service.js';
 import { createRandomIdGenerator, type IdGenerator } from './ids.js';
 import { silentLogger, type Logger } from './logger.js';
 import type { ModelProvider } from './providers/model-provider.js';
@@ -74,12 +75,21 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
   const providerInstances: ModelProvider[] = config.providers.map(createProvider);
   const providers = createProviderRegistry(providerInstances, config.defaultProvider);
   const responses = new ResponseService({ store, providers, ids, clock, logger });
-  const context = { store, providers, responses, ids, clock, logger };
+  const files = new FileService({
+    store,
+    ids,
+    clock,
+    logger,
+    directory: join(config.dataDir, 'files'),
+    maxBytes: config.files.maxBytes,
+  });
+  const context = { store, providers, responses, files, ids, clock, logger };
   const app = await createServer(context, {
     bodyLimitBytes: config.bodyLimitBytes,
     keylessAllowed: loopback,
   });
   await responses.recover();
+  await files.start();
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
@@ -95,6 +105,7 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
       closing ??= (async () => {
         await responses.close();
         await app.close();
+        await files.close();
         await providers.close();
         await store.close();
       })();

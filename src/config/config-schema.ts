@@ -22,6 +22,12 @@ export const configFileSchema = z.strictObject({
   bodyLimitBytes: z.int().positive().optional(),
   providers: z.array(providerConfigSchema).optional(),
   defaultProvider: z.string().min(1).optional(),
+  files: z
+    .strictObject({
+      /** Largest file `POST /v1/files` accepts, in bytes; larger uploads answer 413. */
+      maxBytes: z.int().positive().optional(),
+    })
+    .optional(),
 });
 
 export type ProviderConfig = z.infer<typeof providerConfigSchema>;
@@ -35,4 +41,11 @@ export interface BerthConfig {
   readonly bodyLimitBytes: number;
   readonly providers: readonly ProviderConfig[];
   readonly defaultProvider: string | null;
+  readonly files: FilesConfig;
+}
+
+/** The Files API (`/v1/files`). */
+export interface FilesConfig {
+  /** Largest upload accepted, in bytes. */
+  readonly maxBytes: number;
 }

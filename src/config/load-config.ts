@@ -13,6 +13,8 @@ export class ConfigError extends Error {
 }
 
 export const defaultBodyLimitBytes = 16 * 1024 * 1024;
+/** OpenAI's own limit for one uploaded file. */
+export const defaultFileMaxBytes = 512 * 1024 * 1024;
 
 export interface ConfigOverrides {
   readonly configFile?: string | undefined;
@@ -51,6 +53,7 @@ export function loadConfig(
     bodyLimitBytes: file?.bodyLimitBytes ?? defaultBodyLimitBytes,
     providers,
     defaultProvider,
+    files: { maxBytes: file?.files?.maxBytes ?? defaultFileMaxBytes },
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { ResponseService } from '../engine/response-service.js';
+import type { FileService } from '../files/file-service.js';
 import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
@@ -10,6 +11,7 @@ export interface AppContext {
   readonly store: Store;
   readonly providers: ProviderRegistry;
   readonly responses: ResponseService;
+  readonly files: FileService;
   readonly ids: IdGenerator;
   readonly clock: Clock;
   readonly logger: Logger;

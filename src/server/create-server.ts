@@ -5,6 +5,7 @@ import { toErrorEnvelope } from '../errors/error-envelope.js';
 import type { AppContext } from './app-context.js';
 import { createAuthenticator } from './auth.js';
 import { registerConversationsRoutes } from './routes/conversations-routes.js';
+import { registerFilesRoutes } from './routes/files-routes.js';
 import { registerModelsRoutes } from './routes/models-routes.js';
 import { registerResponsesRoutes } from './routes/responses-routes.js';
 import { registerResponsesWebSocket } from './routes/responses-websocket.js';
@@ -74,6 +75,7 @@ export async function createServer(context: AppContext, options: ServerOptions):
   registerResponsesWebSocket(app, context);
   registerConversationsRoutes(app, context);
   registerModelsRoutes(app, context);
+  await registerFilesRoutes(app, context);
   return app;
 }
 

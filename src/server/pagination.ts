@@ -24,3 +24,17 @@ export function toListBody(page: Page<StoredItem>): Record<string, unknown> {
     has_more: page.hasMore,
   };
 }
+
+/** OpenAI's list envelope for a page of objects that carry their own `id` (files, for example). */
+export function toObjectListBody<T extends { readonly id: string }>(
+  data: readonly T[],
+  hasMore: boolean,
+): Record<string, unknown> {
+  return {
+    object: 'list',
+    data,
+    first_id: data[0]?.id ?? null,
+    last_id: data.at(-1)?.id ?? null,
+    has_more: hasMore,
+  };
+}

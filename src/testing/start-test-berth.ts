@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
+import type { Clock } from '../clock.js';
 import type { BerthConfig } from '../config/config-schema.js';
-import { defaultBodyLimitBytes } from '../config/load-config.js';
+import { defaultBodyLimitBytes, defaultFileMaxBytes } from '../config/load-config.js';
 import { startRuntime, type Runtime } from '../runtime.js';
 import { startFakeAnthropicUpstream } from './fake-anthropic-upstream.js';
 import { startFakeChatCompletionsUpstream } from './fake-chat-completions-upstream.js';
@@ -37,6 +38,10 @@ export interface TestBerth {
 export interface TestBerthOptions {
   readonly dataDir?: string;
   readonly bodyLimitBytes?: number;
+  /** `files.maxBytes`: the largest upload accepted. */
+  readonly fileMaxBytes?: number;
+  /** The runtime's clock (the system clock by default). */
+  readonly clock?: Clock;
   readonly upstreams?: Readonly<Record<TestProviderName, FakeUpstream>>;
 }
 
@@ -60,8 +65,9 @@ export async function startTestBerth(options: TestBerthOptions = {}): Promise<Te
       maxRetries: 0,
     })),
     defaultProvider: 'oai',
+    files: { maxBytes: options.fileMaxBytes ?? defaultFileMaxBytes },
   };
-  const runtime = await startRuntime(config);
+  const runtime = await startRuntime(config, options.clock ? { clock: options.clock } : {});
   let stopped = false;
   const berth: TestBerth = {
     runtime,
