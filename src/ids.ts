@@ -21,7 +21,9 @@ export type IdPrefix =
   | 'key'
   | 'req'
   | 'item'
-  | 'file';
+  | 'file'
+  | 'cntr'
+  | 'cfile';
 
 const idBytes = 24;
 const poolBytes = idBytes * 256;

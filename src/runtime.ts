@@ -5,12 +5,15 @@ import type { FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from './clock.js';
 import type { BerthConfig } from './config/config-schema.js';
 import { ResponseService } from './engine/response-service.js';
+import { ContainerService } from './containers/container-service.js';
 import { FileService } from './files/file-service.js';
 import { createRandomIdGenerator, type IdGenerator } from './ids.js';
 import { silentLogger, type Logger } from './logger.js';
 import type { ModelProvider } from './providers/model-provider.js';
 import { createProvider, createProviderRegistry } from './providers/provider-registry.js';
 import { createServer } from './server/create-server.js';
+import { resolveImage } from './sandbox/resolve-image.js';
+import { selectDriver, type DriverChoice } from './sandbox/select-driver.js';
 import { openSqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
 
@@ -28,6 +31,8 @@ export interface Runtime {
   readonly keyless: boolean;
   readonly app: FastifyInstance;
   readonly store: Store;
+  /** The sandbox driver containers run in (or none), and why it was chosen. */
+  readonly sandbox: DriverChoice;
   /** Ends in-flight streams with an error event, records them, closes the server and the database. */
   close(): Promise<void>;
 }
@@ -83,13 +88,42 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
     directory: join(config.dataDir, 'files'),
     maxBytes: config.files.maxBytes,
   });
-  const context = { store, providers, responses, files, ids, clock, logger };
+  let sandbox: DriverChoice;
+  try {
+    sandbox = await selectDriver(config.sandbox, config.dataDir);
+  } catch (error) {
+    await store.close();
+    throw new StartupError(error instanceof Error ? error.message : String(error));
+  }
+  const containers = new ContainerService({
+    store,
+    files,
+    driver: sandbox.driver,
+    config: config.sandbox,
+    directory: join(config.dataDir, 'sandbox'),
+    resolveImage: (name) => resolveImage(config.dataDir, name),
+    ids,
+    clock,
+    logger,
+  });
+  const context = {
+    store,
+    providers,
+    responses,
+    files,
+    containers,
+    dataDir: config.dataDir,
+    ids,
+    clock,
+    logger,
+  };
   const app = await createServer(context, {
     bodyLimitBytes: config.bodyLimitBytes,
     keylessAllowed: loopback,
   });
   await responses.recover();
   await files.start();
+  await containers.start();
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
@@ -101,10 +135,12 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
     keyless,
     app,
     store,
+    sandbox,
     close() {
       closing ??= (async () => {
         await responses.close();
         await app.close();
+        await containers.close();
         await files.close();
         await providers.close();
         await store.close();

@@ -32,6 +32,7 @@ export function registerServeCommand(program: Command): void {
         `  data: ${config.dataDir}`,
         `  providers: ${providers || 'none configured (set OPENAI_API_KEY, ANTHROPIC_API_KEY or use --config)'}`,
         `  auth: ${auth}`,
+        `  sandbox: ${runtime.sandbox.driver ? runtime.sandbox.driver.name : 'none'} — ${runtime.sandbox.reason}`,
       ].join('\n'),
     );
     const shutdown = (signal: string): void => {

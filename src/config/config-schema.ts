@@ -28,6 +28,32 @@ export const configFileSchema = z.strictObject({
       maxBytes: z.int().positive().optional(),
     })
     .optional(),
+  sandbox: z
+    .strictObject({
+      /** `auto` (the default): runc when running as root, else bwrap; `none` turns containers off. */
+      driver: z.enum(['auto', 'runc', 'runsc', 'bwrap', 'none']).optional(),
+      /** Image new containers start from: `host` or a built image such as `debian`. */
+      image: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9_.-]*$/)
+        .optional(),
+      /** Most processes and threads in one container. */
+      pidsLimit: z.int().min(16).optional(),
+      /** CPU per container, in CPUs (0.5 = half a core). */
+      cpus: z.number().positive().optional(),
+      /** Writable disk per container, in bytes. */
+      diskBytes: z
+        .int()
+        .min(16 * 1024 * 1024)
+        .optional(),
+      /** Sandboxes kept started and unassigned, so a create does not wait for one. */
+      warmPool: z.int().min(0).max(64).optional(),
+      /** Live containers one project may have. */
+      maxContainersPerProject: z.int().positive().optional(),
+      /** Shell sessions one container may have. */
+      maxSessionsPerContainer: z.int().positive().optional(),
+    })
+    .optional(),
 });
 
 export type ProviderConfig = z.infer<typeof providerConfigSchema>;
@@ -42,6 +68,21 @@ export interface BerthConfig {
   readonly providers: readonly ProviderConfig[];
   readonly defaultProvider: string | null;
   readonly files: FilesConfig;
+  readonly sandbox: SandboxConfig;
+}
+
+export type SandboxDriverName = 'runc' | 'runsc' | 'bwrap';
+
+/** Containers (`/v1/containers`): the sandbox they run in and their limits. */
+export interface SandboxConfig {
+  readonly driver: 'auto' | SandboxDriverName | 'none';
+  readonly image: string;
+  readonly pidsLimit: number;
+  readonly cpus: number;
+  readonly diskBytes: number;
+  readonly warmPool: number;
+  readonly maxContainersPerProject: number;
+  readonly maxSessionsPerContainer: number;
 }
 
 /** The Files API (`/v1/files`). */

@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
 import { zodIssueParam } from '../validation/zod-issue-param.js';
-import { configFileSchema, type BerthConfig, type ConfigFile, type ProviderConfig } from './config-schema.js';
+import {
+  configFileSchema,
+  type BerthConfig,
+  type ConfigFile,
+  type ProviderConfig,
+  type SandboxConfig,
+} from './config-schema.js';
 
 /** Raised for a configuration that cannot run; the message names the bad field. */
 export class ConfigError extends Error {
@@ -16,11 +22,23 @@ export const defaultBodyLimitBytes = 16 * 1024 * 1024;
 /** OpenAI's own limit for one uploaded file. */
 export const defaultFileMaxBytes = 512 * 1024 * 1024;
 
+export const defaultSandboxConfig: SandboxConfig = {
+  driver: 'auto',
+  image: 'host',
+  pidsLimit: 512,
+  cpus: 1,
+  diskBytes: 1024 * 1024 * 1024,
+  warmPool: 2,
+  maxContainersPerProject: 20,
+  maxSessionsPerContainer: 8,
+};
+
 export interface ConfigOverrides {
   readonly configFile?: string | undefined;
   readonly host?: string | undefined;
   readonly port?: number | undefined;
   readonly dataDir?: string | undefined;
+  readonly driver?: 'auto' | 'runc' | 'runsc' | 'bwrap' | 'none' | undefined;
 }
 
 /**
@@ -54,6 +72,11 @@ export function loadConfig(
     providers,
     defaultProvider,
     files: { maxBytes: file?.files?.maxBytes ?? defaultFileMaxBytes },
+    sandbox: {
+      ...defaultSandboxConfig,
+      ...file?.sandbox,
+      ...(overrides.driver ? { driver: overrides.driver } : {}),
+    },
   };
 }
 

@@ -25,6 +25,10 @@ export const errorCodes = {
   server_shutting_down: { status: 503, type: 'server_error' },
   cancelled: { status: 499, type: 'invalid_request_error' },
   configuration_error: { status: 500, type: 'server_error' },
+  // A project already has as many live containers as the server allows.
+  container_limit_reached: { status: 400, type: 'invalid_request_error' },
+  // Containers are turned off (no sandbox driver), so container endpoints cannot work.
+  containers_disabled: { status: 400, type: 'invalid_request_error' },
 } as const satisfies Record<string, { status: number; type: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;

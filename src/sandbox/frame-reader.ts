@@ -1,5 +1,14 @@
 import { OutputCap } from './output-cap.js';
 
+interface Frame {
+  readonly begin: Buffer;
+  readonly end: Buffer;
+  readonly cap: OutputCap;
+  started: boolean;
+  readonly onEnd: () => void;
+  readonly onData: ((chunk: Buffer) => void) | undefined;
+}
+
 /**
  * Reads one output stream of a shell session and cuts out one command's output: the bytes between
  * `\x01SH<nonce>B\x02` and `\x01SH<nonce>E\x02`. Bytes outside a frame (late output of background
@@ -8,10 +17,13 @@ import { OutputCap } from './output-cap.js';
  */
 export class FrameReader {
   #pending: Buffer = Buffer.alloc(0);
-  #frame: { begin: Buffer; end: Buffer; cap: OutputCap; started: boolean; onEnd: () => void } | undefined;
+  #frame: Frame | undefined;
 
-  /** Starts waiting for the frame of `nonce`; `onEnd` runs when its end marker has been read. */
-  expect(nonce: string, limit: number, onEnd: () => void): OutputCap {
+  /**
+   * Starts waiting for the frame of `nonce`; `onEnd` runs when its end marker has been read, `onData`
+   * (if given) with each piece of the frame's output as it arrives, before any cap.
+   */
+  expect(nonce: string, limit: number, onEnd: () => void, onData?: (chunk: Buffer) => void): OutputCap {
     const cap = new OutputCap(limit);
     this.#frame = {
       begin: Buffer.from(`\x01SH${nonce}B\x02`),
@@ -19,6 +31,7 @@ export class FrameReader {
       cap,
       started: false,
       onEnd,
+      onData,
     };
     this.push(Buffer.alloc(0));
     return cap;
@@ -43,7 +56,7 @@ export class FrameReader {
     }
     const end = this.#pending.indexOf(frame.end);
     if (end >= 0) {
-      frame.cap.push(this.#pending.subarray(0, end));
+      this.#deliver(frame, this.#pending.subarray(0, end));
       this.#pending = this.#pending.subarray(end + frame.end.length);
       this.#frame = undefined;
       frame.onEnd();
@@ -51,7 +64,13 @@ export class FrameReader {
     }
     const keep = frame.end.length - 1;
     const safe = Math.max(0, this.#pending.length - keep);
-    frame.cap.push(this.#pending.subarray(0, safe));
+    this.#deliver(frame, this.#pending.subarray(0, safe));
     this.#pending = this.#pending.subarray(safe);
+  }
+
+  #deliver(frame: Frame, bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    frame.cap.push(bytes);
+    frame.onData?.(bytes);
   }
 }

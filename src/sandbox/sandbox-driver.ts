@@ -56,6 +56,8 @@ export interface SandboxDriver {
   stop(id: string, dir: string): Promise<void>;
   /** Ids of the sandboxes this driver finds running on the host, for the start-up reaper. */
   listRunning(): Promise<readonly string[]>;
+  /** After every sandbox was stopped (server shutdown): removes the driver's own runtime state. */
+  close(): Promise<void>;
 }
 
 /** A running sandbox. */

@@ -19,6 +19,8 @@ export interface RunOptions {
   readonly timeoutMs: number;
   /** Bytes kept of each of stdout and stderr (head and tail). */
   readonly maxOutputBytes: number;
+  /** Called with output as the command produces it (for streaming), uncapped. */
+  readonly onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
 }
 
 /** How the session's bash is started: a local bash, or one inside a sandbox (bwrap, runc exec, …). */
@@ -94,7 +96,7 @@ export class ShellSession {
     const shell = this.#shell;
     const nonce = randomBytes(16).toString('hex');
     const sincePid = lastAssignedPid();
-    const done = shell.expect(nonce, options.maxOutputBytes);
+    const done = shell.expect(nonce, options.maxOutputBytes, options.onOutput);
     shell.write(
       `__sh_n=${nonce}; __sh_e=$'\\x01SH${nonce}E\\x02'; builtin printf '\\001SH%sB\\002' ${nonce} >&57; ` +
         `builtin printf '\\001SH%sB\\002' ${nonce} >&58; __sh_ret ${this.#previousStatus}; ` +
@@ -219,7 +221,7 @@ class RunningShell {
     return this.#shellPid;
   }
 
-  expect(nonce: string, limit: number): Expectation {
+  expect(nonce: string, limit: number, onOutput?: RunOptions['onOutput']): Expectation {
     let outputsLeft = 2;
     let statusCode: number | undefined;
     let resolveStatus!: (status: { type: 'exit'; code: number }) => void;
@@ -247,14 +249,22 @@ class RunningShell {
       resolveStatus({ type: 'exit', code });
       resolveSettled();
     };
-    const stdout = this.#stdout.expect(nonce, limit, () => {
+    const onEnd = () => {
       outputsLeft -= 1;
       finish();
-    });
-    const stderr = this.#stderr.expect(nonce, limit, () => {
-      outputsLeft -= 1;
-      finish();
-    });
+    };
+    const stdout = this.#stdout.expect(
+      nonce,
+      limit,
+      onEnd,
+      onOutput && ((chunk) => onOutput('stdout', chunk)),
+    );
+    const stderr = this.#stderr.expect(
+      nonce,
+      limit,
+      onEnd,
+      onOutput && ((chunk) => onOutput('stderr', chunk)),
+    );
     return { stdout, stderr, status, settled };
   }
 

@@ -118,11 +118,12 @@ async function prepareLayout(disk: string, image: SandboxImage): Promise<void> {
   await owned(`${disk}/root/tmp`, 0o1777);
   await owned(`${disk}/root/var`, 0o755);
   await owned(`${disk}/root/var/tmp`, 0o1777);
-  if (image.bindHostUsr) {
-    // /usr/local and the directories under it, so package managers can install there.
-    for (const dir of directoriesUnder('/usr/local'))
-      await owned(`${disk}/usr/${dir.slice('/usr/'.length)}`, 0o755);
-  }
+  // /usr/local and the directories under it, owned by the sandbox's root, so `pip install` and
+  // `npm install -g` can write there (the image's own files stay read-only: they belong to the host).
+  const usrLocal = image.bindHostUsr ? '/usr/local' : `${image.rootfs}/usr/local`;
+  const upper = image.bindHostUsr ? `${disk}/usr/local` : `${disk}/root/usr/local`;
+  if (!image.bindHostUsr) await owned(`${disk}/root/usr`, 0o755);
+  for (const dir of directoriesUnder(usrLocal)) await owned(`${upper}${dir.slice(usrLocal.length)}`, 0o755);
   await writeFile(marker, '');
 }
 

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { ResponseService } from '../engine/response-service.js';
+import type { ContainerService } from '../containers/container-service.js';
 import type { FileService } from '../files/file-service.js';
 import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
@@ -12,6 +13,9 @@ export interface AppContext {
   readonly providers: ProviderRegistry;
   readonly responses: ResponseService;
   readonly files: FileService;
+  readonly containers: ContainerService;
+  /** The data directory (for staging uploads beside the data they become). */
+  readonly dataDir: string;
   readonly ids: IdGenerator;
   readonly clock: Clock;
   readonly logger: Logger;

@@ -4,6 +4,7 @@ import { BerthError } from '../errors/berth-error.js';
 import { toErrorEnvelope } from '../errors/error-envelope.js';
 import type { AppContext } from './app-context.js';
 import { createAuthenticator } from './auth.js';
+import { registerContainersRoutes } from './routes/containers-routes.js';
 import { registerConversationsRoutes } from './routes/conversations-routes.js';
 import { registerFilesRoutes } from './routes/files-routes.js';
 import { registerModelsRoutes } from './routes/models-routes.js';
@@ -76,6 +77,7 @@ export async function createServer(context: AppContext, options: ServerOptions):
   registerConversationsRoutes(app, context);
   registerModelsRoutes(app, context);
   await registerFilesRoutes(app, context);
+  await registerContainersRoutes(app, context);
   return app;
 }
 

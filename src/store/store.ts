@@ -69,6 +69,25 @@ export interface Store {
   /** Which of `ids` have metadata, in any project (for the start-up sweep of orphaned blobs). */
   findRecordedFileIds(ids: readonly string[]): Promise<ReadonlySet<string>>;
 
+  createContainer(container: StoredContainer): Promise<void>;
+  /** The container in any status, or undefined (unknown id, or another project's). */
+  getContainer(projectId: string, id: string): Promise<StoredContainer | undefined>;
+  /** One page of a project's containers in creation order, optionally only those with `name`. */
+  listContainers(projectId: string, query: ContainerListQuery): Promise<Page<StoredContainer>>;
+  updateContainer(id: string, status: ContainerStatus, lastActiveAt: number): Promise<void>;
+  /** Deletes a container with its file records; false when there was nothing to delete. */
+  deleteContainer(projectId: string, id: string): Promise<boolean>;
+  /** Containers of every project in one status (the expiry sweep and start-up recovery). */
+  listContainersByStatus(status: ContainerStatus): Promise<readonly StoredContainer[]>;
+  countContainers(projectId: string, status: ContainerStatus): Promise<number>;
+  /** Records a file in a container, or updates its size when its path is already recorded. */
+  putContainerFile(file: StoredContainerFile): Promise<void>;
+  getContainerFile(containerId: string, id: string): Promise<StoredContainerFile | undefined>;
+  listContainerFiles(containerId: string, page: PageRequest): Promise<Page<StoredContainerFile>>;
+  /** Every file record of a container, in creation order. */
+  allContainerFiles(containerId: string): Promise<readonly StoredContainerFile[]>;
+  deleteContainerFile(containerId: string, id: string): Promise<boolean>;
+
   /** Flushes and closes the backend. */
   close(): Promise<void>;
 }
@@ -168,4 +187,39 @@ export interface PageRequest {
 export interface Page<T> {
   readonly data: readonly T[];
   readonly hasMore: boolean;
+}
+
+/** `running` while usable; `expired` after its idle time ran out (its files are gone). */
+export type ContainerStatus = 'running' | 'expired';
+
+export interface StoredContainer {
+  /** `cntr_…`. */
+  readonly id: string;
+  readonly projectId: string;
+  readonly name: string;
+  readonly status: ContainerStatus;
+  /** Unix seconds. */
+  readonly createdAt: number;
+  readonly lastActiveAt: number;
+  readonly expiresAfterMinutes: number;
+  /** `1g`, `4g`, `16g` or `64g`. */
+  readonly memoryLimit: string;
+  readonly networkPolicy: { readonly type: 'disabled' };
+  /** The image the container's root was made from (`host`, `debian`). */
+  readonly image: string;
+}
+
+export interface ContainerListQuery extends PageRequest {
+  readonly name?: string | undefined;
+}
+
+export interface StoredContainerFile {
+  /** `cfile_…`. */
+  readonly id: string;
+  readonly containerId: string;
+  /** Absolute path inside the container, under /mnt/data. */
+  readonly path: string;
+  readonly source: 'user' | 'assistant';
+  readonly bytes: number;
+  readonly createdAt: number;
 }

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import type { Clock } from '../clock.js';
-import type { BerthConfig } from '../config/config-schema.js';
-import { defaultBodyLimitBytes, defaultFileMaxBytes } from '../config/load-config.js';
+import type { BerthConfig, SandboxConfig } from '../config/config-schema.js';
+import { defaultBodyLimitBytes, defaultFileMaxBytes, defaultSandboxConfig } from '../config/load-config.js';
 import { startRuntime, type Runtime } from '../runtime.js';
 import { startFakeAnthropicUpstream } from './fake-anthropic-upstream.js';
 import { startFakeChatCompletionsUpstream } from './fake-chat-completions-upstream.js';
@@ -43,6 +43,8 @@ export interface TestBerthOptions {
   /** The runtime's clock (the system clock by default). */
   readonly clock?: Clock;
   readonly upstreams?: Readonly<Record<TestProviderName, FakeUpstream>>;
+  /** Container settings over the defaults (driver `none`, no warm pool). */
+  readonly sandbox?: Partial<SandboxConfig>;
 }
 
 export async function startTestBerth(options: TestBerthOptions = {}): Promise<TestBerth> {
@@ -66,6 +68,8 @@ export async function startTestBerth(options: TestBerthOptions = {}): Promise<Te
     })),
     defaultProvider: 'oai',
     files: { maxBytes: options.fileMaxBytes ?? defaultFileMaxBytes },
+    // Containers are off unless a test asks for a driver: most tests never start a sandbox.
+    sandbox: { ...defaultSandboxConfig, driver: 'none', warmPool: 0, ...options.sandbox },
   };
   const runtime = await startRuntime(config, options.clock ? { clock: options.clock } : {});
   let stopped = false;

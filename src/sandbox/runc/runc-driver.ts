@@ -1,11 +1,12 @@
 import { spawn, type StdioOptions } from 'node:child_process';
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { cgroupLayout, readLimitEvents } from '../cgroups.js';
 import { ensureExecuteOnlyBash } from '../execute-only-bash.js';
-import { hostPath, runHostCommand } from '../host-command.js';
+import { hostPath, runDetachingHostCommand, runHostCommand } from '../host-command.js';
 import type { Sandbox, SandboxDriver, SandboxLimits, SandboxSpec } from '../sandbox-driver.js';
 import type { ShellLauncher } from '../shell-session.js';
+import { mountsUnder, unmountAll } from '../mounts.js';
 import { mountWritableLayer, unmountWritableLayer, type LayerPaths } from '../writable-layer.js';
 import { cpuPeriodMicros, ociConfig, sandboxCgroupPath, sessionShellPath } from './oci-config.js';
 
@@ -74,7 +75,11 @@ export class RuncDriver implements SandboxDriver {
     await writeFile(`${bundle}/config.json`, JSON.stringify(config));
     const { command, globalArgs } = this.runtime();
     try {
-      await runHostCommand(command, [...globalArgs, 'run', '--detach', '--bundle', bundle, spec.id]);
+      await runDetachingHostCommand(
+        command,
+        [...globalArgs, 'run', '--detach', '--bundle', bundle, spec.id],
+        `${bundle}/run.log`,
+      );
     } catch (error) {
       await this.stop(spec.id, spec.dir);
       throw error;
@@ -88,13 +93,23 @@ export class RuncDriver implements SandboxDriver {
     await runHostCommand(command, [...globalArgs, 'delete', '--force', id]).catch(() => undefined);
     await unmountWritableLayer(this.layerPaths(id, dir));
     await rm(`${this.runDir}/bundles/${id}`, { recursive: true, force: true });
-    await rm(`${this.runDir}/rootfs/${id}`, { recursive: true, force: true }).catch(() => undefined);
+    // rmdir, never a recursive delete: if an unmount had failed, a recursive delete would reach
+    // through the mount point into the container's files.
+    await rmdir(`${this.runDir}/rootfs/${id}`).catch(() => undefined);
+    await rmdir(`${this.runDir}/disk/${id}`).catch(() => undefined);
   }
 
   async listRunning(): Promise<readonly string[]> {
     const { command, globalArgs } = this.runtime();
     const output = await runHostCommand(command, [...globalArgs, 'list', '--quiet']).catch(() => '');
     return output.split('\n').filter((id) => id.length > 0);
+  }
+
+  async close(): Promise<void> {
+    if ((await this.listRunning()).length > 0) return; // Never pull state from under a live sandbox.
+    await unmountAll(this.runDir);
+    if (mountsUnder(this.runDir).length > 0) return;
+    await rm(this.runDir, { recursive: true, force: true });
   }
 
   protected async isRunning(id: string): Promise<boolean> {

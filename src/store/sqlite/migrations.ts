@@ -107,6 +107,46 @@ const migrations: Record<string, Migration> = {
       await sql`CREATE INDEX files_expiring ON files(expires_at) WHERE expires_at IS NOT NULL`.execute(db);
     },
   },
+  '0003_containers': {
+    async up(db: Kysely<unknown>) {
+      // `seq` orders lists by creation (as for files). A container's bytes live in its sandbox's disk
+      // image under `<dataDir>/sandbox/containers/<id>/`; this table is who owns it and its settings.
+      await db.schema
+        .createTable('containers')
+        .addColumn('seq', 'integer', (column) => column.primaryKey())
+        .addColumn('id', 'text', (column) => column.notNull().unique())
+        .addColumn('project_id', 'text', (column) => column.notNull())
+        .addColumn('name', 'text', (column) => column.notNull())
+        .addColumn('status', 'text', (column) => column.notNull())
+        .addColumn('created_at', 'integer', (column) => column.notNull())
+        .addColumn('last_active_at', 'integer', (column) => column.notNull())
+        .addColumn('expires_after_minutes', 'integer', (column) => column.notNull())
+        .addColumn('memory_limit', 'text', (column) => column.notNull())
+        .addColumn('network_policy_json', 'text', (column) => column.notNull())
+        .addColumn('image', 'text', (column) => column.notNull())
+        .execute();
+      await db.schema
+        .createIndex('containers_by_project')
+        .on('containers')
+        .columns(['project_id', 'seq'])
+        .execute();
+      await db.schema.createIndex('containers_by_status').on('containers').columns(['status']).execute();
+
+      // Files known in a container's /mnt/data: uploads (source user) and files its commands wrote
+      // (source assistant), with the id the Container Files API serves them under.
+      await db.schema
+        .createTable('container_files')
+        .addColumn('seq', 'integer', (column) => column.primaryKey())
+        .addColumn('id', 'text', (column) => column.notNull().unique())
+        .addColumn('container_id', 'text', (column) => column.notNull())
+        .addColumn('path', 'text', (column) => column.notNull())
+        .addColumn('source', 'text', (column) => column.notNull())
+        .addColumn('bytes', 'integer', (column) => column.notNull())
+        .addColumn('created_at', 'integer', (column) => column.notNull())
+        .addUniqueConstraint('container_files_path', ['container_id', 'path'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

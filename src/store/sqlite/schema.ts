@@ -7,6 +7,8 @@ export interface Database {
   conversation_items: ConversationItemsTable;
   api_keys: ApiKeysTable;
   files: FilesTable;
+  containers: ContainersTable;
+  container_files: ContainerFilesTable;
 }
 
 export interface ResponsesTable {
@@ -73,4 +75,29 @@ export interface FilesTable {
   bytes: number;
   created_at: number;
   expires_at: number | null;
+}
+
+/** `seq` is the rowid: creation order, the order containers are listed in. */
+export interface ContainersTable {
+  seq: number;
+  id: string;
+  project_id: string;
+  name: string;
+  status: string;
+  created_at: number;
+  last_active_at: number;
+  expires_after_minutes: number;
+  memory_limit: string;
+  network_policy_json: string;
+  image: string;
+}
+
+export interface ContainerFilesTable {
+  seq: number;
+  id: string;
+  container_id: string;
+  path: string;
+  source: string;
+  bytes: number;
+  created_at: number;
 }

@@ -6,6 +6,7 @@ import { SqliteResponses } from './sqlite-responses.js';
 import { SqliteConversations } from './sqlite-conversations.js';
 import { SqliteApiKeys } from './sqlite-api-keys.js';
 import { SqliteFiles } from './sqlite-files.js';
+import { SqliteContainers } from './sqlite-containers.js';
 import { BerthError } from '../../errors/berth-error.js';
 
 /**
@@ -29,6 +30,7 @@ export async function openSqliteStore(path: string): Promise<Store> {
   const responses = new SqliteResponses(db, conversations);
   const apiKeys = new SqliteApiKeys(db);
   const files = new SqliteFiles(db);
+  const containers = new SqliteContainers(db);
   const run = <T>(work: () => T): Promise<T> => {
     try {
       return Promise.resolve(work());
@@ -71,6 +73,19 @@ export async function openSqliteStore(path: string): Promise<Store> {
     deleteFile: (projectId, id) => run(() => files.delete(projectId, id)),
     listExpiredFiles: (now, limit) => run(() => files.listExpired(now, limit)),
     findRecordedFileIds: (ids) => run(() => files.findRecorded(ids)),
+
+    createContainer: (container) => run(() => containers.create(container)),
+    getContainer: (projectId, id) => run(() => containers.get(projectId, id)),
+    listContainers: (projectId, query) => run(() => containers.list(projectId, query)),
+    updateContainer: (id, status, lastActiveAt) => run(() => containers.update(id, status, lastActiveAt)),
+    deleteContainer: (projectId, id) => run(() => containers.delete(projectId, id)),
+    listContainersByStatus: (status) => run(() => containers.listByStatus(status)),
+    countContainers: (projectId, status) => run(() => containers.count(projectId, status)),
+    putContainerFile: (file) => run(() => containers.putFile(file)),
+    getContainerFile: (containerId, id) => run(() => containers.getFile(containerId, id)),
+    listContainerFiles: (containerId, page) => run(() => containers.listFiles(containerId, page)),
+    allContainerFiles: (containerId) => run(() => containers.allFiles(containerId)),
+    deleteContainerFile: (containerId, id) => run(() => containers.deleteFile(containerId, id)),
 
     close: () => run(() => void db.close()),
   };

@@ -1,0 +1,426 @@
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { unixSeconds, type Clock } from '../clock.js';
+import type { SandboxConfig } from '../config/config-schema.js';
+import { BerthError, notFound } from '../errors/berth-error.js';
+import type { FileService } from '../files/file-service.js';
+import type { IdGenerator } from '../ids.js';
+import type { Logger } from '../logger.js';
+import type { SandboxDriver, SandboxImage, SandboxLimits } from '../sandbox/sandbox-driver.js';
+import type { CommandResult } from '../sandbox/shell-session.js';
+import type { Page, PageRequest, StoredContainer, StoredContainerFile, Store } from '../store/store.js';
+import { memoryLimits, type MemoryLimit } from './container-object.js';
+import { LiveContainer, TooManySessionsError, type ExecRequest } from './live-container.js';
+import { dataDirectory } from './sandbox-files.js';
+
+export interface ContainerServiceOptions {
+  readonly store: Store;
+  readonly files: FileService;
+  /** Undefined when containers are off: every call then answers `containers_disabled`. */
+  readonly driver: SandboxDriver | undefined;
+  readonly config: SandboxConfig;
+  /** `<dataDir>/sandbox`: container disks and images. */
+  readonly directory: string;
+  /** Resolves an image name to its root on the host (`host`, or a built image). */
+  readonly resolveImage: (name: string) => Promise<SandboxImage>;
+  readonly ids: IdGenerator;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** How often idle containers are looked for; 30 s by default. */
+  readonly sweepIntervalMs?: number;
+}
+
+export interface NewContainer {
+  readonly name: string;
+  readonly expiresAfterMinutes: number;
+  readonly memoryLimit: MemoryLimit;
+  readonly fileIds: readonly string[];
+}
+
+/** The default session commands run in when a request names none. */
+export const defaultSessionName = 'default';
+
+interface Pooled {
+  readonly id: string;
+  readonly live: Promise<LiveContainer>;
+}
+
+/**
+ * Containers: their records in the Store, their sandboxes through the driver, their shell sessions and
+ * files. A container's sandbox is started on first use after a restart (its files are on its disk; its
+ * shells start fresh), stopped when the server stops, and removed with its disk on delete or expiry.
+ * A warm pool of started sandboxes, each with its default session's shell already running, makes
+ * `create` cheap.
+ */
+export class ContainerService {
+  readonly #options: ContainerServiceOptions;
+  readonly #live = new Map<string, Promise<LiveContainer>>();
+  /** Containers with commands or file transfers in progress: never expired under them. */
+  readonly #busy = new Map<string, number>();
+  #pool: Pooled[] = [];
+  #filling: Promise<void> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(options: ContainerServiceOptions) {
+    this.#options = options;
+  }
+
+  get enabled(): boolean {
+    return this.#options.driver !== undefined;
+  }
+
+  /** Removes what a crash left (sandboxes, mounts, disks of deleted containers), then fills the pool. */
+  async start(): Promise<void> {
+    const driver = this.#options.driver;
+    if (!driver) return;
+    await mkdir(this.#containersDir(), { recursive: true, mode: 0o700 });
+    const known = new Set((await this.#options.store.listContainersByStatus('running')).map((c) => c.id));
+    for (const id of await driver.listRunning()) await driver.stop(id, this.#containerDir(id));
+    for (const entry of await readdir(this.#containersDir())) {
+      await driver.stop(entry, this.#containerDir(entry));
+      if (!known.has(entry)) {
+        this.#options.logger.info('removing an orphaned container disk', { container: entry });
+        await rm(this.#containerDir(entry), { recursive: true, force: true });
+      }
+    }
+    await this.sweepExpired();
+    this.#timer = setInterval(() => {
+      this.sweepExpired().catch((error: unknown) => {
+        this.#options.logger.error('container expiry sweep failed', { error: String(error) });
+      });
+    }, this.#options.sweepIntervalMs ?? 30_000);
+    this.#timer.unref();
+    this.#fillPool();
+  }
+
+  async create(projectId: string, request: NewContainer): Promise<StoredContainer> {
+    this.#requireEnabled();
+    const { store, clock, config } = this.#options;
+    if ((await store.countContainers(projectId, 'running')) >= config.maxContainersPerProject) {
+      throw new BerthError(
+        'container_limit_reached',
+        `This project already has ${config.maxContainersPerProject} live containers, the most this server allows; delete one or let one expire.`,
+      );
+    }
+    const sources = [];
+    for (const [index, fileId] of request.fileIds.entries()) {
+      const content = await this.#options.files.openContent(projectId, fileId);
+      if (!content) throw notFound('file', fileId, `file_ids[${index}]`);
+      sources.push(content);
+    }
+
+    const { id, live } = this.#claim();
+    let container: LiveContainer;
+    try {
+      container = await live;
+      if (request.memoryLimit !== '1g')
+        await container.sandbox.updateLimits(this.#limits(request.memoryLimit));
+      for (const source of sources) {
+        const path = `${dataDirectory}/${source.file.filename}`;
+        const bytes = await container.files.write(path, createReadStream(source.path));
+        await store.putContainerFile({
+          id: this.#options.ids.next('cfile'),
+          containerId: id,
+          path,
+          source: 'user',
+          bytes,
+          createdAt: unixSeconds(clock),
+        });
+      }
+    } catch (error) {
+      await this.#discard(id);
+      throw error;
+    }
+    const now = unixSeconds(clock);
+    const stored: StoredContainer = {
+      id,
+      projectId,
+      name: request.name,
+      status: 'running',
+      createdAt: now,
+      lastActiveAt: now,
+      expiresAfterMinutes: request.expiresAfterMinutes,
+      memoryLimit: request.memoryLimit,
+      networkPolicy: { type: 'disabled' },
+      image: config.image,
+    };
+    await store.createContainer(stored);
+    this.#live.set(id, Promise.resolve(container));
+    return stored;
+  }
+
+  /** The container in any status; 404 when unknown or another project's. */
+  async get(projectId: string, id: string): Promise<StoredContainer> {
+    const container = await this.#options.store.getContainer(projectId, id);
+    if (!container) throw notFound('container', id);
+    return container;
+  }
+
+  list(
+    projectId: string,
+    query: PageRequest & { name?: string | undefined },
+  ): Promise<Page<StoredContainer>> {
+    return this.#options.store.listContainers(projectId, query);
+  }
+
+  /** Kills every process, unmounts and removes the container's files, then its record. */
+  async delete(projectId: string, id: string): Promise<void> {
+    await this.get(projectId, id);
+    await this.#discard(id);
+    await this.#options.store.deleteContainer(projectId, id);
+  }
+
+  async exec(projectId: string, id: string, request: ExecRequest): Promise<CommandResult[]> {
+    const live = await this.#use(projectId, id);
+    if (
+      !live.hasSession(request.session) &&
+      live.sessionCount >= this.#options.config.maxSessionsPerContainer
+    ) {
+      throw new BerthError(
+        'invalid_value',
+        new TooManySessionsError(this.#options.config.maxSessionsPerContainer).message,
+        {
+          param: 'session',
+        },
+      );
+    }
+    return this.#whileBusy(id, () => live.exec(request));
+  }
+
+  /** Lists the container's files, first recording what its commands wrote (`source: "assistant"`). */
+  async listFiles(projectId: string, id: string, page: PageRequest): Promise<Page<StoredContainerFile>> {
+    await this.#syncFiles(projectId, id);
+    return this.#options.store.listContainerFiles(id, page);
+  }
+
+  async getFile(projectId: string, id: string, fileId: string): Promise<StoredContainerFile> {
+    await this.get(projectId, id);
+    let file = await this.#options.store.getContainerFile(id, fileId);
+    if (!file) {
+      await this.#syncFiles(projectId, id);
+      file = await this.#options.store.getContainerFile(id, fileId);
+    }
+    if (!file) throw notFound('container file', fileId);
+    return file;
+  }
+
+  /** Writes an upload into /mnt/data under `filename` (a single safe segment) as a user file. */
+  async putFile(
+    projectId: string,
+    id: string,
+    filename: string,
+    content: Readable,
+  ): Promise<StoredContainerFile> {
+    const live = await this.#use(projectId, id);
+    const path = `${dataDirectory}/${filename}`;
+    const bytes = await this.#whileBusy(id, () => live.files.write(path, content));
+    const existing = (await this.#options.store.allContainerFiles(id)).find((file) => file.path === path);
+    const file: StoredContainerFile = {
+      id: existing?.id ?? this.#options.ids.next('cfile'),
+      containerId: id,
+      path,
+      source: 'user',
+      bytes,
+      createdAt: existing?.createdAt ?? unixSeconds(this.#options.clock),
+    };
+    await this.#options.store.putContainerFile(file);
+    return (await this.#options.store.getContainerFile(id, file.id)) ?? file;
+  }
+
+  /** Copies a Files API file into the container. */
+  async copyFile(projectId: string, id: string, fileId: string): Promise<StoredContainerFile> {
+    await this.get(projectId, id);
+    const content = await this.#options.files.openContent(projectId, fileId);
+    if (!content) throw notFound('file', fileId, 'file_id');
+    return this.putFile(projectId, id, content.file.filename, createReadStream(content.path));
+  }
+
+  async openFileContent(projectId: string, id: string, fileId: string): Promise<Readable> {
+    const file = await this.getFile(projectId, id, fileId);
+    const live = await this.#use(projectId, id);
+    try {
+      return await live.files.read(file.path);
+    } catch {
+      // It was removed or replaced by something that is not a file since it was listed.
+      await this.#options.store.deleteContainerFile(id, fileId);
+      throw notFound('container file', fileId);
+    }
+  }
+
+  async deleteFile(projectId: string, id: string, fileId: string): Promise<void> {
+    const file = await this.getFile(projectId, id, fileId);
+    const live = await this.#use(projectId, id);
+    await live.files.remove(file.path);
+    await this.#options.store.deleteContainerFile(id, fileId);
+  }
+
+  /** Expires containers idle for longer than their `expires_after`: processes and files go. */
+  async sweepExpired(): Promise<number> {
+    const now = unixSeconds(this.#options.clock);
+    let expired = 0;
+    for (const container of await this.#options.store.listContainersByStatus('running')) {
+      if (this.#busy.has(container.id)) continue;
+      if (container.lastActiveAt + container.expiresAfterMinutes * 60 > now) continue;
+      await this.#discard(container.id);
+      await this.#options.store.updateContainer(container.id, 'expired', container.lastActiveAt);
+      expired += 1;
+    }
+    return expired;
+  }
+
+  /** Stops every sandbox (files stay on their disks) and the pool's (which are removed). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer) clearInterval(this.#timer);
+    await this.#filling;
+    const pooled = this.#pool;
+    this.#pool = [];
+    for (const { id } of pooled) await this.#discard(id);
+    for (const [id, live] of this.#live) {
+      this.#live.delete(id);
+      await live.then((container) => container.stop()).catch(() => undefined);
+    }
+    await this.#options.driver?.close();
+  }
+
+  /** The running container, its sandbox started if it is not (after a restart), marked active. */
+  async #use(projectId: string, id: string): Promise<LiveContainer> {
+    this.#requireEnabled();
+    const container = await this.get(projectId, id);
+    if (container.status !== 'running') {
+      throw new BerthError('not_found', `Container '${id}' has expired; its files are gone.`);
+    }
+    const now = unixSeconds(this.#options.clock);
+    if (now !== container.lastActiveAt) await this.#options.store.updateContainer(id, 'running', now);
+    let live = this.#live.get(id);
+    if (!live) {
+      live = this.#startSandbox(id, container.image, container.memoryLimit as MemoryLimit);
+      this.#live.set(id, live);
+      live.catch(() => this.#live.delete(id));
+    }
+    return live;
+  }
+
+  async #whileBusy<T>(id: string, work: () => Promise<T>): Promise<T> {
+    this.#busy.set(id, (this.#busy.get(id) ?? 0) + 1);
+    try {
+      return await work();
+    } finally {
+      const left = (this.#busy.get(id) ?? 1) - 1;
+      if (left === 0) this.#busy.delete(id);
+      else this.#busy.set(id, left);
+    }
+  }
+
+  async #syncFiles(projectId: string, id: string): Promise<void> {
+    const live = await this.#use(projectId, id);
+    const found = await this.#whileBusy(id, () => live.files.list());
+    const recorded = new Map(
+      (await this.#options.store.allContainerFiles(id)).map((file) => [file.path, file]),
+    );
+    const now = unixSeconds(this.#options.clock);
+    for (const { path, bytes } of found) {
+      const known = recorded.get(path);
+      recorded.delete(path);
+      if (known && known.bytes === bytes) continue;
+      await this.#options.store.putContainerFile({
+        id: known?.id ?? this.#options.ids.next('cfile'),
+        containerId: id,
+        path,
+        source: known?.source ?? 'assistant',
+        bytes,
+        createdAt: known?.createdAt ?? now,
+      });
+    }
+    for (const gone of recorded.values()) await this.#options.store.deleteContainerFile(id, gone.id);
+  }
+
+  #claim(): Pooled {
+    const pooled = this.#pool.shift();
+    this.#fillPool();
+    if (pooled) return pooled;
+    const id = this.#options.ids.next('cntr');
+    return { id, live: this.#startSandbox(id, this.#options.config.image, '1g') };
+  }
+
+  #fillPool(): void {
+    if (this.#filling || this.#closed) return;
+    this.#filling = (async () => {
+      while (!this.#closed && this.#pool.length < this.#options.config.warmPool) {
+        const id = this.#options.ids.next('cntr');
+        const live = this.#startSandbox(id, this.#options.config.image, '1g').then(async (container) => {
+          await container.warm(defaultSessionName);
+          return container;
+        });
+        try {
+          await live;
+        } catch (error) {
+          this.#options.logger.error('could not start a pooled sandbox', { error: String(error) });
+          await this.#discard(id);
+          return;
+        }
+        if (this.#closed) {
+          await this.#discard(id);
+          return;
+        }
+        this.#pool.push({ id, live });
+      }
+    })().finally(() => (this.#filling = undefined));
+  }
+
+  async #startSandbox(id: string, imageName: string, memoryLimit: MemoryLimit): Promise<LiveContainer> {
+    const driver = this.#requireEnabled();
+    const dir = this.#containerDir(id);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const sandbox = await driver.start({
+      id,
+      dir,
+      image: await this.#options.resolveImage(imageName),
+      limits: this.#limits(memoryLimit),
+    });
+    return new LiveContainer(
+      sandbox,
+      { memory: memoryLimit, pids: this.#options.config.pidsLimit },
+      this.#options.config.maxSessionsPerContainer,
+    );
+  }
+
+  async #discard(id: string): Promise<void> {
+    const live = this.#live.get(id);
+    this.#live.delete(id);
+    if (live) await live.then((container) => container.stop()).catch(() => undefined);
+    await this.#options.driver?.stop(id, this.#containerDir(id));
+    if (existsSync(this.#containerDir(id)))
+      await rm(this.#containerDir(id), { recursive: true, force: true });
+  }
+
+  #limits(memoryLimit: MemoryLimit): SandboxLimits {
+    const { config } = this.#options;
+    return {
+      memoryBytes: memoryLimits[memoryLimit],
+      pids: config.pidsLimit,
+      cpus: config.cpus,
+      diskBytes: config.diskBytes,
+    };
+  }
+
+  #requireEnabled(): SandboxDriver {
+    if (!this.#options.driver) {
+      throw new BerthError(
+        'containers_disabled',
+        'Containers are turned off on this server: no sandbox driver is available (see `berth serve` start-up output).',
+      );
+    }
+    return this.#options.driver;
+  }
+
+  #containersDir(): string {
+    return `${this.#options.directory}/containers`;
+  }
+
+  #containerDir(id: string): string {
+    return `${this.#containersDir()}/${id}`;
+  }
+}

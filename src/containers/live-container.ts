@@ -1,0 +1,102 @@
+import type { Sandbox } from '../sandbox/sandbox-driver.js';
+import { ShellSession, type CommandResult } from '../sandbox/shell-session.js';
+import { SandboxFiles } from './sandbox-files.js';
+
+export interface ExecRequest {
+  readonly commands: readonly string[];
+  readonly session: string;
+  readonly timeoutMs: number;
+  readonly maxOutputBytes: number;
+  /** Live output, for streaming: which command (by index), which stream, the bytes. */
+  readonly onOutput?: (index: number, stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+  /** Called as each command starts. */
+  readonly onCommandStart?: (index: number) => void;
+}
+
+/**
+ * A container whose sandbox is running: its shell sessions (created on first use, by name) and its
+ * file operations. Commands of one session run one after another; sessions run side by side.
+ */
+export class LiveContainer {
+  readonly files: SandboxFiles;
+  readonly #sessions = new Map<string, ShellSession>();
+
+  constructor(
+    readonly sandbox: Sandbox,
+    private readonly limitDescriptions: { memory: string; pids: number },
+    private readonly maxSessions: number,
+  ) {
+    this.files = new SandboxFiles(sandbox);
+  }
+
+  hasSession(name: string): boolean {
+    return this.#sessions.has(name);
+  }
+
+  get sessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  async exec(request: ExecRequest): Promise<CommandResult[]> {
+    const session = this.#session(request.session);
+    const results: CommandResult[] = [];
+    for (const [index, command] of request.commands.entries()) {
+      request.onCommandStart?.(index);
+      const before = this.sandbox.limitEvents();
+      const onOutput = request.onOutput;
+      const result = await session.run(command, {
+        timeoutMs: request.timeoutMs,
+        maxOutputBytes: request.maxOutputBytes,
+        ...(onOutput ? { onOutput: (stream, chunk) => onOutput(index, stream, chunk) } : {}),
+      });
+      results.push(this.#explain(result, before));
+    }
+    return results;
+  }
+
+  /** Starts a session's shell ahead of its first command (a pooled sandbox's default session). */
+  warm(name: string): Promise<unknown> {
+    return this.#session(name).run('true', { timeoutMs: 30_000, maxOutputBytes: 1024 });
+  }
+
+  async stop(): Promise<void> {
+    for (const session of this.#sessions.values()) session.close();
+    this.#sessions.clear();
+    await this.sandbox.stop();
+  }
+
+  #session(name: string): ShellSession {
+    let session = this.#sessions.get(name);
+    if (!session) {
+      if (this.#sessions.size >= this.maxSessions) throw new TooManySessionsError(this.maxSessions);
+      session = new ShellSession(this.sandbox.shellLauncher(name));
+      this.#sessions.set(name, session);
+    }
+    return session;
+  }
+
+  /** Says so in stderr when a limit killed or refused something during the command. */
+  #explain(result: CommandResult, before: { oomKills: number; pidsRefused: number }): CommandResult {
+    const after = this.sandbox.limitEvents();
+    const notes: string[] = [];
+    if (after.oomKills > before.oomKills) {
+      notes.push(
+        `[berth] a process was killed: the container reached its memory limit (${this.limitDescriptions.memory}).`,
+      );
+    }
+    if (after.pidsRefused > before.pidsRefused) {
+      notes.push(
+        `[berth] new processes were refused: the container reached its limit of ${this.limitDescriptions.pids} processes.`,
+      );
+    }
+    if (notes.length === 0) return result;
+    const separator = result.stderr.length === 0 || result.stderr.endsWith('\n') ? '' : '\n';
+    return { ...result, stderr: `${result.stderr}${separator}${notes.join('\n')}\n` };
+  }
+}
+
+export class TooManySessionsError extends Error {
+  constructor(readonly limit: number) {
+    super(`A container may have at most ${limit} shell sessions.`);
+  }
+}

@@ -1,0 +1,119 @@
+import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Sandbox } from '../sandbox/sandbox-driver.js';
+
+/** Where a container's artifacts live, inside the container. */
+export const dataDirectory = '/mnt/data';
+
+/** Most files one listing reports (a command can create millions; the API lists what it can). */
+const listingLimit = 10_000;
+
+/**
+ * File operations on a container, run as programs *inside* its sandbox (cat, find, rm) rather than
+ * through the host's view of its disk. Every path is then resolved by the sandbox's own kernel view:
+ * a symlink a command planted (to /etc/shadow, to the server's database) points into the container's
+ * own root, never the host's, and a path swapped between a check and a use can only ever name the
+ * container's own files. It costs one process start per operation, which the file APIs can afford.
+ */
+export class SandboxFiles {
+  constructor(private readonly sandbox: Sandbox) {}
+
+  /** Regular files under /mnt/data (symlinks and special files are not listed), with their sizes. */
+  async list(): Promise<{ path: string; bytes: number }[]> {
+    const output = await this.#capture([
+      '/usr/bin/find',
+      dataDirectory,
+      '-xdev',
+      '-type',
+      'f',
+      '-printf',
+      '%s %p\\0',
+    ]);
+    const files: { path: string; bytes: number }[] = [];
+    for (const entry of output.toString('utf8').split('\0')) {
+      const space = entry.indexOf(' ');
+      if (space < 0) continue;
+      files.push({ bytes: Number(entry.slice(0, space)), path: entry.slice(space + 1) });
+      if (files.length === listingLimit) break;
+    }
+    return files;
+  }
+
+  /** Writes `content` to `path` (replacing it); resolves with the number of bytes written. */
+  async write(path: string, content: Readable): Promise<number> {
+    const child = this.sandbox.spawn(
+      ['/usr/bin/dd', `of=${path}`, 'bs=1M', 'status=none'],
+      ['pipe', 'ignore', 'pipe'],
+    );
+    const stderr = collect(child.stderr);
+    let bytes = 0;
+    content.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    const exit = exitCode(child);
+    await pipeline(content, child.stdin as Writable).catch((error: unknown) => {
+      child.kill('SIGKILL');
+      throw error;
+    });
+    if ((await exit) !== 0) throw new Error(`writing ${path} failed: ${(await stderr).toString().trim()}`);
+    return bytes;
+  }
+
+  /** Streams the file's bytes; rejects when it cannot be read (gone, a directory, not a regular file). */
+  async read(path: string): Promise<Readable> {
+    const child = this.sandbox.spawn(['/usr/bin/cat', '--', path], ['ignore', 'pipe', 'pipe']);
+    const stdout = child.stdout as Readable;
+    const stderr = collect(child.stderr);
+    const output = new PassThrough();
+    // Wait for the first bytes or the end, so a missing file is an error before any byte is sent.
+    const first = await new Promise<'data' | 'closed'>((resolve) => {
+      stdout.once('data', (chunk: Buffer) => {
+        output.write(chunk);
+        resolve('data');
+      });
+      child.once('close', () => resolve('closed'));
+    });
+    if (first === 'closed') {
+      if (child.exitCode !== 0)
+        throw new Error(`reading ${path} failed: ${(await stderr).toString().trim()}`);
+      output.end();
+      return output;
+    }
+    stdout.pipe(output);
+    output.on('close', () => child.kill('SIGKILL'));
+    return output;
+  }
+
+  async remove(path: string): Promise<void> {
+    await this.#capture(['/usr/bin/rm', '-f', '--', path]);
+  }
+
+  async #capture(argv: readonly string[]): Promise<Buffer> {
+    const child = this.sandbox.spawn(argv, ['ignore', 'pipe', 'pipe']);
+    const [stdout, stderr, code] = await Promise.all([
+      collect(child.stdout),
+      collect(child.stderr),
+      exitCode(child),
+    ]);
+    if (code !== 0) throw new Error(`${argv[0]} failed (${code}): ${stderr.toString().trim()}`);
+    return stdout;
+  }
+}
+
+function collect(stream: Readable | null): Promise<Buffer> {
+  return new Promise((resolve) => {
+    if (!stream) return resolve(Buffer.alloc(0));
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('end', () => resolve(Buffer.concat(chunks)));
+    stream.on('error', () => resolve(Buffer.concat(chunks)));
+  });
+}
+
+function exitCode(child: {
+  once(event: 'exit', listener: (code: number | null) => void): unknown;
+  exitCode: number | null;
+}): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
+    child.once('exit', (code) => resolve(code));
+  });
+}

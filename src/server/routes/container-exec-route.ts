@@ -1,0 +1,118 @@
+import { StringDecoder } from 'node:string_decoder';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { defaultSessionName } from '../../containers/container-service.js';
+import { toErrorEnvelope } from '../../errors/error-envelope.js';
+import type { StreamEvent } from '../../engine/stream-event.js';
+import { parseRequest } from '../../validation/parse-request.js';
+import type { AppContext } from '../app-context.js';
+import { writeEventStream } from '../sse.js';
+import { containerParams } from './container-params.js';
+
+/** Defaults and ceilings of one exec request; the ceilings protect the server, not the container. */
+export const execLimits = {
+  defaultTimeoutMs: 120_000,
+  maxTimeoutMs: 30 * 60_000,
+  defaultMaxOutputBytes: 256 * 1024,
+  maxOutputBytes: 8 * 1024 * 1024,
+  maxCommands: 64,
+  maxCommandBytes: 1024 * 1024,
+};
+
+const execSchema = z.strictObject({
+  commands: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .max(execLimits.maxCommandBytes)
+        .refine((command) => !command.includes('\0'), 'must not contain NUL bytes'),
+    )
+    .min(1)
+    .max(execLimits.maxCommands),
+  session: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, "_", "-" or "."')
+    .optional(),
+  timeout_ms: z.int().min(1).max(execLimits.maxTimeoutMs).optional(),
+  max_output_length: z.int().min(1).max(execLimits.maxOutputBytes).optional(),
+  stream: z.boolean().optional(),
+});
+
+/**
+ * `POST /v1/containers/{id}/exec` — Berth's own extension, not part of OpenAI's API: runs commands in
+ * order in one of the container's shell sessions (state kept between them and between requests) and
+ * answers `{output: [...]}` with one `shell_call_output` entry per command. With `"stream": true` it
+ * answers SSE instead: `exec.command.started`, `exec.output.delta` (stdout/stderr as produced),
+ * `exec.command.done` per command, then `exec.completed` (or `error`).
+ */
+export function registerContainerExecRoute(app: FastifyInstance, context: AppContext): void {
+  app.post('/v1/containers/:id/exec', async function execInContainer(request, reply) {
+    const { id } = parseRequest(containerParams, request.params);
+    const body = parseRequest(execSchema, request.body ?? {});
+    const exec = {
+      commands: body.commands,
+      session: body.session ?? defaultSessionName,
+      timeoutMs: body.timeout_ms ?? execLimits.defaultTimeoutMs,
+      maxOutputBytes: body.max_output_length ?? execLimits.defaultMaxOutputBytes,
+    };
+    if (!body.stream) {
+      const output = await context.containers.exec(request.projectId, id, exec);
+      return { object: 'container.exec', container_id: id, session: exec.session, output };
+    }
+
+    const events = new EventQueue();
+    const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
+    const run = context.containers
+      .exec(request.projectId, id, {
+        ...exec,
+        onCommandStart: (index) =>
+          events.push({ type: 'exec.command.started', index, command: exec.commands[index] }),
+        onOutput: (index, stream, chunk) => {
+          const delta = decoders[stream].write(chunk);
+          if (delta) events.push({ type: 'exec.output.delta', index, stream, delta });
+        },
+      })
+      .then((output) => {
+        for (const [index, result] of output.entries()) {
+          events.push({ type: 'exec.command.done', index, output: result });
+        }
+        events.push({ type: 'exec.completed', container_id: id, session: exec.session, output });
+      })
+      .catch((error: unknown) => events.push({ type: 'error', ...toErrorEnvelope(error).body }))
+      .finally(() => events.end());
+    reply.hijack();
+    await writeEventStream(reply.raw, events, {});
+    await run;
+    return reply;
+  });
+}
+
+/** Events produced by callbacks, consumed as an async iterable, numbered in order. */
+class EventQueue implements AsyncIterable<StreamEvent> {
+  #events: StreamEvent[] = [];
+  #wake: (() => void) | undefined;
+  #ended = false;
+  #sequence = 0;
+
+  push(event: { type: string; [field: string]: unknown }): void {
+    this.#events.push({ ...event, sequence_number: this.#sequence++ });
+    this.#wake?.();
+  }
+
+  end(): void {
+    this.#ended = true;
+    this.#wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<StreamEvent> {
+    for (;;) {
+      const batch = this.#events;
+      this.#events = [];
+      yield* batch;
+      if (this.#ended && this.#events.length === 0) return;
+      if (this.#events.length === 0) await new Promise<void>((resolve) => (this.#wake = resolve));
+      this.#wake = undefined;
+    }
+  }
+}

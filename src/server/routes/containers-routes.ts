@@ -1,0 +1,90 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { BerthError } from '../../errors/berth-error.js';
+import { toContainerObject } from '../../containers/container-object.js';
+import { parseRequest } from '../../validation/parse-request.js';
+import type { AppContext } from '../app-context.js';
+import { parsePageRequest, toObjectListBody } from '../pagination.js';
+import { registerContainerExecRoute } from './container-exec-route.js';
+import { containerParams } from './container-params.js';
+import { registerContainerFilesRoutes } from './container-files-routes.js';
+
+const networkPolicySchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('disabled') }),
+  z.strictObject({
+    type: z.literal('allowlist'),
+    allowed_domains: z.array(z.string().min(1)).min(1),
+    domain_secrets: z.array(z.unknown()).optional(),
+  }),
+]);
+
+const createContainerSchema = z.strictObject({
+  name: z.string().min(1).max(256),
+  expires_after: z
+    .strictObject({
+      anchor: z.literal('last_active_at'),
+      minutes: z
+        .int()
+        .min(1)
+        .max(7 * 24 * 60),
+    })
+    .optional(),
+  file_ids: z.array(z.string().min(1)).max(100).optional(),
+  memory_limit: z.enum(['1g', '4g', '16g', '64g']).optional(),
+  network_policy: networkPolicySchema.optional(),
+  skills: z.array(z.unknown()).optional(),
+});
+
+const listQuerySchema = z.looseObject({ name: z.string().min(1).optional() });
+
+/** Default idle time before a container expires, in minutes (OpenAI's). */
+const defaultExpiryMinutes = 20;
+
+/**
+ * `/v1/containers`: create, list, retrieve, delete — and, under it, the container files routes and
+ * Berth's own `exec` extension.
+ */
+export async function registerContainersRoutes(app: FastifyInstance, context: AppContext): Promise<void> {
+  const { containers } = context;
+
+  app.post('/v1/containers', async function createContainer(request) {
+    const body = parseRequest(createContainerSchema, request.body ?? {});
+    if (body.network_policy?.type === 'allowlist') {
+      throw new BerthError(
+        'unsupported_parameter',
+        'network_policy type "allowlist" is not supported yet: Berth has no egress proxy, so containers have no network access. Omit network_policy or use {"type":"disabled"}.',
+        { param: 'network_policy.type' },
+      );
+    }
+    if (body.skills !== undefined && body.skills.length > 0) {
+      throw new BerthError('unsupported_parameter', 'Skills are not supported yet.', { param: 'skills' });
+    }
+    const container = await containers.create(request.projectId, {
+      name: body.name,
+      expiresAfterMinutes: body.expires_after?.minutes ?? defaultExpiryMinutes,
+      memoryLimit: body.memory_limit ?? '1g',
+      fileIds: body.file_ids ?? [],
+    });
+    return toContainerObject(container);
+  });
+
+  app.get('/v1/containers', async function listContainers(request) {
+    const { name } = parseRequest(listQuerySchema, request.query ?? {});
+    const page = await containers.list(request.projectId, { ...parsePageRequest(request.query), name });
+    return toObjectListBody(page.data.map(toContainerObject) as { id: string }[], page.hasMore);
+  });
+
+  app.get('/v1/containers/:id', async function retrieveContainer(request) {
+    const { id } = parseRequest(containerParams, request.params);
+    return toContainerObject(await containers.get(request.projectId, id));
+  });
+
+  app.delete('/v1/containers/:id', async function deleteContainer(request) {
+    const { id } = parseRequest(containerParams, request.params);
+    await containers.delete(request.projectId, id);
+    return { id, object: 'container.deleted', deleted: true };
+  });
+
+  registerContainerExecRoute(app, context);
+  await registerContainerFilesRoutes(app, context);
+}
