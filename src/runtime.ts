@@ -33,6 +33,7 @@ export interface Runtime {
   readonly store: Store;
   /** The sandbox driver containers run in (or none), and why it was chosen. */
   readonly sandbox: DriverChoice;
+  readonly containers: ContainerService;
   /** Ends in-flight streams with an error event, records them, closes the server and the database. */
   close(): Promise<void>;
 }
@@ -136,6 +137,7 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
     app,
     store,
     sandbox,
+    containers,
     close() {
       closing ??= (async () => {
         await responses.close();

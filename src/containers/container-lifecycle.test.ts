@@ -1,0 +1,162 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Clock } from '../clock.js';
+import { ensureHostImage } from '../sandbox/host-image.js';
+import { RuncDriver } from '../sandbox/runc/runc-driver.js';
+import { sandboxRunDir } from '../sandbox/select-driver.js';
+import { startTestBerth, type TestBerth } from '../testing/start-test-berth.js';
+import { sandboxDriversHere } from '../testing/sandbox-drivers-here.js';
+
+interface ExecBody {
+  readonly output: readonly { readonly stdout: string }[];
+  readonly error: { readonly message: string };
+}
+
+function manualClock(): Clock & { advanceSeconds(seconds: number): void } {
+  let now = Date.now();
+  return {
+    now: () => now,
+    advanceSeconds(seconds) {
+      now += seconds * 1000;
+    },
+  };
+}
+
+async function exec(
+  berth: TestBerth,
+  id: string,
+  commands: string[],
+): Promise<{ status: number; body: ExecBody }> {
+  const response = await fetch(`${berth.baseURL}/containers/${id}/exec`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ commands }),
+  });
+  return { status: response.status, body: (await response.json()) as ExecBody };
+}
+
+/** Mount points under this server's sandbox run directory (none once everything was stopped). */
+function mountsOf(dataDir: string): string[] {
+  const runDir = sandboxRunDir(dataDir);
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[4] ?? '')
+    .filter((point) => point.startsWith(`${runDir}/`));
+}
+
+describe.each(sandboxDriversHere())('container lifecycle on %s', (driver) => {
+  const opened: TestBerth[] = [];
+  const dataDirs: string[] = [];
+  afterEach(async () => {
+    for (const berth of opened.splice(0)) await berth.close();
+    for (const dir of dataDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  async function start(options: Parameters<typeof startTestBerth>[0] = {}): Promise<TestBerth> {
+    const berth = await startTestBerth({ ...options, sandbox: { driver, warmPool: 0, ...options.sandbox } });
+    opened.push(berth);
+    return berth;
+  }
+
+  it('keeps files across a server restart, starts fresh shells, and leaves nothing running while stopped', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'berth-lifecycle-'));
+    dataDirs.push(dataDir);
+    const first = await start({ dataDir });
+    const container = await first.client().containers.create({ name: 'survivor' });
+    await exec(first, container.id, [
+      'echo kept > /mnt/data/note.txt; mkdir -p /opt/tool; echo v1 > /opt/tool/v',
+      'export GONE=1',
+    ]);
+    await first.stopServer();
+    expect(mountsOf(dataDir)).toEqual([]);
+
+    const second = await first.restart();
+    opened.push(second);
+    const after = await exec(second, container.id, [
+      'cat /mnt/data/note.txt /opt/tool/v',
+      'echo "[$GONE]"; pwd',
+    ]);
+    expect(after.body.output.map((entry) => entry.stdout)).toEqual(['kept\nv1\n', '[]\n/mnt/data\n']);
+    expect((await second.client().containers.retrieve(container.id)).status).toBe('running');
+  }, 120_000);
+
+  it('expires idle containers: processes and files go, the record says expired', async () => {
+    const clock = manualClock();
+    const berth = await start({ clock });
+    const client = berth.client();
+    const idle = await client.containers.create({
+      name: 'idle',
+      expires_after: { anchor: 'last_active_at', minutes: 1 },
+    });
+    const busy = await client.containers.create({
+      name: 'busy',
+      expires_after: { anchor: 'last_active_at', minutes: 1 },
+    });
+    await exec(berth, idle.id, ['echo x > /mnt/data/x']);
+    clock.advanceSeconds(45);
+    await exec(berth, busy.id, ['true']); // Activity moves last_active_at.
+    clock.advanceSeconds(30);
+    expect(await berth.runtime.containers.sweepExpired()).toBe(1);
+
+    expect((await client.containers.retrieve(idle.id)).status).toBe('expired');
+    expect((await client.containers.retrieve(busy.id)).status).toBe('running');
+    const refused = await exec(berth, idle.id, ['true']);
+    expect(refused.status).toBe(404);
+    expect(refused.body.error.message).toMatch(/expired/);
+    expect(existsSync(join(berth.dataDir, 'sandbox', 'containers', idle.id))).toBe(false);
+    expect(mountsOf(berth.dataDir).filter((point) => point.includes(idle.id))).toEqual([]);
+    // An expired container no longer counts against the project's cap, and can still be deleted.
+    await client.containers.delete(idle.id);
+  }, 120_000);
+
+  it('removes orphaned sandboxes and disks at start-up', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'berth-reaper-'));
+    dataDirs.push(dataDir);
+    // What a crash leaves: a sandbox running and a disk on file, but no record of the container.
+    const orphanId = 'cntr_orphan0000000000000000000000000000000000000000';
+    const orphanDir = join(dataDir, 'sandbox', 'containers', orphanId);
+    mkdirSync(orphanDir, { recursive: true });
+    if (driver === 'runc') {
+      const runc = new RuncDriver({ runDir: sandboxRunDir(dataDir) });
+      await runc.start({
+        id: orphanId,
+        dir: orphanDir,
+        image: await ensureHostImage(join(dataDir, 'sandbox', 'images')),
+        limits: { memoryBytes: 256 * 1024 ** 2, pids: 64, cpus: 1, diskBytes: 64 * 1024 ** 2 },
+      });
+      expect(await runc.listRunning()).toContain(orphanId);
+    }
+    const berth = await start({ dataDir });
+    expect(existsSync(orphanDir)).toBe(false);
+    expect(mountsOf(dataDir)).toEqual([]);
+    if (driver === 'runc') {
+      expect(await new RuncDriver({ runDir: sandboxRunDir(dataDir) }).listRunning()).not.toContain(orphanId);
+    }
+    await berth.client().containers.list();
+  }, 120_000);
+
+  it('caps live containers per project and sessions per container', async () => {
+    const berth = await start({ sandbox: { maxContainersPerProject: 2, maxSessionsPerContainer: 2 } });
+    const client = berth.client();
+    const first = await client.containers.create({ name: 'one' });
+    await client.containers.create({ name: 'two' });
+    await expect(client.containers.create({ name: 'three' })).rejects.toMatchObject({
+      status: 400,
+      code: 'container_limit_reached',
+    });
+    const sessions = async (session: string) =>
+      fetch(`${berth.baseURL}/containers/${first.id}/exec`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ commands: ['true'], session }),
+      });
+    expect((await sessions('a')).status).toBe(200);
+    expect((await sessions('b')).status).toBe(200);
+    expect((await sessions('c')).status).toBe(400);
+    expect((await sessions('a')).status).toBe(200);
+    await client.containers.delete(first.id);
+    expect((await client.containers.create({ name: 'three' })).name).toBe('three');
+  }, 120_000);
+});
