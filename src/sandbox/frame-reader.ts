@@ -3,6 +3,9 @@ import { OutputCap } from './output-cap.js';
 interface Frame {
   readonly begin: Buffer;
   readonly end: Buffer;
+  /** Written by the shell's EXIT trap when the command ends the shell, followed by `<status>\n`. */
+  readonly exit: Buffer;
+  exited: boolean;
   readonly cap: OutputCap;
   started: boolean;
   readonly onEnd: () => void;
@@ -28,6 +31,8 @@ export class FrameReader {
     this.#frame = {
       begin: Buffer.from(`\x01SH${nonce}B\x02`),
       end: Buffer.from(`\x01SH${nonce}E\x02`),
+      exit: Buffer.from(`\x01SH${nonce}X\x02`),
+      exited: false,
       cap,
       started: false,
       onEnd,
@@ -54,6 +59,7 @@ export class FrameReader {
       frame.started = true;
       this.#pending = this.#pending.subarray(at + frame.begin.length);
     }
+    if (frame.exited) return; // The shell is exiting: what follows is its status, read by finish().
     const end = this.#pending.indexOf(frame.end);
     if (end >= 0) {
       this.#deliver(frame, this.#pending.subarray(0, end));
@@ -62,10 +68,35 @@ export class FrameReader {
       frame.onEnd();
       return;
     }
+    const exit = this.#pending.indexOf(frame.exit);
+    if (exit >= 0) {
+      this.#deliver(frame, this.#pending.subarray(0, exit));
+      this.#pending = this.#pending.subarray(exit + frame.exit.length);
+      frame.exited = true;
+      return;
+    }
     const keep = frame.end.length - 1;
     const safe = Math.max(0, this.#pending.length - keep);
     this.#deliver(frame, this.#pending.subarray(0, safe));
     this.#pending = this.#pending.subarray(safe);
+  }
+
+  /**
+   * The shell died during the frame: delivers what was held back and returns the status its EXIT trap
+   * reported after the exit marker, if it did.
+   */
+  finish(): number | undefined {
+    const frame = this.#frame;
+    this.#frame = undefined;
+    if (!frame?.started) return undefined;
+    if (!frame.exited) {
+      this.#deliver(frame, this.#pending);
+      this.#pending = Buffer.alloc(0);
+      return undefined;
+    }
+    const status = /^(\d+)\n/.exec(this.#pending.toString('latin1'));
+    this.#pending = Buffer.alloc(0);
+    return status?.[1] === undefined ? undefined : Number(status[1]);
   }
 
   #deliver(frame: Frame, bytes: Buffer): void {

@@ -36,6 +36,8 @@ export interface ShellLauncher {
   readonly pidFile?: string;
 }
 
+const ttyComplaint = /bash: \[\d+: \d+ \(\d+\)\] tcsetattr: Inappropriate ioctl for device\n\n?/g;
+
 /** How long a command gets to stop after SIGINT before its process groups are killed. */
 const interruptGraceMs = 300;
 
@@ -45,12 +47,15 @@ const interruptGraceMs = 300;
  * killing the shell. The real stdout/stderr/status fds are kept on 57/58/59 and closed for commands,
  * so a command cannot write the status channel. `__sh_pc` writes the end markers and the status once
  * per nonce, both as each line's trailer and from PROMPT_COMMAND (which also runs after an interrupted
- * line).
+ * line). A command that ends the shell (`exit 3`) cannot reach the status channel (it is closed for
+ * the command, and so for the EXIT trap that then runs): the trap writes its status after an exit
+ * marker on stderr instead, framed by the same nonce.
  */
 const initScript = [
   "PS1='' PS2='' PS0='' PS4='+ '; unset HISTFILE MAILCHECK; set +H +o history -m; exec 57>&1 58>&2 59>&3 3>&-;",
   '__sh_pc(){ local r=$?; if [[ $__sh_d != "$__sh_n" ]]; then builtin printf \'%s\' "$__sh_e" >&57; builtin printf \'%s\' "$__sh_e" >&58;',
   'builtin printf \'%s %d\\n\' "$__sh_n" "$r" >&59; __sh_d=$__sh_n; fi; return $r; };',
+  '__sh_x(){ local r=$?; builtin printf \'\\001SH%sX\\002%d\\n\' "$__sh_n" "$r" >&2; }; trap __sh_x EXIT;',
   '__sh_ret(){ return $1; }; PROMPT_COMMAND=__sh_pc; __sh_n=boot; __sh_d=boot\n',
 ].join(' ');
 
@@ -112,9 +117,14 @@ export class ShellSession {
     clearTimeout(timer);
     if (timedOut) signalGroups(shell.newGroups(sincePid), 'SIGKILL');
     if (status.type === 'exit') this.#previousStatus = status.code;
+    let stderr = done.stderr.text();
+    // Without a terminal, an interrupted interactive bash complains that it cannot restore one.
+    if (timedOut) stderr = stderr.replace(ttyComplaint, '');
+    // An interactive bash says `exit` as it exits: that is the shell talking, not the command.
+    if (!shell.alive) stderr = stderr.replace(/(^|\n)exit\n$/, '$1');
     return {
       stdout: done.stdout.text(),
-      stderr: done.stderr.text(),
+      stderr,
       outcome: timedOut ? { type: 'timeout' } : { type: 'exit', exit_code: status.code },
     };
   }
@@ -156,6 +166,8 @@ class RunningShell {
   #onStatus: ((line: string) => void) | undefined;
   #onExit: ((code: number) => void) | undefined;
   #shellPid: number | undefined;
+  readonly #stdoutEnded: Promise<void>;
+  readonly #stderrEnded: Promise<void>;
   alive = true;
 
   constructor(launcher: ShellLauncher) {
@@ -176,6 +188,8 @@ class RunningShell {
     this.#stdin.on('error', () => undefined);
     this.#child.stdout?.on('data', (chunk: Buffer) => this.#stdout.push(chunk));
     this.#child.stderr?.on('data', (chunk: Buffer) => this.#stderr.push(chunk));
+    this.#stdoutEnded = ended(this.#child.stdout);
+    this.#stderrEnded = ended(this.#child.stderr);
     const status = this.#child.stdio[3] as Readable | null;
     status?.on('data', (chunk: Buffer) => {
       this.#statusBuffer += chunk.toString('utf8');
@@ -206,7 +220,15 @@ class RunningShell {
     if (!this.alive) return;
     this.alive = false;
     this.#stdin.destroy();
-    this.#onExit?.(code);
+    // The output sockets may still hold the command's last bytes and the EXIT trap's status: wait for
+    // them to end — but not for long, since a background job may keep them open.
+    void Promise.race([Promise.all([this.#stdoutEnded, this.#stderrEnded]), sleep(outputDrainMs)]).then(
+      () => {
+        this.#stdout.finish();
+        const reported = this.#stderr.finish();
+        this.#onExit?.(reported ?? code);
+      },
+    );
   }
 
   /** The shell's pid as the host sees it (it leads its own session), once known. */
@@ -300,6 +322,18 @@ class RunningShell {
     }
     signalGroups(newProcessGroups(pid, 0), 'SIGKILL');
   }
+}
+
+/** How long a dead shell's output streams get to deliver their last bytes. */
+const outputDrainMs = 200;
+
+function ended(stream: Readable | null): Promise<void> {
+  return new Promise((resolve) => {
+    if (!stream) return resolve();
+    stream.once('end', resolve);
+    stream.once('close', resolve);
+    stream.once('error', () => resolve());
+  });
 }
 
 const signalNumbers: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };

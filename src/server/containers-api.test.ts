@@ -60,12 +60,24 @@ describe.each(sandboxDriversHere())('Containers API on %s', (driver) => {
 
   it('keeps shell state between commands and requests, per session', async () => {
     const container = await berth.client().containers.create({ name: 'state' });
-    const first = await exec(berth, container.id, { commands: ['cd /tmp && export X=41', 'f() { echo $((X+1)); }'] });
+    const first = await exec(berth, container.id, {
+      commands: ['cd /tmp && export X=41', 'f() { echo $((X+1)); }'],
+    });
     expect(first.status).toBe(200);
-    const second = await exec(berth, container.id, { commands: ['pwd', 'f', 'false', 'echo err >&2; exit_code=3'] });
+    const second = await exec(berth, container.id, {
+      commands: ['pwd', 'f', 'false', 'echo err >&2; exit_code=3'],
+    });
     expect(second.json.output.map((entry) => entry.stdout)).toEqual(['/tmp\n', '42\n', '', '']);
     expect(second.json.output[2]?.outcome).toEqual({ type: 'exit', exit_code: 1 });
     expect(second.json.output[3]?.stderr).toBe('err\n');
+
+    const exited = await exec(berth, container.id, {
+      commands: ['echo before; echo warn >&2; exit 3', 'echo "[$X]"; pwd'],
+    });
+    expect(exited.json.output).toEqual([
+      { stdout: 'before\n', stderr: 'warn\n', outcome: { type: 'exit', exit_code: 3 } },
+      { stdout: '[]\n/mnt/data\n', stderr: '', outcome: { type: 'exit', exit_code: 0 } },
+    ]);
 
     const other = await exec(berth, container.id, { session: 'other', commands: ['pwd; echo "[$X]"'] });
     expect(other.json.output[0]?.stdout).toBe('/mnt/data\n[]\n');
@@ -78,9 +90,11 @@ describe.each(sandboxDriversHere())('Containers API on %s', (driver) => {
       commands: ['export KEEP=yes; sleep 30', 'echo $KEEP'],
       timeout_ms: 500,
     });
-    expect(result.json.output[0]?.outcome).toEqual({ type: 'timeout' });
+    expect(result.json.output[0]).toEqual({ stdout: '', stderr: '', outcome: { type: 'timeout' } });
     expect(result.json.output[1]).toMatchObject({ stdout: 'yes\n', outcome: { type: 'exit', exit_code: 0 } });
-    const processes = await exec(berth, container.id, { commands: ['ps -e -o comm= | grep -c "^sleep$" || true'] });
+    const processes = await exec(berth, container.id, {
+      commands: ['ps -e -o comm= | grep -c "^sleep$" || true'],
+    });
     // Only pid 1's idle sleep is left.
     expect(processes.json.output[0]?.stdout).toBe('1\n');
     await berth.client().containers.delete(container.id);
@@ -96,9 +110,16 @@ describe.each(sandboxDriversHere())('Containers API on %s', (driver) => {
     const direct = await client.containers.files.create(container.id, {
       file: await toFile(Buffer.from([0, 1, 2, 255]), 'bytes.bin'),
     });
-    expect(direct).toMatchObject({ object: 'container.file', path: '/mnt/data/bytes.bin', source: 'user', bytes: 4 });
+    expect(direct).toMatchObject({
+      object: 'container.file',
+      path: '/mnt/data/bytes.bin',
+      source: 'user',
+      bytes: 4,
+    });
 
-    await exec(berth, container.id, { commands: ['wc -l < data.csv > lines.txt && mkdir -p out && echo hi > out/x.txt'] });
+    await exec(berth, container.id, {
+      commands: ['wc -l < data.csv > lines.txt && mkdir -p out && echo hi > out/x.txt'],
+    });
     const files = [];
     for await (const file of client.containers.files.list(container.id)) files.push(file);
     expect(files.map((file) => [file.path, file.source]).sort()).toEqual([
@@ -108,7 +129,9 @@ describe.each(sandboxDriversHere())('Containers API on %s', (driver) => {
       ['/mnt/data/out/x.txt', 'assistant'],
     ]);
     const lines = files.find((file) => file.path === '/mnt/data/lines.txt');
-    const content = await client.containers.files.content.retrieve(lines?.id ?? '', { container_id: container.id });
+    const content = await client.containers.files.content.retrieve(lines?.id ?? '', {
+      container_id: container.id,
+    });
     expect(await content.text()).toBe('2\n');
     const bytes = await client.containers.files.content.retrieve(direct.id, { container_id: container.id });
     expect(Buffer.from(await bytes.arrayBuffer())).toEqual(Buffer.from([0, 1, 2, 255]));
@@ -147,9 +170,15 @@ describe.each(sandboxDriversHere())('Containers API on %s', (driver) => {
 
   it('answers bad input with the error envelope and changes nothing', async () => {
     const client = berth.client();
-    await expect(client.containers.create({ name: '' })).rejects.toMatchObject({ status: 400, param: 'name' });
+    await expect(client.containers.create({ name: '' })).rejects.toMatchObject({
+      status: 400,
+      param: 'name',
+    });
     await expect(
-      client.containers.create({ name: 'x', network_policy: { type: 'allowlist', allowed_domains: ['pypi.org'] } }),
+      client.containers.create({
+        name: 'x',
+        network_policy: { type: 'allowlist', allowed_domains: ['pypi.org'] },
+      }),
     ).rejects.toMatchObject({ status: 400, param: 'network_policy.type' });
     await expect(client.containers.create({ name: 'x', file_ids: ['file-nope'] })).rejects.toMatchObject({
       status: 404,
