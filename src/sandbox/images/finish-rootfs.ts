@@ -27,7 +27,7 @@ export async function finishRootfs(rootfs: string): Promise<void> {
     if ((await lstatInRoot(rootfs, path))?.isFile()) await replaceFile(rootfs, path, '', 0o444);
   }
   // Package indexes and downloaded .debs are most of what the build adds beyond the installed files
-  // (≈130 MB for the default packages); apt fetches fresh indexes when it is next used.
+  // (≈127 MiB with the default packages); apt fetches fresh indexes when it is next used.
   await emptyDirectory(rootfs, 'var/lib/apt/lists', ['partial']);
   await emptyDirectory(rootfs, 'var/lib/apt/lists/partial');
   await emptyDirectory(rootfs, 'var/cache/apt/archives', ['partial']);

@@ -156,7 +156,12 @@ function stagedBuild(dataDir: string, directory: string, releaseLock: () => Prom
             throw error;
           },
         );
-        await rename(directory, target);
+        try {
+          await rename(directory, target);
+        } catch (error) {
+          if (replaced) await rename(aside, target);
+          throw error;
+        }
         if (replaced) await removeTree(aside);
         const image = await findImage(dataDir, manifest.name);
         if (!image) throw new Error(`the image ${manifest.name} was not found after it was moved into place`);
