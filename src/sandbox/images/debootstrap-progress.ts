@@ -2,13 +2,13 @@
  * Progress of an image build, derived from `debootstrap`'s own `I:` lines.
  *
  * debootstrap announces no package count up front, so the download stage only counts; once it ends,
- * the count is the number of packages, and the install stage runs to twice that (each package is
- * unpacked once and configured once). A few packages are installed without an `Unpacking` line of
- * their own (the core set, extracted first), so the bar may stop a little short of the end until
- * debootstrap says the system is installed.
+ * the count is the number of packages. The extract stage (the essential packages unpacked by hand
+ * before dpkg can run) counts too, and the install stage runs to twice the package count (each
+ * package is unpacked once and configured once by dpkg). A few packages have no `Unpacking` line of
+ * their own, so the bar may stop a little short of the end until debootstrap says it is done.
  */
 export interface BuildProgress {
-  readonly stage: 'resolve' | 'download' | 'install' | 'finish';
+  readonly stage: 'resolve' | 'download' | 'extract' | 'install' | 'finish';
   /** Steps done in this stage. */
   readonly done: number;
   /** Steps in this stage, when known. */
@@ -53,8 +53,9 @@ export function parseDebootstrapLine(line: string): DebootstrapLine {
 
 /** Turns debootstrap's lines into `BuildProgress`, one line at a time. */
 export class DebootstrapProgressTracker {
-  #stage: 'resolve' | 'download' | 'install' = 'resolve';
+  #stage: 'resolve' | 'download' | 'extract' | 'install' = 'resolve';
   #downloaded = 0;
+  #extracted = 0;
   #installSteps = 0;
 
   /** The progress after `line`, or undefined when the line changes nothing worth showing. */
@@ -68,8 +69,9 @@ export class DebootstrapProgressTracker {
         this.#downloaded += 1;
         return this.#download(parsed.package);
       case 'extracting':
-        this.#stage = 'install';
-        return this.#install(0, parsed.package);
+        this.#stage = 'extract';
+        this.#extracted += 1;
+        return { stage: 'extract', done: this.#extracted, total: undefined, message: parsed.package };
       case 'unpacking':
       case 'configuring':
         this.#stage = 'install';
