@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerServeCommand } from './serve-command.js';
 import { registerKeysCommand } from './keys-command.js';
+import { registerImageCommand } from './image-command.js';
 
 const program = new Command()
   .name('berth')
@@ -8,5 +9,6 @@ const program = new Command()
   .showHelpAfterError();
 registerServeCommand(program);
 registerKeysCommand(program);
+registerImageCommand(program);
 
 await program.parseAsync(process.argv);
