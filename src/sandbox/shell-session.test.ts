@@ -105,8 +105,10 @@ describe('ShellSession', () => {
   it('starts a new shell after the old one exits, without its state', async () => {
     session = new ShellSession(bash);
     await session.run('export GONE=1', options);
-    const exit = await session.run('exit 3', options);
-    expect(exit.outcome).toEqual({ type: 'exit', exit_code: 3 });
+    // exit in a subshell ends the subshell only.
+    expect(await session.run('(exit 4); echo "$? $GONE"', options)).toMatchObject({ stdout: '4 1\n' });
+    const exit = await session.run('echo out; exit 3', options);
+    expect(exit).toEqual({ stdout: 'out\n', stderr: '', outcome: { type: 'exit', exit_code: 3 } });
     const fresh = await session.run('echo "[$GONE]"', options);
     expect(fresh.stdout).toBe('[]\n');
   });

@@ -56,6 +56,9 @@ const initScript = [
   '__sh_pc(){ local r=$?; if [[ $__sh_d != "$__sh_n" ]]; then builtin printf \'%s\' "$__sh_e" >&57; builtin printf \'%s\' "$__sh_e" >&58;',
   'builtin printf \'%s %d\\n\' "$__sh_n" "$r" >&59; __sh_d=$__sh_n; fi; return $r; };',
   '__sh_x(){ local r=$?; builtin printf \'\\001SH%sX\\002%d\\n\' "$__sh_n" "$r" >&2; }; trap __sh_x EXIT;',
+  // `exit` in the shell itself (not in a subshell) reports first and exits quietly: an interactive
+  // bash would otherwise print "exit" into the command's stderr.
+  'exit(){ local c=${1-$?}; if [[ $BASHPID == "$$" ]]; then __sh_ret "$c"; __sh_x; trap - EXIT; builtin exit "$c" 2>/dev/null; fi; builtin exit "$@"; };',
   '__sh_ret(){ return $1; }; PROMPT_COMMAND=__sh_pc; __sh_n=boot; __sh_d=boot\n',
 ].join(' ');
 

@@ -1,0 +1,80 @@
+import type { Command } from 'commander';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { addServerOptions, connect, exitWithError, type ServerOptions } from './server-client.js';
+
+interface ExecOptions extends ServerOptions {
+  readonly session?: string;
+  readonly timeout?: string;
+}
+
+/** Exit status `berth exec` reports for a command that timed out, as coreutils' `timeout` does. */
+const timeoutExitCode = 124;
+
+/**
+ * `berth exec <container> -- <command…>`: runs one command in a container's shell session through the
+ * exec extension, streaming its stdout and stderr as it runs, and exits with its exit code.
+ */
+export function registerExecCommand(program: Command): void {
+  addServerOptions(
+    program
+      .command('exec')
+      .description("run a command in a container's shell session (state persists between calls)")
+      .argument('<container>', 'container id')
+      .argument('<command...>', 'the command (put it after --); its words are joined with spaces')
+      .option('--session <name>', "the shell session (default: the container's default session)")
+      .option('--timeout <ms>', 'kill the command after this many milliseconds'),
+  ).action(async (container: string, words: string[], options: ExecOptions) => {
+    const { baseURL, headers } = connect(options);
+    let response: Response;
+    try {
+      response = await fetch(`${baseURL}/containers/${encodeURIComponent(container)}/exec`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          commands: [words.join(' ')],
+          stream: true,
+          ...(options.session ? { session: options.session } : {}),
+          ...(options.timeout ? { timeout_ms: Number(options.timeout) } : {}),
+        }),
+      });
+    } catch (error) {
+      exitWithError(
+        Object.assign(new Error(`cannot reach the server at ${baseURL} (is \`berth serve\` running?)`), {
+          cause: error,
+        }),
+        baseURL,
+      );
+    }
+    if (!response.ok || !response.body) {
+      const body = (await response.json().catch(() => ({}))) as { error?: { message?: string } };
+      console.error(`berth: ${body.error?.message ?? `${response.status} ${response.statusText}`}`);
+      process.exit(1);
+    }
+    let exitCode = 1;
+    const parser = createParser({
+      onEvent(message: EventSourceMessage) {
+        const event = JSON.parse(message.data) as {
+          type: string;
+          stream?: 'stdout' | 'stderr';
+          delta?: string;
+          output?: { outcome: { type: 'exit'; exit_code: number } | { type: 'timeout' } };
+          error?: { message: string };
+        };
+        if (event.type === 'exec.output.delta' && event.delta !== undefined) {
+          (event.stream === 'stderr' ? process.stderr : process.stdout).write(event.delta);
+        } else if (event.type === 'exec.command.done' && event.output) {
+          const { outcome } = event.output;
+          exitCode = outcome.type === 'exit' ? outcome.exit_code : timeoutExitCode;
+          if (outcome.type === 'timeout') console.error('berth: the command timed out and was killed');
+        } else if (event.type === 'error') {
+          console.error(`berth: ${event.error?.message ?? 'the command failed'}`);
+          exitCode = 1;
+        }
+      },
+    });
+    const decoder = new TextDecoder();
+    for await (const chunk of response.body)
+      parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
+    process.exitCode = exitCode;
+  });
+}
