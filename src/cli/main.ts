@@ -2,6 +2,9 @@ import { Command } from 'commander';
 import { registerServeCommand } from './serve-command.js';
 import { registerKeysCommand } from './keys-command.js';
 import { registerImageCommand } from './image-command.js';
+import { registerContainersCommand } from './containers-command.js';
+import { registerExecCommand } from './exec-command.js';
+import { registerCpCommand } from './cp-command.js';
 
 const program = new Command()
   .name('berth')
@@ -10,5 +13,8 @@ const program = new Command()
 registerServeCommand(program);
 registerKeysCommand(program);
 registerImageCommand(program);
+registerContainersCommand(program);
+registerExecCommand(program);
+registerCpCommand(program);
 
 await program.parseAsync(process.argv);
