@@ -104,14 +104,20 @@ export class ShellSession {
     const shell = this.#shell;
     const nonce = randomBytes(16).toString('hex');
     const sincePid = lastAssignedPid();
-    const done = shell.expect(nonce, options.maxOutputBytes, options.onOutput);
+    let timedOut = false;
+    const { onOutput } = options;
+    // Once the command timed out, what is left is the kill and bash's complaints about it: not streamed.
+    const done = shell.expect(
+      nonce,
+      options.maxOutputBytes,
+      onOutput && ((stream, chunk) => (timedOut ? undefined : onOutput(stream, chunk))),
+    );
     shell.write(
       `__sh_n=${nonce}; __sh_e=$'\\x01SH${nonce}E\\x02'; builtin printf '\\001SH%sB\\002' ${nonce} >&57; ` +
         `builtin printf '\\001SH%sB\\002' ${nonce} >&58; __sh_ret ${this.#previousStatus}; ` +
         `builtin eval ${quoted} </dev/null 57>&- 58>&- 59>&-; __sh_pc\n`,
     );
 
-    let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       void this.#interrupt(shell, sincePid, done.settled);
