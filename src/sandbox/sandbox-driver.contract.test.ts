@@ -1,0 +1,147 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultSandboxConfig } from '../config/load-config.js';
+import { sandboxDriversHere } from '../testing/sandbox-drivers-here.js';
+import { resolveImage } from './resolve-image.js';
+import type { Sandbox, SandboxDriver, SandboxSpec } from './sandbox-driver.js';
+import { selectDriver } from './select-driver.js';
+import { ShellSession, type RunOptions } from './shell-session.js';
+
+const options: RunOptions = { timeoutMs: 20_000, maxOutputBytes: 64 * 1024 };
+
+/** Host processes whose command line contains `marker` (what must not outlive a stopped sandbox). */
+function hostProcessesWith(marker: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(marker)) found.push(Number(entry));
+    } catch {
+      // Gone while we looked.
+    }
+  }
+  return found;
+}
+
+/**
+ * What every `SandboxDriver` promises, checked against each driver this machine has. The HTTP-level
+ * behaviour is covered by the containers API suite; this is the seam itself.
+ */
+describe.each(sandboxDriversHere())('SandboxDriver contract: %s', (name) => {
+  const dataDir = mkdtempSync(join(tmpdir(), `berth-contract-${name}-`));
+  let driver: SandboxDriver;
+  let spec: SandboxSpec;
+  let sandbox: Sandbox | undefined;
+
+  beforeAll(async () => {
+    const choice = await selectDriver({ ...defaultSandboxConfig, driver: name }, dataDir);
+    if (!choice.driver) throw new Error(`driver ${name} unavailable: ${choice.reason}`);
+    driver = choice.driver;
+    const dir = join(dataDir, 'sandbox', 'containers', 'cntr_contract');
+    mkdirSync(dir, { recursive: true });
+    spec = {
+      id: 'cntr_contract',
+      dir,
+      image: await resolveImage(dataDir, 'host'),
+      limits: { memoryBytes: 256 * 1024 ** 2, pids: 128, cpus: 1, diskBytes: 64 * 1024 ** 2 },
+    };
+  }, 60_000);
+
+  afterAll(async () => {
+    await driver?.stop(spec.id, spec.dir);
+    await driver?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('starts a sandbox whose shell sessions keep state, in /mnt/data, as the sandbox root', async () => {
+    sandbox = await driver.start(spec);
+    const session = new ShellSession(sandbox.shellLauncher('default'));
+    try {
+      expect((await session.run('pwd; cd /tmp; export A=1', options)).stdout).toBe('/mnt/data\n');
+      expect((await session.run('echo "$A $(pwd) $(hostname)"', options)).stdout).toBe('1 /tmp berth\n');
+      const identity = await session.run(
+        'id -u; grep -c . /etc/passwd; env | sort | cut -d= -f1 | tr "\\n" " "',
+        options,
+      );
+      const [uid, , names] = identity.stdout.split('\n');
+      expect(uid).toBe('0');
+      // Nothing of the server's environment: only the sandbox's own few variables.
+      expect(
+        names
+          ?.split(' ')
+          .filter(Boolean)
+          .every((variable) => /^[A-Z_]+$/.test(variable)),
+      ).toBe(true);
+      expect(names).not.toMatch(/BERTH|OPENAI|ANTHROPIC|VITEST|NODE/);
+    } finally {
+      session.close();
+    }
+  }, 60_000);
+
+  it('runs programs inside with spawn', async () => {
+    sandbox ??= await driver.start(spec);
+    const child = sandbox.spawn(['/usr/bin/cat', '/etc/hostname'], ['ignore', 'pipe', 'pipe']);
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect({ code, output }).toEqual({ code: 0, output: 'berth\n' });
+  }, 60_000);
+
+  it('kills every process on stop and keeps the files for the next start', async () => {
+    sandbox ??= await driver.start(spec);
+    const marker = `contract-marker-${process.pid}`;
+    const session = new ShellSession(sandbox.shellLauncher('default'));
+    await session.run(
+      `echo kept > /mnt/data/kept.txt; (exec -a ${marker} sleep 1000 &) ; setsid sh -c 'exec -a ${marker} sleep 1000' &`,
+      options,
+    );
+    expect(hostProcessesWith(marker).length).toBeGreaterThan(0);
+    session.close();
+    await driver.stop(spec.id, spec.dir);
+    sandbox = undefined;
+    expect(hostProcessesWith(marker)).toEqual([]);
+    expect(await driver.listRunning()).not.toContain(spec.id);
+
+    sandbox = await driver.start(spec);
+    const again = new ShellSession(sandbox.shellLauncher('default'));
+    try {
+      expect((await again.run('cat /mnt/data/kept.txt', options)).stdout).toBe('kept\n');
+    } finally {
+      again.close();
+    }
+  }, 60_000);
+
+  it('enforces the limits the driver says it enforces, and counts the hits', async () => {
+    sandbox ??= await driver.start(spec);
+    const session = new ShellSession(sandbox.shellLauncher('limits'));
+    try {
+      if (driver.capabilities.memoryLimit) {
+        const before = sandbox.limitEvents().oomKills;
+        const bomb = await session.run('python3 -c "b = bytearray(512 * 1024 * 1024)"', options);
+        expect(bomb.outcome).toEqual({ type: 'exit', exit_code: 137 });
+        expect(sandbox.limitEvents().oomKills).toBeGreaterThan(before);
+      }
+      if (driver.capabilities.diskQuota) {
+        const fill = await session.run(
+          'dd if=/dev/zero of=/mnt/data/fill bs=1M count=200 2>&1; rm -f /mnt/data/fill',
+          options,
+        );
+        expect(fill.stdout).toContain('No space left on device');
+      }
+      if (driver.capabilities.pidsLimit) {
+        const before = sandbox.limitEvents().pidsRefused;
+        const forks = await session.run(
+          'for i in $(seq 200); do sleep 5 & done 2>/dev/null; kill $(jobs -p) 2>/dev/null; true',
+          options,
+        );
+        expect(forks.outcome.type).toBe('exit');
+        expect(sandbox.limitEvents().pidsRefused).toBeGreaterThan(before);
+      }
+      expect((await session.run('echo alive', options)).stdout).toBe('alive\n');
+    } finally {
+      session.close();
+    }
+  }, 120_000);
+});
