@@ -31,10 +31,11 @@ export function registerContainersCommand(program: Command): void {
     .option('--memory <limit>', 'memory limit: 1g, 4g, 16g or 64g', '1g')
     .option('--expires-after <minutes>', 'idle minutes before it expires', '20')
     .option('--file <id...>', 'Files API file ids to copy into /mnt/data')
+    .option('--image <name>', 'the image to start from: host, or one built with `berth image build`')
     .action(
       async (
         name: string,
-        options: ServerOptions & { memory: string; expiresAfter: string; file?: string[] },
+        options: ServerOptions & { memory: string; expiresAfter: string; file?: string[]; image?: string },
       ) => {
         const { client, baseURL } = connect(options);
         try {
@@ -43,7 +44,9 @@ export function registerContainersCommand(program: Command): void {
             memory_limit: options.memory as '1g',
             expires_after: { anchor: 'last_active_at', minutes: Number(options.expiresAfter) },
             ...(options.file ? { file_ids: options.file } : {}),
-          });
+            // Berth's extension to the create parameters (the client passes unknown fields through).
+            ...(options.image ? { image: options.image } : {}),
+          } as Parameters<typeof client.containers.create>[0]);
           console.log(container.id);
         } catch (error) {
           exitWithError(error, baseURL);

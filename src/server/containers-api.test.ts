@@ -188,6 +188,15 @@ describe.each(sandboxDriversHere())('Containers API on %s', (driver) => {
       // @ts-expect-error an invalid memory limit on purpose
       client.containers.create({ name: 'x', memory_limit: '2g' }),
     ).rejects.toMatchObject({ status: 400, param: 'memory_limit' });
+    await expect(
+      client.containers.create({ name: 'x', image: 'never-built' } as Parameters<
+        typeof client.containers.create
+      >[0]),
+    ).rejects.toMatchObject({
+      status: 400,
+      param: 'image',
+      message: expect.stringContaining('berth image build never-built'),
+    });
     const listed = await client.containers.list({ name: 'x' });
     expect(listed.data).toEqual([]);
 

@@ -33,6 +33,11 @@ const createContainerSchema = z.strictObject({
   memory_limit: z.enum(['1g', '4g', '16g', '64g']).optional(),
   network_policy: networkPolicySchema.optional(),
   skills: z.array(z.unknown()).optional(),
+  /** Berth's extension: the image to start from (`host`, or one built with `berth image build`). */
+  image: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'must be an image name such as "host" or "debian"')
+    .optional(),
 });
 
 const listQuerySchema = z.looseObject({ name: z.string().min(1).optional() });
@@ -64,6 +69,7 @@ export async function registerContainersRoutes(app: FastifyInstance, context: Ap
       expiresAfterMinutes: body.expires_after?.minutes ?? defaultExpiryMinutes,
       memoryLimit: body.memory_limit ?? '1g',
       fileIds: body.file_ids ?? [],
+      image: body.image,
     });
     return toContainerObject(container);
   });
