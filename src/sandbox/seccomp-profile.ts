@@ -4,7 +4,7 @@
  * of a container or into another process. It is a second layer: the sandbox also has no capabilities,
  * no_new_privs, its own user namespace and masked /proc paths.
  */
-const deniedSyscalls = [
+export const deniedSyscalls = [
   // Mounting and namespace changes: the sandbox's view of the filesystem and the host must not change.
   'mount',
   'umount2',
@@ -63,7 +63,7 @@ const deniedSyscalls = [
  * CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET: creating namespaces (a nested user
  * namespace would hand out fresh capabilities).
  */
-const cloneNamespaceFlags = [
+export const cloneNamespaceFlags = [
   0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0x40000000,
 ];
 
