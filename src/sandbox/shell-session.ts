@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FrameReader } from './frame-reader.js';
@@ -34,7 +34,27 @@ export interface ShellLauncher {
    * the shell's host pid to. Otherwise the spawned process is the shell.
    */
   readonly pidFile?: string;
+  /**
+   * Set when the spawned process stays as the shell's parent (`bwrap` forks the shell into the sandbox
+   * and passes on its exit status): the shell is the spawned process's only child.
+   */
+  readonly shellIsChild?: boolean;
+  /**
+   * Set when the shell runs under a supervisor inside the sandbox (`runsc`: see
+   * runsc/session-supervisor.ts), because the runtime passes only stdin, stdout and stderr in and the
+   * host can neither see nor signal the sandbox's processes. The session then writes its input to fd 3
+   * and reads the status from the same socket (the launcher moves fd 3 onto the supervisor's stdin),
+   * and asks the supervisor to signal the command's processes with `supervisorControl` lines.
+   */
+  readonly supervised?: boolean;
 }
+
+/**
+ * Control lines a supervised session writes between command lines (a command line never holds a NUL):
+ * SIGINT to the shell and the current command's process groups; SIGKILL to those groups; kill the
+ * shell with everything in its session and exit (also what the end of the input means).
+ */
+export const supervisorControl = { interrupt: '\0INT\n', kill: '\0KILL\n', exit: '\0EXIT\n' } as const;
 
 const ttyComplaint = /bash: \[\d+: \d+ \(\d+\)\] tcsetattr: Inappropriate ioctl for device\n\n?/g;
 
@@ -124,7 +144,7 @@ export class ShellSession {
     }, options.timeoutMs);
     const status = await done.status;
     clearTimeout(timer);
-    if (timedOut) signalGroups(shell.newGroups(sincePid), 'SIGKILL');
+    if (timedOut) shell.killCommand(sincePid);
     if (status.type === 'exit') this.#previousStatus = status.code;
     let stderr = done.stderr.text();
     // Without a terminal, an interrupted interactive bash complains that it cannot restore one.
@@ -146,10 +166,9 @@ export class ShellSession {
   async #interrupt(shell: RunningShell, sincePid: number, settled: Promise<void>): Promise<void> {
     const graceOver = () =>
       Promise.race([settled.then(() => true), sleep(interruptGraceMs).then(() => false)]);
-    shell.signal('SIGINT');
-    signalGroups(shell.newGroups(sincePid), 'SIGINT');
+    shell.interrupt(sincePid);
     if (await graceOver()) return;
-    signalGroups(shell.newGroups(sincePid), 'SIGKILL');
+    shell.killCommand(sincePid);
     if (await graceOver()) return;
     shell.kill();
   }
@@ -169,6 +188,8 @@ class RunningShell {
   readonly #child: ChildProcess;
   readonly #stdin: Writable;
   readonly #pidFile: string | undefined;
+  readonly #shellIsChild: boolean;
+  readonly #supervised: boolean;
   readonly #stdout = new FrameReader();
   readonly #stderr = new FrameReader();
   #statusBuffer = '';
@@ -189,11 +210,17 @@ class RunningShell {
       ...(launcher.cwd ? { cwd: launcher.cwd } : {}),
     });
     this.#pidFile = launcher.pidFile;
-    if (!this.#pidFile) this.#shellPid = this.#child.pid;
+    this.#shellIsChild = launcher.shellIsChild === true;
+    this.#supervised = launcher.supervised === true;
+    if (!this.#pidFile && !this.#shellIsChild && !this.#supervised) this.#shellPid = this.#child.pid;
     // Node destroys a child's stdin when the spawned process exits. A launcher such as `runc exec -d`
     // exits as soon as the shell runs, so the stream is taken off the child object to keep it open.
     this.#stdin = this.#child.stdin as Writable;
     this.#child.stdin = null;
+    if (this.#supervised) {
+      this.#stdin.destroy(); // Unused: the supervisor reads its input from fd 3.
+      this.#stdin = this.#child.stdio[3] as Writable;
+    }
     this.#stdin.on('error', () => undefined);
     this.#child.stdout?.on('data', (chunk: Buffer) => this.#stdout.push(chunk));
     this.#child.stderr?.on('data', (chunk: Buffer) => this.#stderr.push(chunk));
@@ -242,6 +269,9 @@ class RunningShell {
 
   /** The shell's pid as the host sees it (it leads its own session), once known. */
   shellPid(): number | undefined {
+    if (this.#shellPid === undefined && this.#shellIsChild && this.#child.pid !== undefined) {
+      this.#shellPid = childOf(this.#child.pid);
+    }
     if (this.#shellPid === undefined && this.#pidFile) {
       try {
         this.#shellPid = Number(readFileSync(this.#pidFile, 'utf8').trim()) || undefined;
@@ -303,22 +333,32 @@ class RunningShell {
     if (this.alive) this.#stdin.write(text);
   }
 
-  newGroups(sincePid: number): number[] {
+  /** SIGINT to the shell and to the process groups the current command created. */
+  interrupt(sincePid: number): void {
+    if (this.#supervised) return this.write(supervisorControl.interrupt);
     const pid = this.shellPid();
-    return pid === undefined ? [] : newProcessGroups(pid, sincePid);
-  }
-
-  signal(signal: NodeJS.Signals): void {
-    const pid = this.shellPid();
-    if (!this.alive || pid === undefined) return;
+    if (pid === undefined) return;
     try {
-      process.kill(pid, signal);
+      if (this.alive) process.kill(pid, 'SIGINT');
     } catch {
       // Already gone.
     }
+    signalGroups(newProcessGroups(pid, sincePid), 'SIGINT');
+  }
+
+  /** SIGKILL to the process groups the current command created; the shell survives. */
+  killCommand(sincePid: number): void {
+    if (this.#supervised) return this.write(supervisorControl.kill);
+    const pid = this.shellPid();
+    if (pid !== undefined) signalGroups(newProcessGroups(pid, sincePid), 'SIGKILL');
   }
 
   kill(): void {
+    if (this.#supervised) {
+      // The supervisor kills the shell and its session and exits; the end of its input says the same.
+      if (this.alive) this.#stdin.end(supervisorControl.exit);
+      return;
+    }
     const pid = this.shellPid();
     if (pid === undefined) {
       this.#child.kill('SIGKILL');
@@ -331,6 +371,20 @@ class RunningShell {
     }
     signalGroups(newProcessGroups(pid, 0), 'SIGKILL');
   }
+}
+
+/** The child of `parent` (bwrap's forked sandbox process), from the host's /proc. */
+function childOf(parent: number): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent) return Number(entry);
+    } catch {
+      // It exited while we looked.
+    }
+  }
+  return undefined;
 }
 
 /** How long a dead shell's output streams get to deliver their last bytes. */

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { cgroupLayout, readLimitEvents } from '../cgroups.js';
 import { ensureExecuteOnlyBash } from '../execute-only-bash.js';
 import { hostPath, runDetachingHostCommand, runHostCommand } from '../host-command.js';
-import type { Sandbox, SandboxDriver, SandboxLimits, SandboxSpec } from '../sandbox-driver.js';
+import type { Sandbox, SandboxDriver, SandboxImage, SandboxLimits, SandboxSpec } from '../sandbox-driver.js';
 import type { ShellLauncher } from '../shell-session.js';
 import { mountsUnder, unmountAll } from '../mounts.js';
 import { mountWritableLayer, unmountWritableLayer, type LayerPaths } from '../writable-layer.js';
@@ -62,14 +62,14 @@ export class RuncDriver implements SandboxDriver {
     await mkdir(`${this.runDir}/disk`, { recursive: true, mode: 0o700 });
     const paths = this.layerPaths(spec.id, spec.dir);
     await mountWritableLayer(paths, spec.image, spec.limits.diskBytes);
-    const bashBinary = await ensureExecuteOnlyBash(`${this.runDir}/bin`, spec.image);
+    const bashBinary = await this.sessionShellBinary(spec.image);
     const bundle = `${this.runDir}/bundles/${spec.id}`;
     await mkdir(bundle, { recursive: true, mode: 0o700 });
     const config = ociConfig({
       id: spec.id,
       rootfs: paths.rootfs,
       bashBinary,
-      limits: spec.limits,
+      limits: this.runtimeLimits(spec.limits),
       userNamespace: this.userNamespace,
     });
     await writeFile(`${bundle}/config.json`, JSON.stringify(config));
@@ -124,9 +124,51 @@ export class RuncDriver implements SandboxDriver {
     }
   }
 
+  /** The limits written into the runtime's cgroups (runsc accounts its own overhead there too). */
+  protected runtimeLimits(limits: SandboxLimits): SandboxLimits {
+    return limits;
+  }
+
+  /** The bash binary bound at sessionShellPath. */
+  protected sessionShellBinary(image: SandboxImage): Promise<string> {
+    return ensureExecuteOnlyBash(`${this.runDir}/bin`, image);
+  }
+
   /** Extra `exec` flags before the container id (runsc has its own). */
   protected execArgs(pidFile: string): string[] {
     return ['exec', '--detach', '--pid-file', pidFile, '--preserve-fds', '1', '--cwd', '/mnt/data'];
+  }
+
+  /** How a session's shell is started in sandbox `id`. */
+  protected shellLauncher(id: string, sessionName: string): ShellLauncher {
+    const { command, globalArgs } = this.runtime();
+    const pidFile = `${this.runDir}/bundles/${id}/session-${sessionName}.pid`;
+    return {
+      command,
+      args: [...globalArgs, ...this.execArgs(pidFile), id, ...sessionShellArgs],
+      env: { PATH: hostPath },
+      pidFile,
+    };
+  }
+
+  /** Applies new limits to the running sandbox `id`. */
+  protected async updateLimits(id: string, limits: SandboxLimits): Promise<void> {
+    const { command, globalArgs } = this.runtime();
+    await runHostCommand(command, [
+      ...globalArgs,
+      'update',
+      '--memory',
+      String(limits.memoryBytes),
+      '--memory-swap',
+      String(limits.memoryBytes),
+      '--pids-limit',
+      String(limits.pids),
+      '--cpu-quota',
+      String(Math.round(limits.cpus * cpuPeriodMicros)),
+      '--cpu-period',
+      String(cpuPeriodMicros),
+      id,
+    ]);
   }
 
   protected handle(id: string): Sandbox {
@@ -134,38 +176,14 @@ export class RuncDriver implements SandboxDriver {
     const cgroup = cgroupLayout(sandboxCgroupPath(id));
     return {
       id,
-      shellLauncher: (sessionName: string): ShellLauncher => {
-        const pidFile = `${this.runDir}/bundles/${id}/session-${sessionName}.pid`;
-        return {
-          command,
-          args: [...globalArgs, ...this.execArgs(pidFile), id, ...sessionShellArgs],
-          env: { PATH: hostPath },
-          pidFile,
-        };
-      },
+      shellLauncher: (sessionName: string) => this.shellLauncher(id, sessionName),
       spawn: (argv: readonly string[], stdio: StdioOptions) => {
         return spawn(command, [...globalArgs, 'exec', '--cwd', '/', id, ...argv], {
           stdio,
           env: { PATH: hostPath },
         });
       },
-      updateLimits: async (limits: SandboxLimits) => {
-        await runHostCommand(command, [
-          ...globalArgs,
-          'update',
-          '--memory',
-          String(limits.memoryBytes),
-          '--memory-swap',
-          String(limits.memoryBytes),
-          '--pids-limit',
-          String(limits.pids),
-          '--cpu-quota',
-          String(Math.round(limits.cpus * cpuPeriodMicros)),
-          '--cpu-period',
-          String(cpuPeriodMicros),
-          id,
-        ]);
-      },
+      updateLimits: (limits: SandboxLimits) => this.updateLimits(id, limits),
       limitEvents: () => readLimitEvents(cgroup),
       stop: () => this.stop(id, ''),
     };
