@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, rename } from 'node:fs/promises';
 import type { SandboxImage } from './sandbox-driver.js';
@@ -15,7 +16,7 @@ export async function ensureExecuteOnlyBash(binDir: string, image: SandboxImage)
   if (existsSync(target)) return target;
   await mkdir(binDir, { recursive: true, mode: 0o711 });
   const source = image.bindHostUsr ? '/usr/bin/bash' : `${image.rootfs}/usr/bin/bash`;
-  const partial = `${target}.${process.pid}.partial`;
+  const partial = `${target}.${randomBytes(8).toString('hex')}.partial`;
   await copyFile(source, partial);
   await chmod(partial, 0o111);
   await rename(partial, target);

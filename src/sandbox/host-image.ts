@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import type { SandboxImage } from './sandbox-driver.js';
@@ -12,13 +13,26 @@ const skeletonVersion = '1';
  * `/run`. The top-level `bin`, `lib`, `lib64` and `sbin` are symlinks into `/usr`, as on merged-/usr
  * systems.
  */
-export async function ensureHostImage(imagesDir: string): Promise<SandboxImage> {
+export function ensureHostImage(imagesDir: string): Promise<SandboxImage> {
+  // One build per directory at a time: a pool refill and a cold start may both ask at once.
+  let building = inProgress.get(imagesDir);
+  if (!building) {
+    building = buildHostImage(imagesDir);
+    inProgress.set(imagesDir, building);
+    building.catch(() => undefined).finally(() => inProgress.delete(imagesDir));
+  }
+  return building;
+}
+
+const inProgress = new Map<string, Promise<SandboxImage>>();
+
+async function buildHostImage(imagesDir: string): Promise<SandboxImage> {
   const dir = `${imagesDir}/host`;
   const rootfs = `${dir}/rootfs`;
   const image: SandboxImage = { name: 'host', rootfs, bindHostUsr: true };
   if (existsSync(`${dir}/.version-${skeletonVersion}`)) return image;
 
-  const building = `${imagesDir}/.host-${process.pid}-${Date.now()}`;
+  const building = `${imagesDir}/.host-${randomBytes(8).toString('hex')}`;
   const root = `${building}/rootfs`;
   for (const path of [
     'usr',
