@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { ConfigError, loadConfig } from '../config/load-config.js';
+import { ConfigError, loadConfig, type ConfigOverrides } from '../config/load-config.js';
 import type { BerthConfig } from '../config/config-schema.js';
 
 export interface DataOptions {
@@ -15,13 +15,16 @@ export function addDataOptions(command: Command): Command {
 }
 
 /** Loads the configuration or exits with the bad field named. */
-export function loadConfigOrExit(options: DataOptions & { host?: string; port?: number }): BerthConfig {
+export function loadConfigOrExit(
+  options: DataOptions & { host?: string; port?: number; driver?: ConfigOverrides['driver'] },
+): BerthConfig {
   try {
     return loadConfig({
       configFile: options.config,
       dataDir: options.dataDir,
       host: options.host,
       port: options.port,
+      driver: options.driver,
     });
   } catch (error) {
     if (error instanceof ConfigError) {

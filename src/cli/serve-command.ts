@@ -1,7 +1,12 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { createJsonLogger } from '../logger.js';
 import { startRuntime, StartupError } from '../runtime.js';
 import { addDataOptions, loadConfigOrExit, parsePort, type DataOptions } from './common-options.js';
+
+/** What `--driver` accepts, as `sandbox.driver` in the config file: auto is runc as root, else bwrap. */
+const sandboxDrivers = ['auto', 'runc', 'runsc', 'bwrap', 'none'] as const;
+
+type ServeOptions = DataOptions & { host?: string; port?: number; driver?: (typeof sandboxDrivers)[number] };
 
 export function registerServeCommand(program: Command): void {
   addDataOptions(
@@ -9,8 +14,9 @@ export function registerServeCommand(program: Command): void {
       .command('serve')
       .description('start the server')
       .option('--host <host>', 'address to listen on (default 127.0.0.1)')
-      .option('--port <port>', 'port to listen on (default 8787)', parsePort),
-  ).action(async (options: DataOptions & { host?: string; port?: number }) => {
+      .option('--port <port>', 'port to listen on (default 8787)', parsePort)
+      .addOption(new Option('--driver <name>', 'sandbox driver (default auto)').choices(sandboxDrivers)),
+  ).action(async (options: ServeOptions) => {
     const config = loadConfigOrExit(options);
     let runtime;
     try {

@@ -7,12 +7,18 @@ import type { SandboxDriverName } from '../config/config-schema.js';
  * failing every test, and the contract suite fails if none is available at all.
  */
 export function sandboxDriversHere(): SandboxDriverName[] {
-  const drivers: SandboxDriverName[] = [];
+  const all = ['runc', 'runsc', 'bwrap'] as const;
   const isRoot = process.getuid?.() === 0;
-  if (isRoot && installed('runc')) drivers.push('runc');
-  const missing = (['runc'] as const).filter((driver) => !drivers.includes(driver));
+  const available: Record<SandboxDriverName, boolean> = {
+    runc: isRoot && installed('runc'),
+    runsc: isRoot && installed('runsc'),
+    bwrap: installed('bwrap'),
+  };
+  const missing = all.filter((driver) => !available[driver]);
   if (missing.length > 0) process.stderr.write(`sandbox drivers not available here: ${missing.join(', ')}\n`);
-  return drivers;
+  // BERTH_TEST_DRIVERS=runsc,bwrap narrows a local run to some drivers; CI runs every one it has.
+  const wanted = process.env.BERTH_TEST_DRIVERS?.split(',').filter(Boolean);
+  return all.filter((driver) => available[driver] && (!wanted || wanted.includes(driver)));
 }
 
 function installed(tool: string): boolean {
