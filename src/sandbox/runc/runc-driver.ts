@@ -1,6 +1,8 @@
 import { spawn, type StdioOptions } from 'node:child_process';
 import { chmod, mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { cgroupLayout, readLimitEvents } from '../cgroups.js';
 import { ensureExecuteOnlyBash } from '../execute-only-bash.js';
 import { hostPath, runDetachingHostCommand, runHostCommand } from '../host-command.js';
@@ -89,7 +91,18 @@ export class RuncDriver implements SandboxDriver {
 
   async stop(id: string, dir: string): Promise<void> {
     const { command, globalArgs } = this.runtime();
-    // delete --force kills every process of the container (SIGKILL) and removes its cgroup.
+    // SIGKILL the container's init: the kernel then kills every other process in its pid namespace
+    // (sessions included). Once init has exited, `delete --force` only removes state and the cgroup;
+    // left to kill by itself it polls until the host's pid 1 reaps the init, ≈1–2 s on some hosts.
+    const init = await this.initPid(id);
+    if (init !== undefined) {
+      try {
+        process.kill(init, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+      for (let waited = 0; waited < 2_000 && isAlive(init); waited += 5) await sleep(5);
+    }
     await runHostCommand(command, [...globalArgs, 'delete', '--force', id]).catch(() => undefined);
     await unmountWritableLayer(this.layerPaths(id, dir));
     await rm(`${this.runDir}/bundles/${id}`, { recursive: true, force: true });
@@ -110,6 +123,19 @@ export class RuncDriver implements SandboxDriver {
     await unmountAll(this.runDir);
     if (mountsUnder(this.runDir).length > 0) return;
     await rm(this.runDir, { recursive: true, force: true });
+  }
+
+  /** The host pid of the container's init, if the runtime knows the container. */
+  protected async initPid(id: string): Promise<number | undefined> {
+    const { command, globalArgs } = this.runtime();
+    try {
+      const state = JSON.parse(await runHostCommand(command, [...globalArgs, 'state', id])) as {
+        pid?: number;
+      };
+      return state.pid && state.pid > 0 ? state.pid : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   protected async isRunning(id: string): Promise<boolean> {
@@ -187,5 +213,16 @@ export class RuncDriver implements SandboxDriver {
       limitEvents: () => readLimitEvents(cgroup),
       stop: () => this.stop(id, ''),
     };
+  }
+}
+
+/** True while the process exists and has not exited (a zombie has). */
+function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
   }
 }
