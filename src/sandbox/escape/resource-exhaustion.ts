@@ -1,0 +1,180 @@
+import { request as httpRequest, type ClientRequest } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { escapeDiskBytes, expectFailure, type EscapeBerth } from './escape-berth.js';
+import { allocatedBytes } from './host-observations.js';
+
+const mebibyte = 1024 * 1024;
+
+/** The heap in use after a full garbage collection: what the server really holds on to. */
+function liveHeapBytes(): number {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+/**
+ * Resource exhaustion: every bomb stops at the container's own limit, is explained in the command's
+ * stderr, and leaves the container, its neighbours and the server working.
+ */
+export function describeResourceExhaustion(escape: EscapeBerth): void {
+  describe('resource exhaustion', () => {
+    let bystander: string;
+
+    beforeAll(async () => {
+      bystander = await escape.createContainer('alpha', 'bystander');
+    });
+
+    /** Each container answers a command (in `session`), and the server answers about it. */
+    async function stillWorking(containers: readonly string[], session?: string): Promise<void> {
+      for (const id of [...containers, bystander]) {
+        const ok = await escape.run('alpha', id, 'echo ok', session ? { session } : {});
+        expect(ok, id).toMatchObject({ stdout: 'ok\n', outcome: { type: 'exit', exit_code: 0 } });
+        expect((await escape.client('alpha').containers.retrieve(id)).status).toBe('running');
+      }
+    }
+
+    // Each bomb gets a container of its own, so one that takes its container down does not hide what
+    // the next one does.
+    it('stops a fork bomb at the pids limit, says so, and cleans it up at the timeout', async () => {
+      const container = await escape.createContainer('alpha', 'fork-bomb');
+      const bomb = await escape.run('alpha', container, ':(){ :|:& };:; sleep 30', { timeoutMs: 5_000 });
+      // Soft: whatever the bomb did, what is left of the container is checked too.
+      expect.soft(bomb.outcome).toEqual({ type: 'timeout' });
+      expect
+        .soft(bomb.stderr)
+        .toMatch(/\[berth\] new processes were refused: the container reached its limit of \d+ processes\./);
+      // Whatever the bomb left is killed: once the last SIGKILLed copies have exited, only the
+      // container's idle processes remain (sleep, the shell, ps and wc).
+      let left = Infinity;
+      for (let poll = 0; poll < 50 && left >= 10; poll += 1) {
+        const count = await escape.run('alpha', container, 'ps -e --no-headers | wc -l');
+        expect(count.outcome, count.stderr).toEqual({ type: 'exit', exit_code: 0 });
+        left = Number(count.stdout);
+        if (left >= 10) await sleep(100);
+      }
+      expect(left).toBeLessThan(10);
+      await stillWorking([container]);
+    });
+
+    it('kills a memory bomb at the memory limit, says so, and the container keeps working', async () => {
+      const container = await escape.createContainer('alpha', 'memory-bomb');
+      const bomb = await escape.run(
+        'alpha',
+        container,
+        `python3 -c 'b = b"x" * (1536 * 1024 * 1024); print("allocated")'`,
+      );
+      expect.soft(bomb.outcome).toEqual({ type: 'exit', exit_code: 137 });
+      expect.soft(bomb.stdout).toBe('');
+      expect
+        .soft(bomb.stderr)
+        .toContain('[berth] a process was killed: the container reached its memory limit (1g).');
+      await stillWorking([container]);
+    });
+
+    it('stops a disk fill at the quota: ENOSPC inside, and the host gives no more than diskBytes', async () => {
+      const disk = await escape.createContainer('alpha', 'disk');
+      const directory = `${escape.dataDir}/sandbox/containers/${disk}`;
+      const dataDirBefore = allocatedBytes(escape.dataDir);
+      const [fill, size] = await escape.exec('alpha', disk, [
+        // Bounded: past the quota by 16 MiB, so a sandbox without one fails here without filling the host.
+        `dd if=/dev/zero of=/mnt/data/big bs=1M count=${escapeDiskBytes / mebibyte + 16}`,
+        'wc -c < /mnt/data/big',
+        // The rest of the writable tree is the same disk, or memory; either way not more host disk.
+        'dd if=/dev/zero of=/tmp/big bs=1M count=16',
+      ]);
+      expectFailure(fill, 1, /dd: error writing '\/mnt\/data\/big': No space left on device/);
+      expect(Number(size?.stdout)).toBeLessThan(escapeDiskBytes);
+      expect(allocatedBytes(directory)).toBeLessThanOrEqual(escapeDiskBytes);
+      expect(allocatedBytes(escape.dataDir) - dataDirBefore).toBeLessThanOrEqual(escapeDiskBytes);
+      const freed = await escape.run(
+        'alpha',
+        disk,
+        'rm -f /mnt/data/big /tmp/big && echo freed > /mnt/data/after',
+      );
+      expect(freed.outcome).toEqual({ type: 'exit', exit_code: 0 });
+      await escape.client('alpha').containers.delete(disk);
+    });
+
+    it('caps a flood of output with a note of what was dropped, and keeps answering meanwhile', async () => {
+      const container = await escape.createContainer('alpha', 'flood');
+      const flood = escape.run('alpha', container, 'yes | head -c 200M');
+      // Another session of the same container, and other containers, while the flood runs.
+      await stillWorking([container], 'meanwhile');
+      const result = await flood;
+      const limit = 256 * 1024;
+      const dropped = 200 * mebibyte - limit;
+      const note = `\n[… ${dropped} bytes of output dropped …]\n`;
+      expect(result.outcome).toEqual({ type: 'exit', exit_code: 0 });
+      expect(result.stdout).toContain(note);
+      expect(Buffer.byteLength(result.stdout)).toBe(limit + Buffer.byteLength(note));
+      expect(result.stdout.replace(note, '')).toBe('y\n'.repeat(limit / 2));
+      await stillWorking([container]);
+    });
+
+    it('answers an exec whose output fills every cap it allows with a result or a 4xx, never a 500', async () => {
+      const container = await escape.createContainer('alpha', 'full-caps');
+      // Within the documented ceilings (max_output_length 8 MiB of each stream per command): NUL bytes,
+      // which JSON writes as six characters each, from 8 commands — 128 MiB of output in all.
+      const answer = await escape.request('POST', `/v1/containers/${container}/exec`, {
+        json: {
+          commands: Array<string>(8).fill('head -c 8M /dev/zero; head -c 8M /dev/zero >&2'),
+          max_output_length: 8 * mebibyte,
+        },
+      });
+      expect.soft(answer.status, answer.text.slice(0, 300)).toBeLessThan(500);
+      await stillWorking([container]);
+    });
+
+    it('does not hold a streamed flood in the server for a client that does not read it', async () => {
+      const flood = await escape.createContainer('alpha', 'stream-flood');
+      const baseline = liveHeapBytes();
+      let request: ClientRequest | undefined;
+      const status = new Promise<number>((resolve, reject) => {
+        request = httpRequest(
+          `${escape.berth.baseURL}/containers/${flood}/exec`,
+          {
+            method: 'POST',
+            agent: false,
+            headers: {
+              'content-type': 'application/json',
+              authorization: `Bearer ${escape.apiKey('alpha')}`,
+            },
+          },
+          (response) => {
+            // Never read: the client is slow (or gone without closing).
+            response.pause();
+            resolve(response.statusCode ?? 0);
+          },
+        );
+        request.on('error', reject);
+        request.end(
+          JSON.stringify({
+            commands: ['yes | head -c 256M; touch /mnt/data/flood-done'],
+            stream: true,
+          }),
+        );
+      });
+      try {
+        expect(await status).toBe(200);
+        // Wait (boundedly) for the command to finish; a server that applies back-pressure keeps it
+        // waiting instead, which is just as good.
+        for (let poll = 0; poll < 40; poll += 1) {
+          const done = await escape.run('alpha', flood, 'test -e /mnt/data/flood-done', { session: 'poll' });
+          if (done.outcome.type === 'exit' && done.outcome.exit_code === 0) break;
+          await sleep(250);
+        }
+        const held = liveHeapBytes() - baseline;
+        expect(held, `the server holds ${Math.round(held / mebibyte)} MiB of unread output`).toBeLessThan(
+          64 * mebibyte,
+        );
+      } finally {
+        request?.destroy();
+      }
+      await escape.client('alpha').containers.delete(flood);
+    });
+  });
+}
