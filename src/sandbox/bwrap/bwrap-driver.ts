@@ -1,12 +1,12 @@
 import { spawn, type StdioOptions } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { chmod, chown, mkdir, rmdir, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cgroupDirectories, createCgroup, removeCgroup, writeCgroupLimits } from '../cgroup-limits.js';
 import { cgroupLayout, readLimitEvents } from '../cgroups.js';
 import { ensureExecuteOnlyBash } from '../execute-only-bash.js';
 import { hostPath, runHostCommand } from '../host-command.js';
-import { mountPoints, unmountAll } from '../mounts.js';
+import { mountPoints, mountsUnder, unmountAll } from '../mounts.js';
 import { sandboxCgroupPath, sandboxEnvironment, sessionShellPath } from '../runc/oci-config.js';
 import { sessionShellArgs } from '../runc/runc-driver.js';
 import type { Sandbox, SandboxDriver, SandboxImage, SandboxLimits, SandboxSpec } from '../sandbox-driver.js';
@@ -129,8 +129,10 @@ export class BwrapDriver implements SandboxDriver {
     return Promise.resolve([]);
   }
 
+  /** As root, removes the run directory once nothing is mounted under it (every sandbox stopped). */
   async close(): Promise<void> {
-    if (this.#asRoot) await rmdir(`${this.#runDir}/sandboxes`).catch(() => undefined);
+    if (!this.#asRoot || mountsUnder(this.#runDir).length > 0) return;
+    await rm(this.#runDir, { recursive: true, force: true });
   }
 
   /** The writable directories, created once, owned by the sandbox's root. */
