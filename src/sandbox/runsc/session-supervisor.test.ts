@@ -34,6 +34,12 @@ describe.runIf(arch !== undefined)('the runsc session supervisor', () => {
     expect((await session.run('echo "[$X]"', options)).stdout).toBe('[]\n');
   });
 
+  it('relays a command line longer than one read of the input', async () => {
+    session = new ShellSession(launcher());
+    const result = await session.run(`echo ${'x'.repeat(200_000)} | wc -c`, options);
+    expect(result.stdout).toBe('200001\n');
+  });
+
   it('keeps the status channel and the shell out of reach of commands', async () => {
     session = new ShellSession(launcher());
     const result = await session.run(
