@@ -15,6 +15,12 @@ export const errorCodes = {
   previous_response_not_found: { status: 404, type: 'invalid_request_error' },
   not_found: { status: 404, type: 'invalid_request_error' },
   request_too_large: { status: 413, type: 'invalid_request_error' },
+  // A path segment (an id) longer than the router accepts; no id Berth mints comes near the limit.
+  uri_too_long: { status: 414, type: 'invalid_request_error' },
+  // The request line and headers together exceed Node's header size limit (16 KB by default).
+  request_headers_too_large: { status: 431, type: 'invalid_request_error' },
+  // The client did not finish sending its request in time.
+  request_timeout: { status: 408, type: 'invalid_request_error' },
   unsupported_media_type: { status: 415, type: 'invalid_request_error' },
   invalid_api_key: { status: 401, type: 'invalid_request_error' },
   missing_api_key: { status: 401, type: 'invalid_request_error' },

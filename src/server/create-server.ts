@@ -1,4 +1,11 @@
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import Fastify, {
+  type ConnectionError,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+} from 'fastify';
 import websocket from '@fastify/websocket';
 import { BerthError } from '../errors/berth-error.js';
 import { toErrorEnvelope } from '../errors/error-envelope.js';
@@ -33,6 +40,19 @@ export async function createServer(context: AppContext, options: ServerOptions):
     // Keep-alive sockets would hold `close()` open for their idle timeout; shutdown closes them.
     forceCloseConnections: true,
     routerOptions: { ignoreTrailingSlash: true },
+    // The router refuses some URLs before any route or hook runs (bad percent-encoding, a path
+    // segment over `maxParamLength`); without this Fastify answers them in its own error shape.
+    frameworkErrors: function reportRouterError(error, request, reply) {
+      const berthError = fromRouterError(error);
+      if (!berthError)
+        context.logger.error('request failed', { requestId: request.id, error: String(error.stack) });
+      const { status, body } = toErrorEnvelope(berthError ?? error);
+      // The option is generic over route schemas; a router refusal has no route, so no schema.
+      void (reply as FastifyReply).status(status).header('x-request-id', request.id).send(body);
+    },
+    // Node refuses some requests before Fastify sees them (a request line and headers over 16 KB, an
+    // unparsable request, a timeout); they are answered on the raw socket, so in the envelope here.
+    clientErrorHandler: answerClientError,
   });
   const authenticator = createAuthenticator(context.store, options.keylessAllowed, () => context.clock.now());
   app.decorateRequest('projectId', '');
@@ -79,6 +99,60 @@ export async function createServer(context: AppContext, options: ServerOptions):
   await registerFilesRoutes(app, context);
   await registerContainersRoutes(app, context);
   return app;
+}
+
+/**
+ * Fastify's router refusals in Berth's error registry. An over-long id is a 414 rather than a longer
+ * `maxParamLength`: the limit is the router's guard against pathological paths, every id Berth mints
+ * is far below it, and raising it would only move the same refusal further out.
+ */
+function fromRouterError(error: FastifyError): BerthError | undefined {
+  switch (error.code) {
+    case 'FST_ERR_BAD_URL':
+      return new BerthError('invalid_request', 'The request URL is not validly percent-encoded.');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new BerthError(
+        'uri_too_long',
+        'A path segment of the request URL (an id) is longer than the server accepts.',
+      );
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Answers a request Node's HTTP parser refused, on the raw socket (there is no request or reply), in
+ * OpenAI's error envelope, then closes the connection since the stream can no longer be trusted.
+ */
+function answerClientError(error: ConnectionError, socket: Socket): void {
+  // A reset or already-closed connection has no one left to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const { status, body } = toErrorEnvelope(fromClientError(error));
+  if (socket.writable) {
+    const text = JSON.stringify(body);
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
+        'Content-Type: application/json\r\n' +
+        `Content-Length: ${Buffer.byteLength(text)}\r\n` +
+        'Connection: close\r\n\r\n' +
+        text,
+    );
+  }
+  socket.destroy(error);
+}
+
+function fromClientError(error: ConnectionError): BerthError {
+  switch (error.code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return new BerthError(
+        'request_headers_too_large',
+        'The request URL and headers are larger than the server accepts.',
+      );
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return new BerthError('request_timeout', 'The request was not received in time.');
+    default:
+      return new BerthError('invalid_request', 'The server could not parse the HTTP request.');
+  }
 }
 
 /** Fastify's own request errors (body parsing, limits) in Berth's error registry. */

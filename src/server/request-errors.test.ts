@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type OpenAI from 'openai';
 import { startTestBerth, type TestBerth } from '../testing/start-test-berth.js';
@@ -170,5 +171,51 @@ describe('bad requests answer OpenAI error envelopes and change nothing', () => 
     const before = (await berth.runtime.store.listUnfinishedResponses()).length;
     await post('/responses', JSON.stringify({ model: 'oai/gpt-5', input: 'x', colour: 'red' }));
     expect((await berth.runtime.store.listUnfinishedResponses()).length).toBe(before);
+  });
+});
+
+/** A GET with the path sent byte for byte (fetch would normalize it), answering status and JSON. */
+function rawGet(path: string): Promise<{ status: number; body: { error: Record<string, unknown> } }> {
+  const url = new URL(berth.baseURL);
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      { host: url.hostname, port: url.port, method: 'GET', path: `${url.pathname}${path}`, agent: false },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          resolve({
+            status: response.statusCode ?? 0,
+            body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as { error: Record<string, unknown> },
+          });
+        });
+        response.on('error', reject);
+      },
+    );
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+describe('URLs the router or Node refuses answer OpenAI error envelopes', () => {
+  it('bad percent-encoding is a 400', async () => {
+    const { status, body } = await rawGet('/containers/%ff');
+    expect(status).toBe(400);
+    expectEnvelope(body);
+    expect(body.error).toMatchObject({ code: 'invalid_request', type: 'invalid_request_error', param: null });
+  });
+
+  it('an id over the router limit is a 414', async () => {
+    const { status, body } = await rawGet(`/containers/${'x'.repeat(200)}`);
+    expect(status).toBe(414);
+    expectEnvelope(body);
+    expect(body.error).toMatchObject({ code: 'uri_too_long', type: 'invalid_request_error' });
+  });
+
+  it('a URL over the header size limit is a 431', async () => {
+    const { status, body } = await rawGet(`/containers/cntr_x?pad=${'x'.repeat(20_000)}`);
+    expect(status).toBe(431);
+    expectEnvelope(body);
+    expect(body.error).toMatchObject({ code: 'request_headers_too_large', type: 'invalid_request_error' });
   });
 });

@@ -18,7 +18,7 @@ export function parseRequest<Schema extends z.ZodType>(
   if (!issue) throw new BerthError('invalid_request', 'The request is invalid.');
   const path = zodIssueParam(issue);
   const param = prefix && path ? `${prefix}.${path}` : prefix || path || null;
-  throw new BerthError(...describeIssue(issue, param));
+  throw new BerthError(...describeIssue(issue, param, isAbsent(value, issue.path)));
 }
 
 /**
@@ -36,16 +36,32 @@ function mostSpecificIssue(issue: z.core.$ZodIssue | undefined): z.core.$ZodIssu
   return { ...best, path: [...issue.path, ...best.path] };
 }
 
+/**
+ * Whether the request left out the value at `path`. This reads the request itself, not the issue:
+ * zod 4 reports an issue's `input` only under `reportInput`, and even then `z.coerce` reports the
+ * coerced value (`NaN` for a missing number), not what the client sent. Only own properties count, so
+ * `constructor` or `toString` never look present.
+ */
+function isAbsent(value: unknown, path: readonly PropertyKey[]): boolean {
+  let current = value;
+  for (const key of path) {
+    if (typeof current !== 'object' || current === null || !Object.hasOwn(current, key)) return true;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current === undefined;
+}
+
 function describeIssue(
   issue: z.core.$ZodIssue,
   param: string | null,
+  absent: boolean,
 ): [ErrorCode, string, { param: string | null }] {
   const where = param ?? 'the request body';
   switch (issue.code) {
     case 'unrecognized_keys':
       return ['unknown_parameter', `Unknown parameter: '${param}'.`, { param }];
     case 'invalid_type':
-      if (issue.input === undefined) {
+      if (absent) {
         return ['missing_required_parameter', `Missing required parameter: '${where}'.`, { param }];
       }
       return ['invalid_type', `Invalid type for '${where}': ${issue.message}.`, { param }];
