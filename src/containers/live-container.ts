@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sandbox } from '../sandbox/sandbox-driver.js';
 import { ShellSession, type CommandResult } from '../sandbox/shell-session.js';
 import { SandboxFiles } from './sandbox-files.js';
@@ -20,6 +21,12 @@ export interface ExecRequest {
 export class LiveContainer {
   readonly files: SandboxFiles;
   readonly #sessions = new Map<string, ShellSession>();
+  /**
+   * Set when a command ended abnormally and the sandbox then failed a health check (gVisor, whose
+   * limits apply to the whole sandbox, can be left unable to run anything by a fork or memory bomb):
+   * the service restarts it, from its files, before it is used again.
+   */
+  broken = false;
 
   constructor(
     readonly sandbox: Sandbox,
@@ -50,8 +57,34 @@ export class LiveContainer {
         ...(onOutput ? { onOutput: (stream, chunk) => onOutput(index, stream, chunk) } : {}),
       });
       results.push(this.#explain(result, before));
+      const abnormal = result.outcome.type === 'timeout' || result.outcome.exit_code >= 128;
+      if (abnormal && !(await this.#healthy())) {
+        this.broken = true;
+        const last = results.at(-1);
+        if (last) {
+          results[results.length - 1] = {
+            ...last,
+            stderr: `${last.stderr}[berth] the container's sandbox stopped working and is being restarted: its files are kept, its shell state is lost.\n`,
+          };
+        }
+        break;
+      }
     }
     return results;
+  }
+
+  /** Whether the sandbox can still start a program: `true`, within a few seconds. */
+  async #healthy(): Promise<boolean> {
+    const child = this.sandbox.spawn(['/usr/bin/true'], 'ignore');
+    const code = await Promise.race([
+      new Promise<number | null>((resolve) => {
+        child.once('close', (exitCode) => resolve(exitCode));
+        child.once('error', () => resolve(-1));
+      }),
+      sleep(healthCheckMs).then(() => -1),
+    ]);
+    if (code !== 0) child.kill('SIGKILL');
+    return code === 0;
   }
 
   /** Starts a session's shell ahead of its first command (a pooled sandbox's default session). */
@@ -94,6 +127,9 @@ export class LiveContainer {
     return { ...result, stderr: `${result.stderr}${separator}${notes.join('\n')}\n` };
   }
 }
+
+/** How long the health check after an abnormal command may take. */
+const healthCheckMs = 10_000;
 
 export class TooManySessionsError extends Error {
   constructor(readonly limit: number) {

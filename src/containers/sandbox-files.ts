@@ -8,6 +8,18 @@ export const dataDirectory = '/mnt/data';
 /** Most files one listing reports (a command can create millions; the API lists what it can). */
 const listingLimit = 10_000;
 
+/** Most bytes one read returns: a bound even for a path swapped for an endless device mid-read. */
+const readLimitBytes = 1024 ** 3;
+
+/**
+ * Run by `sh` inside the sandbox: the path must resolve to itself (no symlink anywhere on it, not
+ * even a directory on the way), be a regular file, and is then read without following a symlink,
+ * without blocking on a FIFO swapped in since the check, and at most `$2` bytes. Exit 3: refused.
+ */
+const readScript =
+  'r=$(realpath -e -- "$1") && [ "$r" = "$1" ] && [ -f "$1" ] && [ ! -L "$1" ] || exit 3; ' +
+  'exec dd if="$1" iflag=nofollow,nonblock,count_bytes bs=65536 count="$2" status=none';
+
 /**
  * File operations on a container, run as programs *inside* its sandbox (cat, find, rm) rather than
  * through the host's view of its disk. Every path is then resolved by the sandbox's own kernel view:
@@ -20,14 +32,11 @@ export class SandboxFiles {
 
   /** Regular files under /mnt/data (symlinks and special files are not listed), with their sizes. */
   async list(): Promise<{ path: string; bytes: number }[]> {
+    // Cut inside the sandbox, so a tree of millions of files costs the server one bounded read.
     const output = await this.#capture([
-      '/usr/bin/find',
-      dataDirectory,
-      '-xdev',
-      '-type',
-      'f',
-      '-printf',
-      '%s %p\\0',
+      '/usr/bin/sh',
+      '-c',
+      `find ${dataDirectory} -xdev -type f -printf '%s %p\\0' | head -z -n ${listingLimit}`,
     ]);
     const files: { path: string; bytes: number }[] = [];
     for (const entry of output.toString('utf8').split('\0')) {
@@ -57,9 +66,15 @@ export class SandboxFiles {
     return bytes;
   }
 
-  /** Streams the file's bytes; rejects when it cannot be read (gone, a directory, not a regular file). */
+  /**
+   * Streams the file's bytes; rejects when it is not a regular file reached without symlinks (gone,
+   * a directory, a FIFO, a device, or a path a command re-pointed after it was listed).
+   */
   async read(path: string): Promise<Readable> {
-    const child = this.sandbox.spawn(['/usr/bin/cat', '--', path], ['ignore', 'pipe', 'pipe']);
+    const child = this.sandbox.spawn(
+      ['/usr/bin/sh', '-c', readScript, 'sh', path, String(readLimitBytes)],
+      ['ignore', 'pipe', 'pipe'],
+    );
     const stdout = child.stdout as Readable;
     const stderr = collect(child.stderr);
     const output = new PassThrough();

@@ -2,6 +2,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { defaultSessionName } from '../../containers/container-service.js';
+import { BerthError } from '../../errors/berth-error.js';
 import { toErrorEnvelope } from '../../errors/error-envelope.js';
 import type { StreamEvent } from '../../engine/stream-event.js';
 import { parseRequest } from '../../validation/parse-request.js';
@@ -17,6 +18,12 @@ export const execLimits = {
   maxOutputBytes: 8 * 1024 * 1024,
   maxCommands: 64,
   maxCommandBytes: 1024 * 1024,
+  /**
+   * Most output one request may keep: commands × 2 streams × max_output_length. The answer is built
+   * in memory (and JSON can write a byte as six characters), so this bounds what one request costs
+   * the server; the defaults (64 commands of 256 KiB) fit exactly.
+   */
+  maxOutputBudgetBytes: 32 * 1024 * 1024,
 };
 
 const execSchema = z.strictObject({
@@ -56,6 +63,14 @@ export function registerContainerExecRoute(app: FastifyInstance, context: AppCon
       timeoutMs: body.timeout_ms ?? execLimits.defaultTimeoutMs,
       maxOutputBytes: body.max_output_length ?? execLimits.defaultMaxOutputBytes,
     };
+    const budget = exec.commands.length * 2 * exec.maxOutputBytes;
+    if (budget > execLimits.maxOutputBudgetBytes) {
+      throw new BerthError(
+        'invalid_value',
+        `${exec.commands.length} commands with max_output_length ${exec.maxOutputBytes} could keep ${budget} bytes of output; one request may keep at most ${execLimits.maxOutputBudgetBytes} (commands × 2 × max_output_length). Send fewer commands or a smaller max_output_length.`,
+        { param: 'max_output_length' },
+      );
+    }
     if (!body.stream) {
       const output = await context.containers.exec(request.projectId, id, exec);
       return { object: 'container.exec', container_id: id, session: exec.session, output };
@@ -63,13 +78,23 @@ export function registerContainerExecRoute(app: FastifyInstance, context: AppCon
 
     const events = new EventQueue();
     const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
+    // Live output is capped like the final output: past max_output_length a stream's deltas stop (the
+    // command's result still has the head, the tail and the count of dropped bytes), so a client that
+    // reads slowly or not at all holds at most that much in the server.
+    const streamed = { stdout: 0, stderr: 0 };
     const run = context.containers
       .exec(request.projectId, id, {
         ...exec,
-        onCommandStart: (index) =>
-          events.push({ type: 'exec.command.started', index, command: exec.commands[index] }),
+        onCommandStart: (index) => {
+          streamed.stdout = 0;
+          streamed.stderr = 0;
+          events.push({ type: 'exec.command.started', index, command: exec.commands[index] });
+        },
         onOutput: (index, stream, chunk) => {
-          const delta = decoders[stream].write(chunk);
+          const room = exec.maxOutputBytes - streamed[stream];
+          if (room <= 0) return;
+          streamed[stream] += Math.min(room, chunk.length);
+          const delta = decoders[stream].write(chunk.length > room ? chunk.subarray(0, room) : chunk);
           if (delta) events.push({ type: 'exec.output.delta', index, stream, delta });
         },
       })
