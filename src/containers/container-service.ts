@@ -202,7 +202,9 @@ export class ContainerService {
         },
       );
     }
-    return this.#whileBusy(id, () => live.exec(request));
+    const results = await this.#whileBusy(id, () => live.exec(request));
+    if (live.broken) await this.#restart(id);
+    return results;
   }
 
   /** Lists the container's files, first recording what its commands wrote (`source: "assistant"`). */
@@ -297,10 +299,9 @@ export class ContainerService {
     this.#live.clear();
     // Side by side, a few at a time: stopping a sandbox mostly waits for its processes to be reaped
     // (≈2 s each on a host whose pid 1 reaps slowly), and a server may hold hundreds.
-    const stops = [
-      ...pooled.map(({ id }) => () => this.#discard(id)),
-      ...live.map(([, container]) => () => container.then((started) => started.stop())),
-    ];
+    const stops: (() => Promise<void>)[] = [];
+    for (const { id } of pooled) stops.push(() => this.#discard(id));
+    for (const [, container] of live) stops.push(() => container.then((started) => started.stop()));
     const next = () => stops.shift();
     await Promise.all(
       Array.from({ length: 16 }, async () => {
@@ -326,6 +327,14 @@ export class ContainerService {
       live.catch(() => this.#live.delete(id));
     }
     return live;
+  }
+
+  /** Stops a broken sandbox (its files stay); the next use starts it again. */
+  async #restart(id: string): Promise<void> {
+    const live = this.#live.get(id);
+    this.#live.delete(id);
+    if (live) await live.then((container) => container.stop()).catch(() => undefined);
+    await this.#options.driver?.stop(id, this.#containerDir(id));
   }
 
   async #whileBusy<T>(id: string, work: () => Promise<T>): Promise<T> {
