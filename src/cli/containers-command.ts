@@ -46,7 +46,7 @@ export function registerContainersCommand(program: Command): void {
             ...(options.file ? { file_ids: options.file } : {}),
             // Berth's extension to the create parameters (the client passes unknown fields through).
             ...(options.image ? { image: options.image } : {}),
-          } as Parameters<typeof client.containers.create>[0]);
+          });
           console.log(container.id);
         } catch (error) {
           exitWithError(error, baseURL);

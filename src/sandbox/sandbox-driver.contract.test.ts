@@ -1,5 +1,6 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSandboxConfig } from '../config/load-config.js';
@@ -98,7 +99,12 @@ describe.each(sandboxDriversHere())('SandboxDriver contract: %s', (name) => {
       options,
     );
     // gVisor runs the sandbox's processes inside its own kernel: the host never sees them.
-    if (driver.name !== 'runsc') expect(hostProcessesWith(marker).length).toBeGreaterThan(0);
+    if (driver.name !== 'runsc') {
+      // The background jobs may not have exec'd (taken their marker name) yet when the command returns.
+      for (let waited = 0; waited < 5_000 && hostProcessesWith(marker).length === 0; waited += 50)
+        await sleep(50);
+      expect(hostProcessesWith(marker).length).toBeGreaterThan(0);
+    }
     session.close();
     await driver.stop(spec.id, spec.dir);
     sandbox = undefined;
