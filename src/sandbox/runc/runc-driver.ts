@@ -79,7 +79,7 @@ export class RuncDriver implements SandboxDriver {
     try {
       await runDetachingHostCommand(
         command,
-        [...globalArgs, 'run', '--detach', '--bundle', bundle, spec.id],
+        [...globalArgs, 'run', '--detach', ...this.runArgs(), '--bundle', bundle, spec.id],
         `${bundle}/run.log`,
       );
     } catch (error) {
@@ -158,6 +158,16 @@ export class RuncDriver implements SandboxDriver {
   /** The bash binary bound at sessionShellPath. */
   protected sessionShellBinary(image: SandboxImage): Promise<string> {
     return ensureExecuteOnlyBash(`${this.runDir}/bin`, image);
+  }
+
+  /**
+   * Extra `run` flags. `--no-new-keyring`: a new session keyring per container is charged to the
+   * sandbox's host uid, which every container shares (100000), and the kernel's default quota of 200
+   * keys per uid would cap the whole host at about a hundred containers. Nothing inside can use the
+   * inherited keyring: keyctl, add_key and request_key are refused by seccomp.
+   */
+  protected runArgs(): string[] {
+    return ['--no-new-keyring'];
   }
 
   /** Extra `exec` flags before the container id (runsc has its own). */

@@ -58,6 +58,11 @@ export class RunscDriver extends RuncDriver {
    * fails with EACCES) and marks every process dumpable anyway; the supervisor's seccomp filter is
    * what keeps commands away from the shell's memory and descriptors here.
    */
+  /** gVisor has its own kernel and keyrings: no host keyring is created per sandbox. */
+  protected override runArgs(): string[] {
+    return [];
+  }
+
   protected override sessionShellBinary(image: SandboxImage): Promise<string> {
     return Promise.resolve(image.bindHostUsr ? '/usr/bin/bash' : `${image.rootfs}/usr/bin/bash`);
   }
