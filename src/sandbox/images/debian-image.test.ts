@@ -1,8 +1,22 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { debianImagePackages, findDebootstrap } from './debian-image.js';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { buildDebianImage, debianImagePackages, findDebootstrap } from './debian-image.js';
+
+describe('buildDebianImage', () => {
+  it('refuses to build without root, before touching anything', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'berth-image-nonroot-'));
+    // The process's uid as a user without root would have it: the check reads nothing else.
+    const getuid = vi.spyOn(process, 'getuid').mockReturnValue(65534);
+    try {
+      await expect(buildDebianImage({ dataDir })).rejects.toThrow('building an image needs root');
+    } finally {
+      getuid.mockRestore();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('debianImagePackages', () => {
   it('adds extra packages to the defaults once each', () => {
