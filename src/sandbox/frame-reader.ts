@@ -21,6 +21,8 @@ interface Frame {
 export class FrameReader {
   #pending: Buffer = Buffer.alloc(0);
   #frame: Frame | undefined;
+  /** Whether the begin marker of the frame last expected was seen (the shell got to the command). */
+  frameStarted = false;
 
   /**
    * Starts waiting for the frame of `nonce`; `onEnd` runs when its end marker has been read, `onData`
@@ -28,6 +30,7 @@ export class FrameReader {
    */
   expect(nonce: string, limit: number, onEnd: () => void, onData?: (chunk: Buffer) => void): OutputCap {
     const cap = new OutputCap(limit);
+    this.frameStarted = false;
     this.#frame = {
       begin: Buffer.from(`\x01SH${nonce}B\x02`),
       end: Buffer.from(`\x01SH${nonce}E\x02`),
@@ -57,6 +60,7 @@ export class FrameReader {
         return;
       }
       frame.started = true;
+      this.frameStarted = true;
       this.#pending = this.#pending.subarray(at + frame.begin.length);
     }
     if (frame.exited) return; // The shell is exiting: what follows is its status, read by finish().

@@ -113,6 +113,29 @@ describe('ShellSession', () => {
     expect(fresh.stdout).toBe('[]\n');
   });
 
+  it('says why when the shell cannot be started, and not when the first command ends it', async () => {
+    // A launcher that fails the way `runc exec` does for a container that is gone.
+    session = new ShellSession({
+      command: 'sh',
+      args: ['-c', 'echo "container cntr_x does not exist" >&2; exit 1'],
+      env: { PATH: process.env.PATH ?? '' },
+      pidFile: '/nonexistent/session.pid',
+    });
+    const failed = await session.run('echo never', options);
+    expect(failed.stdout).toBe('');
+    expect(failed.stderr).toBe(
+      "[berth] the session's shell could not be started: container cntr_x does not exist\n",
+    );
+    session.close();
+
+    session = new ShellSession(bash);
+    expect(await session.run('exit 3', options)).toEqual({
+      stdout: '',
+      stderr: '',
+      outcome: { type: 'exit', exit_code: 3 },
+    });
+  });
+
   it('runs queued commands in order', async () => {
     session = new ShellSession(bash);
     const results = await Promise.all(

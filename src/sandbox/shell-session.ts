@@ -151,6 +151,14 @@ export class ShellSession {
     if (timedOut) stderr = stderr.replace(ttyComplaint, '');
     // An interactive bash says `exit` as it exits: that is the shell talking, not the command.
     if (!shell.alive) stderr = stderr.replace(/(^|\n)exit\n$/, '$1');
+    // A shell that died before completing anything most likely never started: say why, with what
+    // its launcher printed (runc's error, for example), instead of an empty result.
+    if (!shell.alive && !shell.reachedCommand && stderr === '' && done.stdout.text() === '') {
+      const said = shell.earlyStderr
+        .replace(/bash: (cannot set terminal process group|no job control)[^\n]*\n/g, '')
+        .trim();
+      stderr = `[berth] the session's shell could not be started${said ? `: ${said}` : ''}\n`;
+    }
     return {
       stdout: done.stdout.text(),
       stderr,
@@ -197,6 +205,9 @@ class RunningShell {
   #onExit: ((code: number) => void) | undefined;
   #shellPid: number | undefined;
   readonly #stdoutEnded: Promise<void>;
+  /** The start of its stderr before it reached a command: what a launcher that failed printed. */
+  earlyStderr = '';
+  #ranCommand = false;
   readonly #stderrEnded: Promise<void>;
   alive = true;
 
@@ -223,7 +234,12 @@ class RunningShell {
     }
     this.#stdin.on('error', () => undefined);
     this.#child.stdout?.on('data', (chunk: Buffer) => this.#stdout.push(chunk));
-    this.#child.stderr?.on('data', (chunk: Buffer) => this.#stderr.push(chunk));
+    this.#child.stderr?.on('data', (chunk: Buffer) => {
+      if (this.earlyStderr.length < earlyStderrLimit && !this.#ranCommand && !this.reachedCommand) {
+        this.earlyStderr += chunk.toString('utf8').slice(0, earlyStderrLimit - this.earlyStderr.length);
+      }
+      this.#stderr.push(chunk);
+    });
     this.#stdoutEnded = ended(this.#child.stdout);
     this.#stderrEnded = ended(this.#child.stderr);
     const status = this.#child.stdio[3] as Readable | null;
@@ -267,6 +283,11 @@ class RunningShell {
     );
   }
 
+  /** Whether the shell got as far as the current command (its begin marker was seen). */
+  get reachedCommand(): boolean {
+    return this.#stdout.frameStarted || this.#stderr.frameStarted;
+  }
+
   /** The shell's pid as the host sees it (it leads its own session), once known. */
   shellPid(): number | undefined {
     if (this.#shellPid === undefined && this.#shellIsChild && this.#child.pid !== undefined) {
@@ -293,6 +314,7 @@ class RunningShell {
       if (outputsLeft === 0 && statusCode !== undefined) {
         this.#onStatus = undefined;
         this.#onExit = undefined;
+        this.#ranCommand = true;
         resolveStatus({ type: 'exit', code: statusCode });
         resolveSettled();
       }
@@ -386,6 +408,9 @@ function childOf(parent: number): number | undefined {
   }
   return undefined;
 }
+
+/** How much of a shell's first stderr is kept to explain a shell that never started. */
+const earlyStderrLimit = 4096;
 
 /** How long a dead shell's output streams get to deliver their last bytes. */
 const outputDrainMs = 200;
