@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createRandomIdGenerator } from '../ids.js';
 import { openDataDirectoryStore } from '../runtime.js';
-import { defaultProjectId, generateApiKeySecret, hashApiKey } from '../server/auth.js';
+import { defaultProjectId, issueApiKey } from '../server/auth.js';
 import type { Store } from '../store/store.js';
 import { addDataOptions, loadConfigOrExit, type DataOptions } from './common-options.js';
 
@@ -26,15 +26,11 @@ export function registerKeysCommand(program: Command): void {
       .option('--project <project>', 'the project the key gives access to', defaultProjectId),
   ).action(async (options: DataOptions & { name: string; project: string }) => {
     await withStore(options, async (store) => {
-      const secret = generateApiKeySecret();
-      await store.createApiKey({
+      const secret = await issueApiKey(store, {
         id: createRandomIdGenerator().next('key'),
         name: options.name,
         projectId: options.project,
-        hash: hashApiKey(secret),
-        prefix: secret.slice(0, 14),
         createdAt: Math.floor(Date.now() / 1000),
-        revokedAt: null,
       });
       console.log(secret);
     });

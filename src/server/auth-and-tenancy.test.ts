@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { generateApiKeySecret, hashApiKey } from './auth.js';
+import { issueApiKey } from './auth.js';
 import { startTestBerth, type TestBerth } from '../testing/start-test-berth.js';
 
 let berth: TestBerth;
@@ -10,18 +10,8 @@ afterAll(async () => {
   await berth.close();
 });
 
-async function createKey(project: string, name: string): Promise<string> {
-  const secret = generateApiKeySecret();
-  await berth.runtime.store.createApiKey({
-    id: `key_${name}`,
-    name,
-    projectId: project,
-    hash: hashApiKey(secret),
-    prefix: secret.slice(0, 14),
-    createdAt: 1,
-    revokedAt: null,
-  });
-  return secret;
+function createKey(project: string, name: string): Promise<string> {
+  return issueApiKey(berth.runtime.store, { id: `key_${name}`, name, projectId: project, createdAt: 1 });
 }
 
 describe('auth and tenancy', () => {

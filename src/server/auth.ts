@@ -20,6 +20,24 @@ export function generateApiKeySecret(): string {
   return `${apiKeyPrefix}${randomBytes(32).toString('base64url')}`;
 }
 
+/**
+ * Creates an API key: a new secret, stored only as its hash and a recognisable prefix. Returns the
+ * secret, which is never stored and so can be shown only now.
+ */
+export async function issueApiKey(
+  store: Store,
+  key: { readonly id: string; readonly name: string; readonly projectId: string; readonly createdAt: number },
+): Promise<string> {
+  const secret = generateApiKeySecret();
+  await store.createApiKey({
+    ...key,
+    hash: hashApiKey(secret),
+    prefix: secret.slice(0, 14),
+    revokedAt: null,
+  });
+  return secret;
+}
+
 export interface Authenticator {
   /** The project of the request's key; throws a 401 BerthError when the request may not proceed. */
   authenticate(authorization: string | undefined): Promise<string>;

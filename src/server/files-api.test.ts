@@ -9,7 +9,7 @@ import { toFile } from 'openai';
 import type { Clock } from '../clock.js';
 import { openDataDirectoryStore } from '../runtime.js';
 import { startTestBerth, type TestBerth } from '../testing/start-test-berth.js';
-import { generateApiKeySecret, hashApiKey } from './auth.js';
+import { issueApiKey } from './auth.js';
 
 /** A clock the test moves by hand. */
 function manualClock(start: number): Clock & { advanceSeconds(seconds: number): void } {
@@ -44,17 +44,10 @@ async function startFilesBerth(fileMaxBytes?: number): Promise<FilesBerth> {
   const store = await openDataDirectoryStore(dataDir);
   const secrets = new Map<Project, string>();
   for (const project of projects) {
-    const secret = generateApiKeySecret();
-    await store.createApiKey({
-      id: `key_${project}`,
-      name: project,
-      projectId: project,
-      hash: hashApiKey(secret),
-      prefix: secret.slice(0, 14),
-      createdAt: 1,
-      revokedAt: null,
-    });
-    secrets.set(project, secret);
+    secrets.set(
+      project,
+      await issueApiKey(store, { id: `key_${project}`, name: project, projectId: project, createdAt: 1 }),
+    );
   }
   await store.close();
   const clock = manualClock(1_800_000_000_000);

@@ -7,7 +7,7 @@ import type OpenAI from 'openai';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { SandboxDriverName } from '../../config/config-schema.js';
 import { openDataDirectoryStore } from '../../runtime.js';
-import { generateApiKeySecret, hashApiKey } from '../../server/auth.js';
+import { hashApiKey, issueApiKey } from '../../server/auth.js';
 import { startTestBerth, type TestBerth } from '../../testing/start-test-berth.js';
 
 /** `alpha` plays the attacker; `beta` owns the containers alpha must never reach. */
@@ -69,15 +69,11 @@ export class EscapeBerth {
     this.#dataDir = dataDir;
     const store = await openDataDirectoryStore(dataDir);
     for (const project of projects) {
-      const secret = generateApiKeySecret();
-      await store.createApiKey({
+      const secret = await issueApiKey(store, {
         id: `key_${project}`,
         name: project,
         projectId: project,
-        hash: hashApiKey(secret),
-        prefix: secret.slice(0, 14),
         createdAt: 1,
-        revokedAt: null,
       });
       this.#keys.set(project, secret);
       this.#secrets.set(`${project}'s API key`, secret);
