@@ -23,14 +23,33 @@ export class ItemPages {
   }
 
   list(owner: string, page: PageRequest): Page<StoredItem> {
-    let from = page.order === 'asc' ? -1 : Number.MAX_SAFE_INTEGER;
-    if (page.after !== undefined) {
-      const cursor = this.#cursor.get(owner, page.after);
-      // An unknown cursor yields an empty page, as a cursor past the end would.
-      if (cursor === undefined) return { data: [], hasMore: false };
-      from = cursor;
-    }
-    const rows = this.#pages[page.order].all(owner, from, page.limit + 1);
-    return { data: rows.slice(0, page.limit).map(toStoredItem), hasMore: rows.length > page.limit };
+    return cursorPage(
+      page,
+      (after) => this.#cursor.get(owner, after),
+      (from, limit) => this.#pages[page.order].all(owner, from, limit),
+      toStoredItem,
+    );
   }
+}
+
+/**
+ * One page of a list ordered by an integer position (a rowid or an item's position): `position`
+ * finds where the `after` cursor's id is, `read` reads up to `limit` rows past a position in the
+ * page's order. One row more than the page is read to learn whether there are more.
+ */
+export function cursorPage<Row, T>(
+  page: PageRequest,
+  position: (after: string) => number | undefined,
+  read: (from: number, limit: number) => Row[],
+  toEntry: (row: Row) => T,
+): Page<T> {
+  let from = page.order === 'asc' ? -1 : Number.MAX_SAFE_INTEGER;
+  if (page.after !== undefined) {
+    const cursor = position(page.after);
+    // An unknown cursor yields an empty page, as a cursor past the end would.
+    if (cursor === undefined) return { data: [], hasMore: false };
+    from = cursor;
+  }
+  const rows = read(from, page.limit + 1);
+  return { data: rows.slice(0, page.limit).map(toEntry), hasMore: rows.length > page.limit };
 }

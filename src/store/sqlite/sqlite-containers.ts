@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { cursorPage } from './item-pages.js';
 import type { ContainerFilesTable, ContainersTable } from './schema.js';
 import type {
   ContainerListQuery,
@@ -111,19 +112,13 @@ export class SqliteContainers {
   }
 
   list(projectId: string, query: ContainerListQuery): Page<StoredContainer> {
-    let from = query.order === 'asc' ? -1 : Number.MAX_SAFE_INTEGER;
-    if (query.after !== undefined) {
-      const cursor = this.#cursor.get(query.after, projectId);
-      if (cursor === undefined) return { data: [], hasMore: false };
-      from = cursor;
-    }
-    const rows = this.#pages[query.order].all({
-      project_id: projectId,
-      name: query.name ?? null,
-      from,
-      limit: query.limit + 1,
-    });
-    return { data: rows.slice(0, query.limit).map(fromRow), hasMore: rows.length > query.limit };
+    return cursorPage(
+      query,
+      (after) => this.#cursor.get(after, projectId),
+      (from, limit) =>
+        this.#pages[query.order].all({ project_id: projectId, name: query.name ?? null, from, limit }),
+      fromRow,
+    );
   }
 
   update(id: string, status: ContainerStatus, lastActiveAt: number): void {
@@ -163,14 +158,12 @@ export class SqliteContainers {
   }
 
   listFiles(containerId: string, page: PageRequest): Page<StoredContainerFile> {
-    let from = page.order === 'asc' ? -1 : Number.MAX_SAFE_INTEGER;
-    if (page.after !== undefined) {
-      const cursor = this.#fileCursor.get(containerId, page.after);
-      if (cursor === undefined) return { data: [], hasMore: false };
-      from = cursor;
-    }
-    const rows = this.#filePages[page.order].all(containerId, from, page.limit + 1);
-    return { data: rows.slice(0, page.limit).map(fileFromRow), hasMore: rows.length > page.limit };
+    return cursorPage(
+      page,
+      (after) => this.#fileCursor.get(containerId, after),
+      (from, limit) => this.#filePages[page.order].all(containerId, from, limit),
+      fileFromRow,
+    );
   }
 
   allFiles(containerId: string): readonly StoredContainerFile[] {

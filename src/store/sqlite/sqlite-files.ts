@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { cursorPage } from './item-pages.js';
 import type { FilesTable } from './schema.js';
 import type { FileListQuery, Page, StoredFile } from '../store.js';
 
@@ -69,21 +70,19 @@ export class SqliteFiles {
   }
 
   list(projectId: string, query: FileListQuery): Page<StoredFile> {
-    let from = query.order === 'asc' ? -1 : Number.MAX_SAFE_INTEGER;
-    if (query.after !== undefined) {
-      const cursor = this.#cursor.get(query.after, projectId);
-      // An unknown cursor yields an empty page, as a cursor past the end would (as the item lists do).
-      if (cursor === undefined) return { data: [], hasMore: false };
-      from = cursor;
-    }
-    const rows = this.#pages[query.order].all({
-      project_id: projectId,
-      purpose: query.purpose ?? null,
-      now: query.now,
-      from,
-      limit: query.limit + 1,
-    });
-    return { data: rows.slice(0, query.limit).map(fromRow), hasMore: rows.length > query.limit };
+    return cursorPage(
+      query,
+      (after) => this.#cursor.get(after, projectId),
+      (from, limit) =>
+        this.#pages[query.order].all({
+          project_id: projectId,
+          purpose: query.purpose ?? null,
+          now: query.now,
+          from,
+          limit,
+        }),
+      fromRow,
+    );
   }
 
   delete(projectId: string, id: string): boolean {
