@@ -1,10 +1,11 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileSeccompFilter, hostSeccompArch, syscallNumbers } from './seccomp-bpf.js';
 import { deniedSyscalls } from './seccomp-profile.js';
+import { installed } from '../testing/sandbox-drivers-here.js';
 
 /** `#define __NR_name N` lines of a kernel header, when the machine has the headers. */
 function headerNumbers(path: string): Map<string, number> {
@@ -14,15 +15,6 @@ function headerNumbers(path: string): Map<string, number> {
     if (match[1] && match[2]) numbers.set(match[1], Number(match[2]));
   }
   return numbers;
-}
-
-function installed(tool: string): boolean {
-  try {
-    execFileSync(tool, ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('compileSeccompFilter', () => {

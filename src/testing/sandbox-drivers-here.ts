@@ -21,7 +21,8 @@ export function sandboxDriversHere(): SandboxDriverName[] {
   return all.filter((driver) => available[driver] && (!wanted || wanted.includes(driver)));
 }
 
-function installed(tool: string): boolean {
+/** Whether `tool --version` runs here. */
+export function installed(tool: string): boolean {
   try {
     execFileSync(tool, ['--version'], { stdio: 'ignore' });
     return true;

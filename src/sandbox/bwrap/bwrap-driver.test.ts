@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,17 +8,9 @@ import type { Sandbox, SandboxDriver, SandboxSpec } from '../sandbox-driver.js';
 import { selectDriver } from '../select-driver.js';
 import { ShellSession } from '../shell-session.js';
 import { sandboxRootId } from '../writable-layer.js';
+import { installed } from '../../testing/sandbox-drivers-here.js';
 
 const options = { timeoutMs: 20_000, maxOutputBytes: 64 * 1024 };
-
-function installed(tool: string): boolean {
-  try {
-    execFileSync(tool, ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 // What is particular to bwrap, beyond the contract suite: the file system it assembles (a plain
 // directory per container, the rest read-only), what the session shell runs as, and what leaks in.
