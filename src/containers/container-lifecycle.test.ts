@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../clock.js';
 import { ensureHostImage } from '../sandbox/host-image.js';
+import { mountsUnder } from '../sandbox/mounts.js';
 import { RuncDriver } from '../sandbox/runc/runc-driver.js';
 import { sandboxRunDir } from '../sandbox/select-driver.js';
 import { startTestBerth, type TestBerth } from '../testing/start-test-berth.js';
@@ -39,11 +40,7 @@ async function exec(
 
 /** Mount points under this server's sandbox run directory (none once everything was stopped). */
 function mountsOf(dataDir: string): string[] {
-  const runDir = sandboxRunDir(dataDir);
-  return readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .map((line) => line.split(' ')[4] ?? '')
-    .filter((point) => point.startsWith(`${runDir}/`));
+  return mountsUnder(sandboxRunDir(dataDir));
 }
 
 describe.each(sandboxDriversHere())('container lifecycle on %s', (driver) => {

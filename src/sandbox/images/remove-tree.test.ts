@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { mountsUnder, parseMountPoints, removeTree } from './remove-tree.js';
+import { mountsUnder, parseMountPoints } from '../mounts.js';
+import { removeTree } from './remove-tree.js';
 
 describe('parseMountPoints and mountsUnder', () => {
   it('decodes escaped mount points and finds those under a directory, deepest first', () => {
@@ -16,7 +17,7 @@ describe('parseMountPoints and mountsUnder', () => {
     ].join('\n');
     const points = parseMountPoints(mountinfo);
     expect(points).toContain('/data/images/.build-1/rootfs/dev/with space');
-    expect(mountsUnder(points, '/data/images/.build-1')).toEqual([
+    expect(mountsUnder('/data/images/.build-1', points)).toEqual([
       '/data/images/.build-1/rootfs/dev/with space',
       '/data/images/.build-1/rootfs/proc',
     ]);
