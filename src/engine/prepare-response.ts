@@ -79,6 +79,7 @@ export function toModelRequest(prepared: PreparedResponse): ModelRequest {
       (entry) => entry.item as unknown as ResponseInputItem,
     ),
     tools: prepared.tools,
+    shellTool: false,
     toolChoice: params.tool_choice ?? null,
     parallelToolCalls: params.parallel_tool_calls ?? null,
     temperature: params.temperature ?? null,

@@ -24,6 +24,13 @@ export interface ModelRequest {
   readonly input: readonly ResponseInputItem[];
   /** Client-executed function tools. */
   readonly tools: readonly FunctionTool[];
+  /**
+   * True when the response offers the shell tool. Each adapter presents it in the form its models are
+   * trained on (OpenAI's native `shell` tool, Anthropic's bash tool, a `shell` function for Chat
+   * Completions) and turns the model's calls back into `shell-call-*` events. `shell_call` and
+   * `shell_call_output` items in `input` are converted the same way.
+   */
+  readonly shellTool: boolean;
   readonly toolChoice: ToolChoiceOptions | ToolChoiceFunction | ToolChoiceAllowed | null;
   readonly parallelToolCalls: boolean | null;
   readonly temperature: number | null;
@@ -81,7 +88,32 @@ export type ModelEvent =
   | { readonly type: 'tool-call-delta'; readonly id: string; readonly delta: string }
   /** `arguments` is the complete JSON text of the call's arguments. */
   | { readonly type: 'tool-call-end'; readonly id: string; readonly arguments: string }
+  /** The model asks to run shell commands; its `callId` ties the call to its `shell_call_output`. */
+  | { readonly type: 'shell-call-start'; readonly id: string; readonly callId: string }
+  /** Text of the call's command `commandIndex` as it streams (upstreams that stream commands only). */
+  | {
+      readonly type: 'shell-call-command-delta';
+      readonly id: string;
+      readonly commandIndex: number;
+      readonly delta: string;
+    }
+  /** The whole call: every command, complete, and the model's limits. */
+  | { readonly type: 'shell-call-end'; readonly id: string; readonly action: ShellAction }
   | { readonly type: 'finish'; readonly reason: FinishReason; readonly usage: ModelUsage };
+
+/** What a shell call asks for, in OpenAI's terms (`shell_call.action`). */
+export interface ShellAction {
+  readonly commands: readonly string[];
+  readonly timeoutMs: number | null;
+  /** OpenAI's `max_output_length`: characters of output the model wants back per command. */
+  readonly maxOutputLength: number | null;
+  /**
+   * Set when the model's call could not be understood (arguments that are not the tool's JSON): the
+   * call is then answered with this message on stderr and exit code 2, and nothing runs. `commands`
+   * then holds the model's raw arguments, so the client sees what the model sent.
+   */
+  readonly invalid?: string;
+}
 
 /**
  * The seam between the engine and an upstream model API. Adapters keep every quirk of their protocol

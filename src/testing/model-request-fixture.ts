@@ -12,6 +12,7 @@ export function modelRequest(overrides: Partial<ModelRequest> & Pick<ModelReques
     instructions: null,
     input: [{ role: 'user', content: 'Hi' }],
     tools: [],
+    shellTool: false,
     toolChoice: null,
     parallelToolCalls: null,
     temperature: null,
