@@ -80,7 +80,6 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
   }
   const providerInstances: ModelProvider[] = config.providers.map(createProvider);
   const providers = createProviderRegistry(providerInstances, config.defaultProvider);
-  const responses = new ResponseService({ store, providers, ids, clock, logger });
   const files = new FileService({
     store,
     ids,
@@ -107,6 +106,7 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
     clock,
     logger,
   });
+  const responses = new ResponseService({ store, providers, ids, clock, logger, containers });
   const context = {
     store,
     providers,

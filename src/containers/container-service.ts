@@ -174,6 +174,16 @@ export class ContainerService {
     return container;
   }
 
+  /** The container if it is running (a 404 that says so when it expired), without starting it. */
+  async getRunning(projectId: string, id: string): Promise<StoredContainer> {
+    this.#requireEnabled();
+    const container = await this.get(projectId, id);
+    if (container.status !== 'running') {
+      throw new BerthError('not_found', `Container '${id}' has expired; its files are gone.`);
+    }
+    return container;
+  }
+
   list(
     projectId: string,
     query: PageRequest & { name?: string | undefined },
@@ -211,6 +221,12 @@ export class ContainerService {
   async listFiles(projectId: string, id: string, page: PageRequest): Promise<Page<StoredContainerFile>> {
     await this.#syncFiles(projectId, id);
     return this.#options.store.listContainerFiles(id, page);
+  }
+
+  /** Every file of the container under /mnt/data, after recording what its commands wrote. */
+  async allFiles(projectId: string, id: string): Promise<readonly StoredContainerFile[]> {
+    await this.#syncFiles(projectId, id);
+    return this.#options.store.allContainerFiles(id);
   }
 
   async getFile(projectId: string, id: string, fileId: string): Promise<StoredContainerFile> {
@@ -313,11 +329,7 @@ export class ContainerService {
 
   /** The running container, its sandbox started if it is not (after a restart), marked active. */
   async #use(projectId: string, id: string): Promise<LiveContainer> {
-    this.#requireEnabled();
-    const container = await this.get(projectId, id);
-    if (container.status !== 'running') {
-      throw new BerthError('not_found', `Container '${id}' has expired; its files are gone.`);
-    }
+    const container = await this.getRunning(projectId, id);
     const now = unixSeconds(this.#options.clock);
     if (now !== container.lastActiveAt) await this.#options.store.updateContainer(id, 'running', now);
     let live = this.#live.get(id);

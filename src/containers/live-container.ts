@@ -12,6 +12,10 @@ export interface ExecRequest {
   readonly onOutput?: (index: number, stream: 'stdout' | 'stderr', chunk: Buffer) => void;
   /** Called as each command starts. */
   readonly onCommandStart?: (index: number) => void;
+  /** Called as each command ends, with its result (the same entry `exec` returns for it). */
+  readonly onCommandDone?: (index: number, result: CommandResult) => void;
+  /** Aborting stops the running command (see `RunOptions.signal`) and runs no further ones. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -48,6 +52,7 @@ export class LiveContainer {
     const session = this.#session(request.session);
     const results: CommandResult[] = [];
     for (const [index, command] of request.commands.entries()) {
+      if (request.signal?.aborted) break;
       request.onCommandStart?.(index);
       const before = this.sandbox.limitEvents();
       const onOutput = request.onOutput;
@@ -55,20 +60,21 @@ export class LiveContainer {
         timeoutMs: request.timeoutMs,
         maxOutputBytes: request.maxOutputBytes,
         ...(onOutput ? { onOutput: (stream, chunk) => onOutput(index, stream, chunk) } : {}),
+        ...(request.signal ? { signal: request.signal } : {}),
       });
-      results.push(this.#explain(result, before));
+      let explained = this.#explain(result, before);
       const abnormal = result.outcome.type === 'timeout' || result.outcome.exit_code >= 128;
-      if (abnormal && !(await this.#healthy())) {
+      const broken = abnormal && !(await this.#healthy());
+      if (broken) {
         this.broken = true;
-        const last = results.at(-1);
-        if (last) {
-          results[results.length - 1] = {
-            ...last,
-            stderr: `${last.stderr}[berth] the container's sandbox stopped working and is being restarted: its files are kept, its shell state is lost.\n`,
-          };
-        }
-        break;
+        explained = {
+          ...explained,
+          stderr: `${explained.stderr}[berth] the container's sandbox stopped working and is being restarted: its files are kept, its shell state is lost.\n`,
+        };
       }
+      results.push(explained);
+      request.onCommandDone?.(index, explained);
+      if (broken) break;
     }
     return results;
   }

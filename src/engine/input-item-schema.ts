@@ -81,6 +81,42 @@ const reasoningItem = z.strictObject({
   status,
 });
 
+const shellCallItem = z.strictObject({
+  type: z.literal('shell_call'),
+  id: z.string().nullable().optional(),
+  call_id: z.string().min(1),
+  action: z.strictObject({
+    commands: z.array(z.string()),
+    timeout_ms: z.int().min(1).nullable().optional(),
+    max_output_length: z.int().min(1).nullable().optional(),
+  }),
+  environment: z.record(z.string(), z.unknown()).nullable().optional(),
+  status: status.nullable(),
+  created_by: z.string().optional(),
+  caller: z.unknown().optional(),
+});
+
+const shellOutputEntry = z.strictObject({
+  stdout: z.string(),
+  stderr: z.string(),
+  outcome: z.discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('exit'), exit_code: z.int() }),
+    z.strictObject({ type: z.literal('timeout') }),
+  ]),
+  created_by: z.string().optional(),
+});
+
+const shellCallOutputItem = z.strictObject({
+  type: z.literal('shell_call_output'),
+  id: z.string().nullable().optional(),
+  call_id: z.string().min(1),
+  output: z.array(shellOutputEntry),
+  max_output_length: z.int().min(1).nullable().optional(),
+  status: status.nullable(),
+  created_by: z.string().optional(),
+  caller: z.unknown().optional(),
+});
+
 const itemReference = z.strictObject({
   type: z.literal('item_reference'),
   id: z.string().min(1),
@@ -102,6 +138,8 @@ export const inputItemSchema = z.preprocess(
     functionCallItem,
     functionCallOutputItem,
     reasoningItem,
+    shellCallItem,
+    shellCallOutputItem,
     itemReference,
   ]),
 );

@@ -63,6 +63,14 @@ function normalizeItem(
       const id = item.id ?? ids.next('rs');
       return { id, item: { ...item, id } };
     }
+    case 'shell_call': {
+      const id = item.id ?? ids.next('sh');
+      return { id, item: { ...item, id, status: item.status ?? 'completed' } };
+    }
+    case 'shell_call_output': {
+      const id = item.id ?? ids.next('sho');
+      return { id, item: { ...item, id, status: item.status ?? 'completed' } };
+    }
     case 'item_reference': {
       const found = context.find((candidate) => candidate.id === item.id);
       if (!found) {
@@ -87,6 +95,10 @@ function idPrefixOf(type: unknown): IdPrefix {
       return 'fco';
     case 'reasoning':
       return 'rs';
+    case 'shell_call':
+      return 'sh';
+    case 'shell_call_output':
+      return 'sho';
     default:
       return 'item';
   }
@@ -100,15 +112,21 @@ export function checkToolOutputsHaveCalls(
   context: readonly StoredItem[],
   input: readonly StoredItem[],
 ): void {
-  const callIds = new Set<unknown>();
+  const callIds = { function_call: new Set<unknown>(), shell_call: new Set<unknown>() };
   for (const { item } of [...context, ...input]) {
-    if (item.type === 'function_call') callIds.add(item.call_id);
+    if (item.type === 'function_call' || item.type === 'shell_call') callIds[item.type].add(item.call_id);
   }
   for (const { item } of input) {
-    if (item.type === 'function_call_output' && !callIds.has(item.call_id)) {
+    const answered =
+      item.type === 'function_call_output'
+        ? { calls: callIds.function_call, kind: 'function call' }
+        : item.type === 'shell_call_output'
+          ? { calls: callIds.shell_call, kind: 'shell call' }
+          : undefined;
+    if (answered && !answered.calls.has(item.call_id)) {
       throw new BerthError(
         'invalid_value',
-        `No tool call found for function call output with call_id ${String(item.call_id)}.`,
+        `No tool call found for ${answered.kind} output with call_id ${String(item.call_id)}.`,
         { param: 'input', wireCode: null },
       );
     }

@@ -1,5 +1,5 @@
 import type { IdGenerator } from '../ids.js';
-import type { MessageGroup, ModelEvent } from '../providers/model-provider.js';
+import type { MessageGroup, ModelEvent, ShellAction } from '../providers/model-provider.js';
 import type { UnsequencedEvent } from './stream-event.js';
 
 type MutableItem = Record<string, unknown> & { id: string; type: string };
@@ -9,6 +9,36 @@ interface OpenPart {
   readonly item: MutableItem;
   readonly contentIndex: number;
   text: string;
+}
+
+/** A shell call the model finished asking for, waiting to be run (or handed to the client). */
+export interface CompletedShellCall {
+  readonly item: MutableItem & { call_id: string };
+  readonly action: ShellAction;
+}
+
+/** One command's entry in a `shell_call_output`, as OpenAI shapes it. */
+export interface ShellOutputEntry {
+  stdout: string;
+  stderr: string;
+  outcome: { type: 'exit'; exit_code: number } | { type: 'timeout' };
+}
+
+/** A `shell_call_output` item being filled in as its commands run. */
+export interface OpenShellOutput {
+  readonly outputIndex: number;
+  readonly item: MutableItem & { output: ShellOutputEntry[] };
+}
+
+/** Settings for the items the assembler builds. */
+export interface AssemblerOptions {
+  /** What each `shell_call` names as its `environment` (a container reference, local, or null). */
+  readonly shellEnvironment?: Record<string, unknown> | null;
+  /**
+   * Annotations for a finished `output_text` part (container file citations); called once per part,
+   * before its `done` events.
+   */
+  readonly annotate?: (text: string) => readonly object[];
 }
 
 /**
@@ -31,11 +61,81 @@ export class OutputAssembler {
    * model is cut off right after it (`max_output_tokens`), the call is reported `incomplete`, so a
    * client never executes truncated arguments as if they were whole.
    */
-  #pendingCall: { outputIndex: number; item: MutableItem } | undefined;
+  #pendingCall: { outputIndex: number; item: MutableItem; shell?: CompletedShellCall } | undefined;
+  /** Commands streamed so far of each open shell call, by the provider's part id. */
+  readonly #shellCommands = new Map<string, string[]>();
+  /** Shell calls whose `done` was sent and that nobody has taken yet. */
+  #completedShellCalls: CompletedShellCall[] = [];
+  readonly #options: AssemblerOptions;
 
-  constructor(ids: IdGenerator, emit: ((event: UnsequencedEvent) => void) | null) {
+  constructor(
+    ids: IdGenerator,
+    emit: ((event: UnsequencedEvent) => void) | null,
+    options: AssemblerOptions = {},
+  ) {
     this.#ids = ids;
     this.#emit = emit;
+    this.#options = options;
+  }
+
+  /** The shell calls completed since the last call, in output order. */
+  takeShellCalls(): CompletedShellCall[] {
+    this.#flushPendingCall('completed');
+    const calls = this.#completedShellCalls;
+    this.#completedShellCalls = [];
+    return calls;
+  }
+
+  /** Whether any `function_call` is in the output (the client must run it before the loop goes on). */
+  hasFunctionCalls(since = 0): boolean {
+    return this.output.slice(since).some((item) => item.type === 'function_call');
+  }
+
+  /** Appends a `shell_call_output` for `call`; its entries are added with `shellOutputDelta`/`Done`. */
+  openShellOutput(call: CompletedShellCall): OpenShellOutput {
+    this.#closeMessage('completed');
+    const item = {
+      id: this.#ids.next('sho'),
+      type: 'shell_call_output',
+      call_id: call.item.call_id,
+      status: 'in_progress',
+      max_output_length: call.action.maxOutputLength,
+      output: [] as ShellOutputEntry[],
+    };
+    return { outputIndex: this.#append(item), item };
+  }
+
+  /** Output a command produced, as it produced it. */
+  shellOutputDelta(
+    open: OpenShellOutput,
+    commandIndex: number,
+    delta: { stdout?: string; stderr?: string },
+  ): void {
+    this.#emit?.({
+      type: 'response.shell_call_output_content.delta',
+      item_id: open.item.id,
+      output_index: open.outputIndex,
+      command_index: commandIndex,
+      delta,
+    });
+  }
+
+  /** A command's final entry (its capped output and how it ended). */
+  shellOutputCommandDone(open: OpenShellOutput, commandIndex: number, entry: ShellOutputEntry): void {
+    open.item.output[commandIndex] = entry;
+    this.#emit?.({
+      type: 'response.shell_call_output_content.done',
+      item_id: open.item.id,
+      output_index: open.outputIndex,
+      command_index: commandIndex,
+      output: [{ ...entry }],
+    });
+  }
+
+  /** Closes a `shell_call_output` once every command it answers has its entry. */
+  closeShellOutput(open: OpenShellOutput, status: 'completed' | 'incomplete' = 'completed'): void {
+    open.item.status = status;
+    this.#done(open.outputIndex, open.item);
   }
 
   apply(event: ModelEvent): void {
@@ -74,6 +174,15 @@ export class OutputAssembler {
       case 'tool-call-end':
         this.#endToolCall(event.id, event.arguments);
         return;
+      case 'shell-call-start':
+        this.#startShellCall(event.id, event.callId);
+        return;
+      case 'shell-call-command-delta':
+        this.#shellCommandDelta(event.id, event.commandIndex, event.delta);
+        return;
+      case 'shell-call-end':
+        this.#endShellCall(event.id, event.action);
+        return;
       case 'finish':
         return;
     }
@@ -86,6 +195,11 @@ export class OutputAssembler {
       if (part.item.type === 'reasoning') {
         if (status === 'incomplete') part.item.status = 'incomplete';
         this.#endReasoning(id, null);
+      } else if (part.item.type === 'shell_call') {
+        // A call cut off mid-command is never run: it ends incomplete with what had streamed.
+        const commands = this.#shellCommands.get(id) ?? [];
+        this.#endShellCall(id, { commands, timeoutMs: null, maxOutputLength: null });
+        this.#flushPendingCall('incomplete');
       } else {
         this.#endToolCall(id, part.text);
       }
@@ -184,8 +298,9 @@ export class OutputAssembler {
     this.#parts.delete(id);
     const content = part.item.content as Record<string, unknown>[];
     const isText = content[part.contentIndex]?.type === 'output_text';
+    const annotations: readonly object[] = isText ? (this.#options.annotate?.(part.text) ?? []) : [];
     const finalPart = isText
-      ? { type: 'output_text', text: part.text, annotations: [], logprobs: [] }
+      ? { type: 'output_text', text: part.text, annotations, logprobs: [] }
       : { type: 'refusal', refusal: part.text };
     content[part.contentIndex] = finalPart;
     const common = {
@@ -193,6 +308,14 @@ export class OutputAssembler {
       output_index: part.outputIndex,
       content_index: part.contentIndex,
     };
+    for (const [annotationIndex, annotation] of annotations.entries()) {
+      this.#emit?.({
+        type: 'response.output_text.annotation.added',
+        ...common,
+        annotation_index: annotationIndex,
+        annotation,
+      });
+    }
     this.#emit?.(
       isText
         ? { type: 'response.output_text.done', ...common, text: part.text, logprobs: [] }
@@ -293,6 +416,65 @@ export class OutputAssembler {
     this.#pendingCall = undefined;
     call.item.status = status;
     this.#done(call.outputIndex, call.item);
+    if (call.shell && status === 'completed') this.#completedShellCalls.push(call.shell);
+  }
+
+  #startShellCall(id: string, callId: string): void {
+    this.#closeMessage('completed');
+    const item: MutableItem = {
+      id: this.#ids.next('sh'),
+      type: 'shell_call',
+      call_id: callId,
+      status: 'in_progress',
+      action: { commands: [], timeout_ms: null, max_output_length: null },
+      environment: this.#options.shellEnvironment ?? null,
+    };
+    const outputIndex = this.#append(item);
+    this.#parts.set(id, { outputIndex, item, contentIndex: 0, text: '' });
+    this.#shellCommands.set(id, []);
+  }
+
+  #shellCommandDelta(id: string, commandIndex: number, delta: string): void {
+    const part = this.#parts.get(id);
+    const commands = this.#shellCommands.get(id);
+    if (!part || !commands || commandIndex > commands.length) return;
+    const common = { output_index: part.outputIndex, command_index: commandIndex };
+    if (commandIndex === commands.length) {
+      commands.push('');
+      this.#emit?.({ type: 'response.shell_call_command.added', ...common, command: '' });
+    }
+    if (delta.length === 0) return;
+    commands[commandIndex] += delta;
+    this.#emit?.({ type: 'response.shell_call_command.delta', ...common, delta });
+  }
+
+  #endShellCall(id: string, action: ShellAction): void {
+    const part = this.#parts.get(id);
+    const streamed = this.#shellCommands.get(id) ?? [];
+    if (!part) return;
+    // Commands the upstream did not stream (every adapter but OpenAI's) are announced whole here.
+    for (const [index, command] of action.commands.entries()) {
+      if (index >= streamed.length) this.#shellCommandDelta(id, index, command);
+      this.#emit?.({
+        type: 'response.shell_call_command.done',
+        output_index: part.outputIndex,
+        command_index: index,
+        command,
+      });
+    }
+    this.#parts.delete(id);
+    this.#shellCommands.delete(id);
+    part.item.action = {
+      commands: [...action.commands],
+      timeout_ms: action.timeoutMs,
+      max_output_length: action.maxOutputLength,
+    };
+    this.#flushPendingCall('completed');
+    this.#pendingCall = {
+      outputIndex: part.outputIndex,
+      item: part.item,
+      shell: { item: part.item as CompletedShellCall['item'], action },
+    };
   }
 }
 

@@ -8,6 +8,7 @@ import type { Store, StoredItem } from '../store/store.js';
 import { parseRequest } from '../validation/parse-request.js';
 import { checkToolOutputsHaveCalls, normalizeInputItems } from './normalize-input-items.js';
 import { functionToolSchema, type ResponseCreateParams } from './response-create-params.js';
+import { shellToolNames, shellToolSchema, type ShellSetup, type ShellToolParams } from './shell-tool.js';
 
 /** A validated create request with its context loaded: everything needed to run and record it. */
 export interface PreparedResponse {
@@ -19,6 +20,13 @@ export interface PreparedResponse {
   /** This request's own input items, with ids. */
   readonly inputItems: readonly StoredItem[];
   readonly tools: readonly FunctionTool[];
+  /** The request's shell tool and its position in `tools`, when it offers one. */
+  readonly shellTool: { readonly params: ShellToolParams; readonly index: number } | null;
+  /**
+   * Where shell calls run, once settled (`provisionShellEnvironment`); null until then, and for
+   * requests that never run (token counting).
+   */
+  readonly shell: ShellSetup | null;
   readonly conversationId: string | null;
   readonly store: boolean;
   readonly background: boolean;
@@ -43,7 +51,7 @@ export async function prepareResponse(
 ): Promise<PreparedResponse> {
   checkSupportedFeatures(params);
   const resolved = dependencies.providers.resolve(params.model);
-  const tools = (params.tools ?? []).map((tool, index) => toFunctionTool(tool, index));
+  const { tools, shellTool } = parseTools(params);
   const conversationId = conversationIdOf(params);
   const contextItems = await loadContext(params, projectId, conversationId, dependencies);
   const inputItems = normalizeInputItems(params.input, contextItems, dependencies.ids);
@@ -62,6 +70,8 @@ export async function prepareResponse(
     contextItems,
     inputItems,
     tools,
+    shellTool,
+    shell: null,
     conversationId,
     store,
     background,
@@ -79,7 +89,7 @@ export function toModelRequest(prepared: PreparedResponse): ModelRequest {
       (entry) => entry.item as unknown as ResponseInputItem,
     ),
     tools: prepared.tools,
-    shellTool: false,
+    shellTool: prepared.shellTool !== null,
     toolChoice: params.tool_choice ?? null,
     parallelToolCalls: params.parallel_tool_calls ?? null,
     temperature: params.temperature ?? null,
@@ -109,12 +119,50 @@ function checkSupportedFeatures(params: ResponseCreateParams): void {
   }
 }
 
+/** The request's function tools and its one shell tool, each validated; other tool types are refused. */
+function parseTools(params: ResponseCreateParams): Pick<PreparedResponse, 'tools' | 'shellTool'> {
+  const tools: FunctionTool[] = [];
+  let shellTool: PreparedResponse['shellTool'] = null;
+  for (const [index, tool] of (params.tools ?? []).entries()) {
+    if (tool.type === 'shell') {
+      if (shellTool) {
+        throw new BerthError('invalid_value', 'Only one shell tool may be given.', {
+          param: `tools[${index}]`,
+        });
+      }
+      shellTool = { params: parseRequest(shellToolSchema, tool, `tools[${index}]`), index };
+    } else {
+      tools.push(toFunctionTool(tool, index));
+    }
+  }
+  if (shellTool) {
+    const clash = tools.findIndex((tool) => (shellToolNames as readonly string[]).includes(tool.name));
+    if (clash >= 0) {
+      throw new BerthError(
+        'invalid_value',
+        `A function tool cannot be named '${tools[clash]?.name}' beside the shell tool: models see the shell under that name.`,
+        { param: 'tools' },
+      );
+    }
+  }
+  if (typeof params.tool_choice === 'object' && params.tool_choice.type === 'shell' && !shellTool) {
+    throw new BerthError(
+      'invalid_value',
+      "tool_choice names the shell tool, but tools has no 'shell' tool.",
+      {
+        param: 'tool_choice',
+      },
+    );
+  }
+  return { tools, shellTool };
+}
+
 function toFunctionTool(tool: Record<string, unknown>, index: number): FunctionTool {
   if (tool.type !== 'function') {
     const type = typeof tool.type === 'string' ? tool.type : String(tool.type);
     throw new BerthError(
       'unsupported_parameter',
-      `Tool type '${type}' is not supported by Berth yet; function tools are.`,
+      `Tool type '${type}' is not supported by Berth; function and shell tools are.`,
       { param: `tools[${index}].type` },
     );
   }

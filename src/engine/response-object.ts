@@ -47,7 +47,7 @@ export function createResponseBody(
     temperature: params.temperature ?? 1,
     text: { format: params.text?.format ?? { type: 'text' }, verbosity: params.text?.verbosity ?? 'medium' },
     tool_choice: params.tool_choice ?? 'auto',
-    tools: prepared.tools,
+    tools: echoedTools(prepared),
     top_logprobs: params.top_logprobs ?? 0,
     top_p: params.top_p ?? 1,
     truncation: params.truncation ?? 'disabled',
@@ -66,4 +66,16 @@ export function toUsage(usage: ModelUsage): Record<string, unknown> {
     output_tokens_details: { reasoning_tokens: usage.reasoningTokens ?? 0 },
     total_tokens: usage.inputTokens + usage.outputTokens,
   };
+}
+
+/**
+ * The tools as the response shows them: in request order, function tools in their full form and the
+ * shell tool with its settled environment (`container_auto` becomes the `container_reference` it
+ * created, so the client can reuse the container).
+ */
+function echoedTools(prepared: PreparedResponse): unknown[] {
+  const functions = [...prepared.tools];
+  return (prepared.params.tools ?? []).map((tool, index) =>
+    index === prepared.shellTool?.index ? (prepared.shell?.echo ?? tool) : functions.shift(),
+  );
 }

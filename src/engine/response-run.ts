@@ -2,15 +2,26 @@ import { BerthError } from '../errors/berth-error.js';
 import { unixSeconds, type Clock } from '../clock.js';
 import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
-import type { FinishReason, ModelEvent, ModelUsage } from '../providers/model-provider.js';
-import type { JsonObject, Store, StoredItem } from '../store/store.js';
+import type { ContainerService } from '../containers/container-service.js';
+import type { FinishReason, ModelEvent, ModelRequest, ModelUsage } from '../providers/model-provider.js';
+import type { JsonObject, Store, StoredContainerFile, StoredItem } from '../store/store.js';
+import { citeContainerFiles } from './container-file-citations.js';
 import { OutputAssembler } from './output-assembler.js';
 import { toModelRequest, type PreparedResponse } from './prepare-response.js';
+import { refuseShellCall, runShellCall, type RanCommand } from './shell-call-runner.js';
 import { createResponseBody, toUsage, type ResponseBody } from './response-object.js';
 import type { StreamEvent, UnsequencedEvent } from './stream-event.js';
 
 /** How often a running background response writes its new stream events. */
 const backgroundEventFlushMs = 250;
+
+/**
+ * Hosted tool calls one response may make when the request sets no `max_tool_calls`: a bound on a model
+ * that never stops calling the shell.
+ */
+export const defaultMaxToolCalls = 200;
+
+type TurnFinish = { reason: FinishReason; usage: ModelUsage };
 
 /** Why a run was stopped from outside. */
 export type StopReason = 'cancel' | 'disconnect' | 'shutdown';
@@ -20,6 +31,8 @@ export interface RunDependencies {
   readonly ids: IdGenerator;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Where hosted shell calls run; absent when the server has no containers. */
+  readonly containers?: ContainerService;
 }
 
 /**
@@ -50,6 +63,9 @@ export class ResponseRun {
   #ended = false;
   /** False when the run records its input without calling the model (WebSocket `generate: false`). */
   readonly #generate: boolean;
+  /** The container's files, for citations in the final answer; refreshed after commands ran. */
+  #citableFiles: readonly StoredContainerFile[] = [];
+  #filesChanged = false;
 
   constructor(
     dependencies: RunDependencies,
@@ -120,9 +136,20 @@ export class ResponseRun {
   }
 
   async #execute(): Promise<void> {
+    const shell = this.prepared.shell;
     const assembler = new OutputAssembler(
       this.#dependencies.ids,
       this.#keepEvents ? (event) => this.#emit(event) : null,
+      {
+        shellEnvironment: shell?.environment ?? null,
+        ...(shell?.mode === 'hosted'
+          ? {
+              annotate: (text: string) => [
+                ...citeContainerFiles(text, shell.containerId, this.#citableFiles),
+              ],
+            }
+          : {}),
+      },
     );
     this.body.output = assembler.output;
     this.#lifecycle('response.created');
@@ -138,7 +165,7 @@ export class ResponseRun {
       if (this.prepared.background) {
         await this.#dependencies.store.writeResponse({ response: this.#storedResponse() });
       }
-      const finish = this.#generate ? await this.#runModel(assembler) : undefined;
+      const finish = this.#generate ? await this.#runLoop(assembler) : undefined;
       if (this.#stopReason) throw new Error('stopped');
       this.#complete(assembler, finish);
     } catch (error) {
@@ -151,23 +178,115 @@ export class ResponseRun {
     this.#waiters.clear();
   }
 
-  /** One model turn, applied to the output as it arrives; returns how the model finished. */
-  async #runModel(
-    assembler: OutputAssembler,
-  ): Promise<{ reason: FinishReason; usage: ModelUsage } | undefined> {
+  /**
+   * The agent loop: a model turn, then the hosted shell calls it made, their outputs appended, then the
+   * next turn with everything so far — until the model answers without a hosted call, a client must act
+   * (a function call, or a client-executed shell call), or the run is stopped. Usage adds up over turns.
+   */
+  async #runLoop(assembler: OutputAssembler): Promise<TurnFinish | undefined> {
+    const shell = this.prepared.shell;
+    const maxToolCalls = this.prepared.params.max_tool_calls ?? defaultMaxToolCalls;
+    let toolCalls = 0;
+    let usage: ModelUsage | undefined;
+    for (let turn = 0; ; turn++) {
+      const lastTurn = toolCalls >= maxToolCalls;
+      const outputBefore = assembler.output.length;
+      const finish = await this.#runModel(assembler, this.#turnRequest(assembler, turn, lastTurn));
+      if (finish) usage = addUsage(usage, finish.usage);
+      const result = finish && usage ? { reason: finish.reason, usage } : finish;
+      if (this.#stopReason || shell?.mode !== 'hosted') return result;
+      if (finish && (finish.reason === 'length' || finish.reason === 'content_filter')) return result;
+      const calls = assembler.takeShellCalls();
+      if (calls.length === 0) return result;
+      for (const call of calls) {
+        if (this.#stopReason) return result;
+        if (toolCalls >= maxToolCalls) {
+          refuseShellCall(
+            call,
+            assembler,
+            `not run: this response reached max_tool_calls (${maxToolCalls}).`,
+          );
+          continue;
+        }
+        toolCalls += 1;
+        await runShellCall(call, assembler, {
+          containers: this.#containers(),
+          projectId: this.prepared.projectId,
+          containerId: shell.containerId,
+          signal: this.#abort.signal,
+          now: () => this.#dependencies.clock.now(),
+          onCommandRan: (ran) => this.#logCommand(ran),
+        });
+        this.#filesChanged = true;
+      }
+      // A function call in the same turn is the client's to run: the response ends for it.
+      if (this.#stopReason || lastTurn || assembler.hasFunctionCalls(outputBefore)) return result;
+    }
+  }
+
+  /**
+   * What the model is asked on a turn: the context, this request's input and the output so far. A
+   * forcing `tool_choice` applies to the first turn only (else the model could never answer); once
+   * `max_tool_calls` is reached the model is told to use no tools.
+   */
+  #turnRequest(assembler: OutputAssembler, turn: number, lastTurn: boolean): ModelRequest {
     const request = toModelRequest(this.prepared);
+    if (turn === 0) return request;
+    const choice = request.toolChoice;
+    const forcing = choice === 'required' || (typeof choice === 'object' && choice?.type !== 'allowed_tools');
+    return {
+      ...request,
+      input: [...request.input, ...(assembler.output as unknown as ModelRequest['input'])],
+      toolChoice: lastTurn ? 'none' : forcing ? 'auto' : choice,
+    };
+  }
+
+  /** One model turn, applied to the output as it arrives; returns how the model finished. */
+  async #runModel(assembler: OutputAssembler, request: ModelRequest): Promise<TurnFinish | undefined> {
     const { provider } = this.prepared.resolved;
     const signal = this.#abort.signal;
     const events: AsyncIterable<ModelEvent> | Iterable<ModelEvent> = this.#keepEvents
       ? provider.stream(request, signal)
       : await provider.complete(request, signal);
-    let finish: { reason: FinishReason; usage: ModelUsage } | undefined;
+    let finish: TurnFinish | undefined;
     for await (const event of events) {
       if (this.#stopReason) break;
       if (event.type === 'finish') finish = { reason: event.reason, usage: event.usage };
-      else assembler.apply(event);
+      else {
+        // Files the commands wrote are looked up once, when the answer starts, to cite them in it.
+        if (event.type === 'text-start' && this.#filesChanged) await this.#refreshCitableFiles();
+        assembler.apply(event);
+      }
     }
     return finish;
+  }
+
+  async #refreshCitableFiles(): Promise<void> {
+    this.#filesChanged = false;
+    const shell = this.prepared.shell;
+    if (shell?.mode !== 'hosted' || !this.#dependencies.containers) return;
+    try {
+      this.#citableFiles = await this.#dependencies.containers.allFiles(
+        this.prepared.projectId,
+        shell.containerId,
+      );
+    } catch (error) {
+      // Citations are a convenience: an expired container costs them, not the answer.
+      this.#dependencies.logger.warn('listing container files for citations failed', {
+        responseId: this.id,
+        error: String(error),
+      });
+    }
+  }
+
+  #containers(): ContainerService {
+    const { containers } = this.#dependencies;
+    if (!containers) throw new Error('a hosted shell response needs the container service');
+    return containers;
+  }
+
+  #logCommand(ran: RanCommand): void {
+    void ran;
   }
 
   #complete(
@@ -277,4 +396,14 @@ export class ResponseRun {
       request: this.prepared.background ? (this.prepared.params as JsonObject) : null,
     };
   }
+}
+
+function addUsage(total: ModelUsage | undefined, turn: ModelUsage): ModelUsage {
+  if (!total) return turn;
+  return {
+    inputTokens: total.inputTokens + turn.inputTokens,
+    outputTokens: total.outputTokens + turn.outputTokens,
+    cachedInputTokens: (total.cachedInputTokens ?? 0) + (turn.cachedInputTokens ?? 0),
+    reasoningTokens: (total.reasoningTokens ?? 0) + (turn.reasoningTokens ?? 0),
+  };
 }

@@ -3,6 +3,7 @@ import { unixSeconds } from '../clock.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
 import type { JsonObject, Page, PageRequest, StoredItem } from '../store/store.js';
 import { prepareResponse } from './prepare-response.js';
+import { provisionShellEnvironment } from './provision-shell-environment.js';
 import { responseCreateParamsSchema, type ResponseCreateParams } from './response-create-params.js';
 import { ResponseRun, type RunDependencies } from './response-run.js';
 import type { StreamEvent } from './stream-event.js';
@@ -52,11 +53,25 @@ export class ResponseService {
     options: CreateOptions,
     createdAt = unixSeconds(this.#dependencies.clock),
   ): Promise<ResponseRun> {
-    const prepared = await prepareResponse(params, projectId, {
+    let prepared = await prepareResponse(params, projectId, {
       ...this.#dependencies,
       ...(options.localChain ? { localChain: options.localChain } : {}),
     });
-    const run = new ResponseRun(this.#dependencies, prepared, id, createdAt, options.generate ?? true);
+    const generate = options.generate ?? true;
+    const shellTool = prepared.shellTool;
+    if (shellTool && generate) {
+      const { containers } = this.#dependencies;
+      if (!containers) throw new Error('the response service was started without containers');
+      const shell = await provisionShellEnvironment(
+        shellTool.params,
+        shellTool.index,
+        projectId,
+        containers,
+        id,
+      );
+      prepared = { ...prepared, shell };
+    }
+    const run = new ResponseRun(this.#dependencies, prepared, id, createdAt, generate);
     this.#live.set(id, run);
     await run.start();
     // A shutdown that began while this one was being prepared must not leave it running.

@@ -21,6 +21,11 @@ export interface RunOptions {
   readonly maxOutputBytes: number;
   /** Called with output as the command produces it (for streaming), uncapped. */
   readonly onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+  /**
+   * Aborting stops the command the way a timeout does (interrupt, then kill), but it is reported with
+   * the status the command ended with; the session survives. A cancelled response uses it.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** How the session's bash is started: a local bash, or one inside a sandbox (bwrap, runc exec, …). */
@@ -142,8 +147,12 @@ export class ShellSession {
       timedOut = true;
       void this.#interrupt(shell, sincePid, done.settled);
     }, options.timeoutMs);
+    const stopOnAbort = () => void this.#interrupt(shell, sincePid, done.settled);
+    options.signal?.addEventListener('abort', stopOnAbort, { once: true });
+    if (options.signal?.aborted) stopOnAbort();
     const status = await done.status;
     clearTimeout(timer);
+    options.signal?.removeEventListener('abort', stopOnAbort);
     if (timedOut) shell.killCommand(sincePid);
     if (status.type === 'exit') this.#previousStatus = status.code;
     let stderr = done.stderr.text();

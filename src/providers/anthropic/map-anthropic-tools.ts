@@ -51,6 +51,8 @@ export function mapAnthropicTools(request: ModelRequest): AnthropicToolSettings 
     toolChoice = { type: 'none' };
   } else if (choice.type === 'function') {
     toolChoice = { type: 'tool', name: choice.name, ...parallel };
+  } else if (choice.type === 'shell') {
+    toolChoice = { type: 'tool', name: 'bash', ...parallel };
   } else {
     toolChoice = { type: choice.mode === 'required' ? 'any' : 'auto', ...parallel };
   }

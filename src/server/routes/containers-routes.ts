@@ -2,21 +2,17 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { BerthError } from '../../errors/berth-error.js';
 import { toContainerObject } from '../../containers/container-object.js';
+import {
+  memoryLimitSchema,
+  networkPolicySchema,
+  rejectUnsupportedNetworkPolicy,
+} from '../../containers/container-options.js';
 import { parseRequest } from '../../validation/parse-request.js';
 import type { AppContext } from '../app-context.js';
 import { parsePageRequest, toObjectListBody } from '../pagination.js';
 import { registerContainerExecRoute } from './container-exec-route.js';
 import { containerParams } from './container-params.js';
 import { registerContainerFilesRoutes } from './container-files-routes.js';
-
-const networkPolicySchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('disabled') }),
-  z.strictObject({
-    type: z.literal('allowlist'),
-    allowed_domains: z.array(z.string().min(1)).min(1),
-    domain_secrets: z.array(z.unknown()).optional(),
-  }),
-]);
 
 const createContainerSchema = z.strictObject({
   name: z.string().min(1).max(256),
@@ -30,7 +26,7 @@ const createContainerSchema = z.strictObject({
     })
     .optional(),
   file_ids: z.array(z.string().min(1)).max(100).optional(),
-  memory_limit: z.enum(['1g', '4g', '16g', '64g']).optional(),
+  memory_limit: memoryLimitSchema.optional(),
   network_policy: networkPolicySchema.optional(),
   skills: z.array(z.unknown()).optional(),
   /** Berth's extension: the image to start from (`host`, or one built with `berth image build`). */
@@ -54,13 +50,7 @@ export async function registerContainersRoutes(app: FastifyInstance, context: Ap
 
   app.post('/v1/containers', async function createContainer(request) {
     const body = parseRequest(createContainerSchema, request.body ?? {});
-    if (body.network_policy?.type === 'allowlist') {
-      throw new BerthError(
-        'unsupported_parameter',
-        'network_policy type "allowlist" is not supported yet: Berth has no egress proxy, so containers have no network access. Omit network_policy or use {"type":"disabled"}.',
-        { param: 'network_policy.type' },
-      );
-    }
+    rejectUnsupportedNetworkPolicy(body.network_policy, 'network_policy.type');
     if (body.skills !== undefined && body.skills.length > 0) {
       throw new BerthError('unsupported_parameter', 'Skills are not supported yet.', { param: 'skills' });
     }

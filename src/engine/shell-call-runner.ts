@@ -1,0 +1,145 @@
+import { StringDecoder } from 'node:string_decoder';
+import type { ContainerService } from '../containers/container-service.js';
+import { defaultSessionName } from '../containers/container-service.js';
+import type { CommandResult } from '../sandbox/shell-session.js';
+import type {
+  CompletedShellCall,
+  OpenShellOutput,
+  OutputAssembler,
+  ShellOutputEntry,
+} from './output-assembler.js';
+
+/**
+ * Server-side bounds on what a model may ask of one shell call. The model's own `timeout_ms` and
+ * `max_output_length` are honoured within them.
+ */
+export const shellCallLimits = {
+  /** Per command, when the model gives no `timeout_ms`. */
+  defaultTimeoutMs: 120_000,
+  maxTimeoutMs: 30 * 60_000,
+  /**
+   * Bytes kept of each of stdout and stderr (head and tail) when the model gives no
+   * `max_output_length`: about 4,000 tokens each, so one noisy command cannot flood the context.
+   */
+  defaultMaxOutputLength: 16 * 1024,
+  maxOutputLength: 1024 * 1024,
+};
+
+/** One command a hosted call ran, as the tool-call log records it. */
+export interface RanCommand {
+  readonly call: CompletedShellCall;
+  readonly commandIndex: number;
+  readonly containerId: string;
+  readonly session: string;
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly result: CommandResult;
+  readonly stdoutBytes: number;
+  readonly stderrBytes: number;
+}
+
+export interface ShellCallContext {
+  readonly containers: ContainerService;
+  readonly projectId: string;
+  readonly containerId: string;
+  readonly signal: AbortSignal;
+  /** Wall-clock milliseconds, for the log. */
+  readonly now: () => number;
+  /** Called as each command ends (the tool-call log). */
+  readonly onCommandRan?: (ran: RanCommand) => void;
+}
+
+/**
+ * Runs one hosted `shell_call` in the response's container and appends its `shell_call_output`,
+ * streaming each command's stdout and stderr as they are produced. Every call gets its output, with one
+ * entry per command: a command that could not run says why on stderr.
+ */
+export async function runShellCall(
+  call: CompletedShellCall,
+  assembler: OutputAssembler,
+  context: ShellCallContext,
+): Promise<void> {
+  const output = assembler.openShellOutput(call);
+  const { action } = call;
+  if (action.invalid !== undefined) {
+    if (action.commands.length > 0)
+      assembler.shellOutputCommandDone(output, 0, failedEntry(action.invalid, 2));
+    assembler.closeShellOutput(output);
+    return;
+  }
+  const session = defaultSessionName;
+  const decoders = new Map<string, StringDecoder>();
+  const bytes = action.commands.map(() => ({ stdout: 0, stderr: 0 }));
+  const startedAt: number[] = [];
+  try {
+    await context.containers.exec(context.projectId, context.containerId, {
+      commands: action.commands,
+      session,
+      timeoutMs: clamp(action.timeoutMs, shellCallLimits.defaultTimeoutMs, shellCallLimits.maxTimeoutMs),
+      maxOutputBytes: clamp(
+        action.maxOutputLength,
+        shellCallLimits.defaultMaxOutputLength,
+        shellCallLimits.maxOutputLength,
+      ),
+      signal: context.signal,
+      onCommandStart: (index) => {
+        startedAt[index] = context.now();
+      },
+      onOutput: (index, stream, chunk) => {
+        const counted = bytes[index];
+        if (counted) counted[stream] += chunk.length;
+        // A multi-byte character split across chunks is held back until it is whole.
+        const key = `${index}:${stream}`;
+        let decoder = decoders.get(key);
+        if (!decoder) decoders.set(key, (decoder = new StringDecoder('utf8')));
+        const text = decoder.write(chunk);
+        if (text) assembler.shellOutputDelta(output, index, { [stream]: text });
+      },
+      onCommandDone: (index, result) => {
+        assembler.shellOutputCommandDone(output, index, toEntry(result));
+        context.onCommandRan?.({
+          call,
+          commandIndex: index,
+          containerId: context.containerId,
+          session,
+          startedAt: startedAt[index] ?? context.now(),
+          endedAt: context.now(),
+          result,
+          stdoutBytes: bytes[index]?.stdout ?? 0,
+          stderrBytes: bytes[index]?.stderr ?? 0,
+        });
+      },
+    });
+  } catch (error) {
+    if (!context.signal.aborted) {
+      const message = error instanceof Error ? error.message : String(error);
+      const from = output.item.output.length;
+      for (let index = from; index < action.commands.length; index++) {
+        assembler.shellOutputCommandDone(output, index, failedEntry(`could not run: ${message}`, 126));
+      }
+    }
+  }
+  const finished = output.item.output.length === action.commands.length;
+  assembler.closeShellOutput(output, finished ? 'completed' : 'incomplete');
+}
+
+/** Answers a call without running it (the response's `max_tool_calls` was reached). */
+export function refuseShellCall(call: CompletedShellCall, assembler: OutputAssembler, why: string): void {
+  const output = assembler.openShellOutput(call);
+  for (let index = 0; index < call.action.commands.length; index++) {
+    assembler.shellOutputCommandDone(output, index, failedEntry(why, 126));
+  }
+  assembler.closeShellOutput(output);
+}
+
+function toEntry(result: CommandResult): ShellOutputEntry {
+  return { stdout: result.stdout, stderr: result.stderr, outcome: { ...result.outcome } };
+}
+
+function failedEntry(why: string, exitCode: number): ShellOutputEntry {
+  return { stdout: '', stderr: `[berth] ${why}\n`, outcome: { type: 'exit', exit_code: exitCode } };
+}
+
+function clamp(value: number | null, fallback: number, max: number): number {
+  return Math.min(Math.max(1, value ?? fallback), max);
+}
