@@ -4,7 +4,6 @@ import { defaultSessionName } from '../containers/container-service.js';
 import type { CommandResult } from '../sandbox/shell-session.js';
 import type {
   CompletedShellCall,
-  OpenShellOutput,
   OutputAssembler,
   ShellOutputEntry,
 } from './output-assembler.js';
