@@ -109,4 +109,46 @@ describe('OutputAssembler', () => {
     assembler.finish('completed');
     expect(assembler.output[0]).toMatchObject({ content: [{ type: 'output_text', text: 'quiet' }] });
   });
+
+  it("announces a shell call's unstreamed commands whole, and hands the call over once done", () => {
+    const emitted: UnsequencedEvent[] = [];
+    const assembler = new OutputAssembler(createRandomIdGenerator(), (event) => emitted.push(event), {
+      shellEnvironment: { type: 'local' },
+    });
+    assembler.apply({ type: 'shell-call-start', id: 's', callId: 'call_1' });
+    assembler.apply({
+      type: 'shell-call-end',
+      id: 's',
+      action: { commands: ['ls', 'pwd'], timeoutMs: 5, maxOutputLength: null },
+    });
+    const calls = assembler.takeShellCalls();
+    expect(calls.map((call) => call.action.commands)).toEqual([['ls', 'pwd']]);
+    expect(assembler.output[0]).toMatchObject({
+      type: 'shell_call',
+      status: 'completed',
+      environment: { type: 'local' },
+      action: { commands: ['ls', 'pwd'], timeout_ms: 5, max_output_length: null },
+    });
+    expect(emitted.map((event) => [event.type, event.command_index ?? null])).toEqual([
+      ['response.output_item.added', null],
+      ['response.shell_call_command.added', 0],
+      ['response.shell_call_command.delta', 0],
+      ['response.shell_call_command.done', 0],
+      ['response.shell_call_command.added', 1],
+      ['response.shell_call_command.delta', 1],
+      ['response.shell_call_command.done', 1],
+      ['response.output_item.done', null],
+    ]);
+  });
+
+  it('never hands over a shell call cut off by max_output_tokens', () => {
+    const emitted: UnsequencedEvent[] = [];
+    const assembler = new OutputAssembler(createRandomIdGenerator(), (event) => emitted.push(event));
+    assembler.apply({ type: 'shell-call-start', id: 's', callId: 'call_1' });
+    assembler.apply({ type: 'shell-call-command-delta', id: 's', commandIndex: 0, delta: 'rm -rf /tm' });
+    assembler.finish('incomplete');
+    expect(assembler.takeShellCalls()).toEqual([]);
+    expect(assembler.output[0]).toMatchObject({ status: 'incomplete', action: { commands: ['rm -rf /tm'] } });
+    expect(eventsAfterDone(emitted)).toEqual([]);
+  });
 });

@@ -1,0 +1,374 @@
+import { toFile } from 'openai';
+import type {
+  Response,
+  ResponseFunctionShellToolCall,
+  ResponseFunctionShellToolCallOutput,
+  ResponseOutputItem,
+  ResponseOutputText,
+  ResponseStreamEvent,
+} from 'openai/resources/responses/responses';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sandboxDriversHere } from '../testing/sandbox-drivers-here.js';
+import { startTestBerth, testProviders, type TestBerth } from '../testing/start-test-berth.js';
+
+/** The provider dimension matters here; every driver is covered by the container suites. */
+const driver = sandboxDriversHere()[0];
+
+function shellCallsOf(output: readonly ResponseOutputItem[]): ResponseFunctionShellToolCall[] {
+  return output.filter((item): item is ResponseFunctionShellToolCall => item.type === 'shell_call');
+}
+
+function shellOutputsOf(output: readonly ResponseOutputItem[]): ResponseFunctionShellToolCallOutput[] {
+  return output.filter(
+    (item): item is ResponseFunctionShellToolCallOutput => item.type === 'shell_call_output',
+  );
+}
+
+function firstTextOf(output: readonly ResponseOutputItem[]): ResponseOutputText | undefined {
+  for (const item of output) {
+    if (item.type !== 'message') continue;
+    for (const part of item.content) if (part.type === 'output_text') return part;
+  }
+  return undefined;
+}
+
+/** The container a hosted-shell response ran in, as its echoed tool names it. */
+function containerOf(response: Response): string {
+  const tool = response.tools[0] as { environment?: { type: string; container_id?: string } };
+  expect(tool.environment?.type).toBe('container_reference');
+  return tool.environment?.container_id ?? '';
+}
+
+function requestText(
+  berth: TestBerth,
+  provider: (typeof testProviders)[number]['name'],
+  index: number,
+): string {
+  return JSON.stringify(berth.upstreams[provider].requests[index]?.body ?? null);
+}
+
+const autoShell = { type: 'shell', environment: { type: 'container_auto' } } as const;
+
+describe.skipIf(driver === undefined).each(testProviders)('hosted shell through $kind', (provider) => {
+  let berth: TestBerth;
+  const upstream = () => berth.upstreams[provider.name];
+
+  beforeAll(async () => {
+    berth = await startTestBerth({ sandbox: { driver, warmPool: 1 } });
+  }, 60_000);
+  afterAll(async () => {
+    await berth?.close();
+  }, 60_000);
+
+  it('loops model → shell → model: writes a file, reads it back, answers and cites the file', async () => {
+    const client = berth.client();
+    const before = upstream().requests.length;
+    upstream().script(
+      { shellCalls: [{ commands: ['printf "hello from the shell" > /mnt/data/greeting.txt'] }] },
+      { shellCalls: [{ commands: ['cat /mnt/data/greeting.txt'] }] },
+      { text: 'The file /mnt/data/greeting.txt says: hello from the shell.' },
+    );
+    const response = await client.responses.create({
+      model: provider.model,
+      input: 'Write a greeting to a file and read it back.',
+      tools: [autoShell],
+    });
+
+    expect(response.status).toBe('completed');
+    expect(response.output.map((item) => item.type)).toEqual([
+      'shell_call',
+      'shell_call_output',
+      'shell_call',
+      'shell_call_output',
+      'message',
+    ]);
+    const containerId = containerOf(response);
+    expect(containerId).toMatch(/^cntr_/);
+
+    const [firstCall, secondCall] = shellCallsOf(response.output);
+    const [, readBack] = shellOutputsOf(response.output);
+    expect(firstCall).toMatchObject({
+      status: 'completed',
+      environment: { type: 'container_reference', container_id: containerId },
+    });
+    expect(readBack).toMatchObject({
+      call_id: secondCall?.call_id,
+      status: 'completed',
+      output: [{ stdout: 'hello from the shell', stderr: '', outcome: { type: 'exit', exit_code: 0 } }],
+    });
+
+    // The model saw the command's output on the turn after it ran.
+    expect(upstream().requests.length - before).toBe(3);
+    expect(requestText(berth, provider.name, before + 2)).toContain('hello from the shell');
+
+    const files = await client.containers.files.list(containerId);
+    const greeting = files.data.find((file) => file.path === '/mnt/data/greeting.txt');
+    expect(greeting).toMatchObject({ source: 'assistant' });
+
+    const text = firstTextOf(response.output);
+    expect(text?.annotations).toEqual([
+      {
+        type: 'container_file_citation',
+        container_id: containerId,
+        file_id: greeting?.id,
+        filename: 'greeting.txt',
+        start_index: text?.text.indexOf('/mnt/data/greeting.txt'),
+        end_index: (text?.text.indexOf('/mnt/data/greeting.txt') ?? 0) + '/mnt/data/greeting.txt'.length,
+      },
+    ]);
+    expect(await client.containers.retrieve(containerId)).toMatchObject({ status: 'running' });
+  }, 60_000);
+
+  it('streams the loop in the order the official stream helper accepts, output as it is produced', async () => {
+    const client = berth.client();
+    upstream().script(
+      { shellCalls: [{ commands: ['echo one; echo two >&2; echo three'] }] },
+      { text: 'Done.' },
+    );
+    const stream = client.responses.stream({
+      model: provider.model,
+      input: 'Run it.',
+      tools: [autoShell],
+    });
+    const events: ResponseStreamEvent[] = [];
+    for await (const event of stream) events.push(event);
+    const final = await stream.finalResponse();
+
+    const types = events.map((event) => event.type);
+    const order = [
+      'response.created',
+      'response.output_item.added',
+      'response.shell_call_command.added',
+      'response.shell_call_command.delta',
+      'response.shell_call_command.done',
+      'response.output_item.done',
+      'response.output_item.added',
+      'response.shell_call_output_content.delta',
+      'response.shell_call_output_content.done',
+      'response.output_item.done',
+      'response.output_text.delta',
+      'response.completed',
+    ];
+    let at = -1;
+    for (const type of order) {
+      at = types.indexOf(type as ResponseStreamEvent['type'], at + 1);
+      expect(at, `${type} in order`).toBeGreaterThanOrEqual(0);
+    }
+    const deltas = events.filter((event) => event.type === 'response.shell_call_output_content.delta');
+    const streamed = deltas.map((event) => event.delta);
+    expect(streamed.map((delta) => delta.stdout ?? '').join('')).toBe('one\nthree\n');
+    expect(streamed.map((delta) => delta.stderr ?? '').join('')).toBe('two\n');
+    const output = shellOutputsOf(final.output)[0];
+    expect(output?.output).toEqual([
+      { stdout: 'one\nthree\n', stderr: 'two\n', outcome: { type: 'exit', exit_code: 0 } },
+    ]);
+    expect(final.status).toBe('completed');
+  }, 60_000);
+
+  it('keeps shell state across chained responses that reuse the container', async () => {
+    const client = berth.client();
+    upstream().script({ shellCalls: [{ commands: ['export GREETING=kept; cd /tmp'] }] }, { text: 'Set.' });
+    const first = await client.responses.create({
+      model: provider.model,
+      input: 'Set a variable.',
+      tools: [autoShell],
+    });
+    const containerId = containerOf(first);
+
+    upstream().script({ shellCalls: [{ commands: ['echo "$GREETING in $(pwd)"'] }] }, { text: 'Read.' });
+    const second = await client.responses.create({
+      model: provider.model,
+      previous_response_id: first.id,
+      input: 'Read it back.',
+      tools: [{ type: 'shell', environment: { type: 'container_reference', container_id: containerId } }],
+    });
+    expect(shellOutputsOf(second.output)[0]?.output[0]).toMatchObject({
+      stdout: 'kept in /tmp\n',
+    });
+  }, 60_000);
+
+  it('reports a command that runs too long as a timeout, and the session carries on', async () => {
+    const client = berth.client();
+    upstream().script(
+      { shellCalls: [{ commands: ['echo started; sleep 30'], timeoutMs: 300 }] },
+      { shellCalls: [{ commands: ['echo still here'] }] },
+      { text: 'It timed out.' },
+    );
+    const response = await client.responses.create({
+      model: provider.model,
+      input: 'Sleep.',
+      tools: [autoShell],
+    });
+    const outputs = shellOutputsOf(response.output);
+    expect(outputs[0]?.output[0]).toMatchObject({ stdout: 'started\n', outcome: { type: 'timeout' } });
+    expect(outputs[1]?.output[0]).toMatchObject({
+      stdout: 'still here\n',
+      outcome: { type: 'exit', exit_code: 0 },
+    });
+  }, 60_000);
+
+  it('stops running calls at max_tool_calls and answers the rest without running them', async () => {
+    const client = berth.client();
+    const before = upstream().requests.length;
+    upstream().script(
+      { shellCalls: [{ commands: ['touch /mnt/data/first-call'] }] },
+      // The model was told to use no tools but calls again: the call is answered, not run.
+      { shellCalls: [{ commands: ['touch /mnt/data/second-call'] }] },
+    );
+    const response = await client.responses.create({
+      model: provider.model,
+      input: 'Touch two files.',
+      tools: [autoShell],
+      max_tool_calls: 1,
+    });
+    const containerId = containerOf(response);
+    const outputs = shellOutputsOf(response.output);
+    expect(outputs).toHaveLength(2);
+    expect(outputs[1]?.output[0]?.stderr).toContain('max_tool_calls');
+    expect(outputs[1]?.output[0]?.outcome).toEqual({ type: 'exit', exit_code: 126 });
+    expect(upstream().requests.length - before).toBe(2);
+    const paths = (await client.containers.files.list(containerId)).data.map((file) => file.path);
+    expect(paths).toContain('/mnt/data/first-call');
+    expect(paths).not.toContain('/mnt/data/second-call');
+  }, 60_000);
+
+  it('cancels a background response during a long command, killing the command', async () => {
+    const client = berth.client();
+    upstream().script({ shellCalls: [{ commands: ['echo begun; sleep 60; echo finished'] }] });
+    const started = await client.responses.create({
+      model: provider.model,
+      input: 'Take your time.',
+      tools: [autoShell],
+      background: true,
+    });
+    const containerId = containerOf(started);
+    // Wait until the command has started: its output is being streamed into the live response.
+    for (;;) {
+      const live = await client.responses.retrieve(started.id);
+      if (shellOutputsOf(live.output).length > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const cancelled = await client.responses.cancel(started.id);
+    expect(cancelled.status).toBe('cancelled');
+    // The command was killed, not left running: nothing of it is left in the container's session.
+    const exec = await fetch(`${berth.baseURL}/containers/${containerId}/exec`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ commands: ['pgrep -x sleep || echo none'] }),
+    });
+    const body = (await exec.json()) as { output: { stdout: string }[] };
+    expect(body.output[0]?.stdout).toBe('none\n');
+  }, 60_000);
+
+  it('uploads container_auto file_ids into /mnt/data', async () => {
+    const client = berth.client();
+    const file = await client.files.create({
+      file: await toFile(Buffer.from('city,people\nLyon,522000\nNice,342000\n'), 'cities.csv'),
+      purpose: 'user_data',
+    });
+    upstream().script({ shellCalls: [{ commands: ['wc -l < /mnt/data/cities.csv'] }] }, { text: '3 lines.' });
+    const response = await client.responses.create({
+      model: provider.model,
+      input: 'Count the lines.',
+      tools: [{ type: 'shell', environment: { type: 'container_auto', file_ids: [file.id] } }],
+    });
+    expect(shellOutputsOf(response.output)[0]?.output[0]).toMatchObject({ stdout: '3\n' });
+  }, 60_000);
+
+  it('hands a shell call without environment to the client and continues with its output', async () => {
+    const client = berth.client();
+    upstream().script({ shellCalls: [{ commands: ['uname -s'] }] });
+    const first = await client.responses.create({
+      model: provider.model,
+      input: 'What system is this?',
+      tools: [{ type: 'shell' }],
+    });
+    expect(first.output.map((item) => item.type)).toEqual(['shell_call']);
+    const call = shellCallsOf(first.output)[0];
+    expect(call).toMatchObject({ status: 'completed', action: { commands: ['uname -s'] } });
+
+    const before = upstream().requests.length;
+    upstream().script({ text: 'It is Plan 9.' });
+    const second = await client.responses.create({
+      model: provider.model,
+      previous_response_id: first.id,
+      tools: [{ type: 'shell' }],
+      input: [
+        {
+          type: 'shell_call_output',
+          call_id: call?.call_id ?? '',
+          output: [{ stdout: 'Plan9\n', stderr: '', outcome: { type: 'exit', exit_code: 0 } }],
+        },
+      ],
+    });
+    expect(second.output_text).toBe('It is Plan 9.');
+    expect(requestText(berth, provider.name, before)).toContain('Plan9');
+
+    await expect(
+      client.responses.create({
+        model: provider.model,
+        previous_response_id: first.id,
+        tools: [{ type: 'shell' }],
+        input: [
+          {
+            type: 'shell_call_output',
+            call_id: 'call_unknown',
+            output: [{ stdout: '', stderr: '', outcome: { type: 'exit', exit_code: 0 } }],
+          },
+        ],
+      }),
+    ).rejects.toMatchObject({
+      status: 400,
+      error: {
+        message: 'No tool call found for shell call output with call_id call_unknown.',
+        param: 'input',
+      },
+    });
+  }, 60_000);
+});
+
+describe.skipIf(driver === undefined)('hosted shell requests that are refused', () => {
+  let berth: TestBerth;
+
+  beforeAll(async () => {
+    berth = await startTestBerth({ sandbox: { driver, warmPool: 0 } });
+  }, 60_000);
+  afterAll(async () => {
+    await berth?.close();
+  }, 60_000);
+
+  it('answers an unknown container_reference with 404, before any model call', async () => {
+    const before = berth.upstreams.oai.requests.length;
+    await expect(
+      berth.client().responses.create({
+        model: 'oai/gpt-5',
+        input: 'hi',
+        tools: [{ type: 'shell', environment: { type: 'container_reference', container_id: 'cntr_nope' } }],
+      }),
+    ).rejects.toMatchObject({ status: 404, error: { param: 'tools[0].environment.container_id' } });
+    expect(berth.upstreams.oai.requests.length).toBe(before);
+  });
+
+  it('refuses a function named like the shell, two shell tools and an unknown file id', async () => {
+    const client = berth.client();
+    await expect(
+      client.responses.create({
+        model: 'oai/gpt-5',
+        input: 'hi',
+        tools: [autoShell, { type: 'function', name: 'bash', parameters: {}, strict: false }],
+      }),
+    ).rejects.toMatchObject({ status: 400, error: { param: 'tools' } });
+    await expect(
+      client.responses.create({ model: 'oai/gpt-5', input: 'hi', tools: [autoShell, autoShell] }),
+    ).rejects.toMatchObject({ status: 400, error: { param: 'tools[1]' } });
+    const containersBefore = (await client.containers.list()).data.length;
+    await expect(
+      client.responses.create({
+        model: 'oai/gpt-5',
+        input: 'hi',
+        tools: [{ type: 'shell', environment: { type: 'container_auto', file_ids: ['file-nope'] } }],
+      }),
+    ).rejects.toMatchObject({ status: 404, error: { param: 'tools[0].environment.file_ids[0]' } });
+    expect((await client.containers.list()).data.length).toBe(containersBefore);
+  });
+});
