@@ -23,7 +23,8 @@ export type IdPrefix =
   | 'item'
   | 'file'
   | 'cntr'
-  | 'cfile';
+  | 'cfile'
+  | 'tcl';
 
 const idBytes = 24;
 const poolBytes = idBytes * 256;

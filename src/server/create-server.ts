@@ -16,6 +16,7 @@ import { registerConversationsRoutes } from './routes/conversations-routes.js';
 import { registerFilesRoutes } from './routes/files-routes.js';
 import { registerModelsRoutes } from './routes/models-routes.js';
 import { registerResponsesRoutes } from './routes/responses-routes.js';
+import { registerResponseToolCallsRoute } from './routes/response-tool-calls-route.js';
 import { registerResponsesWebSocket } from './routes/responses-websocket.js';
 
 export interface ServerOptions {
@@ -93,6 +94,7 @@ export async function createServer(context: AppContext, options: ServerOptions):
 
   await app.register(websocket, { options: { maxPayload: options.bodyLimitBytes } });
   registerResponsesRoutes(app, context);
+  registerResponseToolCallsRoute(app, context);
   registerResponsesWebSocket(app, context);
   registerConversationsRoutes(app, context);
   registerModelsRoutes(app, context);

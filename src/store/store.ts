@@ -10,7 +10,7 @@ export interface Store {
   writeResponse(write: ResponseWrite): Promise<void>;
   /** The response as last written, or undefined (unknown id, or another project's). */
   getResponse(projectId: string, id: string): Promise<StoredResponse | undefined>;
-  /** Deletes a response with its items and events; false when there was nothing to delete. */
+  /** Deletes a response with its items, events and tool-call log; false when there was nothing to delete. */
   deleteResponse(projectId: string, id: string): Promise<boolean>;
   /**
    * The context a response continues from: the input and output items of the response and of every
@@ -87,6 +87,17 @@ export interface Store {
   /** Every file record of a container, in creation order. */
   allContainerFiles(containerId: string): Promise<readonly StoredContainerFile[]>;
   deleteContainerFile(containerId: string, id: string): Promise<boolean>;
+
+  /**
+   * Records one command a hosted shell call ran, as it finishes. The response need not be written
+   * yet (a foreground response is written only when it ends); its log goes when it is deleted.
+   */
+  recordToolCall(record: ToolCallRecord): Promise<void>;
+  /**
+   * One page of a response's tool-call log, ordered by start time then command index (`asc` is
+   * oldest first). Does not check that the response exists: callers answer 404 for that.
+   */
+  listToolCalls(projectId: string, responseId: string, page: PageRequest): Promise<Page<ToolCallRecord>>;
 
   /** Flushes and closes the backend. */
   close(): Promise<void>;
@@ -222,4 +233,31 @@ export interface StoredContainerFile {
   readonly source: 'user' | 'assistant';
   readonly bytes: number;
   readonly createdAt: number;
+}
+
+/** One command a hosted shell call ran: the tool-call log's row. */
+export interface ToolCallRecord {
+  /** `tcl_…`. */
+  readonly id: string;
+  readonly projectId: string;
+  readonly responseId: string;
+  /** The shell_call's `call_id`. */
+  readonly callId: string;
+  /** The shell_call item's id (`sh_…`). */
+  readonly itemId: string;
+  /** Position in `shell_call.action.commands`. */
+  readonly commandIndex: number;
+  readonly command: string;
+  readonly containerId: string;
+  /** The container shell session it ran in. */
+  readonly session: string;
+  /** Epoch milliseconds. */
+  readonly startedAt: number;
+  /** Epoch milliseconds. */
+  readonly endedAt: number;
+  readonly outcome: { readonly type: 'exit'; readonly exitCode: number } | { readonly type: 'timeout' };
+  /** Bytes the command wrote to stdout, before any output cap. */
+  readonly stdoutBytes: number;
+  /** Bytes the command wrote to stderr, before any output cap. */
+  readonly stderrBytes: number;
 }

@@ -147,6 +147,43 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // `0004` is skills (another branch); Kysely applies migrations in name order.
+  '0005_tool_calls': {
+    async up(db: Kysely<unknown>) {
+      // The tool-call log: one row per command a hosted shell call ran, written by the engine as the
+      // command finishes (so in end order). Lists read it in start order, which the index serves;
+      // `seq` breaks ties between commands of parallel calls that started in the same millisecond.
+      await db.schema
+        .createTable('tool_calls')
+        .addColumn('seq', 'integer', (column) => column.primaryKey())
+        .addColumn('id', 'text', (column) => column.notNull().unique())
+        .addColumn('project_id', 'text', (column) => column.notNull())
+        .addColumn('response_id', 'text', (column) => column.notNull())
+        .addColumn('call_id', 'text', (column) => column.notNull())
+        .addColumn('item_id', 'text', (column) => column.notNull())
+        .addColumn('command_index', 'integer', (column) => column.notNull())
+        .addColumn('command', 'text', (column) => column.notNull())
+        .addColumn('container_id', 'text', (column) => column.notNull())
+        .addColumn('session', 'text', (column) => column.notNull())
+        .addColumn('started_at_ms', 'integer', (column) => column.notNull())
+        .addColumn('ended_at_ms', 'integer', (column) => column.notNull())
+        .addColumn('outcome', 'text', (column) => column.notNull())
+        // Null when the command timed out.
+        .addColumn('exit_code', 'integer')
+        .addColumn('stdout_bytes', 'integer', (column) => column.notNull())
+        .addColumn('stderr_bytes', 'integer', (column) => column.notNull())
+        .addCheckConstraint(
+          'tool_calls_outcome',
+          sql`(outcome = 'exit' AND exit_code IS NOT NULL) OR (outcome = 'timeout' AND exit_code IS NULL)`,
+        )
+        .execute();
+      await db.schema
+        .createIndex('tool_calls_by_response')
+        .on('tool_calls')
+        .columns(['response_id', 'started_at_ms', 'command_index', 'seq'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -9,6 +9,7 @@ export interface Database {
   files: FilesTable;
   containers: ContainersTable;
   container_files: ContainerFilesTable;
+  tool_calls: ToolCallsTable;
 }
 
 export interface ResponsesTable {
@@ -100,4 +101,26 @@ export interface ContainerFilesTable {
   source: string;
   bytes: number;
   created_at: number;
+}
+
+/** One command of a hosted shell call; `seq` is the rowid, the last tie-breaker of the log's order. */
+export interface ToolCallsTable {
+  seq: number;
+  id: string;
+  project_id: string;
+  response_id: string;
+  call_id: string;
+  item_id: string;
+  command_index: number;
+  command: string;
+  container_id: string;
+  session: string;
+  started_at_ms: number;
+  ended_at_ms: number;
+  /** `exit` or `timeout`. */
+  outcome: string;
+  /** Null when the command timed out. */
+  exit_code: number | null;
+  stdout_bytes: number;
+  stderr_bytes: number;
 }

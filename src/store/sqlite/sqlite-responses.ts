@@ -12,6 +12,7 @@ import type {
   StoredResponse,
 } from '../store.js';
 import type { SqliteConversations } from './sqlite-conversations.js';
+import type { SqliteToolCalls } from './sqlite-tool-calls.js';
 
 const INPUT = 0;
 const OUTPUT = 1;
@@ -25,6 +26,7 @@ type PendingWrite = { write: ResponseWrite; resolve: () => void; reject: (error:
 export class SqliteResponses {
   readonly #db: Database;
   readonly #conversations: SqliteConversations;
+  readonly #toolCalls: SqliteToolCalls;
   readonly #exists;
   readonly #insert;
   readonly #update;
@@ -44,9 +46,10 @@ export class SqliteResponses {
   /** Writes waiting for the next group commit, with the callbacks that settle their promises. */
   #pending: PendingWrite[] = [];
 
-  constructor(db: Database, conversations: SqliteConversations) {
+  constructor(db: Database, conversations: SqliteConversations, toolCalls: SqliteToolCalls) {
     this.#db = db;
     this.#conversations = conversations;
+    this.#toolCalls = toolCalls;
     this.#exists = db.prepare<[string]>('SELECT 1 FROM responses WHERE id = ?').pluck();
     this.#insert = db.prepare<ResponsesTable>(
       `INSERT INTO responses (id, project_id, status, created_at, previous_response_id, conversation_id,
@@ -186,6 +189,7 @@ export class SqliteResponses {
       if (this.#delete.run(id, projectId).changes === 0) return false;
       this.#deleteItems.run(id);
       this.#deleteEvents.run(id);
+      this.#toolCalls.deleteForResponse(id);
       return true;
     })();
   }

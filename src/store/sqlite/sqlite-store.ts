@@ -7,6 +7,7 @@ import { SqliteConversations } from './sqlite-conversations.js';
 import { SqliteApiKeys } from './sqlite-api-keys.js';
 import { SqliteFiles } from './sqlite-files.js';
 import { SqliteContainers } from './sqlite-containers.js';
+import { SqliteToolCalls } from './sqlite-tool-calls.js';
 import { BerthError } from '../../errors/berth-error.js';
 
 /**
@@ -27,7 +28,8 @@ export async function openSqliteStore(path: string): Promise<Store> {
   // Another process (a CLI `keys create` beside a running server) may hold the write lock briefly.
   db.pragma('busy_timeout = 5000');
   const conversations = new SqliteConversations(db);
-  const responses = new SqliteResponses(db, conversations);
+  const toolCalls = new SqliteToolCalls(db);
+  const responses = new SqliteResponses(db, conversations, toolCalls);
   const apiKeys = new SqliteApiKeys(db);
   const files = new SqliteFiles(db);
   const containers = new SqliteContainers(db);
@@ -86,6 +88,9 @@ export async function openSqliteStore(path: string): Promise<Store> {
     listContainerFiles: (containerId, page) => run(() => containers.listFiles(containerId, page)),
     allContainerFiles: (containerId) => run(() => containers.allFiles(containerId)),
     deleteContainerFile: (containerId, id) => run(() => containers.deleteFile(containerId, id)),
+
+    recordToolCall: (record) => run(() => toolCalls.record(record)),
+    listToolCalls: (projectId, responseId, page) => run(() => toolCalls.list(projectId, responseId, page)),
 
     close: () => run(() => void db.close()),
   };
