@@ -66,6 +66,8 @@ export class ResponseRun {
   /** The container's files, for citations in the final answer; refreshed after commands ran. */
   #citableFiles: readonly StoredContainerFile[] = [];
   #filesChanged = false;
+  /** Tool-call log writes under way; the response is recorded after them. */
+  readonly #logWrites: Promise<void>[] = [];
 
   constructor(
     dependencies: RunDependencies,
@@ -172,6 +174,7 @@ export class ResponseRun {
       this.#fail(assembler, error);
     }
     clearInterval(flusher);
+    await Promise.all(this.#logWrites);
     await this.#record();
     this.#ended = true;
     for (const wake of this.#waiters) wake();
@@ -285,8 +288,38 @@ export class ResponseRun {
     return containers;
   }
 
+  /**
+   * Records a command in the tool-call log as it ends (so a crash keeps what already ran). Responses
+   * with `store: false` keep no log: they keep nothing.
+   */
   #logCommand(ran: RanCommand): void {
-    void ran;
+    if (!this.prepared.store) return;
+    const { outcome } = ran.result;
+    const write = this.#dependencies.store
+      .recordToolCall({
+        id: this.#dependencies.ids.next('tcl'),
+        projectId: this.prepared.projectId,
+        responseId: this.id,
+        callId: ran.call.item.call_id,
+        itemId: ran.call.item.id,
+        commandIndex: ran.commandIndex,
+        command: ran.call.action.commands[ran.commandIndex] ?? '',
+        containerId: ran.containerId,
+        session: ran.session,
+        startedAt: ran.startedAt,
+        endedAt: ran.endedAt,
+        outcome:
+          outcome.type === 'exit' ? { type: 'exit', exitCode: outcome.exit_code } : { type: 'timeout' },
+        stdoutBytes: ran.stdoutBytes,
+        stderrBytes: ran.stderrBytes,
+      })
+      .catch((error: unknown) => {
+        this.#dependencies.logger.error('recording a tool call failed', {
+          responseId: this.id,
+          error: String(error),
+        });
+      });
+    this.#logWrites.push(write);
   }
 
   #complete(

@@ -117,6 +117,25 @@ describe.skipIf(driver === undefined).each(testProviders)('hosted shell through 
       },
     ]);
     expect(await client.containers.retrieve(containerId)).toMatchObject({ status: 'running' });
+
+    // Berth's tool-call log has one row per command, with where, how long and how much it wrote.
+    const log = await client.get<unknown, { data: Record<string, unknown>[] }>(
+      `/responses/${response.id}/tool_calls`,
+    );
+    expect(log.data).toEqual([
+      expect.objectContaining({
+        response_id: response.id,
+        call_id: firstCall?.call_id,
+        item_id: firstCall?.id,
+        command_index: 0,
+        command: 'printf "hello from the shell" > /mnt/data/greeting.txt',
+        container_id: containerId,
+        session: 'default',
+        outcome: { type: 'exit', exit_code: 0 },
+        stdout_bytes: 0,
+      }),
+      expect.objectContaining({ call_id: secondCall?.call_id, stdout_bytes: 20, stderr_bytes: 0 }),
+    ]);
   }, 60_000);
 
   it('streams the loop in the order the official stream helper accepts, output as it is produced', async () => {
