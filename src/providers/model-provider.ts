@@ -4,6 +4,7 @@ import type {
   ToolChoiceOptions,
   ToolChoiceFunction,
   ToolChoiceAllowed,
+  ToolChoiceShell,
   ResponseFormatTextConfig,
 } from 'openai/resources/responses/responses';
 import type { Reasoning } from 'openai/resources/shared';
@@ -31,7 +32,11 @@ export interface ModelRequest {
    * `shell_call_output` items in `input` are converted the same way.
    */
   readonly shellTool: boolean;
-  readonly toolChoice: ToolChoiceOptions | ToolChoiceFunction | ToolChoiceAllowed | null;
+  /**
+   * `{type:"shell"}` forces a shell call; it only comes with `shellTool` true. Each adapter names its
+   * own form of the shell tool (the native tool, Anthropic's `bash`, the `shell` function).
+   */
+  readonly toolChoice: ToolChoiceOptions | ToolChoiceFunction | ToolChoiceAllowed | ToolChoiceShell | null;
   readonly parallelToolCalls: boolean | null;
   readonly temperature: number | null;
   readonly topP: number | null;

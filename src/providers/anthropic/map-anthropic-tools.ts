@@ -51,8 +51,10 @@ export function mapAnthropicTools(request: ModelRequest): AnthropicToolSettings 
     toolChoice = { type: 'none' };
   } else if (choice.type === 'function') {
     toolChoice = { type: 'tool', name: choice.name, ...parallel };
-  } else {
+  } else if (choice.type === 'allowed_tools') {
     toolChoice = { type: choice.mode === 'required' ? 'any' : 'auto', ...parallel };
+  } else {
+    toolChoice = { type: 'tool', name: 'bash', ...parallel };
   }
   return { tools, toolChoice };
 }
