@@ -32,6 +32,10 @@ export interface ModelRequest {
    * `shell_call_output` items in `input` are converted the same way.
    */
   readonly shellTool: boolean;
+  /**
+   * `{type:"shell"}` forces a shell call; it only comes with `shellTool` true. Each adapter names its
+   * own form of the shell tool (the native tool, Anthropic's `bash`, the `shell` function).
+   */
   readonly toolChoice: ToolChoiceOptions | ToolChoiceFunction | ToolChoiceAllowed | ToolChoiceShell | null;
   readonly parallelToolCalls: boolean | null;
   readonly temperature: number | null;

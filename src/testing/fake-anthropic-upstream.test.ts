@@ -29,6 +29,39 @@ describe('fake Anthropic upstream', () => {
     expect(upstream.baseURL).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
 
+  it('renders a shell call as one bash tool_use, its commands joined by newlines', async () => {
+    upstream.script({ shellCalls: [{ commands: ['cd /tmp', 'ls'], timeoutMs: 10 }] });
+    const response = await fetch(`${upstream.baseURL}/v1/messages`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ ...body, tools: [{ type: 'bash_20250124', name: 'bash' }] }),
+    });
+    await expect(response.json()).resolves.toMatchObject({
+      stop_reason: 'tool_use',
+      content: [{ type: 'tool_use', name: 'bash', input: { command: 'cd /tmp\nls' } }],
+    });
+  });
+
+  it('rejects a tool_result that answers no tool_use of the message before it', async () => {
+    const response = await fetch(`${upstream.baseURL}/v1/messages`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        ...body,
+        tools: [{ type: 'bash_20250124', name: 'bash' }],
+        messages: [
+          { role: 'user', content: 'Hi' },
+          { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'bash', input: {} }] },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_2', content: 'x' }] },
+        ],
+      }),
+    });
+    expect(response.status).toBe(400);
+    await expect(response.json()).resolves.toMatchObject({
+      error: { message: expect.stringContaining('unexpected `tool_use_id`') as string },
+    });
+  });
+
   it('streams Messages SSE with the real event names and framing', async () => {
     upstream.script({ reasoning: 'Hmm', text: 'Hello', toolCalls: [{ name: 'f', arguments: '{"a":1}' }] });
     const response = await fetch(`${upstream.baseURL}/v1/messages`, {

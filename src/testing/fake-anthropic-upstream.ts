@@ -74,6 +74,8 @@ function findInvalidMessagesBody(body: Json): string | null {
       return `messages.${index}: all messages must have non-empty content except for the optional final assistant message`;
     }
   }
+  const toolError = findInvalidToolUse(body, messages);
+  if (toolError !== null) return toolError;
   const thinking = body['thinking'];
   if (isObject(thinking) && thinking['type'] === 'enabled') {
     const budget = thinking['budget_tokens'];
@@ -81,6 +83,33 @@ function findInvalidMessagesBody(body: Json): string | null {
       return 'thinking.enabled.budget_tokens: Input should be greater than or equal to 1024';
     }
     if (body['max_tokens'] <= budget) return '`max_tokens` must be greater than `thinking.budget_tokens`.';
+  }
+  return null;
+}
+
+/**
+ * Anthropic's 400s for tool blocks an adapter must not send: a bash tool under another name, and a
+ * tool_result that answers no tool_use of the message before it.
+ */
+function findInvalidToolUse(body: Json, messages: readonly unknown[]): string | null {
+  const tools = Array.isArray(body['tools']) ? (body['tools'] as unknown[]) : [];
+  for (const [index, tool] of tools.entries()) {
+    if (isObject(tool) && tool['type'] === 'bash_20250124' && tool['name'] !== 'bash') {
+      return `tools.${index}.bash_20250124.name: Input should be 'bash'`;
+    }
+  }
+  let previousToolUseIds = new Set<unknown>();
+  for (const [index, message] of messages.entries()) {
+    const content = isObject(message) && Array.isArray(message['content']) ? message['content'] : [];
+    const blocks = (content as unknown[]).filter(isObject);
+    for (const [blockIndex, block] of blocks.entries()) {
+      if (block['type'] === 'tool_result' && !previousToolUseIds.has(block['tool_use_id'])) {
+        return `messages.${index}.content.${blockIndex}: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${String(block['tool_use_id'])}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`;
+      }
+    }
+    previousToolUseIds = new Set(
+      blocks.filter((block) => block['type'] === 'tool_use').map((block) => block['id']),
+    );
   }
   return null;
 }
@@ -106,6 +135,18 @@ function renderTurn(turn: ScriptedTurn, body: Json, ids: { next(prefix: string):
       type: 'tool_use',
       id: ids.next('toolu_'),
       name: call.name,
+      input,
+      caller: { type: 'direct' },
+    });
+  }
+  for (const call of turn.shellCalls ?? []) {
+    // The bash tool takes one command and no limits: several commands go as lines of one command.
+    const input = { command: call.commands.join('\n') };
+    toolArguments.push(JSON.stringify(input));
+    content.push({
+      type: 'tool_use',
+      id: ids.next('toolu_'),
+      name: 'bash',
       input,
       caller: { type: 'direct' },
     });

@@ -78,6 +78,78 @@ describe('fake OpenAI Responses upstream', () => {
     });
   });
 
+  it('streams a shell call as the hosted shell does, without the output Berth adds', async () => {
+    upstream.script({ shellCalls: [{ commands: ['echo hi', 'ls'], timeoutMs: 5000 }], chunkSize: 4 });
+    const stream = await client.responses.create({
+      model: 'gpt-5',
+      input: 'List files',
+      tools: [{ type: 'shell' }],
+      stream: true,
+    });
+    const events = [];
+    for await (const event of stream) events.push(event);
+
+    expect(events.map((event) => event.type)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.shell_call_command.added',
+      'response.shell_call_command.delta',
+      'response.shell_call_command.delta',
+      'response.shell_call_command.done',
+      'response.shell_call_command.added',
+      'response.shell_call_command.delta',
+      'response.shell_call_command.done',
+      'response.output_item.done',
+      'response.completed',
+    ]);
+    expect(events[2]).toMatchObject({
+      item: { type: 'shell_call', status: 'in_progress', action: { commands: [], timeout_ms: 5000 } },
+    });
+    expect(events[6]).toMatchObject({ command_index: 0, command: 'echo hi' });
+    const done = {
+      type: 'shell_call',
+      status: 'completed',
+      call_id: expect.stringMatching(/^call_/) as string,
+    };
+    expect(events[10]).toMatchObject({
+      item: { ...done, action: { commands: ['echo hi', 'ls'], timeout_ms: 5000, max_output_length: null } },
+    });
+    const last = events.at(-1);
+    expect(last?.type === 'response.completed' && last.response.output).toEqual([
+      expect.objectContaining({ ...done, id: expect.stringMatching(/^sh_/) as string }),
+    ]);
+  });
+
+  it('rejects shell items the real API would: unknown fields and outputs of unknown calls', async () => {
+    const call = { type: 'shell_call', call_id: 'call_1', action: { commands: ['ls'] } };
+    const output = { stdout: '', stderr: '', outcome: { type: 'exit', exit_code: 0 } };
+    const answer = async (input: unknown[]) => {
+      const reply = await post('/responses', { model: 'gpt-5', input, tools: [{ type: 'shell' }] });
+      return { status: reply.status, body: await reply.json() };
+    };
+
+    await expect(answer([{ ...call, created_by: 'resp_1' }])).resolves.toMatchObject({
+      status: 400,
+      body: { error: { param: 'input[0].created_by', code: 'unknown_parameter' } },
+    });
+    await expect(
+      answer([
+        call,
+        { type: 'shell_call_output', call_id: 'call_1', output: [{ ...output, created_by: 'x' }] },
+      ]),
+    ).resolves.toMatchObject({ status: 400, body: { error: { param: 'input[1].output[0].created_by' } } });
+    await expect(
+      answer([{ type: 'shell_call_output', call_id: 'call_2', output: [output] }]),
+    ).resolves.toMatchObject({
+      status: 400,
+      body: { error: { message: 'No tool call found for shell call output with call_id call_2.' } },
+    });
+    await expect(
+      answer([call, { type: 'shell_call_output', call_id: 'call_1', output: [output] }]),
+    ).resolves.toMatchObject({ status: 200 });
+  });
+
   it('frames SSE with the event name before the data', async () => {
     const text = await (await post('/responses', { model: 'gpt-5', input: 'Hi', stream: true })).text();
     expect(text.startsWith('event: response.created\ndata: {"type":"response.created"')).toBe(true);

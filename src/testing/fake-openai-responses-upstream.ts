@@ -14,6 +14,7 @@ import {
   type Json,
   type Rejection,
 } from './fake-openai-wire.js';
+import { shellInputRejection } from './openai-shell-input-rejection.js';
 import { chunkText, finishReasonOf, type FakeUpstream, type ScriptedTurn } from './scripted-turn.js';
 
 /** The model ids the fake lists at `GET /v1/models`. */
@@ -117,7 +118,7 @@ function rejectionOf(params: Json): Rejection | null {
       }
     }
   }
-  return null;
+  return shellInputRejection(input);
 }
 
 /** The SSE events and the final Response object for one scripted turn. */
@@ -203,6 +204,32 @@ function renderTurn(params: Json, turn: ScriptedTurn): { events: Json[]; final: 
     output.push(item);
   }
 
+  for (const call of turn.shellCalls ?? []) {
+    const id = `sh_${hex(24)}`;
+    const output_index = output.length;
+    const action = { timeout_ms: call.timeoutMs ?? null, max_output_length: call.maxOutputLength ?? null };
+    // A tool with no environment is client-executed: the call carries no environment field (observed).
+    const added = {
+      id,
+      type: 'shell_call',
+      status: 'in_progress',
+      call_id: `call_${hex(12)}`,
+      action: { ...action, commands: [] },
+    };
+    emit({ type: 'response.output_item.added', output_index, item: added });
+    call.commands.forEach((command, command_index) => {
+      const location = { output_index, command_index };
+      emit({ type: 'response.shell_call_command.added', ...location, command: '' });
+      for (const delta of chunkText(command, size)) {
+        emit({ type: 'response.shell_call_command.delta', ...location, delta, obfuscation: pad(delta) });
+      }
+      emit({ type: 'response.shell_call_command.done', ...location, command });
+    });
+    const item = { ...added, status: itemStatus, action: { ...action, commands: [...call.commands] } };
+    emit({ type: 'response.output_item.done', output_index, item });
+    output.push(item);
+  }
+
   const final: Json = {
     ...base,
     status: incomplete ? 'incomplete' : 'completed',
@@ -256,7 +283,10 @@ function responseObject(params: Json): Json {
 }
 
 function usageOf(params: Json, turn: ScriptedTurn): Json {
-  const produced = (turn.text ?? '') + (turn.toolCalls ?? []).map((call) => call.arguments).join('');
+  const produced =
+    (turn.text ?? '') +
+    (turn.toolCalls ?? []).map((call) => call.arguments).join('') +
+    (turn.shellCalls ?? []).map((call) => call.commands.join('')).join('');
   const reasoningTokens = Math.ceil((turn.reasoning ?? '').length / 4);
   const input = turn.usage?.input ?? estimateInputTokens(params);
   const output = turn.usage?.output ?? Math.ceil(produced.length / 4) + reasoningTokens;

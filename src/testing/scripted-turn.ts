@@ -10,7 +10,14 @@ export interface ScriptedTurn {
   readonly text?: string;
   /** Tool calls the model makes, after the text. */
   readonly toolCalls?: readonly { readonly name: string; readonly arguments: string }[];
-  /** Defaults to `tool_calls` when there are tool calls, else `stop`. */
+  /**
+   * Shell calls the model makes, after the tool calls, each in the upstream's own shell form: OpenAI's
+   * `shell_call`, a Chat Completions call of the `shell` function, or an Anthropic `bash` tool_use. The
+   * bash tool takes one command, so a call with several is rendered as one tool_use whose command is
+   * the commands joined by newlines.
+   */
+  readonly shellCalls?: readonly ScriptedShellCall[];
+  /** Defaults to `tool_calls` when there are tool or shell calls, else `stop`. */
   readonly finish?: 'stop' | 'length' | 'tool_calls' | 'content_filter';
   readonly usage?: { readonly input: number; readonly output: number };
   /** Instead of a reply, answer with this HTTP error in the protocol's error envelope. */
@@ -21,6 +28,13 @@ export interface ScriptedTurn {
   readonly chunkDelayMs?: number;
   /** When streaming, break the text into deltas of this many characters (default 4). */
   readonly chunkSize?: number;
+}
+
+/** One scripted shell call: its commands and the limits the model chose (null when left out). */
+export interface ScriptedShellCall {
+  readonly commands: readonly string[];
+  readonly timeoutMs?: number;
+  readonly maxOutputLength?: number;
 }
 
 /** One request a fake upstream received: method, path, headers and the parsed JSON body. */
@@ -51,7 +65,8 @@ export const defaultTurn: ScriptedTurn = { text: 'ok' };
 
 /** The finish reason a script implies. */
 export function finishReasonOf(turn: ScriptedTurn): NonNullable<ScriptedTurn['finish']> {
-  return turn.finish ?? ((turn.toolCalls?.length ?? 0) > 0 ? 'tool_calls' : 'stop');
+  const calls = (turn.toolCalls?.length ?? 0) + (turn.shellCalls?.length ?? 0);
+  return turn.finish ?? (calls > 0 ? 'tool_calls' : 'stop');
 }
 
 /** Splits text into deltas the way streaming upstreams do. */

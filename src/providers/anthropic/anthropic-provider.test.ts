@@ -106,6 +106,36 @@ describe('Anthropic provider', () => {
   });
 
   it.each(['stream', 'complete'] as const)(
+    "offers Anthropic's bash tool for the shell and reports its calls as shell calls (%s)",
+    async (mode) => {
+      upstream.script({ text: 'Looking.', shellCalls: [{ commands: ['cd /mnt/data', 'ls'] }] });
+      const weather = { type: 'function' as const, name: 'get_weather', parameters: null, strict: null };
+      const shell = request({ tools: [weather], shellTool: true, toolChoice: { type: 'shell' } });
+      const events =
+        mode === 'stream'
+          ? await collect(provider.stream(shell, signal))
+          : await provider.complete(shell, signal);
+
+      expect(upstream.requests.at(-1)?.body).toMatchObject({
+        tools: [
+          { name: 'get_weather', input_schema: { type: 'object', properties: {} } },
+          { type: 'bash_20250124', name: 'bash' },
+        ],
+        tool_choice: { type: 'tool', name: 'bash' },
+      });
+      expect(events.filter((event) => event.type !== 'text-delta').slice(2)).toEqual([
+        { type: 'shell-call-start', id: 'block-1', callId: expect.stringMatching(/^toolu_/) as string },
+        {
+          type: 'shell-call-end',
+          id: 'block-1',
+          action: { commands: ['cd /mnt/data\nls'], timeoutMs: null, maxOutputLength: null },
+        },
+        expect.objectContaining({ type: 'finish', reason: 'tool_calls' }),
+      ]);
+    },
+  );
+
+  it.each(['stream', 'complete'] as const)(
     'streams thinking as reasoning with its signature (%s)',
     async (mode) => {
       upstream.script({ reasoning: 'Six times seven.', text: '42' });

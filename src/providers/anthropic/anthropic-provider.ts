@@ -58,7 +58,7 @@ export function createAnthropicProvider(settings: ProviderSettings): ModelProvid
       try {
         // Passing the signal to the SDK aborts its fetch, which closes the upstream connection.
         const upstream = await client.messages.create({ ...params, stream: true }, { signal });
-        yield* convertAnthropicStreamEvents(upstream, name);
+        yield* convertAnthropicStreamEvents(upstream, name, { shellTool: request.shellTool });
       } catch (error) {
         throw mapAnthropicError(name, error, signal);
       }
@@ -68,7 +68,7 @@ export function createAnthropicProvider(settings: ProviderSettings): ModelProvid
       const params = buildAnthropicMessageParams(request);
       try {
         const message = await client.messages.create({ ...params, stream: false }, { signal });
-        return convertAnthropicMessageEvents(message);
+        return convertAnthropicMessageEvents(message, { shellTool: request.shellTool });
       } catch (error) {
         throw mapAnthropicError(name, error, signal);
       }

@@ -63,6 +63,36 @@ describe('building Anthropic Messages requests', () => {
     expect(body['tool_choice']).toEqual({ type: 'any' });
   });
 
+  it('offers the bash tool only when an allowed_tools choice lists the shell', async () => {
+    const allowed = (tools: { type: string; name?: string }[]) => ({
+      type: 'allowed_tools' as const,
+      mode: 'auto' as const,
+      tools,
+    });
+    const withShell = await sentBody({
+      tools: [tool('a'), tool('b')],
+      shellTool: true,
+      toolChoice: allowed([{ type: 'shell' }, { type: 'function', name: 'a' }]),
+    });
+    expect(withShell['tools']).toEqual([
+      { name: 'a', input_schema: { type: 'object', properties: {} } },
+      { type: 'bash_20250124', name: 'bash' },
+    ]);
+
+    const withoutShell = await sentBody({
+      tools: [tool('a')],
+      shellTool: true,
+      toolChoice: allowed([{ type: 'function', name: 'a' }]),
+    });
+    expect(withoutShell['tools']).toEqual([{ name: 'a', input_schema: { type: 'object', properties: {} } }]);
+  });
+
+  it('sends the bash tool alone when the shell is the only tool', async () => {
+    const body = await sentBody({ shellTool: true, toolChoice: 'required' });
+    expect(body['tools']).toEqual([{ type: 'bash_20250124', name: 'bash' }]);
+    expect(body['tool_choice']).toEqual({ type: 'any' });
+  });
+
   it('sends no tool_choice without tools', async () => {
     const body = await sentBody({ toolChoice: 'required' });
     expect(body).not.toHaveProperty('tools');

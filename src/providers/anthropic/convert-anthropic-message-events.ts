@@ -1,10 +1,12 @@
 import type { ContentBlock, Message } from '@anthropic-ai/sdk/resources/messages';
 import type { ModelEvent } from '../model-provider.js';
+import { anthropicBashToolName, bashInputToShellAction } from './anthropic-bash-tool.js';
 import { encodeRedactedThinking, encodeThinkingSignature } from './anthropic-thinking-content.js';
+import type { AnthropicEventOptions } from './convert-anthropic-stream-events.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
 import { mapAnthropicUsage } from './map-anthropic-usage.js';
 
-function blockEvents(block: ContentBlock, id: string): ModelEvent[] {
+function blockEvents(block: ContentBlock, id: string, options: AnthropicEventOptions): ModelEvent[] {
   if (block.type === 'text') {
     return [
       { type: 'text-start', id },
@@ -26,6 +28,12 @@ function blockEvents(block: ContentBlock, id: string): ModelEvent[] {
       { type: 'reasoning-end', id, encryptedContent: encodeRedactedThinking(block.data) },
     ];
   }
+  if (block.type === 'tool_use' && options.shellTool && block.name === anthropicBashToolName) {
+    return [
+      { type: 'shell-call-start', id, callId: block.id },
+      { type: 'shell-call-end', id, action: bashInputToShellAction(block.input) },
+    ];
+  }
   if (block.type === 'tool_use') {
     const argumentsText = JSON.stringify(block.input ?? {});
     return [
@@ -42,8 +50,13 @@ function blockEvents(block: ContentBlock, id: string): ModelEvent[] {
  * Converts a non-streaming Message into the events its stream would have produced, in content order.
  * Read leniently like the stream: unknown block types are skipped and missing usage counts as zero.
  */
-export function convertAnthropicMessageEvents(message: Message): ModelEvent[] {
-  const events = (message.content ?? []).flatMap((block, index) => blockEvents(block, `block-${index}`));
+export function convertAnthropicMessageEvents(
+  message: Message,
+  options: AnthropicEventOptions,
+): ModelEvent[] {
+  const events = (message.content ?? []).flatMap((block, index) =>
+    blockEvents(block, `block-${index}`, options),
+  );
   events.push({
     type: 'finish',
     reason: mapAnthropicStopReason(message.stop_reason),

@@ -15,6 +15,8 @@ async function collect(events: AsyncIterable<ModelEvent>): Promise<ModelEvent[]>
   return collected;
 }
 
+const noShell = { shellTool: false };
+
 describe('convertAnthropicStreamEvents', () => {
   it('hands redacted thinking back as opaque reasoning and ends parts the upstream left open', async () => {
     const events = await collect(
@@ -34,6 +36,7 @@ describe('convertAnthropicStreamEvents', () => {
           { type: 'message_stop' },
         ]),
         'anthropic',
+        noShell,
       ),
     );
 
@@ -47,12 +50,79 @@ describe('convertAnthropicStreamEvents', () => {
     ]);
   });
 
+  const bashBlock = (index: number, partials: string[]) => [
+    {
+      type: 'content_block_start',
+      index,
+      content_block: { type: 'tool_use', id: `toolu_${index}`, name: 'bash', input: {} },
+    },
+    ...partials.map((partial_json) => ({
+      type: 'content_block_delta',
+      index,
+      delta: { type: 'input_json_delta', partial_json },
+    })),
+    { type: 'content_block_stop', index },
+  ];
+  const stop = [
+    { type: 'message_delta', delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 3 } },
+    { type: 'message_stop' },
+  ];
+
+  it('turns bash tool_use blocks into shell calls, whole once each block stops', async () => {
+    const events = await collect(
+      convertAnthropicStreamEvents(
+        streamOf([
+          ...bashBlock(0, ['', '{"comma', 'nd": "ls ', '-la"}']),
+          ...bashBlock(1, ['{"restart": true}']),
+          ...bashBlock(2, ['{"command": 4']),
+          ...stop,
+        ]),
+        'anthropic',
+        { shellTool: true },
+      ),
+    );
+
+    const noLimits = { timeoutMs: null, maxOutputLength: null };
+    expect(events).toEqual([
+      { type: 'shell-call-start', id: 'block-0', callId: 'toolu_0' },
+      { type: 'shell-call-end', id: 'block-0', action: { commands: ['ls -la'], ...noLimits } },
+      { type: 'shell-call-start', id: 'block-1', callId: 'toolu_1' },
+      { type: 'shell-call-end', id: 'block-1', action: { commands: [], ...noLimits } },
+      { type: 'shell-call-start', id: 'block-2', callId: 'toolu_2' },
+      {
+        type: 'shell-call-end',
+        id: 'block-2',
+        action: { commands: ['{"command": 4'], ...noLimits, invalid: expect.any(String) as string },
+      },
+      {
+        type: 'finish',
+        reason: 'tool_calls',
+        usage: { inputTokens: 0, outputTokens: 3, cachedInputTokens: 0 },
+      },
+    ]);
+  });
+
+  it('leaves a bash tool_use a function call when the shell tool is not offered', async () => {
+    const events = await collect(
+      convertAnthropicStreamEvents(
+        streamOf([...bashBlock(0, ['{"command":"ls"}']), ...stop]),
+        'anthropic',
+        noShell,
+      ),
+    );
+    expect(events.slice(0, 3)).toEqual([
+      { type: 'tool-call-start', id: 'block-0', callId: 'toolu_0', name: 'bash' },
+      { type: 'tool-call-delta', id: 'block-0', delta: '{"command":"ls"}' },
+      { type: 'tool-call-end', id: 'block-0', arguments: '{"command":"ls"}' },
+    ]);
+  });
+
   it('fails a stream cut off before message_stop', async () => {
     const cutOff = streamOf([
       { type: 'message_start', message: { usage: { input_tokens: 5 } } },
       { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
     ]);
-    await expect(collect(convertAnthropicStreamEvents(cutOff, 'anthropic'))).rejects.toMatchObject({
+    await expect(collect(convertAnthropicStreamEvents(cutOff, 'anthropic', noShell))).rejects.toMatchObject({
       name: 'UpstreamError',
       status: 502,
     });

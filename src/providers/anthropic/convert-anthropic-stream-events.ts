@@ -6,6 +6,7 @@ import type {
 } from '@anthropic-ai/sdk/resources/messages';
 import { UpstreamError } from '../../errors/berth-error.js';
 import type { ModelEvent } from '../model-provider.js';
+import { anthropicBashToolName, bashInputToShellAction } from './anthropic-bash-tool.js';
 import { encodeRedactedThinking, encodeThinkingSignature } from './anthropic-thinking-content.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
 import {
@@ -18,9 +19,19 @@ import {
 type OpenBlock =
   | { readonly kind: 'text'; readonly id: string }
   | { readonly kind: 'reasoning'; readonly id: string; signature: string }
-  | { readonly kind: 'tool'; readonly id: string; json: string };
+  | { readonly kind: 'tool'; readonly id: string; json: string }
+  | { readonly kind: 'shell'; readonly id: string; json: string; readonly startInput: unknown };
 
-function startBlock(event: RawContentBlockStartEvent): { block: OpenBlock | null; events: ModelEvent[] } {
+/** How the turn's tools were offered, which decides what a tool_use is. */
+export interface AnthropicEventOptions {
+  /** True when the bash tool stands for Berth's shell tool: a `bash` tool_use is then a shell call. */
+  readonly shellTool: boolean;
+}
+
+function startBlock(
+  event: RawContentBlockStartEvent,
+  options: AnthropicEventOptions,
+): { block: OpenBlock | null; events: ModelEvent[] } {
   const id = `block-${event.index}`;
   const content = event.content_block;
   if (content.type === 'text') {
@@ -42,6 +53,13 @@ function startBlock(event: RawContentBlockStartEvent): { block: OpenBlock | null
         { type: 'reasoning-start', id },
         { type: 'reasoning-end', id, encryptedContent },
       ],
+    };
+  }
+  if (content.type === 'tool_use' && options.shellTool && content.name === anthropicBashToolName) {
+    // The input streams as partial JSON, so the command is only known, whole, when the block stops.
+    return {
+      block: { kind: 'shell', id, json: '', startInput: content.input },
+      events: [{ type: 'shell-call-start', id, callId: content.id }],
     };
   }
   if (content.type === 'tool_use') {
@@ -67,6 +85,10 @@ function applyDelta(block: OpenBlock | undefined, event: RawContentBlockDeltaEve
     block.signature += delta.signature;
     return null;
   }
+  if (block.kind === 'shell' && delta.type === 'input_json_delta') {
+    block.json += delta.partial_json;
+    return null;
+  }
   if (block.kind === 'tool' && delta.type === 'input_json_delta') {
     block.json += delta.partial_json;
     return delta.partial_json === ''
@@ -90,6 +112,19 @@ function endBlock(block: OpenBlock): ModelEvent {
     case 'tool':
       // A call without arguments streams no JSON at all; its arguments are still an object.
       return { type: 'tool-call-end', id: block.id, arguments: block.json === '' ? '{}' : block.json };
+    case 'shell':
+      return { type: 'shell-call-end', id: block.id, action: bashInputToShellAction(shellInput(block)) };
+  }
+}
+
+/** The whole input of a bash tool_use: the streamed JSON, or the start's input when none streamed. */
+function shellInput(block: { json: string; startInput: unknown }): unknown {
+  if (block.json === '') return block.startInput;
+  try {
+    return JSON.parse(block.json) as unknown;
+  } catch {
+    // Not JSON: an invalid call, which shows the model's text as it came.
+    return block.json;
   }
 }
 
@@ -102,6 +137,7 @@ function endBlock(block: OpenBlock): ModelEvent {
 export async function* convertAnthropicStreamEvents(
   events: AsyncIterable<RawMessageStreamEvent>,
   provider: string,
+  options: AnthropicEventOptions,
 ): AsyncGenerator<ModelEvent> {
   const openBlocks = new Map<number, OpenBlock>();
   let usage: AnthropicUsageCounters = {};
@@ -113,7 +149,7 @@ export async function* convertAnthropicStreamEvents(
         usage = mergeAnthropicUsage(usage, event.message.usage ?? {});
         break;
       case 'content_block_start': {
-        const { block, events: started } = startBlock(event);
+        const { block, events: started } = startBlock(event, options);
         if (block !== null) openBlocks.set(event.index, block);
         yield* started;
         break;

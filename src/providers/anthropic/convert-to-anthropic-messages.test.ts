@@ -93,6 +93,78 @@ describe('converting Berth context to Anthropic messages', () => {
     });
   });
 
+  it('sends shell history as the bash tool_use and tool_result Claude would have made', async () => {
+    // As Berth stores them: ids, status, the container the calls ran in.
+    const environment = { type: 'container_reference' as const, container_id: 'cntr_1' };
+    const exit = (exit_code: number) => ({ type: 'exit' as const, exit_code });
+    const body = await sentBody(
+      [
+        { role: 'user', content: 'What is in /tmp?' },
+        {
+          type: 'shell_call',
+          id: 'sh_1',
+          call_id: 'call_1',
+          status: 'completed',
+          environment,
+          action: { commands: ['cd /tmp', 'ls'], timeout_ms: null, max_output_length: null },
+        },
+        {
+          type: 'shell_call_output',
+          id: 'sho_1',
+          call_id: 'call_1',
+          status: 'completed',
+          max_output_length: null,
+          output: [
+            { stdout: '', stderr: '', outcome: exit(0) },
+            { stdout: 'a.txt\n', stderr: '', outcome: exit(0) },
+          ],
+        },
+        { type: 'shell_call', call_id: 'call_2', action: { commands: ['cat b.txt'] } },
+        {
+          type: 'shell_call_output',
+          call_id: 'call_2',
+          output: [{ stdout: '', stderr: 'cat: b.txt: No such file\n', outcome: exit(1) }],
+        },
+      ],
+      { shellTool: true },
+    );
+
+    expect(body).toMatchObject({
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'What is in /tmp?' }] },
+        {
+          role: 'assistant',
+          content: [{ type: 'tool_use', id: 'call_1', name: 'bash', input: { command: 'cd /tmp\nls' } }],
+        },
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'tool_result',
+              tool_use_id: 'call_1',
+              content: '--- command 1 of 2 ---\n(no output)\n--- command 2 of 2 ---\na.txt',
+            },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: [{ type: 'tool_use', id: 'call_2', name: 'bash', input: { command: 'cat b.txt' } }],
+        },
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'tool_result',
+              tool_use_id: 'call_2',
+              content: 'cat: b.txt: No such file\n[exit code 1]',
+              is_error: true,
+            },
+          ],
+        },
+      ],
+    });
+  });
+
   it('merges consecutive same-role items into alternating turns, tool results first', async () => {
     const body = await sentBody([
       { role: 'user', content: 'First' },

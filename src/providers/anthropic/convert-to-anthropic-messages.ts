@@ -1,6 +1,7 @@
 import type { ContentBlockParam, MessageParam } from '@anthropic-ai/sdk/resources/messages';
 import type { ResponseInputItem } from 'openai/resources/responses/responses';
 import { invalidInput } from '../invalid-input-error.js';
+import { shellCallOutputToToolResult, shellCallToBashToolUse } from './anthropic-bash-tool.js';
 import { decodeThinkingBlock } from './anthropic-thinking-content.js';
 import {
   convertAssistantContent,
@@ -72,7 +73,8 @@ function isThinkingOnly(turn: Turn): boolean {
 /**
  * Converts Berth's context (Responses input items) and instructions into Anthropic's `system` and
  * `messages`. System and developer messages join the instructions in `system`, because Anthropic
- * takes instructions only there.
+ * takes instructions only there. Shell calls and their outputs become the bash tool's tool_use and
+ * tool_result blocks.
  */
 export function convertToAnthropicMessages(
   instructions: string | null,
@@ -104,12 +106,18 @@ export function convertToAnthropicMessages(
       appendBlocks(turns, 'user', [
         { type: 'tool_result', tool_use_id: item.call_id, ...(content.length > 0 ? { content } : {}) },
       ]);
+    } else if (item.type === 'shell_call') {
+      appendBlocks(turns, 'assistant', [shellCallToBashToolUse(item)]);
+    } else if (item.type === 'shell_call_output') {
+      if (!item.call_id)
+        throw invalidInput('A shell_call_output item needs the call_id of the shell_call it answers.');
+      appendBlocks(turns, 'user', [shellCallOutputToToolResult(item)]);
     } else if (item.type === 'reasoning') {
       const summary = item.summary.map((part) => part.text).join('');
       const block = decodeThinkingBlock(item.encrypted_content, summary);
       if (block !== null) appendBlocks(turns, 'assistant', [block]);
     } else {
-      // Hosted-tool items (shell, MCP, web search…) and unresolved references have no Messages form.
+      // Other hosted-tool items (MCP, web search…) and unresolved references have no Messages form.
       throw invalidInput(`Input items of type '${String(item.type)}' cannot be sent to an Anthropic model.`);
     }
   }

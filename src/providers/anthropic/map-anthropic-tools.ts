@@ -1,14 +1,15 @@
-import type { Tool, ToolChoice } from '@anthropic-ai/sdk/resources/messages';
+import type { ToolChoice, ToolUnion } from '@anthropic-ai/sdk/resources/messages';
 import type { FunctionTool } from 'openai/resources/responses/responses';
 import type { ModelRequest } from '../model-provider.js';
+import { anthropicBashTool, anthropicBashToolName } from './anthropic-bash-tool.js';
 
 /** Anthropic's `tools` and `tool_choice` for one request; both undefined when there are no tools. */
 export interface AnthropicToolSettings {
-  readonly tools: Tool[] | undefined;
+  readonly tools: ToolUnion[] | undefined;
   readonly toolChoice: ToolChoice | undefined;
 }
 
-function convertTool(tool: FunctionTool): Tool {
+function convertTool(tool: FunctionTool): ToolUnion {
   return {
     name: tool.name,
     ...(tool.description ? { description: tool.description } : {}),
@@ -19,26 +20,30 @@ function convertTool(tool: FunctionTool): Tool {
   };
 }
 
-/** Names the function tools an `allowed_tools` choice lists; other tool kinds cannot occur here. */
+/** Names the tools an `allowed_tools` choice lists: function names, and `bash` for the shell tool. */
 function allowedToolNames(tools: readonly { [key: string]: unknown }[]): Set<string> {
   const names = new Set<string>();
   for (const tool of tools) {
     if (tool['type'] === 'function' && typeof tool['name'] === 'string') names.add(tool['name']);
+    if (tool['type'] === 'shell') names.add(anthropicBashToolName);
   }
   return names;
 }
 
 /**
- * Maps function tools, `tool_choice` and `parallel_tool_calls`: auto → auto, required → any,
- * none → none, a named function → tool; `allowed_tools` narrows the tool list (Anthropic has no
- * equivalent) and keeps its auto/required mode. `parallel_tool_calls: false` becomes
- * `disable_parallel_tool_use`, which only the choices that allow tool use carry.
+ * Maps function tools, the shell tool (as Anthropic's bash tool, after the functions), `tool_choice`
+ * and `parallel_tool_calls`: auto → auto, required → any, none → none, a named function → tool, the
+ * shell → the bash tool; `allowed_tools` narrows the tool list (Anthropic has no equivalent) and keeps
+ * its auto/required mode. `parallel_tool_calls: false` becomes `disable_parallel_tool_use`, which only
+ * the choices that allow tool use carry.
  */
 export function mapAnthropicTools(request: ModelRequest): AnthropicToolSettings {
   const choice = request.toolChoice;
   const allowed = typeof choice === 'object' && choice?.type === 'allowed_tools' ? choice : null;
   const names = allowed === null ? null : allowedToolNames(allowed.tools);
   const tools = request.tools.filter((tool) => names === null || names.has(tool.name)).map(convertTool);
+  if (request.shellTool && (names === null || names.has(anthropicBashToolName)))
+    tools.push(anthropicBashTool);
   if (tools.length === 0) return { tools: undefined, toolChoice: undefined };
 
   const parallel = request.parallelToolCalls === false ? { disable_parallel_tool_use: true } : {};
@@ -51,10 +56,10 @@ export function mapAnthropicTools(request: ModelRequest): AnthropicToolSettings 
     toolChoice = { type: 'none' };
   } else if (choice.type === 'function') {
     toolChoice = { type: 'tool', name: choice.name, ...parallel };
-  } else if (choice.type === 'shell') {
-    toolChoice = { type: 'tool', name: 'bash', ...parallel };
-  } else {
+  } else if (choice.type === 'allowed_tools') {
     toolChoice = { type: choice.mode === 'required' ? 'any' : 'auto', ...parallel };
+  } else {
+    toolChoice = { type: 'tool', name: anthropicBashToolName, ...parallel };
   }
   return { tools, toolChoice };
 }

@@ -1,4 +1,4 @@
-import type { ResponseCreateParamsBase } from 'openai/resources/responses/responses';
+import type { FunctionShellTool, ResponseCreateParamsBase, Tool } from 'openai/resources/responses/responses';
 import type { InputTokenCountParams } from 'openai/resources/responses/input-tokens';
 import type { ModelRequest } from '../model-provider.js';
 import { convertToOpenAIResponsesInput } from './convert-to-openai-responses-input.js';
@@ -27,12 +27,20 @@ export function buildOpenAIInputTokenCountRequest(request: ModelRequest): InputT
   return buildSharedFields(request);
 }
 
+/**
+ * OpenAI's own shell tool, with no environment: the upstream then treats it as client-executed and
+ * hands every `shell_call` back to Berth, which runs it in its own container. (A hosted environment
+ * would run the commands in OpenAI's containers instead.)
+ */
+const clientExecutedShellTool: FunctionShellTool = { type: 'shell' };
+
 function buildSharedFields(request: ModelRequest) {
+  const tools: Tool[] = [...request.tools, ...(request.shellTool ? [clientExecutedShellTool] : [])];
   return {
     model: request.model,
     input: convertToOpenAIResponsesInput(request.input),
     ...(request.instructions !== null ? { instructions: request.instructions } : {}),
-    ...(request.tools.length > 0 ? { tools: [...request.tools] } : {}),
+    ...(tools.length > 0 ? { tools } : {}),
     ...(request.toolChoice !== null ? { tool_choice: request.toolChoice } : {}),
     ...(request.parallelToolCalls !== null ? { parallel_tool_calls: request.parallelToolCalls } : {}),
     ...(request.textFormat !== null ? { text: { format: request.textFormat } } : {}),

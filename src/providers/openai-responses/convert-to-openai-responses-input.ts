@@ -1,6 +1,7 @@
 import type {
   EasyInputMessage,
   ResponseFunctionCallOutputItem,
+  ResponseFunctionShellCallOutputContent,
   ResponseInputContent,
   ResponseInputItem,
   ResponseOutputMessage,
@@ -21,7 +22,16 @@ type UpstreamInputItem =
     }
   | { type: 'function_call'; call_id: string; name: string; arguments: string }
   | { type: 'function_call_output'; call_id: string; output: string | InputPart[] }
-  | { type: 'reasoning'; summary: { type: 'summary_text'; text: string }[]; encrypted_content: string };
+  | { type: 'reasoning'; summary: { type: 'summary_text'; text: string }[]; encrypted_content: string }
+  | { type: 'shell_call'; call_id: string; action: ShellCallAction }
+  | {
+      type: 'shell_call_output';
+      call_id: string;
+      output: ResponseFunctionShellCallOutputContent[];
+      max_output_length?: number;
+    };
+
+type ShellCallAction = { commands: string[]; timeout_ms: number | null; max_output_length: number | null };
 
 /**
  * Berth's context as Responses input for a `store: false` upstream. The protocol is the same, but every
@@ -57,10 +67,52 @@ function convertItem(item: ResponseInputItem, index: number): UpstreamInputItem 
     const summary = item.summary.map((part) => ({ type: 'summary_text' as const, text: part.text }));
     return { type: 'reasoning', summary, encrypted_content: item.encrypted_content };
   }
+  if (item.type === 'shell_call') return convertShellCall(item, index);
+  if (item.type === 'shell_call_output') return convertShellCallOutput(item, index);
   // Item references, hosted-tool calls and the like: nothing Berth hands a stateless function-tool model.
   throw invalidInput(
     `input[${index}] has type '${item.type ?? 'item_reference'}', which provider kind 'openai' cannot send.`,
   );
+}
+
+/**
+ * A shell call as the upstream made it. Its `environment` is dropped: Berth's items name Berth's own
+ * container (`container_reference`), which the upstream cannot resolve, and the tool Berth offers has
+ * no environment, so the upstream's own calls carry none either. `created_by`, `caller` and `status`
+ * are bookkeeping the upstream does not need back.
+ */
+function convertShellCall(item: ResponseInputItem.ShellCall, index: number): UpstreamInputItem {
+  if (!item.call_id) throw invalidInput(`input[${index}] (shell_call) has no call_id.`);
+  const { commands, timeout_ms, max_output_length } = item.action;
+  return {
+    type: 'shell_call',
+    call_id: item.call_id,
+    action: {
+      commands: [...commands],
+      timeout_ms: timeout_ms ?? null,
+      max_output_length: max_output_length ?? null,
+    },
+  };
+}
+
+/** A shell call's output, echoing the call's `max_output_length` as the API asks of local shells. */
+function convertShellCallOutput(item: ResponseInputItem.ShellCallOutput, index: number): UpstreamInputItem {
+  if (!item.call_id) throw invalidInput(`input[${index}] (shell_call_output) has no call_id.`);
+  // Each entry is rebuilt: stored outputs carry `created_by`, which input entries may not have.
+  const output = item.output.map((entry): ResponseFunctionShellCallOutputContent => ({
+    stdout: entry.stdout,
+    stderr: entry.stderr,
+    outcome:
+      entry.outcome.type === 'timeout'
+        ? { type: 'timeout' }
+        : { type: 'exit', exit_code: entry.outcome.exit_code },
+  }));
+  return {
+    type: 'shell_call_output',
+    call_id: item.call_id,
+    output,
+    ...(typeof item.max_output_length === 'number' ? { max_output_length: item.max_output_length } : {}),
+  };
 }
 
 function convertMessage(

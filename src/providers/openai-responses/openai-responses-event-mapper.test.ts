@@ -106,6 +106,82 @@ describe('OpenAIResponsesEventMapper', () => {
     ]);
   });
 
+  it('maps a streamed shell call: start, command deltas, then the whole action', () => {
+    const added = { type: 'shell_call', call_id: 'call_7', action: { commands: [] } };
+    const at = (command_index: number) => ({ output_index: 0, command_index });
+    const events = mapAll([
+      { type: 'response.output_item.added', output_index: 0, item: added },
+      { type: 'response.shell_call_command.added', ...at(0), command: '' },
+      { type: 'response.shell_call_command.delta', ...at(0), delta: 'echo ' },
+      { type: 'response.shell_call_command.delta', ...at(0), delta: 'hi' },
+      { type: 'response.shell_call_command.done', ...at(0), command: 'echo hi' },
+      // A server that sends a command whole, in its `done`, still has it streamed once.
+      { type: 'response.shell_call_command.added', ...at(1), command: '' },
+      { type: 'response.shell_call_command.done', ...at(1), command: 'ls' },
+      {
+        type: 'response.output_item.done',
+        output_index: 0,
+        item: {
+          ...added,
+          status: 'completed',
+          action: { commands: ['echo hi', 'ls'], timeout_ms: 1000, max_output_length: 4096 },
+        },
+      },
+      completed,
+    ]);
+    expect(events).toEqual([
+      { type: 'shell-call-start', id: 'part_0', callId: 'call_7' },
+      { type: 'shell-call-command-delta', id: 'part_0', commandIndex: 0, delta: 'echo ' },
+      { type: 'shell-call-command-delta', id: 'part_0', commandIndex: 0, delta: 'hi' },
+      { type: 'shell-call-command-delta', id: 'part_0', commandIndex: 1, delta: 'ls' },
+      {
+        type: 'shell-call-end',
+        id: 'part_0',
+        action: { commands: ['echo hi', 'ls'], timeoutMs: 1000, maxOutputLength: 4096 },
+      },
+      { type: 'finish', reason: 'tool_calls', usage: { inputTokens: 1, outputTokens: 2 } },
+    ]);
+  });
+
+  it('ends a shell call whose done item never came with the commands streamed so far', () => {
+    const events = mapAll([
+      { type: 'response.shell_call_command.delta', output_index: 0, command_index: 0, delta: 'pwd' },
+      // Commands only append: an index past the next one is ignored rather than allocated.
+      { type: 'response.shell_call_command.delta', output_index: 0, command_index: 1e9, delta: 'x' },
+      completed,
+    ]);
+    expect(events).toEqual([
+      { type: 'shell-call-start', id: 'part_0', callId: 'call_part_0' },
+      { type: 'shell-call-command-delta', id: 'part_0', commandIndex: 0, delta: 'pwd' },
+      {
+        type: 'shell-call-end',
+        id: 'part_0',
+        action: { commands: ['pwd'], timeoutMs: null, maxOutputLength: null },
+      },
+      { type: 'finish', reason: 'tool_calls', usage: { inputTokens: 1, outputTokens: 2 } },
+    ]);
+  });
+
+  it('maps a shell call of a non-streaming response to start and end', () => {
+    const mapper = new OpenAIResponsesEventMapper('openai');
+    const events = mapper.mapResponse({
+      status: 'completed',
+      output: [
+        { type: 'message', content: [{ type: 'output_text', text: 'Looking.' }] },
+        { type: 'shell_call', call_id: 'call_3', action: { commands: ['ls -la'], timeout_ms: null } },
+      ],
+    });
+    expect(events.slice(3)).toEqual([
+      { type: 'shell-call-start', id: 'part_1', callId: 'call_3' },
+      {
+        type: 'shell-call-end',
+        id: 'part_1',
+        action: { commands: ['ls -la'], timeoutMs: null, maxOutputLength: null },
+      },
+      { type: 'finish', reason: 'tool_calls', usage: { inputTokens: 0, outputTokens: 0 } },
+    ]);
+  });
+
   it('reads an incomplete response of an unknown reason as length', () => {
     const events = mapAll([
       {

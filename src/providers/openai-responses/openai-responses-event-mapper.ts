@@ -1,9 +1,9 @@
 import { UpstreamError } from '../../errors/berth-error.js';
-import type { ModelEvent } from '../model-provider.js';
+import type { ModelEvent, ShellAction } from '../model-provider.js';
 import { mapOpenAIResponsesFinishReason, mapOpenAIResponsesUsage } from './map-openai-responses-finish.js';
 import type { OutputItem, StreamEvent, WireResponse } from './openai-responses-wire-schemas.js';
 
-type PartKind = 'text' | 'refusal' | 'reasoning' | 'tool-call';
+type PartKind = 'text' | 'refusal' | 'reasoning' | 'tool-call' | 'shell-call';
 
 interface Part {
   /** Adapter-local id: upstream item ids (msg_…, fc_…, rs_…) never reach the engine. */
@@ -12,12 +12,16 @@ interface Part {
   readonly outputIndex: number;
   /** Everything sent as deltas so far, to fill in from `*.done` when a server skipped the deltas. */
   streamed: string;
+  /** A shell call's commands as streamed so far, by command index. */
+  readonly commands: string[];
+  /** A shell call's whole action, once its done item has said it. */
+  action?: ShellAction;
   ended: boolean;
 }
 
 /**
  * Turns Responses stream events into ModelEvents for one turn. Text and refusals are keyed by
- * output and content index, reasoning and function calls by output index. It is lenient about order:
+ * output and content index, reasoning, function calls and shell calls by output index. It is lenient about order:
  * a part whose `added` event never came is started by its first delta or by its `done` item, which is
  * also how a non-streaming Response is mapped (every item arrives as `output_item.done`).
  */
@@ -75,6 +79,22 @@ export class OpenAIResponsesEventMapper {
         if (part?.kind === 'tool-call') this.#delta(part, event.delta, out);
         break;
       }
+      case 'response.shell_call_command.added':
+      case 'response.shell_call_command.done': {
+        // `added` usually carries "", `done` the whole command: either fills a command never streamed.
+        const part = this.#shellCall(event.output_index, undefined, out);
+        if (part.commands[event.command_index] === undefined || part.commands[event.command_index] === '')
+          this.#commandDelta(part, event.command_index, event.command ?? '', out);
+        break;
+      }
+      case 'response.shell_call_command.delta':
+        this.#commandDelta(
+          this.#shellCall(event.output_index, undefined, out),
+          event.command_index,
+          event.delta,
+          out,
+        );
+        break;
       case 'response.reasoning_summary_part.added': {
         // One reasoning part per reasoning item; its summary parts read as paragraphs.
         const part = this.#part(String(event.output_index), 'reasoning', event.output_index, out);
@@ -113,6 +133,7 @@ export class OpenAIResponsesEventMapper {
     if (item.type === 'message') this.#rememberPhase(outputIndex, item);
     if (item.type === 'reasoning') this.#part(String(outputIndex), 'reasoning', outputIndex, out);
     if (item.type === 'function_call') this.#toolCall(outputIndex, item, out);
+    if (item.type === 'shell_call') this.#shellCall(outputIndex, item, out);
   }
 
   #itemDone(outputIndex: number, item: OutputItem, out: ModelEvent[]): void {
@@ -131,6 +152,16 @@ export class OpenAIResponsesEventMapper {
       this.#end(part, out, summary, item.encrypted_content ?? null);
     } else if (item.type === 'function_call') {
       this.#end(this.#toolCall(outputIndex, item, out), out, item.arguments);
+    } else if (item.type === 'shell_call') {
+      const part = this.#shellCall(outputIndex, item, out);
+      // The done item's commands are authoritative; a server that streamed none still sends them here.
+      const commands = item.action?.commands?.length ? item.action.commands : part.commands;
+      part.action = {
+        commands: [...commands],
+        timeoutMs: item.action?.timeout_ms ?? null,
+        maxOutputLength: item.action?.max_output_length ?? null,
+      };
+      this.#end(part, out);
     }
     // Other item types (hosted tools Berth never offers upstream) carry nothing for the engine.
   }
@@ -155,8 +186,32 @@ export class OpenAIResponsesEventMapper {
     return part;
   }
 
+  /** The shell call at `outputIndex`, started now if this is the first event that mentions it. */
+  #shellCall(outputIndex: number, item: OutputItem | undefined, out: ModelEvent[]): Part {
+    const key = String(outputIndex);
+    const existing = this.#parts.get(key);
+    if (existing) return existing;
+    const part = this.#create(key, 'shell-call', outputIndex);
+    this.#hasToolCalls = true;
+    out.push({ type: 'shell-call-start', id: part.id, callId: item?.call_id ?? `call_${part.id}` });
+    return part;
+  }
+
+  #commandDelta(part: Part, commandIndex: number, delta: string, out: ModelEvent[]): void {
+    // Commands only append, as the SDK's own accumulator insists; a wild index is ignored, not allocated.
+    if (part.ended || part.kind !== 'shell-call' || delta === '' || commandIndex > part.commands.length)
+      return;
+    part.commands[commandIndex] = (part.commands[commandIndex] ?? '') + delta;
+    out.push({ type: 'shell-call-command-delta', id: part.id, commandIndex, delta });
+  }
+
   /** The part under `key`, started now if this is the first event that mentions it. */
-  #part(key: string, kind: Exclude<PartKind, 'tool-call'>, outputIndex: number, out: ModelEvent[]): Part {
+  #part(
+    key: string,
+    kind: Exclude<PartKind, 'tool-call' | 'shell-call'>,
+    outputIndex: number,
+    out: ModelEvent[],
+  ): Part {
     const existing = this.#parts.get(key);
     if (existing) return existing;
     const part = this.#create(key, kind, outputIndex);
@@ -171,13 +226,14 @@ export class OpenAIResponsesEventMapper {
   }
 
   #create(key: string, kind: PartKind, outputIndex: number): Part {
-    const part: Part = { id: `part_${this.#parts.size}`, kind, outputIndex, streamed: '', ended: false };
+    const id = `part_${this.#parts.size}`;
+    const part: Part = { id, kind, outputIndex, streamed: '', commands: [], ended: false };
     this.#parts.set(key, part);
     return part;
   }
 
   #delta(part: Part, delta: string, out: ModelEvent[]): void {
-    if (part.ended || delta === '') return;
+    if (part.ended || part.kind === 'shell-call' || delta === '') return;
     part.streamed += delta;
     out.push({ type: `${part.kind}-delta`, id: part.id, delta });
   }
@@ -202,6 +258,14 @@ export class OpenAIResponsesEventMapper {
       case 'tool-call':
         // The done item's arguments are authoritative; the deltas are what was seen on the way.
         out.push({ type: 'tool-call-end', id: part.id, arguments: text || part.streamed });
+        break;
+      case 'shell-call':
+        // Without a done item (a stream that skipped it), the streamed commands are all there is.
+        out.push({
+          type: 'shell-call-end',
+          id: part.id,
+          action: part.action ?? { commands: [...part.commands], timeoutMs: null, maxOutputLength: null },
+        });
         break;
     }
   }

@@ -221,6 +221,122 @@ describe('tool calls', () => {
   });
 });
 
+describe('shell tool', () => {
+  const tool = {
+    type: 'function' as const,
+    name: 'lookup',
+    parameters: { type: 'object', properties: {} },
+    strict: false,
+  };
+
+  function commandText(events: readonly ModelEvent[], commandIndex: number): string {
+    return events
+      .flatMap((event) =>
+        event.type === 'shell-call-command-delta' && event.commandIndex === commandIndex ? [event.delta] : [],
+      )
+      .join('');
+  }
+
+  it("offers OpenAI's own shell tool, client-executed, and streams the model's call as shell events", async () => {
+    upstream.script({ shellCalls: [{ commands: ['echo hello', 'uname -a'], maxOutputLength: 2048 }] });
+    const events = await streamAll(
+      gptRequest({ tools: [tool], shellTool: true, toolChoice: { type: 'shell' } }),
+    );
+
+    expect(lastBody()).toMatchObject({ tools: [tool, { type: 'shell' }], tool_choice: { type: 'shell' } });
+    const start = events.find((event) => event.type === 'shell-call-start');
+    expect(start).toMatchObject({ callId: expect.stringMatching(/^call_/) as string });
+    expect(start?.id).not.toMatch(/^sh_/);
+    expect(commandText(events, 0)).toBe('echo hello');
+    expect(commandText(events, 1)).toBe('uname -a');
+    expect(events.at(-2)).toEqual({
+      type: 'shell-call-end',
+      id: start?.id,
+      action: { commands: ['echo hello', 'uname -a'], timeoutMs: null, maxOutputLength: 2048 },
+    });
+    expect(events.at(-1)).toMatchObject({ type: 'finish', reason: 'tool_calls' });
+  });
+
+  it('maps a shell call from the non-streaming API', async () => {
+    upstream.script({ text: 'Let me look.', shellCalls: [{ commands: ['ls /mnt/data'], timeoutMs: 30000 }] });
+    const events = await complete(gptRequest({ shellTool: true }));
+
+    expect(events.map((event) => event.type)).toEqual([
+      'text-start',
+      'text-delta',
+      'text-end',
+      'shell-call-start',
+      'shell-call-end',
+      'finish',
+    ]);
+    expect(events[4]).toMatchObject({
+      action: { commands: ['ls /mnt/data'], timeoutMs: 30000, maxOutputLength: null },
+    });
+    expect(events[5]).toMatchObject({ reason: 'tool_calls' });
+  });
+
+  it("sends Berth's shell history natively, without Berth's container, ids or bookkeeping", async () => {
+    // As Berth stores them: its own ids, the Berth container the call ran in, and who created it.
+    const storedCall = {
+      type: 'shell_call' as const,
+      id: 'sh_berth_1',
+      call_id: 'call_abc',
+      status: 'completed' as const,
+      action: { commands: ['cat notes.txt', 'sleep 99'], timeout_ms: 1000, max_output_length: 100 },
+      environment: { type: 'container_reference' as const, container_id: 'cntr_berth_1' },
+      caller: { type: 'direct' as const },
+      created_by: 'resp_berth_1',
+    };
+    const storedOutput = {
+      type: 'shell_call_output' as const,
+      id: 'sho_berth_1',
+      call_id: 'call_abc',
+      status: 'completed' as const,
+      max_output_length: 100,
+      output: [
+        { stdout: 'hello\n', stderr: '', outcome: { type: 'exit' as const, exit_code: 0 }, created_by: 'x' },
+        { stdout: '', stderr: '', outcome: { type: 'timeout' as const } },
+      ],
+    };
+    const input: ResponseInputItem[] = [
+      { role: 'user', content: 'Read my notes.' },
+      storedCall,
+      storedOutput,
+    ];
+    upstream.script({ text: 'Your notes say hello.' });
+    const events = await streamAll(gptRequest({ shellTool: true, input }));
+
+    expect(joined(events, 'text-delta')).toBe('Your notes say hello.');
+    expect(lastBody()['input']).toEqual([
+      { type: 'message', role: 'user', content: 'Read my notes.' },
+      {
+        type: 'shell_call',
+        call_id: 'call_abc',
+        action: { commands: ['cat notes.txt', 'sleep 99'], timeout_ms: 1000, max_output_length: 100 },
+      },
+      {
+        type: 'shell_call_output',
+        call_id: 'call_abc',
+        max_output_length: 100,
+        output: [
+          { stdout: 'hello\n', stderr: '', outcome: { type: 'exit', exit_code: 0 } },
+          { stdout: '', stderr: '', outcome: { type: 'timeout' } },
+        ],
+      },
+    ]);
+  });
+
+  it('counts input tokens with the shell tool offered', async () => {
+    await provider.countInputTokens(gptRequest({ shellTool: true }), new AbortController().signal);
+    expect(lastBody()).toMatchObject({ tools: [{ type: 'shell' }] });
+  });
+
+  it('offers no shell tool when the response does not', async () => {
+    await streamAll(gptRequest({ tools: [tool] }));
+    expect(lastBody()['tools']).toEqual([tool]);
+  });
+});
+
 describe('reasoning', () => {
   const reasoning = { effort: 'low' as const, summary: 'auto' as const };
 

@@ -10,7 +10,14 @@ const contentPartSchema = z.looseObject({
   refusal: z.string().nullish(),
 });
 
-/** An item of `response.output`: message, reasoning, function_call, or a kind we ignore. */
+/** A `shell_call`'s action; `commands` is empty while a streamed call's commands are still coming. */
+const shellActionSchema = z.looseObject({
+  commands: z.array(z.string()).nullish(),
+  timeout_ms: z.number().nullish(),
+  max_output_length: z.number().nullish(),
+});
+
+/** An item of `response.output`: message, reasoning, function_call, shell_call, or a kind we ignore. */
 export const outputItemSchema = z.looseObject({
   type: z.string(),
   content: z.array(contentPartSchema).nullish(),
@@ -20,6 +27,7 @@ export const outputItemSchema = z.looseObject({
   name: z.string().nullish(),
   arguments: z.string().nullish(),
   phase: z.string().nullish(),
+  action: shellActionSchema.nullish(),
 });
 
 export type OutputItem = z.infer<typeof outputItemSchema>;
@@ -82,6 +90,18 @@ export const streamEventSchema = z.discriminatedUnion('type', [
   z.looseObject({
     type: z.literal('response.function_call_arguments.delta'),
     output_index: z.number(),
+    delta: z.string(),
+  }),
+  z.looseObject({
+    type: z.enum(['response.shell_call_command.added', 'response.shell_call_command.done']),
+    output_index: z.number(),
+    command_index: z.number(),
+    command: z.string().nullish(),
+  }),
+  z.looseObject({
+    type: z.literal('response.shell_call_command.delta'),
+    output_index: z.number(),
+    command_index: z.number(),
     delta: z.string(),
   }),
   z.looseObject({
