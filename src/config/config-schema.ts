@@ -52,6 +52,15 @@ export const configFileSchema = z.strictObject({
       maxContainersPerProject: z.int().positive().optional(),
       /** Shell sessions one container may have. */
       maxSessionsPerContainer: z.int().positive().optional(),
+      /**
+       * Per-command timeout of a hosted shell call that names none (Anthropic's bash tool never does);
+       * at most 30 minutes.
+       */
+      commandTimeoutMs: z
+        .int()
+        .positive()
+        .max(30 * 60_000)
+        .optional(),
     })
     .optional(),
 });
@@ -83,6 +92,7 @@ export interface SandboxConfig {
   readonly warmPool: number;
   readonly maxContainersPerProject: number;
   readonly maxSessionsPerContainer: number;
+  readonly commandTimeoutMs: number;
 }
 
 /** The Files API (`/v1/files`). */

@@ -31,6 +31,7 @@ export const defaultSandboxConfig: SandboxConfig = {
   warmPool: 2,
   maxContainersPerProject: 20,
   maxSessionsPerContainer: 8,
+  commandTimeoutMs: 120_000,
 };
 
 export interface ConfigOverrides {

@@ -69,6 +69,11 @@ export class ContainerService {
     this.#options = options;
   }
 
+  /** How long a hosted shell command may run when its call names no timeout (`sandbox.commandTimeoutMs`). */
+  get commandTimeoutMs(): number {
+    return this.#options.config.commandTimeoutMs;
+  }
+
   get enabled(): boolean {
     return this.#options.driver !== undefined;
   }

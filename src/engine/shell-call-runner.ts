@@ -13,8 +13,6 @@ import type {
  * `max_output_length` are honoured within them.
  */
 export const shellCallLimits = {
-  /** Per command, when the model gives no `timeout_ms`. */
-  defaultTimeoutMs: 120_000,
   maxTimeoutMs: 30 * 60_000,
   /**
    * Bytes kept of each of stdout and stderr (head and tail) when the model gives no
@@ -74,7 +72,7 @@ export async function runShellCall(
     await context.containers.exec(context.projectId, context.containerId, {
       commands: action.commands,
       session,
-      timeoutMs: clamp(action.timeoutMs, shellCallLimits.defaultTimeoutMs, shellCallLimits.maxTimeoutMs),
+      timeoutMs: clamp(action.timeoutMs, context.containers.commandTimeoutMs, shellCallLimits.maxTimeoutMs),
       maxOutputBytes: clamp(
         action.maxOutputLength,
         shellCallLimits.defaultMaxOutputLength,

@@ -119,9 +119,7 @@ describe.skipIf(driver === undefined).each(testProviders)('hosted shell through 
     expect(await client.containers.retrieve(containerId)).toMatchObject({ status: 'running' });
 
     // Berth's tool-call log has one row per command, with where, how long and how much it wrote.
-    const log = await client.get<unknown, { data: Record<string, unknown>[] }>(
-      `/responses/${response.id}/tool_calls`,
-    );
+    const log = await client.get<{ data: Record<string, unknown>[] }>(`/responses/${response.id}/tool_calls`);
     expect(log.data).toEqual([
       expect.objectContaining({
         response_id: response.id,
@@ -207,23 +205,35 @@ describe.skipIf(driver === undefined).each(testProviders)('hosted shell through 
   }, 60_000);
 
   it('reports a command that runs too long as a timeout, and the session carries on', async () => {
-    const client = berth.client();
-    upstream().script(
-      { shellCalls: [{ commands: ['echo started; sleep 30'], timeoutMs: 300 }] },
-      { shellCalls: [{ commands: ['echo still here'] }] },
-      { text: 'It timed out.' },
-    );
-    const response = await client.responses.create({
-      model: provider.model,
-      input: 'Sleep.',
-      tools: [autoShell],
-    });
-    const outputs = shellOutputsOf(response.output);
-    expect(outputs[0]?.output[0]).toMatchObject({ stdout: 'started\n', outcome: { type: 'timeout' } });
-    expect(outputs[1]?.output[0]).toMatchObject({
-      stdout: 'still here\n',
-      outcome: { type: 'exit', exit_code: 0 },
-    });
+    // Anthropic's bash tool has no timeout parameter: its calls get the server's sandbox.commandTimeoutMs.
+    const modelSetsTimeout = provider.kind !== 'anthropic';
+    const server = modelSetsTimeout
+      ? berth
+      : await startTestBerth({ sandbox: { driver, warmPool: 0, commandTimeoutMs: 300 } });
+    try {
+      server.upstreams[provider.name].script(
+        {
+          shellCalls: [
+            { commands: ['echo started; sleep 30'], ...(modelSetsTimeout ? { timeoutMs: 300 } : {}) },
+          ],
+        },
+        { shellCalls: [{ commands: ['echo still here'] }] },
+        { text: 'It timed out.' },
+      );
+      const response = await server.client().responses.create({
+        model: provider.model,
+        input: 'Sleep.',
+        tools: [autoShell],
+      });
+      const outputs = shellOutputsOf(response.output);
+      expect(outputs[0]?.output[0]).toMatchObject({ stdout: 'started\n', outcome: { type: 'timeout' } });
+      expect(outputs[1]?.output[0]).toMatchObject({
+        stdout: 'still here\n',
+        outcome: { type: 'exit', exit_code: 0 },
+      });
+    } finally {
+      if (server !== berth) await server.close();
+    }
   }, 60_000);
 
   it('stops running calls at max_tool_calls and answers the rest without running them', async () => {
@@ -253,7 +263,7 @@ describe.skipIf(driver === undefined).each(testProviders)('hosted shell through 
 
   it('cancels a background response during a long command, killing the command', async () => {
     const client = berth.client();
-    upstream().script({ shellCalls: [{ commands: ['echo begun; sleep 60; echo finished'] }] });
+    upstream().script({ shellCalls: [{ commands: ['echo begun; sleep 61; echo finished'] }] });
     const started = await client.responses.create({
       model: provider.model,
       input: 'Take your time.',
@@ -273,7 +283,7 @@ describe.skipIf(driver === undefined).each(testProviders)('hosted shell through 
     const exec = await fetch(`${berth.baseURL}/containers/${containerId}/exec`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ commands: ['pgrep -x sleep || echo none'] }),
+      body: JSON.stringify({ commands: ['pgrep -f "sleep 61" || echo none'] }),
     });
     const body = (await exec.json()) as { output: { stdout: string }[] };
     expect(body.output[0]?.stdout).toBe('none\n');
