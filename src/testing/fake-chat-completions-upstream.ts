@@ -149,6 +149,22 @@ function rejectionOf(params: Json): Rejection | null {
   return null;
 }
 
+/**
+ * The turn's function calls: its tool calls, then its shell calls as calls of the `shell` function
+ * Berth offers Chat Completions models, with the limits the script sets.
+ */
+function functionCallsOf(turn: ScriptedTurn): { name: string; arguments: string }[] {
+  const shellCalls = (turn.shellCalls ?? []).map((call) => ({
+    name: 'shell',
+    arguments: JSON.stringify({
+      commands: call.commands,
+      ...(call.timeoutMs === undefined ? {} : { timeout_ms: call.timeoutMs }),
+      ...(call.maxOutputLength === undefined ? {} : { max_output_length: call.maxOutputLength }),
+    }),
+  }));
+  return [...(turn.toolCalls ?? []), ...shellCalls];
+}
+
 /** The SSE chunks of one scripted turn; `isDelta` marks the ones `chunkDelayMs` paces. */
 function renderChunks(params: Json, turn: ScriptedTurn): { chunk: Json; isDelta: boolean }[] {
   const includeUsage = asObject(params['stream_options'])['include_usage'] === true;
@@ -174,7 +190,7 @@ function renderChunks(params: Json, turn: ScriptedTurn): { chunk: Json; isDelta:
   push({ role: 'assistant', content: '', refusal: null }, null, false);
   for (const piece of chunkText(turn.reasoning ?? '', size)) push({ reasoning_content: piece }, null, true);
   for (const piece of chunkText(turn.text ?? '', size)) push({ content: piece }, null, true);
-  for (const [index, call] of (turn.toolCalls ?? []).entries()) {
+  for (const [index, call] of functionCallsOf(turn).entries()) {
     // The first delta of each call carries its id and name; the arguments follow in pieces.
     const first = {
       index,
@@ -206,8 +222,9 @@ function renderCompletion(params: Json, turn: ScriptedTurn): Json {
     annotations: [],
   };
   if (turn.reasoning !== undefined) message['reasoning_content'] = turn.reasoning;
-  if (turn.toolCalls && turn.toolCalls.length > 0) {
-    message['tool_calls'] = turn.toolCalls.map((call) => ({
+  const calls = functionCallsOf(turn);
+  if (calls.length > 0) {
+    message['tool_calls'] = calls.map((call) => ({
       id: `call_${alphanumeric(24)}`,
       type: 'function',
       function: { name: call.name, arguments: call.arguments },
@@ -226,7 +243,11 @@ function renderCompletion(params: Json, turn: ScriptedTurn): Json {
 }
 
 function usageOf(params: Json, turn: ScriptedTurn): Json {
-  const produced = (turn.text ?? '') + (turn.toolCalls ?? []).map((call) => call.arguments).join('');
+  const produced =
+    (turn.text ?? '') +
+    functionCallsOf(turn)
+      .map((call) => call.arguments)
+      .join('');
   const reasoningTokens = Math.ceil((turn.reasoning ?? '').length / 4);
   const input = turn.usage?.input ?? estimateInputTokens(params);
   const output = turn.usage?.output ?? Math.ceil(produced.length / 4) + reasoningTokens;

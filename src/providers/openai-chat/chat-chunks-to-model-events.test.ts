@@ -15,20 +15,77 @@ async function* from(chunks: readonly unknown[]): AsyncGenerator<unknown> {
   }
 }
 
-async function convert(chunks: readonly unknown[]): Promise<ModelEvent[]> {
+async function convert(chunks: readonly unknown[], shellTool = false): Promise<ModelEvent[]> {
   const events: ModelEvent[] = [];
   let count = 0;
-  for await (const event of chatChunksToModelEvents(from(chunks), () => `call_synthetic${count++}`)) {
+  const newCallId = () => `call_synthetic${count++}`;
+  for await (const event of chatChunksToModelEvents(from(chunks), { newCallId, shellTool })) {
     events.push(event);
   }
   return events;
 }
+
+const noShell = { newCallId: () => 'call_synthetic', shellTool: false };
 
 const delta = (value: Record<string, unknown>, finishReason: string | null = null): unknown => ({
   choices: [{ index: 0, delta: value, finish_reason: finishReason }],
 });
 
 describe('chatChunksToModelEvents', () => {
+  const shellDelta = (index: number, fields: Record<string, unknown>): unknown =>
+    delta({ tool_calls: [{ index, ...fields }] });
+
+  it('streams a call of the shell function as one shell call, whole at the end', async () => {
+    const chunks = [
+      delta({ role: 'assistant', content: 'Looking.' }),
+      shellDelta(0, { id: 'call_1', type: 'function', function: { name: 'shell', arguments: '' } }),
+      shellDelta(0, { function: { arguments: '{"commands":["cd /mnt/data",' } }),
+      shellDelta(0, { function: { arguments: '"ls"]}' } }),
+      delta({}, 'tool_calls'),
+    ];
+    const events = await convert(chunks, true);
+
+    expect(events.slice(2)).toEqual([
+      { type: 'text-end', id: 'text-0' },
+      { type: 'shell-call-start', id: 'call-1', callId: 'call_1' },
+      {
+        type: 'shell-call-end',
+        id: 'call-1',
+        action: { commands: ['cd /mnt/data', 'ls'], timeoutMs: null, maxOutputLength: null },
+      },
+      { type: 'finish', reason: 'tool_calls', usage: { inputTokens: 0, outputTokens: 0 } },
+    ]);
+
+    // Without the shell tool, a client function that happens to be called `shell` is just a function.
+    const plain = await convert(chunks, false);
+    expect(plain.map((event) => event.type)).toContain('tool-call-start');
+    expect(plain.map((event) => event.type)).not.toContain('shell-call-start');
+  });
+
+  it('ends a shell call whose arguments are cut off as invalid, with the text the model sent', async () => {
+    const events = await convert(
+      [
+        shellDelta(0, { id: 'call_1', function: { name: 'shell', arguments: '{"commands":["ec' } }),
+        delta({}, 'length'),
+      ],
+      true,
+    );
+    expect(events).toEqual([
+      { type: 'shell-call-start', id: 'call-0', callId: 'call_1' },
+      {
+        type: 'shell-call-end',
+        id: 'call-0',
+        action: {
+          commands: ['{"commands":["ec'],
+          timeoutMs: null,
+          maxOutputLength: null,
+          invalid: 'The shell arguments are not valid JSON.',
+        },
+      },
+      { type: 'finish', reason: 'length', usage: { inputTokens: 0, outputTokens: 0 } },
+    ]);
+  });
+
   it('finishes with stop and zero usage when the server sends neither finish_reason nor usage', async () => {
     const events = await convert([
       delta({ role: 'assistant' }),
@@ -169,7 +226,7 @@ describe('chatCompletionToModelEvents', () => {
           },
         ],
       },
-      () => 'call_synthetic',
+      noShell,
     );
 
     expect(events).toEqual([
@@ -199,7 +256,7 @@ describe('chatCompletionToModelEvents', () => {
         ],
         usage: { prompt_tokens: 3, completion_tokens: 1 },
       },
-      () => 'call_synthetic',
+      noShell,
     );
 
     expect(events).toEqual([
@@ -207,6 +264,51 @@ describe('chatCompletionToModelEvents', () => {
       { type: 'text-delta', id: 'text-0', delta: 'Bonjour' },
       { type: 'text-end', id: 'text-0' },
       { type: 'finish', reason: 'stop', usage: { inputTokens: 3, outputTokens: 1 } },
+    ]);
+  });
+
+  it('maps a call of the shell function to a shell call, invalid when its arguments do not fit', () => {
+    const call = (id: string, argumentsText: string) => ({
+      id,
+      type: 'function',
+      function: { name: 'shell', arguments: argumentsText },
+    });
+    const events = chatCompletionToModelEvents(
+      {
+        choices: [
+          {
+            message: {
+              tool_calls: [
+                call('call_a', '{"commands":["ls"],"timeout_ms":1000,"max_output_length":null}'),
+                call('call_b', '{"command":"ls"}'),
+              ],
+            },
+            finish_reason: 'tool_calls',
+          },
+        ],
+      },
+      { newCallId: () => 'call_synthetic', shellTool: true },
+    );
+
+    expect(events).toEqual([
+      { type: 'shell-call-start', id: 'call-0', callId: 'call_a' },
+      {
+        type: 'shell-call-end',
+        id: 'call-0',
+        action: { commands: ['ls'], timeoutMs: 1000, maxOutputLength: null },
+      },
+      { type: 'shell-call-start', id: 'call-1', callId: 'call_b' },
+      {
+        type: 'shell-call-end',
+        id: 'call-1',
+        action: {
+          commands: ['{"command":"ls"}'],
+          timeoutMs: null,
+          maxOutputLength: null,
+          invalid: expect.stringContaining('"commands"') as string,
+        },
+      },
+      { type: 'finish', reason: 'tool_calls', usage: { inputTokens: 0, outputTokens: 0 } },
     ]);
   });
 });

@@ -1,4 +1,5 @@
 import type { ModelEvent } from '../model-provider.js';
+import { chatShellToolName, shellArgumentsToShellAction } from './chat-shell-tool.js';
 import { chatCompletionChunkSchema, type ChatUsageData } from './chat-completion-schemas.js';
 import { mapChatFinishReason } from './map-chat-finish-reason.js';
 import { mapChatUsage } from './map-chat-usage.js';
@@ -16,6 +17,16 @@ interface ToolCallState {
   name: string | null;
   arguments: string;
   started: boolean;
+  /** True when this is a call of the `shell` function standing for the shell tool. */
+  shell: boolean;
+}
+
+/** What a converter needs beyond the upstream's reply. */
+export interface ChatEventOptions {
+  /** Makes a `call_id` for servers that send tool calls without an `id`. */
+  readonly newCallId: () => string;
+  /** True when the `shell` function stands for the shell tool: its calls are then shell calls. */
+  readonly shellTool: boolean;
 }
 
 /**
@@ -24,14 +35,15 @@ interface ToolCallState {
  * Reasoning and text alternate as exclusive parts (a new one starts whenever the stream switches
  * between them), refusal text is its own part, and tool calls are assembled from deltas keyed by
  * `index` and stay open until the stream ends, because servers may interleave the deltas of parallel
- * calls. `finish` comes after the source is exhausted, since the usage chunk follows the finish chunk.
- *
- * @param newCallId makes a `call_id` for servers that send tool calls without an `id` (older Ollama
- * and llama.cpp builds, some Gemini responses).
+ * calls. A call of the `shell` function (when it stands for the shell tool) is a shell call: its
+ * arguments are JSON, not command text, so it streams no deltas and ends with the parsed action.
+ * `finish` comes after the source is exhausted, since the usage chunk follows the finish chunk.
+ * `newCallId` serves servers that send tool calls without an `id` (older Ollama and llama.cpp
+ * builds, some Gemini responses).
  */
 export async function* chatChunksToModelEvents(
   chunks: AsyncIterable<unknown>,
-  newCallId: () => string,
+  { newCallId, shellTool }: ChatEventOptions,
 ): AsyncGenerator<ModelEvent> {
   let partCount = 0;
   const nextPartId = (kind: string): string => `${kind}-${partCount++}`;
@@ -97,7 +109,14 @@ export async function* chatChunksToModelEvents(
       lastToolCallKey = key;
       let state = toolCalls.get(key);
       if (state === undefined) {
-        state = { id: nextPartId('call'), callId: null, name: null, arguments: '', started: false };
+        state = {
+          id: nextPartId('call'),
+          callId: null,
+          name: null,
+          arguments: '',
+          started: false,
+          shell: false,
+        };
         toolCalls.set(key, state);
       }
       // Some servers repeat `id` and `name` on every delta of a call; the first ones count.
@@ -110,10 +129,15 @@ export async function* chatChunksToModelEvents(
         yield* endCurrent();
         state.started = true;
         state.callId ??= newCallId();
+        state.shell = shellTool && state.name === chatShellToolName;
+        if (state.shell) {
+          yield { type: 'shell-call-start', id: state.id, callId: state.callId };
+          continue;
+        }
         yield { type: 'tool-call-start', id: state.id, callId: state.callId, name: state.name };
         // Arguments that came before the name are sent now.
         if (state.arguments !== '') yield { type: 'tool-call-delta', id: state.id, delta: state.arguments };
-      } else if (state.started && argumentsDelta !== '') {
+      } else if (state.started && !state.shell && argumentsDelta !== '') {
         yield { type: 'tool-call-delta', id: state.id, delta: argumentsDelta };
       }
     }
@@ -123,7 +147,9 @@ export async function* chatChunksToModelEvents(
   if (refusalId !== null) yield { type: 'refusal-end', id: refusalId };
   for (const state of toolCalls.values()) {
     if (!state.started) throw new Error('a tool call arrived without a function name');
-    yield { type: 'tool-call-end', id: state.id, arguments: completeArgumentsText(state.arguments) };
+    yield state.shell
+      ? { type: 'shell-call-end', id: state.id, action: shellArgumentsToShellAction(state.arguments) }
+      : { type: 'tool-call-end', id: state.id, arguments: completeArgumentsText(state.arguments) };
   }
   yield {
     type: 'finish',

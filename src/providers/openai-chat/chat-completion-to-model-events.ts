@@ -1,4 +1,6 @@
 import type { ModelEvent } from '../model-provider.js';
+import type { ChatEventOptions } from './chat-chunks-to-model-events.js';
+import { chatShellToolName, shellArgumentsToShellAction } from './chat-shell-tool.js';
 import { chatCompletionSchema } from './chat-completion-schemas.js';
 import { mapChatFinishReason } from './map-chat-finish-reason.js';
 import { mapChatUsage } from './map-chat-usage.js';
@@ -11,11 +13,12 @@ import {
 
 /**
  * Turns a non-streaming `chat.completion` into the events its streaming twin would produce, in the
- * same order: reasoning, text, refusal, tool calls, finish.
- *
- * @param newCallId makes a `call_id` for servers that return tool calls without an `id`.
+ * same order: reasoning, text, refusal, tool and shell calls, finish.
  */
-export function chatCompletionToModelEvents(raw: unknown, newCallId: () => string): ModelEvent[] {
+export function chatCompletionToModelEvents(
+  raw: unknown,
+  { newCallId, shellTool }: ChatEventOptions,
+): ModelEvent[] {
   const parsed = chatCompletionSchema.safeParse(raw);
   if (!parsed.success) throw new Error(`malformed chat.completion (${parsed.error.message})`);
   const completion = parsed.data;
@@ -52,9 +55,15 @@ export function chatCompletionToModelEvents(raw: unknown, newCallId: () => strin
     const name = call.function?.name;
     if (!name) throw new Error('a tool call arrived without a function name');
     const id = `call-${index}`;
+    const callId = call.id || newCallId();
+    if (shellTool && name === chatShellToolName) {
+      const action = shellArgumentsToShellAction(readChatArgumentsText(call.function?.arguments));
+      events.push({ type: 'shell-call-start', id, callId }, { type: 'shell-call-end', id, action });
+      continue;
+    }
     const argumentsText = completeArgumentsText(readChatArgumentsText(call.function?.arguments));
     events.push(
-      { type: 'tool-call-start', id, callId: call.id || newCallId(), name },
+      { type: 'tool-call-start', id, callId, name },
       { type: 'tool-call-delta', id, delta: argumentsText },
       { type: 'tool-call-end', id, arguments: argumentsText },
     );

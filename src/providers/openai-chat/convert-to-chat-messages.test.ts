@@ -63,6 +63,28 @@ describe('convertToChatMessages', () => {
     ]);
   });
 
+  it('puts a shell call beside the function calls of the same turn', () => {
+    const messages = convertToChatMessages(null, [
+      { type: 'function_call', call_id: 'call_1', name: 'a', arguments: '{}' },
+      { type: 'shell_call', call_id: 'call_2', action: { commands: [] } },
+      { type: 'function_call_output', call_id: 'call_1', output: 'A' },
+      { type: 'shell_call_output', call_id: 'call_2', output: [] },
+    ]);
+
+    expect(messages).toEqual([
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          { id: 'call_1', type: 'function', function: { name: 'a', arguments: '{}' } },
+          { id: 'call_2', type: 'function', function: { name: 'shell', arguments: '{"commands":[]}' } },
+        ],
+      },
+      { role: 'tool', tool_call_id: 'call_1', content: 'A' },
+      { role: 'tool', tool_call_id: 'call_2', content: '(no output)' },
+    ]);
+  });
+
   it('renders refusals as assistant text and keeps separate assistant messages apart', () => {
     expect(
       convertToChatMessages(null, [

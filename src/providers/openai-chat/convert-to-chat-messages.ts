@@ -4,6 +4,7 @@ import type {
 } from 'openai/resources/chat/completions';
 import type { ResponseInputItem } from 'openai/resources/responses/responses';
 import { BerthError } from '../../errors/berth-error.js';
+import { shellCallOutputToChatToolMessage, shellCallToChatToolCall } from './chat-shell-tool.js';
 import { convertToChatText, convertToChatUserContent } from './convert-to-chat-content.js';
 
 /** An assistant message being assembled: its text, then the function calls that follow it. */
@@ -20,6 +21,8 @@ interface PendingAssistant {
  * - `function_call` items join the assistant message before them as `tool_calls`: Chat Completions
  *   has one assistant message per turn holding both its text and its calls.
  * - `function_call_output` becomes a `tool` message.
+ * - `shell_call` and `shell_call_output` become a call of the `shell` function and its `tool` message,
+ *   the output as plain text.
  * - `reasoning` items are dropped: Chat Completions has no field to send reasoning back in.
  * - Anything else (hosted tool calls, item references) cannot be expressed: 400 `invalid_value`.
  *
@@ -59,6 +62,21 @@ export function convertToChatMessages(
         type: 'function',
         function: { name: item.name, arguments: item.arguments },
       });
+      continue;
+    }
+    if (item.type === 'shell_call') {
+      assistant ??= { content: null, toolCalls: [] };
+      assistant.toolCalls.push(shellCallToChatToolCall(item));
+      continue;
+    }
+    if (item.type === 'shell_call_output') {
+      flushAssistant();
+      if (!item.call_id) {
+        throw new BerthError('invalid_value', 'A shell_call_output item needs its call_id.', {
+          param: 'input',
+        });
+      }
+      messages.push(shellCallOutputToChatToolMessage(item));
       continue;
     }
     if (item.type === 'message' || (item.type === undefined && 'role' in item)) {

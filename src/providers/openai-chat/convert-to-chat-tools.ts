@@ -1,9 +1,11 @@
 import type {
   ChatCompletionCreateParamsBase,
+  ChatCompletionFunctionTool,
   ChatCompletionToolChoiceOption,
 } from 'openai/resources/chat/completions';
 import { BerthError } from '../../errors/berth-error.js';
 import type { ModelRequest } from '../model-provider.js';
+import { chatShellTool, chatShellToolName } from './chat-shell-tool.js';
 
 /** The tool fields of a Chat Completions request. */
 export type ChatToolFields = Pick<
@@ -12,23 +14,26 @@ export type ChatToolFields = Pick<
 >;
 
 /**
- * Converts function tools, `tool_choice` and `parallel_tool_calls`. With no tools none of the three is
- * sent: OpenAI rejects `tool_choice` and `parallel_tool_calls` without `tools`, and servers that do
- * not support tools at all still answer plain requests.
+ * Converts function tools, the shell tool (as the `shell` function, after the others), `tool_choice`
+ * and `parallel_tool_calls`. With no tools none of the three is sent: OpenAI rejects `tool_choice` and
+ * `parallel_tool_calls` without `tools`, and servers that do not support tools at all still answer
+ * plain requests.
  */
 export function convertToChatTools(request: ModelRequest): ChatToolFields {
   const toolChoice = convertToChatToolChoice(request.toolChoice);
-  if (request.tools.length === 0) return {};
+  const tools = request.tools.map((tool): ChatCompletionFunctionTool => ({
+    type: 'function',
+    function: {
+      name: tool.name,
+      ...(tool.description ? { description: tool.description } : {}),
+      ...(tool.parameters ? { parameters: tool.parameters } : {}),
+      ...(typeof tool.strict === 'boolean' ? { strict: tool.strict } : {}),
+    },
+  }));
+  if (request.shellTool) tools.push(chatShellTool);
+  if (tools.length === 0) return {};
   return {
-    tools: request.tools.map((tool) => ({
-      type: 'function',
-      function: {
-        name: tool.name,
-        ...(tool.description ? { description: tool.description } : {}),
-        ...(tool.parameters ? { parameters: tool.parameters } : {}),
-        ...(typeof tool.strict === 'boolean' ? { strict: tool.strict } : {}),
-      },
-    })),
+    tools,
     ...(toolChoice === undefined ? {} : { tool_choice: toolChoice }),
     ...(request.parallelToolCalls === null ? {} : { parallel_tool_calls: request.parallelToolCalls }),
   };
@@ -41,6 +46,7 @@ function convertToChatToolChoice(
   if (toolChoice === null) return undefined;
   if (typeof toolChoice === 'string') return toolChoice;
   if (toolChoice.type === 'function') return { type: 'function', function: { name: toolChoice.name } };
+  if (toolChoice.type === 'shell') return { type: 'function', function: { name: chatShellToolName } };
   throw new BerthError(
     'unsupported_parameter',
     "tool_choice of type 'allowed_tools' is not supported by Chat Completions upstreams; use 'auto', 'required', 'none' or a single function.",

@@ -281,6 +281,91 @@ describe('openai-chat provider', () => {
     expect(events[3]).toMatchObject({ reason: 'tool_calls' });
   });
 
+  it.each(['stream', 'complete'] as const)(
+    'offers the shell as a `shell` function and reports its calls as shell calls (%s)',
+    async (mode) => {
+      upstream.script({ shellCalls: [{ commands: ['cd /mnt/data', 'ls'], timeoutMs: 5000 }] });
+      const request = requestOf({ tools: [weatherTool], shellTool: true, toolChoice: { type: 'shell' } });
+      const events =
+        mode === 'stream'
+          ? await collect(provider.stream(request, signal))
+          : await provider.complete(request, signal);
+
+      const body = lastBody(upstream);
+      const tools = body['tools'] as { function: { name: string; description?: string } }[];
+      expect(tools.map((tool) => tool.function.name)).toEqual(['get_weather', 'shell']);
+      expect(tools[1]).toMatchObject({
+        type: 'function',
+        function: {
+          description: expect.stringContaining('sandboxed Linux container') as string,
+          parameters: { type: 'object', required: ['commands'] },
+        },
+      });
+      expect(body['tool_choice']).toEqual({ type: 'function', function: { name: 'shell' } });
+      expect(events).toEqual([
+        {
+          type: 'shell-call-start',
+          id: expect.any(String) as string,
+          callId: expect.stringMatching(/^call_/) as string,
+        },
+        {
+          type: 'shell-call-end',
+          id: events[0]?.type === 'shell-call-start' ? events[0].id : '',
+          action: { commands: ['cd /mnt/data', 'ls'], timeoutMs: 5000, maxOutputLength: null },
+        },
+        expect.objectContaining({ type: 'finish', reason: 'tool_calls' }),
+      ]);
+    },
+  );
+
+  it('answers shell arguments that do not fit with an invalid shell call', async () => {
+    upstream.script({ toolCalls: [{ name: 'shell', arguments: '{"cmd":"ls"}' }] });
+    const events = await collect(provider.stream(requestOf({ shellTool: true }), signal));
+    expect(events.find((event) => event.type === 'shell-call-end')).toMatchObject({
+      action: { commands: ['{"cmd":"ls"}'], invalid: expect.stringContaining('commands') as string },
+    });
+  });
+
+  it('sends shell history as a call of the shell function and a tool message', async () => {
+    const exit = (exit_code: number) => ({ type: 'exit' as const, exit_code });
+    const input: ResponseInputItem[] = [
+      { role: 'user', content: 'What is in /mnt/data?' },
+      { role: 'assistant', content: 'Let me look.' },
+      {
+        type: 'shell_call',
+        id: 'sh_1',
+        call_id: 'call_1',
+        status: 'completed',
+        environment: { type: 'container_reference', container_id: 'cntr_1' },
+        action: { commands: ['ls /mnt/data'], timeout_ms: 1000, max_output_length: null },
+      },
+      {
+        type: 'shell_call_output',
+        id: 'sho_1',
+        call_id: 'call_1',
+        output: [{ stdout: 'a.csv\n', stderr: 'note\n', outcome: exit(3) }],
+      },
+    ];
+    upstream.script({ text: 'One CSV file.' });
+    await collect(provider.stream(requestOf({ shellTool: true, input }), signal));
+
+    expect(lastBody(upstream)['messages']).toEqual([
+      { role: 'user', content: 'What is in /mnt/data?' },
+      {
+        role: 'assistant',
+        content: 'Let me look.',
+        tool_calls: [
+          {
+            id: 'call_1',
+            type: 'function',
+            function: { name: 'shell', arguments: '{"commands":["ls /mnt/data"],"timeout_ms":1000}' },
+          },
+        ],
+      },
+      { role: 'tool', tool_call_id: 'call_1', content: 'a.csv\nstderr:\nnote\n[exit code 3]' },
+    ]);
+  });
+
   it('turns reasoning_content into reasoning events, streaming and not', async () => {
     const turn = { reasoning: 'Six sevens are forty-two.', text: '42', usage: { input: 9, output: 12 } };
     upstream.script(turn, turn);

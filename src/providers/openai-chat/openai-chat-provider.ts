@@ -48,7 +48,10 @@ export function createOpenAIChatProvider(settings: ProviderSettings): ModelProvi
 
     async *stream(request, signal) {
       try {
-        yield* chatChunksToModelEvents(chunksOf(request, signal), newCallId);
+        yield* chatChunksToModelEvents(chunksOf(request, signal), {
+          newCallId,
+          shellTool: request.shellTool,
+        });
       } catch (error) {
         throw fail(error, signal);
       }
@@ -60,7 +63,7 @@ export function createOpenAIChatProvider(settings: ProviderSettings): ModelProvi
           { ...buildChatCompletionRequest(request), stream: false },
           { signal },
         );
-        return chatCompletionToModelEvents(completion, newCallId);
+        return chatCompletionToModelEvents(completion, { newCallId, shellTool: request.shellTool });
       } catch (error) {
         throw fail(error, signal);
       }
