@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { formatTable } from './format-table.js';
 import { addServerOptions, connect, exitWithError, type ServerOptions } from './server-client.js';
 
 /** `berth containers ls|create|rm`: the Containers API from the command line. */
@@ -20,7 +21,7 @@ export function registerContainersCommand(program: Command): void {
             container.last_active_at ? new Date(container.last_active_at * 1000).toISOString() : '',
           ]);
         }
-        printTable(rows);
+        console.log(formatTable(rows));
       } catch (error) {
         exitWithError(error, baseURL);
       }
@@ -67,16 +68,4 @@ export function registerContainersCommand(program: Command): void {
         exitWithError(error, baseURL);
       }
     });
-}
-
-function printTable(rows: readonly string[][]): void {
-  const widths =
-    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  for (const row of rows)
-    console.log(
-      row
-        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    );
 }

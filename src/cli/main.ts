@@ -5,6 +5,7 @@ import { registerImageCommand } from './image-command.js';
 import { registerContainersCommand } from './containers-command.js';
 import { registerExecCommand } from './exec-command.js';
 import { registerCpCommand } from './cp-command.js';
+import { registerResponsesCommand } from './responses-command.js';
 
 const program = new Command()
   .name('berth')
@@ -16,5 +17,6 @@ registerImageCommand(program);
 registerContainersCommand(program);
 registerExecCommand(program);
 registerCpCommand(program);
+registerResponsesCommand(program);
 
 await program.parseAsync(process.argv);
