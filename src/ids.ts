@@ -23,7 +23,9 @@ export type IdPrefix =
   | 'item'
   | 'file'
   | 'cntr'
-  | 'cfile';
+  | 'cfile'
+  | 'skill'
+  | 'skillver';
 
 const idBytes = 24;
 const poolBytes = idBytes * 256;

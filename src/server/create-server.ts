@@ -17,6 +17,7 @@ import { registerFilesRoutes } from './routes/files-routes.js';
 import { registerModelsRoutes } from './routes/models-routes.js';
 import { registerResponsesRoutes } from './routes/responses-routes.js';
 import { registerResponsesWebSocket } from './routes/responses-websocket.js';
+import { registerSkillsRoutes } from './routes/skills-routes.js';
 
 export interface ServerOptions {
   /** Largest request body accepted, in bytes. */
@@ -98,6 +99,7 @@ export async function createServer(context: AppContext, options: ServerOptions):
   registerModelsRoutes(app, context);
   await registerFilesRoutes(app, context);
   await registerContainersRoutes(app, context);
+  await registerSkillsRoutes(app, context);
   return app;
 }
 

@@ -9,6 +9,8 @@ export interface Database {
   files: FilesTable;
   containers: ContainersTable;
   container_files: ContainerFilesTable;
+  skills: SkillsTable;
+  skill_versions: SkillVersionsTable;
 }
 
 export interface ResponsesTable {
@@ -90,6 +92,8 @@ export interface ContainersTable {
   memory_limit: string;
   network_policy_json: string;
   image: string;
+  /** JSON array of `AttachedSkill`. */
+  skills_json: string;
 }
 
 export interface ContainerFilesTable {
@@ -99,5 +103,26 @@ export interface ContainerFilesTable {
   path: string;
   source: string;
   bytes: number;
+  created_at: number;
+}
+
+/** `seq` is the rowid: creation order. `last_version` is the highest version number ever given out. */
+export interface SkillsTable {
+  seq: number;
+  id: string;
+  project_id: string;
+  name: string;
+  description: string;
+  created_at: number;
+  default_version: number;
+  last_version: number;
+}
+
+export interface SkillVersionsTable {
+  id: string;
+  skill_id: string;
+  version: number;
+  name: string;
+  description: string;
   created_at: number;
 }

@@ -7,6 +7,7 @@ import { SqliteConversations } from './sqlite-conversations.js';
 import { SqliteApiKeys } from './sqlite-api-keys.js';
 import { SqliteFiles } from './sqlite-files.js';
 import { SqliteContainers } from './sqlite-containers.js';
+import { SqliteSkills } from './sqlite-skills.js';
 import { BerthError } from '../../errors/berth-error.js';
 
 /**
@@ -31,6 +32,7 @@ export async function openSqliteStore(path: string): Promise<Store> {
   const apiKeys = new SqliteApiKeys(db);
   const files = new SqliteFiles(db);
   const containers = new SqliteContainers(db);
+  const skills = new SqliteSkills(db);
   const run = <T>(work: () => T): Promise<T> => {
     try {
       return Promise.resolve(work());
@@ -86,6 +88,21 @@ export async function openSqliteStore(path: string): Promise<Store> {
     listContainerFiles: (containerId, page) => run(() => containers.listFiles(containerId, page)),
     allContainerFiles: (containerId) => run(() => containers.allFiles(containerId)),
     deleteContainerFile: (containerId, id) => run(() => containers.deleteFile(containerId, id)),
+
+    createSkill: (skill, version) => run(() => skills.create(skill, version)),
+    getSkill: (projectId, id) => run(() => skills.get(projectId, id)),
+    listSkills: (projectId, page) => run(() => skills.list(projectId, page)),
+    deleteSkill: (projectId, id) => run(() => skills.delete(projectId, id)),
+    addSkillVersion: (projectId, skillId, version, makeDefault) =>
+      run(() => skills.addVersion(projectId, skillId, version, makeDefault)),
+    getSkillVersion: (projectId, skillId, version) =>
+      run(() => skills.getVersion(projectId, skillId, version)),
+    listSkillVersions: (projectId, skillId, page) => run(() => skills.listVersions(projectId, skillId, page)),
+    setSkillDefaultVersion: (projectId, skillId, version) =>
+      run(() => skills.setDefault(projectId, skillId, version)),
+    deleteSkillVersion: (projectId, skillId, version) =>
+      run(() => skills.deleteVersion(projectId, skillId, version)),
+    listSkillVersionIds: () => run(() => skills.versionIds()),
 
     close: () => run(() => void db.close()),
   };
