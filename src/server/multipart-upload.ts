@@ -10,7 +10,13 @@ import { partialPathFor } from '../files/partial-file.js';
  * Limits on everything in a form but the file itself. Upload forms carry a handful of short text
  * fields, so these are small: they bound the memory a hostile form can make the server hold.
  */
-export const formLimits = { fields: 32, fieldSize: 64 * 1024, fieldNameSize: 200, parts: 64, headerPairs: 64 };
+export const formLimits = {
+  fields: 32,
+  fieldSize: 64 * 1024,
+  fieldNameSize: 200,
+  parts: 64,
+  headerPairs: 64,
+};
 
 /**
  * Adds multipart/form-data parsing to `scope` only. Call it inside the encapsulated plugin that holds
