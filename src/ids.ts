@@ -24,7 +24,9 @@ export type IdPrefix =
   | 'file'
   | 'cntr'
   | 'cfile'
-  | 'tcl';
+  | 'tcl'
+  | 'skill'
+  | 'skillver';
 
 const idBytes = 24;
 const poolBytes = idBytes * 256;

@@ -14,6 +14,7 @@ import { createProvider, createProviderRegistry } from './providers/provider-reg
 import { createServer } from './server/create-server.js';
 import { resolveImage } from './sandbox/resolve-image.js';
 import { selectDriver, type DriverChoice } from './sandbox/select-driver.js';
+import { SkillService } from './skills/skill-service.js';
 import { openSqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
 
@@ -88,6 +89,7 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
     directory: join(config.dataDir, 'files'),
     maxBytes: config.files.maxBytes,
   });
+  const skills = new SkillService({ store, ids, clock, logger, directory: join(config.dataDir, 'skills') });
   let sandbox: DriverChoice;
   try {
     sandbox = await selectDriver(config.sandbox, config.dataDir);
@@ -98,6 +100,7 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
   const containers = new ContainerService({
     store,
     files,
+    skills,
     driver: sandbox.driver,
     config: config.sandbox,
     directory: join(config.dataDir, 'sandbox'),
@@ -113,6 +116,7 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
     responses,
     files,
     containers,
+    skills,
     dataDir: config.dataDir,
     ids,
     clock,
@@ -124,6 +128,7 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
   });
   await responses.recover();
   await files.start();
+  await skills.start();
   await containers.start();
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();

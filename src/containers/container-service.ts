@@ -1,5 +1,5 @@
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { cp, mkdir, readdir, rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { unixSeconds, type Clock } from '../clock.js';
 import type { SandboxConfig } from '../config/config-schema.js';
@@ -9,6 +9,9 @@ import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { SandboxDriver, SandboxImage, SandboxLimits } from '../sandbox/sandbox-driver.js';
 import type { CommandResult } from '../sandbox/shell-session.js';
+import type { ContainerSkill } from '../skills/container-skills-schema.js';
+import { normalizeModes } from '../skills/skill-bundle.js';
+import type { ResolvedSkills, SkillService } from '../skills/skill-service.js';
 import type { Page, PageRequest, StoredContainer, StoredContainerFile, Store } from '../store/store.js';
 import { memoryLimits, type MemoryLimit } from './container-object.js';
 import { LiveContainer, TooManySessionsError, type ExecRequest } from './live-container.js';
@@ -17,6 +20,8 @@ import { dataDirectory } from './sandbox-files.js';
 export interface ContainerServiceOptions {
   readonly store: Store;
   readonly files: FileService;
+  /** Resolves the skills a container is created with. */
+  readonly skills: SkillService;
   /** Undefined when containers are off: every call then answers `containers_disabled`. */
   readonly driver: SandboxDriver | undefined;
   readonly config: SandboxConfig;
@@ -38,7 +43,25 @@ export interface NewContainer {
   readonly fileIds: readonly string[];
   /** The image to start from (`sandbox.image` when absent): a Berth extension to the API. */
   readonly image?: string | undefined;
+  /** Skills to mount read-only at `/skills/<name>` (parsed with `containerSkillsSchema`). */
+  readonly skills?: readonly ContainerSkill[] | undefined;
+  /**
+   * Where `skills` came from in the request, for error `param`s: `skills` for `POST /v1/containers`;
+   * the engine passes e.g. `tools[0].environment.skills`.
+   */
+  readonly skillsParam?: string | undefined;
 }
+
+/** What the engine tells the model about a skill attached to a container. */
+export interface ContainerSkillInfo {
+  readonly name: string;
+  readonly description: string;
+  /** Where it is inside the sandbox: `/skills/<name>` (its SKILL.md is in there). */
+  readonly path: string;
+}
+
+/** Where a container's skills are mounted inside its sandbox. */
+export const skillsMountPath = '/skills';
 
 /** The default session commands run in when a request names none. */
 export const defaultSessionName = 'default';
@@ -132,7 +155,15 @@ export class ContainerService {
         });
       });
     }
-    const { id, live } = this.#claim(image);
+    // Checked (and inline zips unpacked) before any sandbox starts: a bad skill costs nothing.
+    const skills = await this.#options.skills.resolveForContainer(
+      projectId,
+      request.skills ?? [],
+      request.skillsParam,
+    );
+    // A container with skills starts cold: a pooled sandbox is already running without its mount.
+    const { id, live } =
+      skills.attached.length > 0 ? this.#startWithSkills(image, skills) : this.#claim(image);
     let container: LiveContainer;
     try {
       container = await live;
@@ -153,6 +184,8 @@ export class ContainerService {
     } catch (error) {
       await this.#discard(id);
       throw error;
+    } finally {
+      await skills.release();
     }
     const now = unixSeconds(clock);
     const stored: StoredContainer = {
@@ -166,6 +199,7 @@ export class ContainerService {
       memoryLimit: request.memoryLimit,
       networkPolicy: { type: 'disabled' },
       image,
+      skills: skills.attached,
     };
     await store.createContainer(stored);
     this.#live.set(id, Promise.resolve(container));
@@ -187,6 +221,19 @@ export class ContainerService {
       throw new BerthError('not_found', `Container '${id}' has expired; its files are gone.`);
     }
     return container;
+  }
+
+  /**
+   * The skills mounted in the container, for the model's instructions: each one's name, description
+   * and folder (which holds its SKILL.md). 404 when the container is unknown or another project's.
+   */
+  async skillsOf(projectId: string, id: string): Promise<readonly ContainerSkillInfo[]> {
+    const container = await this.get(projectId, id);
+    return container.skills.map((skill) => ({
+      name: skill.name,
+      description: skill.description,
+      path: `${skillsMountPath}/${skill.name}`,
+    }));
   }
 
   list(
@@ -339,7 +386,13 @@ export class ContainerService {
     if (now !== container.lastActiveAt) await this.#options.store.updateContainer(id, 'running', now);
     let live = this.#live.get(id);
     if (!live) {
-      live = this.#startSandbox(id, container.image, container.memoryLimit as MemoryLimit);
+      // The skills' files stayed in the container's directory; the mount comes back with the sandbox.
+      live = this.#startSandbox(
+        id,
+        container.image,
+        container.memoryLimit as MemoryLimit,
+        container.skills.length > 0,
+      );
       this.#live.set(id, live);
       live.catch(() => this.#live.delete(id));
     }
@@ -397,6 +450,28 @@ export class ContainerService {
     return { id, live: this.#startSandbox(id, image, '1g') };
   }
 
+  /**
+   * A new sandbox with the skills copied into `<container dir>/skills/<name>/`, which the driver mounts
+   * read-only at /skills. The copies belong to the server's user (root) with modes 0755/0644: the
+   * sandbox's unprivileged uid can read and run them and change nothing, and the mount is read-only
+   * besides. Each container has its own copy, so deleting a skill never pulls files from under one.
+   */
+  #startWithSkills(image: string, skills: ResolvedSkills): Pooled {
+    const id = this.#options.ids.next('cntr');
+    const live = (async () => {
+      const dir = this.#skillsDir(id);
+      await mkdir(dir, { recursive: true, mode: 0o755 });
+      for (const [index, skill] of skills.attached.entries()) {
+        const root = skills.roots[index];
+        if (root === undefined) throw new Error(`skill ${skill.name} has no files`);
+        await cp(root, `${dir}/${skill.name}`, { recursive: true, errorOnExist: true, force: false });
+      }
+      await normalizeModes(dir);
+      return this.#startSandbox(id, image, '1g', true);
+    })();
+    return { id, live };
+  }
+
   #fillPool(): void {
     if (this.#filling || this.#closed) return;
     this.#filling = (async () => {
@@ -422,7 +497,12 @@ export class ContainerService {
     })().finally(() => (this.#filling = undefined));
   }
 
-  async #startSandbox(id: string, imageName: string, memoryLimit: MemoryLimit): Promise<LiveContainer> {
+  async #startSandbox(
+    id: string,
+    imageName: string,
+    memoryLimit: MemoryLimit,
+    withSkills = false,
+  ): Promise<LiveContainer> {
     const driver = this.#requireEnabled();
     const dir = this.#containerDir(id);
     await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -431,6 +511,7 @@ export class ContainerService {
       dir,
       image: await this.#options.resolveImage(imageName),
       limits: this.#limits(memoryLimit),
+      skillsDir: withSkills ? this.#skillsDir(id) : undefined,
     });
     return new LiveContainer(
       sandbox,
@@ -474,5 +555,10 @@ export class ContainerService {
 
   #containerDir(id: string): string {
     return `${this.#containersDir()}/${id}`;
+  }
+
+  /** The attached skills' files, one folder per skill: mounted read-only at /skills. */
+  #skillsDir(id: string): string {
+    return `${this.#containerDir(id)}/skills`;
   }
 }

@@ -10,6 +10,7 @@ import { describePrivilegeEscalation } from './escape/privilege-escalation.js';
 import { describeProcessIsolation } from './escape/process-isolation.js';
 import { describeRequestTampering } from './escape/request-tampering.js';
 import { describeResourceExhaustion } from './escape/resource-exhaustion.js';
+import { describeSkillTampering } from './escape/skill-tampering.js';
 
 /**
  * The escape suite: attacks on the sandbox and on the API around it, each through the real HTTP API of
@@ -25,6 +26,7 @@ describe.each(sandboxDriversHere())('escape attempts on %s', (driver) => {
   describeProcessIsolation(escape);
   describePrivilegeEscalation(escape);
   describeFileApiEscapes(escape);
+  describeSkillTampering(escape);
   describeRequestTampering(escape);
   describeBadInput(escape);
   describeDeleteLeftovers(escape);

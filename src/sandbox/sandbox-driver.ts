@@ -29,6 +29,14 @@ export interface SandboxSpec {
   readonly dir: string;
   readonly image: SandboxImage;
   readonly limits: SandboxLimits;
+  /**
+   * A host directory to mount at `/skills` read-only (and nosuid, nodev), or undefined for none: the
+   * container's attached skills, one folder each. Its files belong to root on the host and are
+   * readable by everyone, so the sandbox's unprivileged user can read and run them but neither the
+   * mount nor the ownership lets it change, add or remove anything. It lives beside the container's
+   * disk, so it is there again when the sandbox is started after a restart.
+   */
+  readonly skillsDir?: string | undefined;
 }
 
 /** What the escape suite and the README say about a driver's boundary. */

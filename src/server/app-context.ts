@@ -5,6 +5,7 @@ import type { FileService } from '../files/file-service.js';
 import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
+import type { SkillService } from '../skills/skill-service.js';
 import type { Store } from '../store/store.js';
 
 /** What the HTTP routes work with; built once in `startRuntime`. */
@@ -14,6 +15,7 @@ export interface AppContext {
   readonly responses: ResponseService;
   readonly files: FileService;
   readonly containers: ContainerService;
+  readonly skills: SkillService;
   /** The data directory (for staging uploads beside the data they become). */
   readonly dataDir: string;
   readonly ids: IdGenerator;

@@ -18,6 +18,7 @@ import { registerModelsRoutes } from './routes/models-routes.js';
 import { registerResponsesRoutes } from './routes/responses-routes.js';
 import { registerResponseToolCallsRoute } from './routes/response-tool-calls-route.js';
 import { registerResponsesWebSocket } from './routes/responses-websocket.js';
+import { registerSkillsRoutes } from './routes/skills-routes.js';
 
 export interface ServerOptions {
   /** Largest request body accepted, in bytes. */
@@ -100,6 +101,7 @@ export async function createServer(context: AppContext, options: ServerOptions):
   registerModelsRoutes(app, context);
   await registerFilesRoutes(app, context);
   await registerContainersRoutes(app, context);
+  await registerSkillsRoutes(app, context);
   return app;
 }
 

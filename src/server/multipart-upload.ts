@@ -10,7 +10,13 @@ import { partialPathFor } from '../files/partial-file.js';
  * Limits on everything in a form but the file itself. Upload forms carry a handful of short text
  * fields, so these are small: they bound the memory a hostile form can make the server hold.
  */
-const formLimits = { fields: 32, fieldSize: 64 * 1024, fieldNameSize: 200, parts: 64, headerPairs: 64 };
+export const formLimits = {
+  fields: 32,
+  fieldSize: 64 * 1024,
+  fieldNameSize: 200,
+  parts: 64,
+  headerPairs: 64,
+};
 
 /**
  * Adds multipart/form-data parsing to `scope` only. Call it inside the encapsulated plugin that holds
@@ -182,7 +188,7 @@ export function nestBracketedFields(fields: Readonly<Record<string, string>>): R
   return nested;
 }
 
-function tooLarge(fileField: string, maxBytes: number): BerthError {
+export function tooLarge(fileField: string, maxBytes: number): BerthError {
   return new BerthError(
     'request_too_large',
     `The file is larger than the ${maxBytes} bytes this server accepts.`,
@@ -198,12 +204,12 @@ function onlyOneFile(fileField: string): BerthError {
   });
 }
 
-function unknownField(name: string): BerthError {
+export function unknownField(name: string): BerthError {
   return new BerthError('unknown_parameter', `Unknown parameter: '${name}'.`, { param: name });
 }
 
 /** The multipart plugin's and busboy's errors (limits, malformed bodies) in Berth's error registry. */
-function fromMultipartError(error: unknown, fileField: string, maxBytes: number): BerthError {
+export function fromMultipartError(error: unknown, fileField: string, maxBytes: number): BerthError {
   if (error instanceof BerthError) return error;
   const code = (error as { code?: unknown }).code;
   switch (code) {

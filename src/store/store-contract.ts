@@ -376,5 +376,63 @@ export function describeStoreContract(backend: string, openStore: () => Promise<
       expect(toolCallIds(await store.listToolCalls('proj_a', 'resp_1', page))).toEqual([]);
       expect(toolCallIds(await store.listToolCalls('proj_a', 'resp_2', page))).toEqual(['tcl_2']);
     });
+
+    it('numbers skill versions without reuse, follows the default, and scopes skills by project', async () => {
+      const version = (id: string, name = 'math') => ({ id, name, description: `${name} v`, createdAt: 1 });
+      const skill = await store.createSkill(
+        { id: 'skill_1', projectId: 'proj_a', createdAt: 1 },
+        version('skillver_1'),
+      );
+      expect(skill).toMatchObject({ name: 'math', defaultVersion: 1, latestVersion: 1 });
+      expect(await store.getSkill('proj_b', 'skill_1')).toBeUndefined();
+      expect(await store.addSkillVersion('proj_b', 'skill_1', version('skillver_x'), false)).toBeUndefined();
+
+      const second = await store.addSkillVersion('proj_a', 'skill_1', version('skillver_2', 'math2'), false);
+      expect(second).toMatchObject({ version: 2, skillId: 'skill_1' });
+      expect(await store.getSkill('proj_a', 'skill_1')).toMatchObject({
+        name: 'math',
+        defaultVersion: 1,
+        latestVersion: 2,
+      });
+      await store.addSkillVersion('proj_a', 'skill_1', version('skillver_3', 'math3'), true);
+      expect(await store.getSkill('proj_a', 'skill_1')).toMatchObject({
+        name: 'math3',
+        defaultVersion: 3,
+        latestVersion: 3,
+      });
+      expect(await store.setSkillDefaultVersion('proj_a', 'skill_1', 9)).toBeUndefined();
+      expect(await store.setSkillDefaultVersion('proj_a', 'skill_1', 2)).toMatchObject({
+        name: 'math2',
+        defaultVersion: 2,
+      });
+      expect(await store.deleteSkillVersion('proj_a', 'skill_1', 3)).toBe(true);
+      expect((await store.getSkill('proj_a', 'skill_1'))?.latestVersion).toBe(2);
+      // A deleted number is never given out again.
+      expect((await store.addSkillVersion('proj_a', 'skill_1', version('skillver_4'), false))?.version).toBe(
+        4,
+      );
+
+      const page = await store.listSkillVersions('proj_a', 'skill_1', { limit: 2, order: 'asc' });
+      expect(page?.data.map((entry) => entry.version)).toEqual([1, 2]);
+      expect(page?.hasMore).toBe(true);
+      const next = await store.listSkillVersions('proj_a', 'skill_1', {
+        limit: 2,
+        order: 'asc',
+        after: 'skillver_2',
+      });
+      expect(next?.data.map((entry) => entry.version)).toEqual([4]);
+      expect(await store.listSkillVersions('proj_b', 'skill_1', { limit: 2, order: 'asc' })).toBeUndefined();
+
+      await store.createSkill({ id: 'skill_2', projectId: 'proj_a', createdAt: 2 }, version('skillver_5'));
+      const listed = await store.listSkills('proj_a', { limit: 10, order: 'desc' });
+      expect(listed.data.map((entry) => entry.id)).toEqual(['skill_2', 'skill_1']);
+      expect((await store.listSkills('proj_b', { limit: 10, order: 'desc' })).data).toEqual([]);
+
+      expect(await store.deleteSkill('proj_b', 'skill_1')).toBeUndefined();
+      const deleted = await store.deleteSkill('proj_a', 'skill_1');
+      expect(deleted?.map((entry) => entry.id)).toEqual(['skillver_1', 'skillver_2', 'skillver_4']);
+      expect(await store.getSkill('proj_a', 'skill_1')).toBeUndefined();
+      expect([...(await store.listSkillVersionIds())]).toEqual(['skillver_5']);
+    });
   });
 }

@@ -99,6 +99,49 @@ export interface Store {
    */
   listToolCalls(projectId: string, responseId: string, page: PageRequest): Promise<Page<ToolCallRecord>>;
 
+  /** Records a new skill with its first version (number 1, the default). */
+  createSkill(skill: NewSkill, version: NewSkillVersion): Promise<StoredSkill>;
+  /** The skill, or undefined (unknown id, or another project's). */
+  getSkill(projectId: string, id: string): Promise<StoredSkill | undefined>;
+  /** One page of a project's skills in creation order. */
+  listSkills(projectId: string, page: PageRequest): Promise<Page<StoredSkill>>;
+  /** Deletes a skill with every version; the deleted versions, or undefined when there was no skill. */
+  deleteSkill(projectId: string, id: string): Promise<readonly StoredSkillVersion[] | undefined>;
+  /**
+   * Adds a version numbered one past the highest ever given (numbers are never reused), the default
+   * when `makeDefault`. Undefined when the skill is unknown.
+   */
+  addSkillVersion(
+    projectId: string,
+    skillId: string,
+    version: NewSkillVersion,
+    makeDefault: boolean,
+  ): Promise<StoredSkillVersion | undefined>;
+  getSkillVersion(
+    projectId: string,
+    skillId: string,
+    version: number,
+  ): Promise<StoredSkillVersion | undefined>;
+  /** One page of a skill's versions by version number; undefined when the skill is unknown. */
+  listSkillVersions(
+    projectId: string,
+    skillId: string,
+    page: PageRequest,
+  ): Promise<Page<StoredSkillVersion> | undefined>;
+  /**
+   * Makes `version` the default (the skill's name and description follow it); undefined when the
+   * skill or the version is unknown.
+   */
+  setSkillDefaultVersion(
+    projectId: string,
+    skillId: string,
+    version: number,
+  ): Promise<StoredSkill | undefined>;
+  /** Deletes one version (never the default: callers check); false when there was nothing to delete. */
+  deleteSkillVersion(projectId: string, skillId: string, version: number): Promise<boolean>;
+  /** Every version id recorded, in any project (the start-up sweep of orphaned bundle directories). */
+  listSkillVersionIds(): Promise<ReadonlySet<string>>;
+
   /** Flushes and closes the backend. */
   close(): Promise<void>;
 }
@@ -218,6 +261,18 @@ export interface StoredContainer {
   readonly networkPolicy: { readonly type: 'disabled' };
   /** The image the container's root was made from (`host`, `debian`). */
   readonly image: string;
+  /** The skills mounted at `/skills/<name>`, in the order they were attached. */
+  readonly skills: readonly AttachedSkill[];
+}
+
+/** A skill attached to a container: what the model is told about it, and where it came from. */
+export interface AttachedSkill {
+  /** The folder under `/skills` (the SKILL.md front matter's `name`, or the inline skill's). */
+  readonly name: string;
+  readonly description: string;
+  /** The skill and version number it was copied from; null for an inline skill. */
+  readonly skillId: string | null;
+  readonly version: number | null;
 }
 
 export interface ContainerListQuery extends PageRequest {
@@ -261,3 +316,36 @@ export interface ToolCallRecord {
   /** Bytes the command wrote to stderr, before any output cap. */
   readonly stderrBytes: number;
 }
+
+/** A skill as the Skills API serves it (`default_version` and `latest_version` as numbers here). */
+export interface StoredSkill {
+  /** `skill_…`. */
+  readonly id: string;
+  readonly projectId: string;
+  /** The default version's front matter `name` and `description`. */
+  readonly name: string;
+  readonly description: string;
+  readonly createdAt: number;
+  readonly defaultVersion: number;
+  /** The highest version number that still exists. */
+  readonly latestVersion: number;
+}
+
+export interface NewSkill {
+  readonly id: string;
+  readonly projectId: string;
+  readonly createdAt: number;
+}
+
+/** One immutable version of a skill; its files are on disk, named by `id`. */
+export interface StoredSkillVersion {
+  /** `skillver_…`. */
+  readonly id: string;
+  readonly skillId: string;
+  readonly version: number;
+  readonly name: string;
+  readonly description: string;
+  readonly createdAt: number;
+}
+
+export type NewSkillVersion = Omit<StoredSkillVersion, 'version' | 'skillId'>;

@@ -7,7 +7,12 @@ import { cgroupLayout, readLimitEvents } from '../cgroups.js';
 import { ensureExecuteOnlyBash } from '../execute-only-bash.js';
 import { hostPath, runHostCommand } from '../host-command.js';
 import { mountPoints, mountsUnder, unmountAll } from '../mounts.js';
-import { sandboxCgroupPath, sandboxEnvironment, sessionShellPath } from '../runc/oci-config.js';
+import {
+  sandboxCgroupPath,
+  sandboxEnvironment,
+  sessionShellPath,
+  skillsMountPoint,
+} from '../runc/oci-config.js';
 import { sessionShellArgs } from '../runc/runc-driver.js';
 import type { Sandbox, SandboxDriver, SandboxImage, SandboxLimits, SandboxSpec } from '../sandbox-driver.js';
 import { compileSeccompFilter, hostSeccompArch } from '../seccomp-bpf.js';
@@ -34,7 +39,19 @@ const writableDirectories: readonly { path: string; mode: number }[] = [
 ];
 
 /** Top-level entries of the image that the sandbox gets from elsewhere (kernel file systems, its own). */
-const notFromImage = new Set(['proc', 'dev', 'sys', 'run', 'mnt', 'root', 'home', 'opt', 'tmp', '.berth']);
+const notFromImage = new Set([
+  'proc',
+  'dev',
+  'sys',
+  'run',
+  'mnt',
+  'root',
+  'home',
+  'opt',
+  'tmp',
+  '.berth',
+  'skills',
+]);
 
 /**
  * Runs on the host before bwrap, as the server: closes every inherited descriptor above `$1` (bwrap
@@ -118,7 +135,7 @@ export class BwrapDriver implements SandboxDriver {
     }
     if (this.#asRoot) {
       await unmountAll(`${this.#runDir}/sandboxes/${id}`);
-      for (const path of ['tree', 'image', '']) {
+      for (const path of ['tree', 'image', 'skills', '']) {
         await rmdir(`${this.#runDir}/sandboxes/${id}/${path}`).catch(() => undefined);
       }
     }
@@ -158,25 +175,35 @@ export class BwrapDriver implements SandboxDriver {
    * cannot search the data directory (0700), so the image and the tree are bind-mounted on the host
    * under the run directory (searchable) first; without root, bwrap uses them where they are.
    */
-  async #stageSources(spec: SandboxSpec): Promise<{ image: string; tree: string }> {
-    if (!this.#asRoot) return { image: spec.image.rootfs, tree: `${spec.dir}/tree` };
+  async #stageSources(spec: SandboxSpec): Promise<Sources> {
+    if (!this.#asRoot) return { image: spec.image.rootfs, tree: `${spec.dir}/tree`, skills: spec.skillsDir };
     const stage = this.#sourcesDir(spec.id, spec.dir);
     const mounted = mountPoints();
-    for (const [name, source] of [
+    const sources: [string, string][] = [
       ['image', spec.image.rootfs],
       ['tree', `${spec.dir}/tree`],
-    ] as const) {
+    ];
+    if (spec.skillsDir !== undefined) sources.push(['skills', spec.skillsDir]);
+    for (const [name, source] of sources) {
       const target = `${stage}/${name}`;
       await mkdir(target, { recursive: true, mode: 0o711 });
-      if (!mounted.has(target)) await runHostCommand('mount', ['--bind', source, target]);
+      if (!mounted.has(target)) {
+        await runHostCommand('mount', ['--bind', source, target]);
+        // The skills' staging path is read-only on the host too: nothing can write through it.
+        if (name === 'skills') await runHostCommand('mount', ['-o', 'remount,bind,ro,nosuid,nodev', target]);
+      }
     }
     await chmod(`${this.#runDir}/sandboxes`, 0o711);
     await chmod(stage, 0o711);
-    return { image: `${stage}/image`, tree: `${stage}/tree` };
+    return {
+      image: `${stage}/image`,
+      tree: `${stage}/tree`,
+      skills: spec.skillsDir === undefined ? undefined : `${stage}/skills`,
+    };
   }
 
   /** The file system: the image read-only, kernel file systems, the writable directories, the shell. */
-  #mountArgs(image: SandboxImage, sources: { image: string; tree: string }, bash: string): string[] {
+  #mountArgs(image: SandboxImage, sources: Sources, bash: string): string[] {
     const args: string[] = [];
     for (const entry of readdirSync(image.rootfs, { withFileTypes: true })) {
       if (notFromImage.has(entry.name) || (image.bindHostUsr && entry.name === 'usr')) continue;
@@ -209,6 +236,10 @@ export class BwrapDriver implements SandboxDriver {
       if (path.startsWith('var/') && !existsSync(`${image.rootfs}/${path}`)) continue;
       args.push('--bind', `${sources.tree}/${path}`, `/${path}`);
     }
+    // Skills: --ro-bind is read-only, nosuid and nodev (bwrap adds both to every bind but --dev-bind),
+    // and the sandbox has no capabilities and no new user namespaces to remount it; the files also
+    // belong to the host's root, which is nobody inside. Not noexec: a skill's scripts are meant to run.
+    if (sources.skills !== undefined) args.push('--ro-bind', sources.skills, skillsMountPoint);
     // The root itself (bwrap's tmpfs holding the mount points) is read-only once everything is in place.
     args.push('--ro-bind', bash, sessionShellPath, '--remount-ro', '/');
     return args;
@@ -274,6 +305,13 @@ export class BwrapDriver implements SandboxDriver {
       stop: () => this.stop(spec.id, spec.dir),
     };
   }
+}
+
+/** Where bwrap finds what it binds: the image, the container's writable tree, its skills if any. */
+interface Sources {
+  readonly image: string;
+  readonly tree: string;
+  readonly skills: string | undefined;
 }
 
 /** bwrap processes on the host, with their arguments. */

@@ -11,7 +11,12 @@ export interface OciConfigInput {
   readonly limits: SandboxLimits;
   /** Use a user namespace (runc); gVisor provides its own user isolation and does not need one. */
   readonly userNamespace: boolean;
+  /** The container's skills on the host (a searchable path), mounted read-only at `/skills`. */
+  readonly skillsSource?: string | undefined;
 }
+
+/** Where attached skills appear inside every sandbox, one folder per skill. */
+export const skillsMountPoint = '/skills';
 
 /** Where the execute-only bash appears inside every sandbox. */
 export const sessionShellPath = '/.berth/bash';
@@ -104,6 +109,21 @@ export function ociConfig(input: OciConfigInput): object {
         source: input.bashBinary,
         options: ['bind', 'ro', 'nosuid', 'nodev'],
       },
+      // Skills: read-only, so nothing inside can change or delete them (the files also belong to the
+      // host's root, which is nobody inside the user namespace, and the sandbox has no capabilities);
+      // nosuid and nodev, so a setuid bit or device node in a bundle means nothing (gVisor ignores both
+      // options; there no_new_privs and its own device model do the same). Not noexec: a skill's
+      // scripts are meant to be run.
+      ...(input.skillsSource === undefined
+        ? []
+        : [
+            {
+              destination: skillsMountPoint,
+              type: 'bind',
+              source: input.skillsSource,
+              options: ['bind', 'ro', 'nosuid', 'nodev'],
+            },
+          ]),
     ],
     linux: {
       ...(input.userNamespace

@@ -8,7 +8,7 @@ import { ensureExecuteOnlyBash } from '../execute-only-bash.js';
 import { hostPath, runDetachingHostCommand, runHostCommand } from '../host-command.js';
 import type { Sandbox, SandboxDriver, SandboxImage, SandboxLimits, SandboxSpec } from '../sandbox-driver.js';
 import type { ShellLauncher } from '../shell-session.js';
-import { mountsUnder, unmountAll } from '../mounts.js';
+import { mountPoints, mountsUnder, unmountAll } from '../mounts.js';
 import { mountWritableLayer, unmountWritableLayer, type LayerPaths } from '../writable-layer.js';
 import { cpuPeriodMicros, ociConfig, sandboxCgroupPath, sessionShellPath } from './oci-config.js';
 
@@ -65,6 +65,8 @@ export class RuncDriver implements SandboxDriver {
     const paths = this.layerPaths(spec.id, spec.dir);
     await mountWritableLayer(paths, spec.image, spec.limits.diskBytes);
     const bashBinary = await this.sessionShellBinary(spec.image);
+    const skillsSource =
+      spec.skillsDir === undefined ? undefined : await this.stageSkills(spec.id, spec.skillsDir);
     const bundle = `${this.runDir}/bundles/${spec.id}`;
     await mkdir(bundle, { recursive: true, mode: 0o700 });
     const config = ociConfig({
@@ -73,6 +75,7 @@ export class RuncDriver implements SandboxDriver {
       bashBinary,
       limits: this.runtimeLimits(spec.limits),
       userNamespace: this.userNamespace,
+      skillsSource,
     });
     await writeFile(`${bundle}/config.json`, JSON.stringify(config));
     const { command, globalArgs } = this.runtime();
@@ -105,6 +108,8 @@ export class RuncDriver implements SandboxDriver {
     }
     await runHostCommand(command, [...globalArgs, 'delete', '--force', id]).catch(() => undefined);
     await unmountWritableLayer(this.layerPaths(id, dir));
+    await unmountAll(this.skillsStage(id));
+    await rmdir(this.skillsStage(id)).catch(() => undefined);
     await rm(`${this.runDir}/bundles/${id}`, { recursive: true, force: true });
     // rmdir, never a recursive delete: if an unmount had failed, a recursive delete would reach
     // through the mount point into the container's files.
@@ -123,6 +128,28 @@ export class RuncDriver implements SandboxDriver {
     await unmountAll(this.runDir);
     if (mountsUnder(this.runDir).length > 0) return;
     await rm(this.runDir, { recursive: true, force: true });
+  }
+
+  /**
+   * Binds the container's skills directory (under the data directory, which only root can search) at a
+   * path under the run directory that the sandbox's unprivileged root can reach: runc mounts the OCI
+   * bind from inside the user namespace. The staging bind is itself read-only, nosuid and nodev, so
+   * even the host-side path cannot be used to write through.
+   */
+  protected async stageSkills(id: string, skillsDir: string): Promise<string> {
+    const target = this.skillsStage(id);
+    await mkdir(`${this.runDir}/skills`, { recursive: true, mode: 0o711 });
+    await chmod(`${this.runDir}/skills`, 0o711);
+    await mkdir(target, { recursive: true, mode: 0o711 });
+    if (!mountPoints().has(target)) {
+      await runHostCommand('mount', ['--bind', skillsDir, target]);
+      await runHostCommand('mount', ['-o', 'remount,bind,ro,nosuid,nodev', target]);
+    }
+    return target;
+  }
+
+  protected skillsStage(id: string): string {
+    return `${this.runDir}/skills/${id}`;
   }
 
   /** The host pid of the container's init, if the runtime knows the container. */

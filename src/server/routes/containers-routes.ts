@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { BerthError } from '../../errors/berth-error.js';
 import { toContainerObject } from '../../containers/container-object.js';
 import {
   memoryLimitSchema,
   networkPolicySchema,
   rejectUnsupportedNetworkPolicy,
 } from '../../containers/container-options.js';
+import { containerSkillsSchema } from '../../skills/container-skills-schema.js';
 import { parseRequest } from '../../validation/parse-request.js';
 import type { AppContext } from '../app-context.js';
 import { parsePageRequest, toObjectListBody } from '../pagination.js';
@@ -28,7 +28,7 @@ const createContainerSchema = z.strictObject({
   file_ids: z.array(z.string().min(1)).max(100).optional(),
   memory_limit: memoryLimitSchema.optional(),
   network_policy: networkPolicySchema.optional(),
-  skills: z.array(z.unknown()).optional(),
+  skills: containerSkillsSchema.optional(),
   /** Berth's extension: the image to start from (`host`, or one built with `berth image build`). */
   image: z
     .string()
@@ -51,15 +51,13 @@ export async function registerContainersRoutes(app: FastifyInstance, context: Ap
   app.post('/v1/containers', async function createContainer(request) {
     const body = parseRequest(createContainerSchema, request.body ?? {});
     rejectUnsupportedNetworkPolicy(body.network_policy, 'network_policy.type');
-    if (body.skills !== undefined && body.skills.length > 0) {
-      throw new BerthError('unsupported_parameter', 'Skills are not supported yet.', { param: 'skills' });
-    }
     const container = await containers.create(request.projectId, {
       name: body.name,
       expiresAfterMinutes: body.expires_after?.minutes ?? defaultExpiryMinutes,
       memoryLimit: body.memory_limit ?? '1g',
       fileIds: body.file_ids ?? [],
       image: body.image,
+      skills: body.skills,
     });
     return toContainerObject(container);
   });

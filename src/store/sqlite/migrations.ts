@@ -147,7 +147,39 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
-  // `0004` is skills (another branch); Kysely applies migrations in name order.
+  '0004_skills': {
+    async up(db: Kysely<unknown>) {
+      // A skill and its immutable versions. `last_version` is the highest number ever given out, so a
+      // deleted version's number is never reused; `latest_version` is read as the highest remaining.
+      // `name` and `description` are the default version's (its SKILL.md front matter). Each version's
+      // files are on disk under `<dataDir>/skills/<skill id>/<version id>/`.
+      await db.schema
+        .createTable('skills')
+        .addColumn('seq', 'integer', (column) => column.primaryKey())
+        .addColumn('id', 'text', (column) => column.notNull().unique())
+        .addColumn('project_id', 'text', (column) => column.notNull())
+        .addColumn('name', 'text', (column) => column.notNull())
+        .addColumn('description', 'text', (column) => column.notNull())
+        .addColumn('created_at', 'integer', (column) => column.notNull())
+        .addColumn('default_version', 'integer', (column) => column.notNull())
+        .addColumn('last_version', 'integer', (column) => column.notNull())
+        .execute();
+      await db.schema.createIndex('skills_by_project').on('skills').columns(['project_id', 'seq']).execute();
+      await db.schema
+        .createTable('skill_versions')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('skill_id', 'text', (column) => column.notNull())
+        .addColumn('version', 'integer', (column) => column.notNull())
+        .addColumn('name', 'text', (column) => column.notNull())
+        .addColumn('description', 'text', (column) => column.notNull())
+        .addColumn('created_at', 'integer', (column) => column.notNull())
+        .addUniqueConstraint('skill_versions_number', ['skill_id', 'version'])
+        .execute();
+      // The skills attached to a container (name, description, where they came from), so its /skills
+      // mount comes back when its sandbox is started again after a restart, and the engine can list them.
+      await sql`ALTER TABLE containers ADD COLUMN skills_json TEXT NOT NULL DEFAULT '[]'`.execute(db);
+    },
+  },
   '0005_tool_calls': {
     async up(db: Kysely<unknown>) {
       // The tool-call log: one row per command a hosted shell call ran, written by the engine as the

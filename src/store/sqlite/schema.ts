@@ -10,6 +10,8 @@ export interface Database {
   containers: ContainersTable;
   container_files: ContainerFilesTable;
   tool_calls: ToolCallsTable;
+  skills: SkillsTable;
+  skill_versions: SkillVersionsTable;
 }
 
 export interface ResponsesTable {
@@ -91,6 +93,8 @@ export interface ContainersTable {
   memory_limit: string;
   network_policy_json: string;
   image: string;
+  /** JSON array of `AttachedSkill`. */
+  skills_json: string;
 }
 
 export interface ContainerFilesTable {
@@ -123,4 +127,25 @@ export interface ToolCallsTable {
   exit_code: number | null;
   stdout_bytes: number;
   stderr_bytes: number;
+}
+
+/** `seq` is the rowid: creation order. `last_version` is the highest version number ever given out. */
+export interface SkillsTable {
+  seq: number;
+  id: string;
+  project_id: string;
+  name: string;
+  description: string;
+  created_at: number;
+  default_version: number;
+  last_version: number;
+}
+
+export interface SkillVersionsTable {
+  id: string;
+  skill_id: string;
+  version: number;
+  name: string;
+  description: string;
+  created_at: number;
 }

@@ -36,9 +36,9 @@ export class SqliteContainers {
     this.#db = db;
     this.#insert = db.prepare<ContainerRow>(
       `INSERT INTO containers (id, project_id, name, status, created_at, last_active_at, expires_after_minutes,
-         memory_limit, network_policy_json, image)
+         memory_limit, network_policy_json, image, skills_json)
        VALUES (@id, @project_id, @name, @status, @created_at, @last_active_at, @expires_after_minutes,
-         @memory_limit, @network_policy_json, @image)`,
+         @memory_limit, @network_policy_json, @image, @skills_json)`,
     );
     this.#select = db.prepare<[string, string], ContainersTable>(
       'SELECT * FROM containers WHERE id = ? AND project_id = ?',
@@ -103,6 +103,7 @@ export class SqliteContainers {
       memory_limit: container.memoryLimit,
       network_policy_json: JSON.stringify(container.networkPolicy),
       image: container.image,
+      skills_json: JSON.stringify(container.skills),
     });
   }
 
@@ -187,6 +188,7 @@ function fromRow(row: ContainersTable): StoredContainer {
     memoryLimit: row.memory_limit,
     networkPolicy: JSON.parse(row.network_policy_json) as StoredContainer['networkPolicy'],
     image: row.image,
+    skills: JSON.parse(row.skills_json) as StoredContainer['skills'],
   };
 }
 

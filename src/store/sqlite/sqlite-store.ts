@@ -8,6 +8,7 @@ import { SqliteApiKeys } from './sqlite-api-keys.js';
 import { SqliteFiles } from './sqlite-files.js';
 import { SqliteContainers } from './sqlite-containers.js';
 import { SqliteToolCalls } from './sqlite-tool-calls.js';
+import { SqliteSkills } from './sqlite-skills.js';
 import { BerthError } from '../../errors/berth-error.js';
 
 /**
@@ -33,6 +34,7 @@ export async function openSqliteStore(path: string): Promise<Store> {
   const apiKeys = new SqliteApiKeys(db);
   const files = new SqliteFiles(db);
   const containers = new SqliteContainers(db);
+  const skills = new SqliteSkills(db);
   const run = <T>(work: () => T): Promise<T> => {
     try {
       return Promise.resolve(work());
@@ -91,6 +93,21 @@ export async function openSqliteStore(path: string): Promise<Store> {
 
     recordToolCall: (record) => run(() => toolCalls.record(record)),
     listToolCalls: (projectId, responseId, page) => run(() => toolCalls.list(projectId, responseId, page)),
+
+    createSkill: (skill, version) => run(() => skills.create(skill, version)),
+    getSkill: (projectId, id) => run(() => skills.get(projectId, id)),
+    listSkills: (projectId, page) => run(() => skills.list(projectId, page)),
+    deleteSkill: (projectId, id) => run(() => skills.delete(projectId, id)),
+    addSkillVersion: (projectId, skillId, version, makeDefault) =>
+      run(() => skills.addVersion(projectId, skillId, version, makeDefault)),
+    getSkillVersion: (projectId, skillId, version) =>
+      run(() => skills.getVersion(projectId, skillId, version)),
+    listSkillVersions: (projectId, skillId, page) => run(() => skills.listVersions(projectId, skillId, page)),
+    setSkillDefaultVersion: (projectId, skillId, version) =>
+      run(() => skills.setDefault(projectId, skillId, version)),
+    deleteSkillVersion: (projectId, skillId, version) =>
+      run(() => skills.deleteVersion(projectId, skillId, version)),
+    listSkillVersionIds: () => run(() => skills.versionIds()),
 
     close: () => run(() => void db.close()),
   };
