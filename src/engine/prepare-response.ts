@@ -8,6 +8,7 @@ import type { Store, StoredItem } from '../store/store.js';
 import { parseRequest } from '../validation/parse-request.js';
 import { checkToolOutputsHaveCalls, normalizeInputItems } from './normalize-input-items.js';
 import { functionToolSchema, type ResponseCreateParams } from './response-create-params.js';
+import { withAddedInstructions } from './skills-instructions.js';
 import { shellToolNames, shellToolSchema, type ShellSetup, type ShellToolParams } from './shell-tool.js';
 
 /** A validated create request with its context loaded: everything needed to run and record it. */
@@ -84,7 +85,10 @@ export function toModelRequest(prepared: PreparedResponse): ModelRequest {
   const { params } = prepared;
   return {
     model: prepared.resolved.model,
-    instructions: params.instructions ?? null,
+    instructions: withAddedInstructions(
+      params.instructions ?? null,
+      prepared.shell?.mode === 'hosted' ? prepared.shell.instructions : null,
+    ),
     input: [...prepared.contextItems, ...prepared.inputItems].map(
       (entry) => entry.item as unknown as ResponseInputItem,
     ),

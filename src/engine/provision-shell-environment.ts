@@ -2,6 +2,7 @@ import type { ContainerService } from '../containers/container-service.js';
 import { rejectUnsupportedNetworkPolicy } from '../containers/container-options.js';
 import { BerthError } from '../errors/berth-error.js';
 import type { ShellSetup, ShellToolParams } from './shell-tool.js';
+import { skillsInstructions } from './skills-instructions.js';
 
 /** Idle minutes before a `container_auto` container expires: OpenAI's default for containers. */
 const autoContainerExpiryMinutes = 20;
@@ -36,17 +37,14 @@ export async function provisionShellEnvironment(
     containerId = environment.container_id;
   } else {
     rejectUnsupportedNetworkPolicy(environment.network_policy, `${param}.network_policy.type`);
-    if ((environment.skills?.length ?? 0) > 0) {
-      throw new BerthError('unsupported_parameter', 'Skills are not supported yet.', {
-        param: `${param}.skills`,
-      });
-    }
     const created = await withParam(param, () =>
       containers.create(projectId, {
         name: `auto ${responseId}`,
         expiresAfterMinutes: autoContainerExpiryMinutes,
         memoryLimit: environment.memory_limit ?? '1g',
         fileIds: environment.file_ids ?? [],
+        skills: environment.skills ?? [],
+        skillsParam: 'skills',
       }),
     );
     containerId = created.id;
@@ -57,6 +55,7 @@ export async function provisionShellEnvironment(
     containerId,
     environment: reference,
     echo: { type: 'shell', environment: reference },
+    instructions: skillsInstructions(await containers.skillsOf(projectId, containerId)),
   };
 }
 

@@ -2,11 +2,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { ContainerService } from '../containers/container-service.js';
 import { defaultSessionName } from '../containers/container-service.js';
 import type { CommandResult } from '../sandbox/shell-session.js';
-import type {
-  CompletedShellCall,
-  OutputAssembler,
-  ShellOutputEntry,
-} from './output-assembler.js';
+import type { CompletedShellCall, OutputAssembler, ShellOutputEntry } from './output-assembler.js';
 
 /**
  * Server-side bounds on what a model may ask of one shell call. The model's own `timeout_ms` and

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { memoryLimitSchema, networkPolicySchema } from '../containers/container-options.js';
+import { containerSkillsSchema } from '../skills/container-skills-schema.js';
 
 /**
  * OpenAI's `shell` tool definition (SDK `FunctionShellTool`). Without an environment, or with
@@ -20,7 +21,7 @@ export const shellEnvironmentSchema = z.discriminatedUnion('type', [
     file_ids: z.array(z.string().min(1)).max(100).optional(),
     memory_limit: memoryLimitSchema.nullable().optional(),
     network_policy: networkPolicySchema.optional(),
-    skills: z.array(z.unknown()).optional(),
+    skills: containerSkillsSchema.optional(),
   }),
 ]);
 
@@ -51,6 +52,8 @@ export type ShellSetup =
       readonly containerId: string;
       readonly environment: { readonly type: 'container_reference'; readonly container_id: string };
       readonly echo: Record<string, unknown>;
+      /** What the model is told about the container's skills, or null when it has none. */
+      readonly instructions: string | null;
     };
 
 /** Names a client function may not take beside the shell tool: the shell's own name in each provider's form. */

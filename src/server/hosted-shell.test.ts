@@ -9,6 +9,7 @@ import type {
 } from 'openai/resources/responses/responses';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxDriversHere } from '../testing/sandbox-drivers-here.js';
+import { skillMarkdown, skillZip } from '../testing/skill-zips.js';
 import { startTestBerth, testProviders, type TestBerth } from '../testing/start-test-berth.js';
 
 /** The provider dimension matters here; every driver is covered by the container suites. */
@@ -302,6 +303,62 @@ describe.skipIf(driver === undefined).each(testProviders)('hosted shell through 
       tools: [{ type: 'shell', environment: { type: 'container_auto', file_ids: [file.id] } }],
     });
     expect(shellOutputsOf(response.output)[0]?.output[0]).toMatchObject({ stdout: '3\n' });
+  }, 60_000);
+
+  it("mounts container_auto skills read-only and lists them in the model's instructions", async () => {
+    const client = berth.client();
+    const uploaded = await client.skills.create({
+      files: [
+        await toFile(
+          Buffer.from(skillMarkdown('csv-stats', 'Summarises CSV columns.')),
+          'csv_stats/SKILL.md',
+        ),
+        await toFile(Buffer.from('echo stats\n'), 'csv_stats/run.sh'),
+      ],
+    });
+    const before = upstream().requests.length;
+    upstream().script(
+      { shellCalls: [{ commands: ['cat /skills/csv-stats/SKILL.md; sh /skills/greeter/scripts/hello.sh'] }] },
+      { shellCalls: [{ commands: ['touch /skills/csv-stats/new-file'] }] },
+      { text: 'Read the skills.' },
+    );
+    const response = await client.responses.create({
+      model: provider.model,
+      instructions: 'Be brief.',
+      input: 'What skills do you have?',
+      tools: [
+        {
+          type: 'shell',
+          environment: {
+            type: 'container_auto',
+            skills: [
+              { type: 'skill_reference', skill_id: uploaded.id },
+              {
+                type: 'inline',
+                name: 'greeter',
+                description: 'Says hello.',
+                source: {
+                  type: 'base64',
+                  media_type: 'application/zip',
+                  data: skillZip('greeter', 'Says hello.').toString('base64'),
+                },
+              },
+            ],
+          },
+        },
+      ],
+    });
+    const [read, write] = shellOutputsOf(response.output);
+    expect(read?.output[0]?.stdout).toContain('description: Summarises CSV columns.');
+    expect(read?.output[0]?.stdout).toContain('hello from greeter');
+    expect(write?.output[0]?.outcome).not.toEqual({ type: 'exit', exit_code: 0 });
+
+    // Every turn's instructions kept the client's and named each skill with its SKILL.md.
+    const sent = requestText(berth, provider.name, before);
+    expect(sent).toContain('Be brief.');
+    expect(sent).toContain('csv-stats: Summarises CSV columns. (/skills/csv-stats/SKILL.md)');
+    expect(sent).toContain('greeter: Says hello. (/skills/greeter/SKILL.md)');
+    expect(requestText(berth, provider.name, before + 2)).toContain('/skills/greeter/SKILL.md');
   }, 60_000);
 
   it('hands a shell call without environment to the client and continues with its output', async () => {
