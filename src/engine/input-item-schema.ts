@@ -81,6 +81,19 @@ const reasoningItem = z.strictObject({
   status,
 });
 
+/** A compaction item sent back: its `encrypted_content` is Berth's sealed summary (src/compaction). */
+const compactionItem = z.strictObject({
+  type: z.literal('compaction'),
+  id: z.string().min(1).nullable().optional(),
+  encrypted_content: z.string().min(1),
+});
+
+/** Accepted by the schema so the error can say why it is not supported. */
+const compactionTriggerItem = z.strictObject({
+  type: z.literal('compaction_trigger'),
+  id: z.string().nullable().optional(),
+});
+
 const itemReference = z.strictObject({
   type: z.literal('item_reference'),
   id: z.string().min(1),
@@ -102,6 +115,8 @@ export const inputItemSchema = z.preprocess(
     functionCallItem,
     functionCallOutputItem,
     reasoningItem,
+    compactionItem,
+    compactionTriggerItem,
     itemReference,
   ]),
 );

@@ -1,3 +1,4 @@
+import type { CompactionSealer } from '../compaction/compaction-sealer.js';
 import { BerthError, notFound } from '../errors/berth-error.js';
 import { unixSeconds } from '../clock.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
@@ -10,6 +11,7 @@ import { parseRequest } from '../validation/parse-request.js';
 
 export interface ResponseServiceDependencies extends RunDependencies {
   readonly providers: ProviderRegistry;
+  readonly compactionSealer: CompactionSealer;
 }
 
 export interface CreateOptions {
