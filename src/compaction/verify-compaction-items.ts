@@ -20,13 +20,7 @@ export function verifyCompactionItems(
   sealer: CompactionSealer,
   contextSource: ContextSource | null,
 ): void {
-  let inputHasCompaction = false;
-  inputItems.forEach(({ item }, index) => {
-    if (item.type !== 'compaction') return;
-    inputHasCompaction = true;
-    sealer.open(projectId, String(item.encrypted_content), `input[${index}].encrypted_content`);
-  });
-  if (inputHasCompaction) return;
+  if (verifyNewCompactionItems(inputItems, projectId, sealer, 'input')) return;
   const latest = contextItems.findLast(({ item }) => item.type === 'compaction');
   if (!latest) return;
   try {
@@ -40,4 +34,23 @@ export function verifyCompactionItems(
       { param: contextSource ?? 'input' },
     );
   }
+}
+
+/**
+ * Opens every compaction item among items a client is adding (a request's `input`, a conversation's
+ * `items`), naming the bad one as `<field>[i].encrypted_content`. Returns whether there was any.
+ */
+export function verifyNewCompactionItems(
+  items: readonly StoredItem[],
+  projectId: string,
+  sealer: CompactionSealer,
+  field: 'input' | 'items',
+): boolean {
+  let found = false;
+  items.forEach(({ item }, index) => {
+    if (item.type !== 'compaction') return;
+    found = true;
+    sealer.open(projectId, String(item.encrypted_content), `${field}[${index}].encrypted_content`);
+  });
+  return found;
 }

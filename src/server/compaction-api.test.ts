@@ -27,13 +27,14 @@ const conversation: ResponseInputItem[] = [
   { role: 'user', content: 'Now add a test for it.' },
 ];
 
-/** Rows in the tables a create writes, read straight from the SQLite file. */
-function storedRows(): { responses: number; items: number } {
+/** Rows in the tables a create or a conversation writes, read straight from the SQLite file. */
+function storedRows(): Record<string, number> {
   const database = new Database(databasePath(berth.dataDir), { readonly: true });
   try {
     const count = (table: string) =>
       (database.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-    return { responses: count('responses'), items: count('response_items') };
+    const tables = ['responses', 'response_items', 'conversations', 'conversation_items'];
+    return Object.fromEntries(tables.map((table) => [table, count(table)]));
   } finally {
     database.close();
   }
@@ -205,10 +206,19 @@ describe('compaction errors', () => {
         param: 'input[1].encrypted_content',
       });
     }
+    // Conversations take items too; a bad compaction item never gets in there either.
+    const items = [{ type: 'compaction' as const, encrypted_content: tampered }];
+    await expect(client.conversations.create({ items })).rejects.toMatchObject({
+      status: 400,
+      param: 'items[0].encrypted_content',
+    });
+    await expect(client.conversations.items.create(conversationObject.id, { items })).rejects.toMatchObject({
+      status: 400,
+      param: 'items[0].encrypted_content',
+    });
     expect(oai().requests).toHaveLength(requests);
     expect(storedRows()).toEqual(rows);
-    const items = await client.conversations.items.list(conversationObject.id);
-    expect(items.data).toEqual([]);
+    expect((await client.conversations.items.list(conversationObject.id)).data).toEqual([]);
   });
 
   it('rejects compaction_trigger items clearly', async () => {
