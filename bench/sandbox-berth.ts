@@ -61,6 +61,7 @@ export class SandboxBerth {
         providers: [],
         defaultProvider: null,
         files: { maxBytes: defaultFileMaxBytes },
+        compaction: { keyFile: null },
         sandbox: config,
       },
       { logger },

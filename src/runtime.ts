@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { isIP } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from './clock.js';
+import { loadCompactionKey } from './compaction/compaction-key.js';
+import { createCompactionSealer } from './compaction/compaction-sealer.js';
 import type { BerthConfig } from './config/config-schema.js';
 import { ResponseService } from './engine/response-service.js';
 import { ContainerService } from './containers/container-service.js';
@@ -79,6 +81,13 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
         'Create a key with `berth keys create --name NAME`, or listen on 127.0.0.1.',
     );
   }
+  let compactionSealer;
+  try {
+    compactionSealer = createCompactionSealer(loadCompactionKey(config.compaction.keyFile, config.dataDir));
+  } catch (error) {
+    await store.close();
+    throw new StartupError(error instanceof Error ? error.message : String(error));
+  }
   const providerInstances: ModelProvider[] = config.providers.map(createProvider);
   const providers = createProviderRegistry(providerInstances, config.defaultProvider);
   const files = new FileService({
@@ -109,11 +118,20 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
     clock,
     logger,
   });
-  const responses = new ResponseService({ store, providers, ids, clock, logger, containers });
+  const responses = new ResponseService({
+    store,
+    providers,
+    compactionSealer,
+    ids,
+    clock,
+    logger,
+    containers,
+  });
   const context = {
     store,
     providers,
     responses,
+    compactionSealer,
     files,
     containers,
     skills,

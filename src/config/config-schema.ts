@@ -28,6 +28,15 @@ export const configFileSchema = z.strictObject({
       maxBytes: z.int().positive().optional(),
     })
     .optional(),
+  compaction: z
+    .strictObject({
+      /**
+       * A file holding the compaction key (32 bytes, base64), for servers that must read each other's
+       * compaction items; by default a key is generated in the data directory.
+       */
+      keyFile: z.string().min(1).optional(),
+    })
+    .optional(),
   sandbox: z
     .strictObject({
       /** `auto` (the default): runc when running as root, else bwrap; `none` turns containers off. */
@@ -78,6 +87,13 @@ export interface BerthConfig {
   readonly defaultProvider: string | null;
   readonly files: FilesConfig;
   readonly sandbox: SandboxConfig;
+  readonly compaction: CompactionConfig;
+}
+
+/** Compaction items (`encrypted_content` is sealed with the server's compaction key). */
+export interface CompactionConfig {
+  /** The key file, or null for `compaction.key` in the data directory (generated on first start). */
+  readonly keyFile: string | null;
 }
 
 export type SandboxDriverName = 'runc' | 'runsc' | 'bwrap';

@@ -73,6 +73,7 @@ export function loadConfig(
     providers,
     defaultProvider,
     files: { maxBytes: file?.files?.maxBytes ?? defaultFileMaxBytes },
+    compaction: { keyFile: file?.compaction?.keyFile ?? null },
     sandbox: {
       ...defaultSandboxConfig,
       ...file?.sandbox,

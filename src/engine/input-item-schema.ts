@@ -117,6 +117,19 @@ const shellCallOutputItem = z.strictObject({
   caller: z.unknown().optional(),
 });
 
+/** A compaction item sent back: its `encrypted_content` is Berth's sealed summary (src/compaction). */
+const compactionItem = z.strictObject({
+  type: z.literal('compaction'),
+  id: z.string().min(1).nullable().optional(),
+  encrypted_content: z.string().min(1),
+});
+
+/** Accepted by the schema so the error can say why it is not supported. */
+const compactionTriggerItem = z.strictObject({
+  type: z.literal('compaction_trigger'),
+  id: z.string().nullable().optional(),
+});
+
 const itemReference = z.strictObject({
   type: z.literal('item_reference'),
   id: z.string().min(1),
@@ -140,6 +153,8 @@ export const inputItemSchema = z.preprocess(
     reasoningItem,
     shellCallItem,
     shellCallOutputItem,
+    compactionItem,
+    compactionTriggerItem,
     itemReference,
   ]),
 );

@@ -71,6 +71,18 @@ function normalizeItem(
       const id = item.id ?? ids.next('sho');
       return { id, item: { ...item, id, status: item.status ?? 'completed' } };
     }
+    case 'compaction': {
+      // Opened (verified) by `verifyCompactionItems` once the whole request is normalized.
+      const id = item.id ?? ids.next('cmp');
+      return { id, item: { id, type: 'compaction', encrypted_content: item.encrypted_content } };
+    }
+    case 'compaction_trigger':
+      throw new BerthError(
+        'unsupported_parameter',
+        'compaction_trigger input items are not supported by Berth: compact with POST /v1/responses/compact, ' +
+          'or set context_management to compact automatically.',
+        { param: `input[${index}].type` },
+      );
     case 'item_reference': {
       const found = context.find((candidate) => candidate.id === item.id);
       if (!found) {
@@ -99,6 +111,8 @@ function idPrefixOf(type: unknown): IdPrefix {
       return 'sh';
     case 'shell_call_output':
       return 'sho';
+    case 'compaction':
+      return 'cmp';
     default:
       return 'item';
   }

@@ -1,5 +1,9 @@
-import type { FunctionTool, ResponseInputItem } from 'openai/resources/responses/responses';
+import type { FunctionTool } from 'openai/resources/responses/responses';
 import type { Reasoning } from 'openai/resources/shared';
+import type { CompactionSealer } from '../compaction/compaction-sealer.js';
+import { compactThresholdOf } from '../compaction/context-management.js';
+import { storedContextForModel } from '../compaction/context-for-model.js';
+import { verifyCompactionItems } from '../compaction/verify-compaction-items.js';
 import { BerthError } from '../errors/berth-error.js';
 import type { IdGenerator } from '../ids.js';
 import type { ModelRequest } from '../providers/model-provider.js';
@@ -32,12 +36,17 @@ export interface PreparedResponse {
   readonly store: boolean;
   readonly background: boolean;
   readonly stream: boolean;
+  /** Tokens of context past which the response compacts (`context_management`), or null for never. */
+  readonly compactThreshold: number | null;
+  /** Seals and opens compaction items (`encrypted_content`) for this response's project. */
+  readonly compactionSealer: CompactionSealer;
 }
 
 export interface PrepareDependencies {
   readonly store: Store;
   readonly providers: ProviderRegistry;
   readonly ids: IdGenerator;
+  readonly compactionSealer: CompactionSealer;
   /**
    * Context of responses that exist only on a live connection (WebSocket `store:false` turns), looked up
    * before the store.
@@ -57,6 +66,13 @@ export async function prepareResponse(
   const contextItems = await loadContext(params, projectId, conversationId, dependencies);
   const inputItems = normalizeInputItems(params.input, contextItems, dependencies.ids);
   checkToolOutputsHaveCalls(contextItems, inputItems);
+  verifyCompactionItems(
+    contextItems,
+    inputItems,
+    projectId,
+    dependencies.compactionSealer,
+    params.previous_response_id ? 'previous_response_id' : conversationId ? 'conversation' : null,
+  );
   const background = params.background ?? false;
   const store = params.store ?? true;
   if (background && !store) {
@@ -77,6 +93,8 @@ export async function prepareResponse(
     store,
     background,
     stream: params.stream ?? false,
+    compactThreshold: compactThresholdOf(params.context_management),
+    compactionSealer: dependencies.compactionSealer,
   };
 }
 
@@ -89,8 +107,11 @@ export function toModelRequest(prepared: PreparedResponse): ModelRequest {
       params.instructions ?? null,
       prepared.shell?.mode === 'hosted' ? prepared.shell.instructions : null,
     ),
-    input: [...prepared.contextItems, ...prepared.inputItems].map(
-      (entry) => entry.item as unknown as ResponseInputItem,
+    // Compaction items become the summary they carry: providers understand only ordinary items.
+    input: storedContextForModel(
+      [...prepared.contextItems, ...prepared.inputItems],
+      prepared.compactionSealer,
+      prepared.projectId,
     ),
     tools: prepared.tools,
     shellTool: prepared.shellTool !== null,
@@ -109,11 +130,6 @@ function checkSupportedFeatures(params: ResponseCreateParams): void {
   if (params.prompt !== undefined && params.prompt !== null) {
     throw new BerthError('unsupported_parameter', 'Stored prompt templates are not supported by Berth.', {
       param: 'prompt',
-    });
-  }
-  if (params.context_management !== undefined && params.context_management !== null) {
-    throw new BerthError('unsupported_parameter', 'context_management (compaction) is not supported yet.', {
-      param: 'context_management',
     });
   }
   if (params.previous_response_id && params.conversation) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { contextManagementSchema } from '../compaction/context-management.js';
 import { inputItemSchema } from './input-item-schema.js';
 
 const functionTool = z.strictObject({
@@ -98,9 +99,9 @@ export const responseCreateParamsSchema = z.strictObject({
   service_tier: z.string().nullable().optional(),
   truncation: z.enum(['auto', 'disabled']).nullable().optional(),
   top_logprobs: z.int().min(0).max(20).nullable().optional(),
-  // Accepted by the schema so the error can say why they are not supported.
+  context_management: contextManagementSchema.optional(),
+  // Accepted by the schema so the error can say why it is not supported.
   prompt: z.unknown().optional(),
-  context_management: z.unknown().optional(),
 });
 
 export type ResponseCreateParams = z.infer<typeof responseCreateParamsSchema>;

@@ -1,3 +1,4 @@
+import type { CompactionSealer } from '../compaction/compaction-sealer.js';
 import { BerthError, notFound } from '../errors/berth-error.js';
 import { unixSeconds } from '../clock.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
@@ -11,6 +12,7 @@ import { parseRequest } from '../validation/parse-request.js';
 
 export interface ResponseServiceDependencies extends RunDependencies {
   readonly providers: ProviderRegistry;
+  readonly compactionSealer: CompactionSealer;
 }
 
 export interface CreateOptions {

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import type { CompactionSealer } from '../compaction/compaction-sealer.js';
 import type { ResponseService } from '../engine/response-service.js';
 import type { ContainerService } from '../containers/container-service.js';
 import type { FileService } from '../files/file-service.js';
@@ -13,6 +14,8 @@ export interface AppContext {
   readonly store: Store;
   readonly providers: ProviderRegistry;
   readonly responses: ResponseService;
+  /** Seals and opens compaction items, under the server's compaction key. */
+  readonly compactionSealer: CompactionSealer;
   readonly files: FileService;
   readonly containers: ContainerService;
   readonly skills: SkillService;

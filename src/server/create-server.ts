@@ -11,6 +11,7 @@ import { BerthError } from '../errors/berth-error.js';
 import { toErrorEnvelope } from '../errors/error-envelope.js';
 import type { AppContext } from './app-context.js';
 import { createAuthenticator } from './auth.js';
+import { registerCompactRoute } from './routes/compact-route.js';
 import { registerContainersRoutes } from './routes/containers-routes.js';
 import { registerConversationsRoutes } from './routes/conversations-routes.js';
 import { registerFilesRoutes } from './routes/files-routes.js';
@@ -96,6 +97,7 @@ export async function createServer(context: AppContext, options: ServerOptions):
   await app.register(websocket, { options: { maxPayload: options.bodyLimitBytes } });
   registerResponsesRoutes(app, context);
   registerResponseToolCallsRoute(app, context);
+  registerCompactRoute(app, context);
   registerResponsesWebSocket(app, context);
   registerConversationsRoutes(app, context);
   registerModelsRoutes(app, context);

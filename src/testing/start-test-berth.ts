@@ -68,6 +68,7 @@ export async function startTestBerth(options: TestBerthOptions = {}): Promise<Te
     })),
     defaultProvider: 'oai',
     files: { maxBytes: options.fileMaxBytes ?? defaultFileMaxBytes },
+    compaction: { keyFile: null },
     // Containers are off unless a test asks for a driver: most tests never start a sandbox.
     sandbox: { ...defaultSandboxConfig, driver: 'none', warmPool: 0, ...options.sandbox },
   };

@@ -4,6 +4,7 @@ import { notFound } from '../../errors/berth-error.js';
 import { unixSeconds } from '../../clock.js';
 import { inputItemSchema } from '../../engine/input-item-schema.js';
 import { normalizeInputItems } from '../../engine/normalize-input-items.js';
+import { verifyNewCompactionItems } from '../../compaction/verify-compaction-items.js';
 import type { StoredConversation } from '../../store/store.js';
 import { parseRequest } from '../../validation/parse-request.js';
 import type { AppContext } from '../app-context.js';
@@ -43,7 +44,9 @@ export function registerConversationsRoutes(app: FastifyInstance, context: AppCo
       createdAt: unixSeconds(context.clock),
       metadata: body.metadata ?? {},
     };
-    await store.createConversation(conversation, normalizeInputItems(body.items ?? [], [], ids));
+    const items = normalizeInputItems(body.items ?? [], [], ids);
+    verifyNewCompactionItems(items, request.projectId, context.compactionSealer, 'items');
+    await store.createConversation(conversation, items);
     return toConversationBody(conversation);
   });
 
@@ -74,6 +77,7 @@ export function registerConversationsRoutes(app: FastifyInstance, context: AppCo
     const existing = await store.loadConversationItems(request.projectId, id);
     if (!existing) throw notFound('conversation', id);
     const items = normalizeInputItems(body.items, existing, ids);
+    verifyNewCompactionItems(items, request.projectId, context.compactionSealer, 'items');
     if (!(await store.appendConversationItems(request.projectId, id, items)))
       throw notFound('conversation', id);
     return toListBody({ data: items, hasMore: false });

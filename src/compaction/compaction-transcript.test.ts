@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { compactionTranscript } from './compaction-transcript.js';
+
+describe('compactionTranscript', () => {
+  it('writes each kind of item as a labelled section', () => {
+    const transcript = compactionTranscript([
+      {
+        role: 'user',
+        content: [
+          { type: 'input_text', text: 'Look at this' },
+          { type: 'input_image', detail: 'auto', image_url: 'data:x' },
+        ],
+      },
+      { type: 'reasoning', id: 'rs_1', summary: [{ type: 'summary_text', text: 'Thinking about it.' }] },
+      { type: 'function_call', call_id: 'c1', name: 'read_file', arguments: '{"path":"a.txt"}' },
+      { type: 'function_call_output', call_id: 'c1', output: 'contents of a' },
+      {
+        type: 'shell_call',
+        call_id: 'c2',
+        action: { commands: ['ls', 'cat b.txt'] },
+        status: 'completed',
+      },
+      {
+        type: 'shell_call_output',
+        call_id: 'c2',
+        output: [
+          { stdout: 'a.txt\n', stderr: '', outcome: { type: 'exit', exit_code: 0 } },
+          { stdout: '', stderr: 'no such file\n', outcome: { type: 'exit', exit_code: 1 } },
+        ],
+      },
+    ]);
+    expect(transcript).toBe(
+      [
+        '[user]\nLook at this\n[image]',
+        '[assistant reasoning]\nThinking about it.',
+        '[assistant called the function read_file]\n{"path":"a.txt"}',
+        '[result of function call c1]\ncontents of a',
+        '[assistant ran shell commands]\n$ ls\n$ cat b.txt',
+        '[shell output]\n--- command 1 of 2 ---\na.txt\n--- command 2 of 2 ---\nno such file\n[exit code 1]',
+      ].join('\n\n'),
+    );
+  });
+
+  it('keeps the head and tail of a very long item and says how much it left out', () => {
+    const output = `HEAD${'x'.repeat(20_000)}TAIL`;
+    const transcript = compactionTranscript([{ type: 'function_call_output', call_id: 'c1', output }]);
+    expect(transcript.length).toBeLessThan(6_200);
+    expect(transcript).toContain('HEAD');
+    expect(transcript).toContain('TAIL');
+    expect(transcript).toMatch(/\[… 14008 characters left out …\]/);
+  });
+});

@@ -1,0 +1,15 @@
+import type { FastifyInstance } from 'fastify';
+import { compactConversation } from '../../compaction/compact-conversation.js';
+import type { AppContext } from '../app-context.js';
+
+/** `POST /v1/responses/compact`: a conversation in, its user messages and one compaction item out. */
+export function registerCompactRoute(app: FastifyInstance, context: AppContext): void {
+  app.post('/v1/responses/compact', async function compactResponse(request, reply) {
+    // Nobody will read the summary of a client that went away: cancel the upstream call.
+    const controller = new AbortController();
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) controller.abort();
+    });
+    return compactConversation(request.projectId, request.body, context, controller.signal);
+  });
+}
