@@ -132,6 +132,26 @@ export class OutputAssembler {
     });
   }
 
+  /**
+   * Appends a `compaction` item while its summary is being written (`response.compaction.compacting`);
+   * `closeCompaction` fills in the sealed summary.
+   */
+  openCompaction(): { readonly outputIndex: number; readonly item: MutableItem } {
+    this.#closeMessage('completed');
+    const item: MutableItem = { id: this.#ids.next('cmp'), type: 'compaction', encrypted_content: '' };
+    const outputIndex = this.#append(item);
+    this.#emit?.({ type: 'response.compaction.compacting', item_id: item.id, output_index: outputIndex });
+    return { outputIndex, item };
+  }
+
+  closeCompaction(
+    open: { readonly outputIndex: number; readonly item: MutableItem },
+    encryptedContent: string,
+  ): void {
+    open.item.encrypted_content = encryptedContent;
+    this.#done(open.outputIndex, open.item);
+  }
+
   /** Closes a `shell_call_output` once every command it answers has its entry. */
   closeShellOutput(open: OpenShellOutput, status: 'completed' | 'incomplete' = 'completed'): void {
     open.item.status = status;

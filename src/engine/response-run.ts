@@ -5,6 +5,9 @@ import type { Logger } from '../logger.js';
 import type { ContainerService } from '../containers/container-service.js';
 import type { FinishReason, ModelEvent, ModelRequest, ModelUsage } from '../providers/model-provider.js';
 import type { JsonObject, Store, StoredContainerFile, StoredItem } from '../store/store.js';
+import { storedContextForModel } from '../compaction/context-for-model.js';
+import { estimateContextTokens } from '../compaction/estimate-context-tokens.js';
+import { summarizeForCompaction } from '../compaction/summarize-for-compaction.js';
 import { citeContainerFiles } from './container-file-citations.js';
 import { OutputAssembler } from './output-assembler.js';
 import { toModelRequest, type PreparedResponse } from './prepare-response.js';
@@ -191,11 +194,20 @@ export class ResponseRun {
     const maxToolCalls = this.prepared.params.max_tool_calls ?? defaultMaxToolCalls;
     let toolCalls = 0;
     let usage: ModelUsage | undefined;
+    let contextTokens: number | undefined;
     for (let turn = 0; ; turn++) {
       const lastTurn = toolCalls >= maxToolCalls;
+      let request = this.#turnRequest(assembler, turn, lastTurn);
+      if (this.#shouldCompact(request, contextTokens)) {
+        usage = addUsage(usage, await this.#compact(assembler));
+        if (this.#stopReason) return undefined;
+        request = this.#turnRequest(assembler, turn, lastTurn);
+      }
       const outputBefore = assembler.output.length;
-      const finish = await this.#runModel(assembler, this.#turnRequest(assembler, turn, lastTurn));
+      const finish = await this.#runModel(assembler, request);
       if (finish) usage = addUsage(usage, finish.usage);
+      // What the upstream counted for this turn is about what the next one starts from.
+      contextTokens = finish ? finish.usage.inputTokens + finish.usage.outputTokens : undefined;
       const result = finish && usage ? { reason: finish.reason, usage } : finish;
       if (this.#stopReason || shell?.mode !== 'hosted') return result;
       if (finish && (finish.reason === 'length' || finish.reason === 'content_filter')) return result;
@@ -234,14 +246,58 @@ export class ResponseRun {
    */
   #turnRequest(assembler: OutputAssembler, turn: number, lastTurn: boolean): ModelRequest {
     const request = toModelRequest(this.prepared);
-    if (turn === 0) return request;
+    if (assembler.output.length === 0) return request;
     const choice = request.toolChoice;
     const forcing = choice === 'required' || (typeof choice === 'object' && choice?.type !== 'allowed_tools');
     return {
       ...request,
-      input: [...request.input, ...(assembler.output as unknown as ModelRequest['input'])],
-      toolChoice: lastTurn ? 'none' : forcing ? 'auto' : choice,
+      // The latest compaction item (if the run compacted) stands in for what came before it.
+      input: storedContextForModel(
+        this.#itemsSoFar(assembler),
+        this.prepared.compactionSealer,
+        this.prepared.projectId,
+      ),
+      toolChoice: turn === 0 ? choice : lastTurn ? 'none' : forcing ? 'auto' : choice,
     };
+  }
+
+  /** The context, this request's input and the output so far, as stored items. */
+  #itemsSoFar(assembler: OutputAssembler): StoredItem[] {
+    const output = assembler.output.map((item) => ({ id: item.id, item }));
+    return [...this.prepared.contextItems, ...this.prepared.inputItems, ...output];
+  }
+
+  /**
+   * Whether the context has passed the response's `compact_threshold`: before the first turn by a local
+   * estimate, later by what the upstream counted for the turn before. A context with nothing but user
+   * messages has nothing to summarise.
+   */
+  #shouldCompact(request: ModelRequest, contextTokens: number | undefined): boolean {
+    const threshold = this.prepared.compactThreshold;
+    if (threshold === null) return false;
+    if ((contextTokens ?? estimateContextTokens(request)) < threshold) return false;
+    return request.input.some((item) => !('role' in item && item.role === 'user'));
+  }
+
+  /**
+   * Compacts mid-response: a `compaction` output item is added (`response.compaction.compacting`
+   * while the model writes the summary), and later turns see it instead of what came before it.
+   */
+  async #compact(assembler: OutputAssembler): Promise<ModelUsage> {
+    const items = this.#itemsSoFar(assembler);
+    const open = assembler.openCompaction();
+    const result = await summarizeForCompaction(items, {
+      resolved: this.prepared.resolved,
+      model: this.prepared.params.model,
+      projectId: this.prepared.projectId,
+      instructions: this.prepared.params.instructions ?? null,
+      sealer: this.prepared.compactionSealer,
+      ids: this.#dependencies.ids,
+      clock: this.#dependencies.clock,
+      signal: this.#abort.signal,
+    });
+    assembler.closeCompaction(open, String(result.compactionItem.item.encrypted_content));
+    return result.usage;
   }
 
   /** One model turn, applied to the output as it arrives; returns how the model finished. */
