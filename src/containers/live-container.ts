@@ -1,7 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sandbox } from '../sandbox/sandbox-driver.js';
 import { ShellSession, type CommandResult } from '../sandbox/shell-session.js';
-import { SandboxFiles } from './sandbox-files.js';
+import { listingOutputLimit, SandboxFiles } from './sandbox-files.js';
+
+/**
+ * The session Berth's own file listings run in. `@` is outside the characters a client's session name
+ * may use, so no client session can share it.
+ */
+const filesSessionName = '@files';
 
 export interface ExecRequest {
   readonly commands: readonly string[];
@@ -25,6 +31,7 @@ export interface ExecRequest {
 export class LiveContainer {
   readonly files: SandboxFiles;
   readonly #sessions = new Map<string, ShellSession>();
+  #filesSession: ShellSession | undefined;
   /**
    * Set when a command ended abnormally and the sandbox then failed a health check (gVisor, whose
    * limits apply to the whole sandbox, can be left unable to run anything by a fork or memory bomb):
@@ -37,7 +44,7 @@ export class LiveContainer {
     private readonly limitDescriptions: { memory: string; pids: number },
     private readonly maxSessions: number,
   ) {
-    this.files = new SandboxFiles(sandbox);
+    this.files = new SandboxFiles(sandbox, (command) => this.#runForFiles(command));
   }
 
   hasSession(name: string): boolean {
@@ -99,9 +106,23 @@ export class LiveContainer {
   }
 
   async stop(): Promise<void> {
+    this.#filesSession?.close();
     for (const session of this.#sessions.values()) session.close();
     this.#sessions.clear();
     await this.sandbox.stop();
+  }
+
+  /** Runs one of Berth's own file commands in its session, not counted against the client's sessions. */
+  async #runForFiles(command: string): Promise<string> {
+    this.#filesSession ??= new ShellSession(this.sandbox.shellLauncher(filesSessionName));
+    const result = await this.#filesSession.run(command, {
+      timeoutMs: 30_000,
+      maxOutputBytes: listingOutputLimit,
+    });
+    if (result.outcome.type !== 'exit' || result.outcome.exit_code !== 0) {
+      throw new Error(`listing the container's files failed: ${result.stderr.trim() || 'timed out'}`);
+    }
+    return result.stdout;
   }
 
   #session(name: string): ShellSession {

@@ -8,6 +8,9 @@ export const dataDirectory = '/mnt/data';
 /** Most files one listing reports (a command can create millions; the API lists what it can). */
 const listingLimit = 10_000;
 
+/** Most output a listing can have: `listingLimit` entries of a size and a path of at most PATH_MAX. */
+export const listingOutputLimit = listingLimit * (4096 + 32);
+
 /** Most bytes one read returns: a bound even for a path swapped for an endless device mid-read. */
 const readLimitBytes = 1024 ** 3;
 
@@ -28,18 +31,25 @@ const readScript =
  * container's own files. It costs one process start per operation, which the file APIs can afford.
  */
 export class SandboxFiles {
-  constructor(private readonly sandbox: Sandbox) {}
+  /**
+   * `runInSession` runs a shell command in a long-lived session of Berth's own in the same sandbox and
+   * answers its stdout: listings go through it, because starting a program in a runc sandbox costs
+   * tens of milliseconds and a command in a live shell about one.
+   */
+  constructor(
+    private readonly sandbox: Sandbox,
+    private readonly runInSession?: (command: string) => Promise<string>,
+  ) {}
 
   /** Regular files under /mnt/data (symlinks and special files are not listed), with their sizes. */
   async list(): Promise<{ path: string; bytes: number }[]> {
     // Cut inside the sandbox, so a tree of millions of files costs the server one bounded read.
-    const output = await this.#capture([
-      '/usr/bin/sh',
-      '-c',
-      `find ${dataDirectory} -xdev -type f -printf '%s %p\\0' | head -z -n ${listingLimit}`,
-    ]);
+    const command = `find ${dataDirectory} -xdev -type f -printf '%s %p\\0' | head -z -n ${listingLimit}`;
+    const output = this.runInSession
+      ? await this.runInSession(command)
+      : (await this.#capture(['/usr/bin/sh', '-c', command])).toString('utf8');
     const files: { path: string; bytes: number }[] = [];
-    for (const entry of output.toString('utf8').split('\0')) {
+    for (const entry of output.split('\0')) {
       const space = entry.indexOf(' ');
       if (space < 0) continue;
       files.push({ bytes: Number(entry.slice(0, space)), path: entry.slice(space + 1) });

@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { finished, pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
 import { BerthError } from '../errors/berth-error.js';
-import { formLimits, fromMultipartError, tooLarge, unknownField } from './multipart-upload.js';
+import { formLimits, fromMultipartError, takeTextField, tooLarge, unknownField } from './multipart-upload.js';
 
 export interface FilePartsOptions<Fields> {
   /**
@@ -91,16 +91,8 @@ export async function receiveFileParts<Fields>(
         problem ??= new BerthError('invalid_type', `'${part.fieldname}' must be a file, not a text field.`, {
           param: part.fieldname,
         });
-      } else if (typeof part.value !== 'string' || part.valueTruncated) {
-        problem ??= new BerthError('invalid_value', `Invalid value for '${part.fieldname}'.`, {
-          param: part.fieldname,
-        });
-      } else if (Object.hasOwn(fields, part.fieldname)) {
-        problem ??= new BerthError('invalid_value', `'${part.fieldname}' was given more than once.`, {
-          param: part.fieldname,
-        });
       } else {
-        fields[part.fieldname] = part.value;
+        problem ??= takeTextField(part, fields);
       }
     }
   } catch (error) {

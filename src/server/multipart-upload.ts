@@ -107,16 +107,8 @@ export async function receiveFileUpload<Fields>(
           problem ??= new BerthError('invalid_type', `'${fileField}' must be a file, not a text field.`, {
             param: fileField,
           });
-        } else if (typeof part.value !== 'string' || part.valueTruncated) {
-          problem ??= new BerthError('invalid_value', `Invalid value for '${part.fieldname}'.`, {
-            param: part.fieldname,
-          });
-        } else if (Object.hasOwn(fields, part.fieldname)) {
-          problem ??= new BerthError('invalid_value', `'${part.fieldname}' was given more than once.`, {
-            param: part.fieldname,
-          });
         } else {
-          fields[part.fieldname] = part.value;
+          problem ??= takeTextField(part, fields);
         }
       }
     } catch (error) {
@@ -227,4 +219,26 @@ export function fromMultipartError(error: unknown, fileField: string, maxBytes: 
         `We could not parse the multipart/form-data body of your request: ${error instanceof Error ? error.message : String(error)}`,
       );
   }
+}
+
+/**
+ * Records a multipart text field in `fields`, or answers what is wrong with it (not text, cut off, or
+ * given twice) without recording it.
+ */
+export function takeTextField(
+  part: { readonly fieldname: string; readonly value: unknown; readonly valueTruncated: boolean },
+  fields: Record<string, string>,
+): BerthError | undefined {
+  if (typeof part.value !== 'string' || part.valueTruncated) {
+    return new BerthError('invalid_value', `Invalid value for '${part.fieldname}'.`, {
+      param: part.fieldname,
+    });
+  }
+  if (Object.hasOwn(fields, part.fieldname)) {
+    return new BerthError('invalid_value', `'${part.fieldname}' was given more than once.`, {
+      param: part.fieldname,
+    });
+  }
+  fields[part.fieldname] = part.value;
+  return undefined;
 }
