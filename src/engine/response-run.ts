@@ -52,6 +52,8 @@ export class ResponseRun {
   failure: BerthError | undefined;
   /** The Response as it was when the run was accepted (what a background create answers). */
   accepted: ResponseBody | undefined;
+  /** True once the run's final state is written to the store. */
+  recorded = false;
   /** Settles once the run has ended and its result is recorded. Never rejects. */
   finished: Promise<void> = Promise.resolve();
 
@@ -463,6 +465,7 @@ export class ResponseRun {
           ? { conversationItems: { conversationId, items: [...this.prepared.inputItems, ...outputItems] } }
           : {}),
       });
+      this.recorded = true;
     } catch (error) {
       this.#dependencies.logger.error('recording a response failed', {
         responseId: this.id,

@@ -5,6 +5,7 @@ import type { ProviderRegistry } from '../providers/provider-registry.js';
 import type { JsonObject, Page, PageRequest, StoredItem } from '../store/store.js';
 import { prepareResponse } from './prepare-response.js';
 import { provisionShellEnvironment } from './provision-shell-environment.js';
+import { RecentChains } from './recent-chains.js';
 import { responseCreateParamsSchema, type ResponseCreateParams } from './response-create-params.js';
 import { ResponseRun, type RunDependencies } from './response-run.js';
 import type { StreamEvent } from './stream-event.js';
@@ -34,6 +35,8 @@ export class ResponseService {
   readonly #dependencies: ResponseServiceDependencies;
   /** Runs that have not ended, by id: where live replay and cancel find them. */
   readonly #live = new Map<string, ResponseRun>();
+  /** Chains of recently finished responses, so a follow-up need not reload its context. */
+  readonly #recentChains = new RecentChains();
   #closing = false;
 
   constructor(dependencies: ResponseServiceDependencies) {
@@ -57,7 +60,7 @@ export class ResponseService {
   ): Promise<ResponseRun> {
     let prepared = await prepareResponse(params, projectId, {
       ...this.#dependencies,
-      ...(options.localChain ? { localChain: options.localChain } : {}),
+      localChain: options.localChain ?? ((previous) => this.#recentChains.get(projectId, previous)),
     });
     const generate = options.generate ?? true;
     const shellTool = prepared.shellTool;
@@ -78,7 +81,19 @@ export class ResponseService {
     await run.start();
     // A shutdown that began while this one was being prepared must not leave it running.
     if (this.#closing) run.stop('shutdown');
-    void run.finished.then(() => this.#live.delete(id));
+    void run.finished.then(() => {
+      this.#live.delete(id);
+      // Kept exactly as `loadChainItems` would read it back: the chain (not a conversation, nor a
+      // WebSocket's unstored turns), this input, this output.
+      if (run.recorded && !options.localChain) {
+        const chain = params.previous_response_id ? prepared.contextItems : [];
+        const output = run.body.output.map((item) => ({
+          id: (item as { id: string }).id,
+          item: item as JsonObject,
+        }));
+        this.#recentChains.remember(projectId, id, [...chain, ...prepared.inputItems, ...output]);
+      }
+    });
     return run;
   }
 
@@ -133,6 +148,8 @@ export class ResponseService {
       live.stop('cancel');
       await live.finished;
     }
+    // The deleted response may be inside any remembered chain.
+    this.#recentChains.clear();
     if (!(await this.#dependencies.store.deleteResponse(projectId, id))) throw notFound('response', id);
   }
 

@@ -1,0 +1,45 @@
+import type { StoredItem } from '../store/store.js';
+
+/** How many finished responses' contexts are kept: enough for every active conversation on a server. */
+const defaultCapacity = 512;
+
+/**
+ * The items a chained request would load for the responses that finished most recently (their
+ * context, input and output, exactly what `Store.loadChainItems` returns for them), so a follow-up —
+ * which almost always continues a response this server just recorded — does not reload and re-parse
+ * its whole chain from the store. The arrays share their items with each other and with the finished
+ * runs, so an entry costs an array of references. Least recently used entries go first; a deleted
+ * response empties the cache, since it may sit inside any cached chain.
+ */
+export class RecentChains {
+  readonly #entries = new Map<string, readonly StoredItem[]>();
+  readonly #capacity: number;
+
+  constructor(capacity = defaultCapacity) {
+    this.#capacity = capacity;
+  }
+
+  get(projectId: string, responseId: string): readonly StoredItem[] | undefined {
+    const key = `${projectId}\n${responseId}`;
+    const items = this.#entries.get(key);
+    if (items) {
+      this.#entries.delete(key);
+      this.#entries.set(key, items);
+    }
+    return items;
+  }
+
+  remember(projectId: string, responseId: string, items: readonly StoredItem[]): void {
+    const key = `${projectId}\n${responseId}`;
+    this.#entries.delete(key);
+    this.#entries.set(key, items);
+    if (this.#entries.size > this.#capacity) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+}
