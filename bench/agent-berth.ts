@@ -36,6 +36,7 @@ const runtime = await startRuntime(
     providers: [{ name: 'oai', kind: 'openai', baseURL: upstreamURL, apiKey: 'bench', maxRetries: 0 }],
     defaultProvider: 'oai',
     files: { maxBytes: defaultFileMaxBytes },
+    compaction: { keyFile: null },
     // No warm pool: the benchmark uses one container it creates, and a pool refilling in the
     // background would run host commands during the measurements.
     sandbox: { ...defaultSandboxConfig, driver: driver as SandboxDriverName | 'auto', warmPool: 0 },
