@@ -262,7 +262,7 @@ text; the ratio compares their medians. The verdict is on the responses that ans
 ${loopTable}
 
 The rows "last turn without text" isolate what starts a text answer after commands ran: Berth lists
-the container's files (a \`find\` run by a new process in the sandbox) to cite the ones the answer
+the container's files (a \`find\` in a shell session of Berth's own in the sandbox) to cite the ones the answer
 names. Its cost per response, as the difference of the two "outside the loop" medians: ${listing.join(', ')}.
 
 ### Baselines in the same run
