@@ -1,4 +1,5 @@
 import { toFile } from 'openai';
+import { ResponsesWS } from 'openai/resources/responses/ws';
 import type {
   Response,
   ResponseFunctionShellToolCall,
@@ -181,6 +182,37 @@ describe.skipIf(driver === undefined).each(testProviders)('hosted shell through 
       { stdout: 'one\nthree\n', stderr: 'two\n', outcome: { type: 'exit', exit_code: 0 } },
     ]);
     expect(final.status).toBe('completed');
+  }, 60_000);
+
+  it('runs the loop over the WebSocket mode too, store:false turns included', async () => {
+    upstream().script({ shellCalls: [{ commands: ['echo over the socket'] }] }, { text: 'Sent.' });
+    const socket = new ResponsesWS(berth.client());
+    const completed = new Promise<Response>((resolve, reject) => {
+      socket.on('event', (event) => {
+        if (event.type === 'response.completed') resolve(event.response);
+        if (event.type === 'response.failed' || event.type === 'error')
+          reject(new Error(JSON.stringify(event)));
+      });
+      socket.on('error', reject);
+    });
+    socket.send({
+      type: 'response.create',
+      model: provider.model,
+      input: 'Say it over the socket.',
+      store: false,
+      tools: [autoShell],
+    });
+    try {
+      const response = await completed;
+      expect(response.output.map((item) => item.type)).toEqual([
+        'shell_call',
+        'shell_call_output',
+        'message',
+      ]);
+      expect(shellOutputsOf(response.output)[0]?.output[0]?.stdout).toBe('over the socket\n');
+    } finally {
+      socket.close();
+    }
   }, 60_000);
 
   it('keeps shell state across chained responses that reuse the container', async () => {
