@@ -235,6 +235,15 @@ describe.skipIf(driver === undefined).each(testProviders)('hosted shell through 
     expect(shellOutputsOf(second.output)[0]?.output[0]).toMatchObject({
       stdout: 'kept in /tmp\n',
     });
+
+    // A follow-up without tools still carries the shell history (Anthropic needs its tools defined).
+    upstream().script({ text: 'Nothing more to run.' });
+    const third = await client.responses.create({
+      model: provider.model,
+      previous_response_id: second.id,
+      input: 'Summarise without running anything.',
+    });
+    expect(third.output_text).toBe('Nothing more to run.');
   }, 60_000);
 
   it('reports a command that runs too long as a timeout, and the session carries on', async () => {

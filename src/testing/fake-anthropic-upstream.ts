@@ -88,8 +88,9 @@ function findInvalidMessagesBody(body: Json): string | null {
 }
 
 /**
- * Anthropic's 400s for tool blocks an adapter must not send: a bash tool under another name, and a
- * tool_result that answers no tool_use of the message before it.
+ * Anthropic's 400s for tool blocks an adapter must not send: a bash tool under another name, tool
+ * blocks in a request that defines no tools, and a tool_result that answers no tool_use of the
+ * message before it.
  */
 function findInvalidToolUse(body: Json, messages: readonly unknown[]): string | null {
   const tools = Array.isArray(body['tools']) ? (body['tools'] as unknown[]) : [];
@@ -99,6 +100,17 @@ function findInvalidToolUse(body: Json, messages: readonly unknown[]): string | 
     }
   }
   let previousToolUseIds = new Set<unknown>();
+  const hasToolBlocks = messages.some(
+    (message) =>
+      isObject(message) &&
+      Array.isArray(message['content']) &&
+      (message['content'] as unknown[]).some(
+        (block) => isObject(block) && (block['type'] === 'tool_use' || block['type'] === 'tool_result'),
+      ),
+  );
+  if (hasToolBlocks && tools.length === 0) {
+    return 'Requests which include `tool_use` or `tool_result` blocks must define tools.';
+  }
   for (const [index, message] of messages.entries()) {
     const content = isObject(message) && Array.isArray(message['content']) ? message['content'] : [];
     const blocks = (content as unknown[]).filter(isObject);

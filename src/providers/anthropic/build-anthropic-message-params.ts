@@ -8,6 +8,7 @@ import type { ModelRequest } from '../model-provider.js';
 import { convertToAnthropicMessages } from './convert-to-anthropic-messages.js';
 import { mapAnthropicTokenSettings } from './map-anthropic-thinking.js';
 import { mapAnthropicTools } from './map-anthropic-tools.js';
+import { toolsForHistory } from './history-tool-definitions.js';
 
 /** A Messages API request body, before `stream` is chosen. */
 export type AnthropicMessageParams = Omit<MessageCreateParamsBase, 'stream'>;
@@ -53,7 +54,9 @@ export function buildAnthropicMessageParams(request: ModelRequest): AnthropicMes
   rejectSamplingParameters(request);
   const outputConfig = mapOutputConfig(request);
   const { system, messages } = convertToAnthropicMessages(request.instructions, request.input);
-  const { tools, toolChoice } = mapAnthropicTools(request);
+  const offered = mapAnthropicTools(request);
+  const { tools, toolChoice } =
+    offered.tools === undefined ? (toolsForHistory(messages) ?? offered) : offered;
   const { maxTokens, thinking } = mapAnthropicTokenSettings(request.reasoning, request.maxOutputTokens);
   return {
     model: request.model,
