@@ -496,6 +496,36 @@ describe.skipIf(driver === undefined)('hosted shell requests that are refused', 
         tools: [{ type: 'shell', environment: { type: 'container_auto', file_ids: ['file-nope'] } }],
       }),
     ).rejects.toMatchObject({ status: 404, error: { param: 'tools[0].environment.file_ids[0]' } });
+    await expect(
+      client.responses.create({
+        model: 'oai/gpt-5',
+        input: 'hi',
+        tools: [
+          {
+            type: 'shell',
+            environment: {
+              type: 'container_auto',
+              skills: [{ type: 'skill_reference', skill_id: 'skill_nope' }],
+            },
+          },
+        ],
+      }),
+    ).rejects.toMatchObject({ status: 404, error: { param: 'tools[0].environment.skills[0].skill_id' } });
+    await expect(
+      client.responses.create({
+        model: 'oai/gpt-5',
+        input: 'hi',
+        tools: [
+          {
+            type: 'shell',
+            environment: {
+              type: 'container_auto',
+              network_policy: { type: 'allowlist', allowed_domains: ['example.com'] },
+            },
+          },
+        ],
+      }),
+    ).rejects.toMatchObject({ status: 400, error: { param: 'tools[0].environment.network_policy.type' } });
     expect((await client.containers.list()).data.length).toBe(containersBefore);
   });
 });
