@@ -304,6 +304,7 @@ export function describeStoreContract(backend: string, openStore: () => Promise<
     it("lists a response's tool calls by start time then command index, whatever order they finished in", async () => {
       // Recorded as the commands end: the parallel call's long first command ends last.
       await store.recordToolCall(toolCall('tcl_b0', { callId: 'call_b', commandIndex: 0, startedAt: 1_000 }));
+      await store.recordToolCall(toolCall('tcl_c0', { callId: 'call_c', commandIndex: 0, startedAt: 1_000 }));
       await store.recordToolCall(toolCall('tcl_a1', { commandIndex: 1, startedAt: 1_000 }));
       await store.recordToolCall(
         toolCall('tcl_a0', {
@@ -321,7 +322,7 @@ export function describeStoreContract(backend: string, openStore: () => Promise<
 
       const all = await store.listToolCalls('proj_a', 'resp_1', { limit: 10, order: 'asc' });
       // Same start: command index first; same start and index (two calls): the one recorded first.
-      expect(toolCallIds(all)).toEqual(['tcl_a0', 'tcl_b0', 'tcl_a1', 'tcl_a2']);
+      expect(toolCallIds(all)).toEqual(['tcl_a0', 'tcl_b0', 'tcl_c0', 'tcl_a1', 'tcl_a2']);
       expect(all.hasMore).toBe(false);
       expect(all.data[0]).toEqual(
         toolCall('tcl_a0', {
@@ -343,16 +344,19 @@ export function describeStoreContract(backend: string, openStore: () => Promise<
         order: 'asc',
         after: 'tcl_b0',
       });
-      expect(toolCallIds(second)).toEqual(['tcl_a1', 'tcl_a2']);
-      expect(second.hasMore).toBe(false);
+      expect(toolCallIds(second)).toEqual(['tcl_c0', 'tcl_a1']);
+      expect(second.hasMore).toBe(true);
+      const last = await store.listToolCalls('proj_a', 'resp_1', { limit: 2, order: 'asc', after: 'tcl_a1' });
+      expect(toolCallIds(last)).toEqual(['tcl_a2']);
+      expect(last.hasMore).toBe(false);
       const newest = await store.listToolCalls('proj_a', 'resp_1', { limit: 3, order: 'desc' });
-      expect(toolCallIds(newest)).toEqual(['tcl_a2', 'tcl_a1', 'tcl_b0']);
+      expect(toolCallIds(newest)).toEqual(['tcl_a2', 'tcl_a1', 'tcl_c0']);
       const older = await store.listToolCalls('proj_a', 'resp_1', {
         limit: 3,
         order: 'desc',
-        after: 'tcl_b0',
+        after: 'tcl_c0',
       });
-      expect(toolCallIds(older)).toEqual(['tcl_a0']);
+      expect(toolCallIds(older)).toEqual(['tcl_b0', 'tcl_a0']);
 
       // Another project's or another response's rows are neither listed nor a cursor.
       expect(toolCallIds(await store.listToolCalls('proj_b', 'resp_1', { limit: 10, order: 'asc' }))).toEqual(
