@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from './clock.js';
 import { loadCompactionKey } from './compaction/compaction-key.js';
-import { createCompactionSealer } from './compaction/compaction-sealer.js';
+import { createCompactionSealer, type CompactionSealer } from './compaction/compaction-sealer.js';
 import type { BerthConfig } from './config/config-schema.js';
 import { ResponseService } from './engine/response-service.js';
 import { ContainerService } from './containers/container-service.js';
@@ -81,7 +81,7 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
         'Create a key with `berth keys create --name NAME`, or listen on 127.0.0.1.',
     );
   }
-  let compactionSealer;
+  let compactionSealer: CompactionSealer;
   try {
     compactionSealer = createCompactionSealer(loadCompactionKey(config.compaction.keyFile, config.dataDir));
   } catch (error) {
