@@ -133,8 +133,8 @@ export class OutputAssembler {
   }
 
   /**
-   * Appends a `compaction` item while its summary is being written (`response.compaction.compacting`);
-   * `closeCompaction` fills in the sealed summary.
+   * Appends a `compaction` item (`output_item.added`, then `response.compaction.compacting`, which the
+   * SDK checks names a `compaction` item); `closeCompaction` fills in the sealed summary.
    */
   openCompaction(): { readonly outputIndex: number; readonly item: MutableItem } {
     this.#closeMessage('completed');

@@ -282,12 +282,15 @@ export class ResponseRun {
   }
 
   /**
-   * Compacts mid-response: a `compaction` output item is added (`response.compaction.compacting`
-   * while the model writes the summary), and later turns see it instead of what came before it.
+   * Compacts mid-response: the model writes a summary, then a `compaction` output item carrying it
+   * is added (`output_item.added`, `response.compaction.compacting`, `output_item.done`), and later
+   * turns see it instead of what came before it.
    */
   async #compact(assembler: OutputAssembler): Promise<ModelUsage> {
     const items = this.#itemsSoFar(assembler);
-    const open = assembler.openCompaction();
+    // The item is added only once its summary exists: a summary that fails (or a cancel during it)
+    // must not leave a compaction item without a sealed blob in the output, which no later request
+    // could send back.
     const result = await summarizeForCompaction(items, {
       resolved: this.prepared.resolved,
       model: this.prepared.params.model,
@@ -298,6 +301,7 @@ export class ResponseRun {
       clock: this.#dependencies.clock,
       signal: this.#abort.signal,
     });
+    const open = assembler.openCompaction();
     assembler.closeCompaction(open, String(result.compactionItem.item.encrypted_content));
     return result.usage;
   }

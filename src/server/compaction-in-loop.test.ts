@@ -73,6 +73,28 @@ describe.skipIf(driver === undefined).each(testProviders)(
       expect(chained).not.toContain('marker-from-the-shell\\n');
     }, 60_000);
 
+    it('fails the response when the summary fails, leaving no compaction item without a blob', async () => {
+      const client = berth.client();
+      upstream().script(
+        { shellCalls: [{ commands: ['true'] }], usage: { input: 4_000, output: 20 } },
+        { error: { status: 400, message: 'the summariser refused' } },
+      );
+      const started = await client.responses.create({
+        model: provider.model,
+        input: 'Run true.',
+        tools: [{ type: 'shell', environment: { type: 'container_auto' } }],
+        context_management: [{ type: 'compaction', compact_threshold: 1_000 }],
+        background: true,
+      });
+      let response = await client.responses.retrieve(started.id);
+      while (response.status === 'queued' || response.status === 'in_progress') {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        response = await client.responses.retrieve(started.id);
+      }
+      expect(response.status).toBe('failed');
+      expect(response.output.map((item) => item.type)).toEqual(['shell_call', 'shell_call_output']);
+    }, 60_000);
+
     it('does not compact below the threshold', async () => {
       const client = berth.client();
       upstream().script(
