@@ -9,6 +9,7 @@ import type {
   ResponseStreamEvent,
 } from 'openai/resources/responses/responses';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultProjectId } from './auth.js';
 import { sandboxDriversHere } from '../testing/sandbox-drivers-here.js';
 import { skillMarkdown, skillZip } from '../testing/skill-zips.js';
 import { startTestBerth, testProviders, type TestBerth } from '../testing/start-test-berth.js';
@@ -210,6 +211,12 @@ describe.skipIf(driver === undefined).each(testProviders)('hosted shell through 
         'message',
       ]);
       expect(shellOutputsOf(response.output)[0]?.output[0]?.stdout).toBe('over the socket\n');
+      // store:false keeps nothing, the tool-call log included.
+      const log = await berth.runtime.store.listToolCalls(defaultProjectId, response.id, {
+        limit: 10,
+        order: 'asc',
+      });
+      expect(log.data).toEqual([]);
     } finally {
       socket.close();
     }
