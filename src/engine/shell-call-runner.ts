@@ -1,6 +1,6 @@
-import { StringDecoder } from 'node:string_decoder';
 import type { ContainerService } from '../containers/container-service.js';
 import { defaultSessionName } from '../containers/container-service.js';
+import { LiveOutput } from '../containers/live-output.js';
 import type { CommandResult } from '../sandbox/shell-session.js';
 import type { CompletedShellCall, OutputAssembler, ShellOutputEntry } from './output-assembler.js';
 
@@ -61,7 +61,12 @@ export async function runShellCall(
     return;
   }
   const session = defaultSessionName;
-  const decoders = new Map<string, StringDecoder>();
+  const maxOutputBytes = clamp(
+    action.maxOutputLength,
+    shellCallLimits.defaultMaxOutputLength,
+    shellCallLimits.maxOutputLength,
+  );
+  const live = new LiveOutput(maxOutputBytes);
   const bytes = action.commands.map(() => ({ stdout: 0, stderr: 0 }));
   const startedAt: number[] = [];
   try {
@@ -69,23 +74,17 @@ export async function runShellCall(
       commands: action.commands,
       session,
       timeoutMs: clamp(action.timeoutMs, context.containers.commandTimeoutMs, shellCallLimits.maxTimeoutMs),
-      maxOutputBytes: clamp(
-        action.maxOutputLength,
-        shellCallLimits.defaultMaxOutputLength,
-        shellCallLimits.maxOutputLength,
-      ),
+      maxOutputBytes,
       signal: context.signal,
       onCommandStart: (index) => {
         startedAt[index] = context.now();
+        live.startCommand();
       },
       onOutput: (index, stream, chunk) => {
+        // The log counts every byte; the stream carries what the result keeps at most.
         const counted = bytes[index];
         if (counted) counted[stream] += chunk.length;
-        // A multi-byte character split across chunks is held back until it is whole.
-        const key = `${index}:${stream}`;
-        let decoder = decoders.get(key);
-        if (!decoder) decoders.set(key, (decoder = new StringDecoder('utf8')));
-        const text = decoder.write(chunk);
+        const text = live.take(stream, chunk);
         if (text) assembler.shellOutputDelta(output, index, { [stream]: text });
       },
       onCommandDone: (index, result) => {

@@ -222,6 +222,29 @@ describe.skipIf(driver === undefined).each(testProviders)('hosted shell through 
     }
   }, 60_000);
 
+  // Anthropic's bash tool has no output limit of its own; the default (16 KiB) applies there.
+  it.runIf(provider.kind !== 'anthropic')(
+    'streams at most max_output_length bytes of a flood live, as the result keeps',
+    async () => {
+      upstream().script(
+        { shellCalls: [{ commands: ["head -c 100000 /dev/zero | tr '\\0' a"], maxOutputLength: 1_000 }] },
+        { text: 'Flooded.' },
+      );
+      const stream = berth.client().responses.stream({
+        model: provider.model,
+        input: 'Flood.',
+        tools: [autoShell],
+      });
+      let streamed = '';
+      for await (const event of stream)
+        if (event.type === 'response.shell_call_output_content.delta') streamed += event.delta.stdout ?? '';
+      const final = await stream.finalResponse();
+      expect(streamed).toBe('a'.repeat(1_000));
+      expect(shellOutputsOf(final.output)[0]?.output[0]?.stdout).toContain('bytes of output dropped');
+    },
+    60_000,
+  );
+
   it('keeps shell state across chained responses that reuse the container', async () => {
     const client = berth.client();
     upstream().script({ shellCalls: [{ commands: ['export GREETING=kept; cd /tmp'] }] }, { text: 'Set.' });

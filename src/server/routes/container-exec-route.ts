@@ -1,6 +1,6 @@
-import { StringDecoder } from 'node:string_decoder';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { LiveOutput } from '../../containers/live-output.js';
 import { defaultSessionName } from '../../containers/container-service.js';
 import { BerthError } from '../../errors/berth-error.js';
 import { toErrorEnvelope } from '../../errors/error-envelope.js';
@@ -77,24 +77,16 @@ export function registerContainerExecRoute(app: FastifyInstance, context: AppCon
     }
 
     const events = new EventQueue();
-    const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
-    // Live output is capped like the final output: past max_output_length a stream's deltas stop (the
-    // command's result still has the head, the tail and the count of dropped bytes), so a client that
-    // reads slowly or not at all holds at most that much in the server.
-    const streamed = { stdout: 0, stderr: 0 };
+    const live = new LiveOutput(exec.maxOutputBytes);
     const run = context.containers
       .exec(request.projectId, id, {
         ...exec,
         onCommandStart: (index) => {
-          streamed.stdout = 0;
-          streamed.stderr = 0;
+          live.startCommand();
           events.push({ type: 'exec.command.started', index, command: exec.commands[index] });
         },
         onOutput: (index, stream, chunk) => {
-          const room = exec.maxOutputBytes - streamed[stream];
-          if (room <= 0) return;
-          streamed[stream] += Math.min(room, chunk.length);
-          const delta = decoders[stream].write(chunk.length > room ? chunk.subarray(0, room) : chunk);
+          const delta = live.take(stream, chunk);
           if (delta) events.push({ type: 'exec.output.delta', index, stream, delta });
         },
       })
