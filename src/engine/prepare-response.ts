@@ -98,8 +98,14 @@ export async function prepareResponse(
   };
 }
 
-/** The turn request a provider receives for this response: its context, then its own input. */
-export function toModelRequest(prepared: PreparedResponse): ModelRequest {
+/**
+ * The turn request a provider receives for this response: its context, then its own input, then what
+ * the response has output so far (later turns of the agent loop).
+ */
+export function toModelRequest(
+  prepared: PreparedResponse,
+  outputSoFar: readonly StoredItem[] = [],
+): ModelRequest {
   const { params } = prepared;
   return {
     model: prepared.resolved.model,
@@ -107,9 +113,10 @@ export function toModelRequest(prepared: PreparedResponse): ModelRequest {
       params.instructions ?? null,
       prepared.shell?.mode === 'hosted' ? prepared.shell.instructions : null,
     ),
-    // Compaction items become the summary they carry: providers understand only ordinary items.
+    // Compaction items become the summary they carry (the latest stands in for what came before it):
+    // providers understand only ordinary items.
     input: storedContextForModel(
-      [...prepared.contextItems, ...prepared.inputItems],
+      [...prepared.contextItems, ...prepared.inputItems, ...outputSoFar],
       prepared.compactionSealer,
       prepared.projectId,
     ),

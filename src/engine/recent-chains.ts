@@ -4,12 +4,12 @@ import type { StoredItem } from '../store/store.js';
 const defaultCapacity = 512;
 
 /**
- * The items a chained request would load for the responses that finished most recently (their
- * context, input and output, exactly what `Store.loadChainItems` returns for them), so a follow-up —
- * which almost always continues a response this server just recorded — does not reload and re-parse
- * its whole chain from the store. The arrays share their items with each other and with the finished
- * runs, so an entry costs an array of references. Least recently used entries go first; a deleted
- * response empties the cache, since it may sit inside any cached chain.
+ * The context a follow-up would continue from, for the responses that finished most recently: their
+ * context, input and output. The response service keeps the stored ones (exactly what
+ * `Store.loadChainItems` returns for them), so a follow-up — which almost always continues a response
+ * this server just recorded — does not reload and re-parse its whole chain; a WebSocket keeps its
+ * `store:false` turns, which exist nowhere else. The arrays share their items with each other and with
+ * the finished runs, so an entry costs an array of references. Least recently used entries go first.
  */
 export class RecentChains {
   readonly #entries = new Map<string, readonly StoredItem[]>();

@@ -5,7 +5,6 @@ import type { Logger } from '../logger.js';
 import type { ContainerService } from '../containers/container-service.js';
 import type { FinishReason, ModelEvent, ModelRequest, ModelUsage } from '../providers/model-provider.js';
 import type { JsonObject, Store, StoredContainerFile, StoredItem } from '../store/store.js';
-import { storedContextForModel } from '../compaction/context-for-model.js';
 import { estimateContextTokens } from '../compaction/estimate-context-tokens.js';
 import { summarizeForCompaction } from '../compaction/summarize-for-compaction.js';
 import { citeContainerFiles } from './container-file-citations.js';
@@ -150,11 +149,7 @@ export class ResponseRun {
       {
         shellEnvironment: shell?.environment ?? null,
         ...(shell?.mode === 'hosted'
-          ? {
-              annotate: (text: string) => [
-                ...citeContainerFiles(text, shell.containerId, this.#citableFiles),
-              ],
-            }
+          ? { annotate: (text: string) => citeContainerFiles(text, shell.containerId, this.#citableFiles) }
           : {}),
       },
     );
@@ -199,11 +194,11 @@ export class ResponseRun {
     let contextTokens: number | undefined;
     for (let turn = 0; ; turn++) {
       const lastTurn = toolCalls >= maxToolCalls;
-      let request = this.#turnRequest(assembler, turn, lastTurn);
+      let request = this.#turnRequest(turn, lastTurn);
       if (this.#shouldCompact(request, contextTokens)) {
         usage = addUsage(usage, await this.#compact(assembler));
         if (this.#stopReason) return undefined;
-        request = this.#turnRequest(assembler, turn, lastTurn);
+        request = this.#turnRequest(turn, lastTurn);
       }
       const outputBefore = assembler.output.length;
       const finish = await this.#runModel(assembler, request);
@@ -246,27 +241,17 @@ export class ResponseRun {
    * forcing `tool_choice` applies to the first turn only (else the model could never answer); once
    * `max_tool_calls` is reached the model is told to use no tools.
    */
-  #turnRequest(assembler: OutputAssembler, turn: number, lastTurn: boolean): ModelRequest {
-    const request = toModelRequest(this.prepared);
-    if (assembler.output.length === 0) return request;
+  #turnRequest(turn: number, lastTurn: boolean): ModelRequest {
+    const request = toModelRequest(this.prepared, this.outputItems);
+    if (turn === 0) return request;
     const choice = request.toolChoice;
     const forcing = choice === 'required' || (typeof choice === 'object' && choice?.type !== 'allowed_tools');
-    return {
-      ...request,
-      // The latest compaction item (if the run compacted) stands in for what came before it.
-      input: storedContextForModel(
-        this.#itemsSoFar(assembler),
-        this.prepared.compactionSealer,
-        this.prepared.projectId,
-      ),
-      toolChoice: turn === 0 ? choice : lastTurn ? 'none' : forcing ? 'auto' : choice,
-    };
+    return { ...request, toolChoice: lastTurn ? 'none' : forcing ? 'auto' : choice };
   }
 
-  /** The context, this request's input and the output so far, as stored items. */
-  #itemsSoFar(assembler: OutputAssembler): StoredItem[] {
-    const output = assembler.output.map((item) => ({ id: item.id, item }));
-    return [...this.prepared.contextItems, ...this.prepared.inputItems, ...output];
+  /** The output so far as stored items (as they are recorded, and as a follow-up's context holds them). */
+  get outputItems(): StoredItem[] {
+    return this.body.output.map((item) => ({ id: (item as { id: string }).id, item: item as JsonObject }));
   }
 
   /**
@@ -287,7 +272,7 @@ export class ResponseRun {
    * turns see it instead of what came before it.
    */
   async #compact(assembler: OutputAssembler): Promise<ModelUsage> {
-    const items = this.#itemsSoFar(assembler);
+    const items = [...this.prepared.contextItems, ...this.prepared.inputItems, ...this.outputItems];
     // The item is added only once its summary exists: a summary that fails (or a cancel during it)
     // must not leave a compaction item without a sealed blob in the output, which no later request
     // could send back.
@@ -454,10 +439,7 @@ export class ResponseRun {
 
   async #record(): Promise<void> {
     if (!this.prepared.store) return;
-    const outputItems: StoredItem[] = this.body.output.map((item) => ({
-      id: (item as { id: string }).id,
-      item: item as JsonObject,
-    }));
+    const { outputItems } = this;
     const { conversationId } = this.prepared;
     try {
       await this.#dependencies.store.writeResponse({

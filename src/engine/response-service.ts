@@ -87,11 +87,7 @@ export class ResponseService {
       // WebSocket's unstored turns), this input, this output.
       if (run.recorded && !options.localChain) {
         const chain = params.previous_response_id ? prepared.contextItems : [];
-        const output = run.body.output.map((item) => ({
-          id: (item as { id: string }).id,
-          item: item as JsonObject,
-        }));
-        this.#recentChains.remember(projectId, id, [...chain, ...prepared.inputItems, ...output]);
+        this.#recentChains.remember(projectId, id, [...chain, ...prepared.inputItems, ...run.outputItems]);
       }
     });
     return run;

@@ -3,7 +3,7 @@ import type { WebSocket } from 'ws';
 import { BerthError } from '../../errors/berth-error.js';
 import { toErrorEnvelope } from '../../errors/error-envelope.js';
 import type { ResponseRun } from '../../engine/response-run.js';
-import type { StoredItem } from '../../store/store.js';
+import { RecentChains } from '../../engine/recent-chains.js';
 import type { AppContext } from '../app-context.js';
 
 /** How many `store:false` responses one socket remembers for chaining; older ones fall out. */
@@ -21,7 +21,7 @@ export function registerResponsesWebSocket(app: FastifyInstance, context: AppCon
     '/v1/responses',
     { websocket: true },
     function responsesSocket(socket: WebSocket, request: FastifyRequest) {
-      const localChains = new Map<string, readonly StoredItem[]>();
+      const localChains = new RecentChains(localChainLimit);
       const lanes = new Map<string, Promise<void>>();
       const running = new Set<ResponseRun>();
       let closed = false;
@@ -75,7 +75,7 @@ export function registerResponsesWebSocket(app: FastifyInstance, context: AppCon
           const run = await context.responses.create(
             request.projectId,
             { ...body, stream: true },
-            { localChain: (id) => localChains.get(id), generate: generate !== false },
+            { localChain: (id) => localChains.get(request.projectId, id), generate: generate !== false },
           );
           running.add(run);
           if (closed) run.stop('disconnect');
@@ -89,15 +89,11 @@ export function registerResponsesWebSocket(app: FastifyInstance, context: AppCon
       }
 
       function remember(run: ResponseRun): void {
-        const output = run.body.output.map((item) => ({
-          id: (item as { id: string }).id,
-          item: item as StoredItem['item'],
-        }));
-        localChains.set(run.id, [...run.prepared.contextItems, ...run.prepared.inputItems, ...output]);
-        if (localChains.size > localChainLimit) {
-          const oldest = localChains.keys().next().value;
-          if (oldest !== undefined) localChains.delete(oldest);
-        }
+        localChains.remember(run.prepared.projectId, run.id, [
+          ...run.prepared.contextItems,
+          ...run.prepared.inputItems,
+          ...run.outputItems,
+        ]);
       }
     },
   );
