@@ -133,23 +133,19 @@ export class OutputAssembler {
   }
 
   /**
-   * Appends a `compaction` item (`output_item.added`, then `response.compaction.compacting`, which the
-   * SDK checks names a `compaction` item); `closeCompaction` fills in the sealed summary.
+   * Appends a finished `compaction` item: `output_item.added`, `response.compaction.compacting` (which
+   * the SDK checks names a `compaction` item) and `output_item.done`.
    */
-  openCompaction(): { readonly outputIndex: number; readonly item: MutableItem } {
+  addCompaction(encryptedContent: string): void {
     this.#closeMessage('completed');
-    const item: MutableItem = { id: this.#ids.next('cmp'), type: 'compaction', encrypted_content: '' };
+    const item: MutableItem = {
+      id: this.#ids.next('cmp'),
+      type: 'compaction',
+      encrypted_content: encryptedContent,
+    };
     const outputIndex = this.#append(item);
     this.#emit?.({ type: 'response.compaction.compacting', item_id: item.id, output_index: outputIndex });
-    return { outputIndex, item };
-  }
-
-  closeCompaction(
-    open: { readonly outputIndex: number; readonly item: MutableItem },
-    encryptedContent: string,
-  ): void {
-    open.item.encrypted_content = encryptedContent;
-    this.#done(open.outputIndex, open.item);
+    this.#done(outputIndex, item);
   }
 
   /** Closes a `shell_call_output` once every command it answers has its entry. */

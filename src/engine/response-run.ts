@@ -286,8 +286,7 @@ export class ResponseRun {
       clock: this.#dependencies.clock,
       signal: this.#abort.signal,
     });
-    const open = assembler.openCompaction();
-    assembler.closeCompaction(open, String(result.compactionItem.item.encrypted_content));
+    assembler.addCompaction(String(result.compactionItem.item.encrypted_content));
     return result.usage;
   }
 
