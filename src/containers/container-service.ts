@@ -45,11 +45,6 @@ export interface NewContainer {
   readonly image?: string | undefined;
   /** Skills to mount read-only at `/skills/<name>` (parsed with `containerSkillsSchema`). */
   readonly skills?: readonly ContainerSkill[] | undefined;
-  /**
-   * Where `skills` came from in the request, for error `param`s: `skills` for `POST /v1/containers`;
-   * the engine passes e.g. `tools[0].environment.skills`.
-   */
-  readonly skillsParam?: string | undefined;
 }
 
 /** What the engine tells the model about a skill attached to a container. */
@@ -156,11 +151,7 @@ export class ContainerService {
       });
     }
     // Checked (and inline zips unpacked) before any sandbox starts: a bad skill costs nothing.
-    const skills = await this.#options.skills.resolveForContainer(
-      projectId,
-      request.skills ?? [],
-      request.skillsParam,
-    );
+    const skills = await this.#options.skills.resolveForContainer(projectId, request.skills ?? []);
     // A container with skills starts cold: a pooled sandbox is already running without its mount.
     const { id, live } =
       skills.attached.length > 0 ? this.#startWithSkills(image, skills) : this.#claim(image);

@@ -44,7 +44,6 @@ export async function provisionShellEnvironment(
         memoryLimit: environment.memory_limit ?? '1g',
         fileIds: environment.file_ids ?? [],
         skills: environment.skills ?? [],
-        skillsParam: 'skills',
       }),
     );
     containerId = created.id;

@@ -212,22 +212,19 @@ export class SkillService {
 
   /**
    * Checks a container's `skills` and finds each one's files: references are looked up (404 naming
-   * `<param>[i].skill_id` or `.version`), inline zips are checked exactly as uploads are and unpacked
-   * into a staging folder (400 naming `<param>[i].source.data`). Two skills with one name are refused,
-   * since each becomes `/skills/<name>`.
+   * `skills[i].skill_id` or `.version`), inline zips are checked exactly as uploads are and unpacked
+   * into a staging folder (400 naming `skills[i].source.data`). Two skills with one name are refused,
+   * since each becomes `/skills/<name>`. A caller whose `skills` sit elsewhere in its request (the
+   * shell tool's `environment`) prefixes the `param`.
    */
-  async resolveForContainer(
-    projectId: string,
-    skills: readonly ContainerSkill[],
-    param = 'skills',
-  ): Promise<ResolvedSkills> {
+  async resolveForContainer(projectId: string, skills: readonly ContainerSkill[]): Promise<ResolvedSkills> {
     const attached: AttachedSkill[] = [];
     const roots: string[] = [];
     const work = `${this.#stagingDir()}/${randomBytes(12).toString('hex')}`;
     const release = () => rm(work, { recursive: true, force: true });
     try {
       for (const [index, skill] of skills.entries()) {
-        const at = `${param}[${index}]`;
+        const at = `skills[${index}]`;
         if (skill.type === 'skill_reference') {
           const stored = await this.#options.store.getSkill(projectId, skill.skill_id);
           if (!stored) throw notFound('skill', skill.skill_id, `${at}.skill_id`);
