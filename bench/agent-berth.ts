@@ -12,7 +12,7 @@ import {
   defaultFileMaxBytes,
   defaultSandboxConfig,
 } from '../src/config/load-config.js';
-import { createJsonLogger, type Logger } from '../src/logger.js';
+import { warningsOnlyLogger } from './warnings-logger.js';
 import { startRuntime } from '../src/runtime.js';
 import { mountsUnder, unmountAll } from '../src/sandbox/mounts.js';
 import { sandboxRunDir } from '../src/sandbox/select-driver.js';
@@ -20,13 +20,7 @@ import type { BerthMessage } from './agent-ipc.js';
 
 const [driver = 'auto', upstreamURL = ''] = process.argv.slice(2);
 const dataDir = mkdtempSync(join(tmpdir(), 'berth-bench-agent-'));
-const log = createJsonLogger();
-// Warnings and errors only: a failed response's cause is in the server's log, not in its answer.
-const logger: Logger = {
-  info: () => undefined,
-  warn: (message, fields) => log.warn(message, fields),
-  error: (message, fields) => log.error(message, fields),
-};
+const logger = warningsOnlyLogger();
 const runtime = await startRuntime(
   {
     host: '127.0.0.1',

@@ -12,7 +12,7 @@ import {
 } from '../src/config/load-config.js';
 import { memoryLimits } from '../src/containers/container-object.js';
 import { createRandomIdGenerator } from '../src/ids.js';
-import { createJsonLogger, type Logger } from '../src/logger.js';
+import { warningsOnlyLogger } from './warnings-logger.js';
 import { startRuntime, type Runtime } from '../src/runtime.js';
 import { unmountAll } from '../src/sandbox/mounts.js';
 import { resolveImage } from '../src/sandbox/resolve-image.js';
@@ -45,13 +45,7 @@ export class SandboxBerth {
   static async start(driver: SandboxDriverName, sandbox: Partial<SandboxConfig>): Promise<SandboxBerth> {
     const dataDir = mkdtempSync(join(tmpdir(), 'berth-bench-sandbox-'));
     const config = { ...defaultSandboxConfig, driver, ...sandbox };
-    const log = createJsonLogger();
-    // Warnings and errors only: a failed request's cause is in the server's log, not in its answer.
-    const logger: Logger = {
-      info: () => undefined,
-      warn: (message, fields) => log.warn(message, fields),
-      error: (message, fields) => log.error(message, fields),
-    };
+    const logger = warningsOnlyLogger();
     const runtime = await startRuntime(
       {
         host: '127.0.0.1',
