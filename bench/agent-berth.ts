@@ -13,7 +13,7 @@ import {
   defaultSandboxConfig,
 } from '../src/config/load-config.js';
 import { warningsOnlyLogger } from './warnings-logger.js';
-import { startRuntime } from '../src/runtime.js';
+import { startRuntime } from '../src/runtime/start-runtime.js';
 import { mountsUnder, unmountAll } from '../src/sandbox/mounts.js';
 import { sandboxRunDir } from '../src/sandbox/select-driver.js';
 import type { BerthMessage } from './agent-ipc.js';

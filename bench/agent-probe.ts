@@ -4,7 +4,7 @@ import type {
   ResponseCreateParamsNonStreaming,
   ResponseFunctionShellToolCallOutput,
 } from 'openai/resources/responses/responses';
-import type { ScriptedTurn } from '../src/testing/scripted-turn.js';
+import type { ScriptedTurn } from '../test/support/scripted-turn.js';
 import type { BenchChild, BerthMessage, UpstreamMessage, UpstreamSpan } from './agent-ipc.js';
 
 /** One response through Berth, timed by the client and by the scripted upstream. */

@@ -218,7 +218,7 @@ driver ${figures.driver}; load average ${figures.load[0].toFixed(2)} at the star
 
 Three processes: the benchmark (the official \`openai\` client), a real Berth (\`startRuntime\`, as
 \`berth serve\` runs it: SQLite in a temporary data directory, every response stored, containers on the
-driver above, no warm pool) and the scripted model (\`src/testing/fake-openai-responses-upstream.ts\`,
+driver above, no warm pool) and the scripted model (\`test/support/fake-openai-responses-upstream.ts\`,
 configured as provider \`oai\`, answering at once). Every response uses one container made before the
 clock runs (\`tools: [{type: "shell", environment: {type: "container_reference", …}}]\`): creating a
 container is the sandbox benchmark's subject, not this one's. The scripted model calls the shell N

@@ -5,8 +5,8 @@
 // when the last byte of the answer is handed to the kernel.
 import { subscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { startFakeOpenAIResponsesUpstream } from '../src/testing/fake-openai-responses-upstream.js';
-import type { ScriptedTurn } from '../src/testing/scripted-turn.js';
+import { startFakeOpenAIResponsesUpstream } from '../test/support/fake-openai-responses-upstream.js';
+import type { ScriptedTurn } from '../test/support/scripted-turn.js';
 import type { UpstreamMessage, UpstreamSpan } from './agent-ipc.js';
 
 interface HttpServerMessage {

@@ -13,7 +13,7 @@ import {
 import { memoryLimits } from '../src/containers/container-object.js';
 import { createRandomIdGenerator } from '../src/ids.js';
 import { warningsOnlyLogger } from './warnings-logger.js';
-import { startRuntime, type Runtime } from '../src/runtime.js';
+import { startRuntime, type Runtime } from '../src/runtime/start-runtime.js';
 import { unmountAll } from '../src/sandbox/mounts.js';
 import { resolveImage } from '../src/sandbox/resolve-image.js';
 import type { Sandbox } from '../src/sandbox/sandbox-driver.js';

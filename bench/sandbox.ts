@@ -10,7 +10,7 @@ import { defaultSandboxConfig } from '../src/config/load-config.js';
 import type { Sandbox } from '../src/sandbox/sandbox-driver.js';
 import { ShellSession } from '../src/sandbox/shell-session.js';
 import { defaultProjectId } from '../src/server/auth.js';
-import { sandboxDriversHere } from '../src/testing/sandbox-drivers-here.js';
+import { sandboxDriversHere } from '../test/support/sandbox-drivers-here.js';
 import { writeBenchmarkSection } from './benchmarks-doc.js';
 import { raiseKeyQuota, readKeyQuota } from './key-quota.js';
 import { runExecLoad, type ExecLoadResult } from './exec-load.js';

@@ -4,7 +4,7 @@
 import { Agent } from 'node:http';
 import { cpus } from 'node:os';
 import OpenAI from 'openai';
-import { startFakeOpenAIResponsesUpstream } from '../src/testing/fake-openai-responses-upstream.js';
+import { startFakeOpenAIResponsesUpstream } from '../test/support/fake-openai-responses-upstream.js';
 import { writeBenchmarkSection } from './benchmarks-doc.js';
 import { postJson } from './load.js';
 

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import { startFakeChatCompletionsUpstream } from '../testing/fake-chat-completions-upstream.js';
-import type { FakeUpstream } from '../testing/scripted-turn.js';
+import { startFakeChatCompletionsUpstream } from '../../test/support/fake-chat-completions-upstream.js';
+import type { FakeUpstream } from '../../test/support/scripted-turn.js';
 
 const bin = join(import.meta.dirname, '../../bin/berth.js');
 const directory = mkdtempSync(join(tmpdir(), 'berth-cli-'));

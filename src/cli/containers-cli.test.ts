@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sandboxDriversHere } from '../testing/sandbox-drivers-here.js';
+import { sandboxDriversHere } from '../../test/support/sandbox-drivers-here.js';
 
 const bin = join(import.meta.dirname, '../../bin/berth.js');
 

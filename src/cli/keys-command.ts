@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createRandomIdGenerator } from '../ids.js';
-import { openDataDirectoryStore } from '../runtime.js';
+import { openDataDirectoryStore } from '../runtime/start-runtime.js';
 import { defaultProjectId, issueApiKey } from '../server/auth.js';
 import type { Store } from '../store/store.js';
 import { addDataOptions, loadConfigOrExit, type DataOptions } from './common-options.js';

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ToolCallRecord } from '../store/store.js';
-import { startTestBerth, type TestBerth } from '../testing/start-test-berth.js';
+import { startTestBerth, type TestBerth } from '../../test/support/start-test-berth.js';
 
 const bin = join(import.meta.dirname, '../../bin/berth.js');
 

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { createJsonLogger } from '../logger.js';
-import { startRuntime, StartupError } from '../runtime.js';
+import { startRuntime, StartupError } from '../runtime/start-runtime.js';
 import { addDataOptions, loadConfigOrExit, parsePort, type DataOptions } from './common-options.js';
 
 /** What `--driver` accepts, as `sandbox.driver` in the config file: auto is runc as root, else bwrap. */

@@ -7,8 +7,8 @@ import { ensureHostImage } from '../sandbox/host-image.js';
 import { mountsUnder } from '../sandbox/mounts.js';
 import { RuncDriver } from '../sandbox/runc/runc-driver.js';
 import { sandboxRunDir } from '../sandbox/select-driver.js';
-import { startTestBerth, type TestBerth } from '../testing/start-test-berth.js';
-import { sandboxDriversHere } from '../testing/sandbox-drivers-here.js';
+import { startTestBerth, type TestBerth } from '../../test/support/start-test-berth.js';
+import { sandboxDriversHere } from '../../test/support/sandbox-drivers-here.js';
 
 interface ExecBody {
   readonly output: readonly { readonly stdout: string }[];

@@ -1,9 +1,9 @@
 import type { FunctionTool } from 'openai/resources/responses/responses';
 import type { Reasoning } from 'openai/resources/shared';
-import type { CompactionSealer } from '../compaction/compaction-sealer.js';
-import { compactThresholdOf } from '../compaction/context-management.js';
-import { storedContextForModel } from '../compaction/context-for-model.js';
-import { verifyCompactionItems } from '../compaction/verify-compaction-items.js';
+import type { CompactionSealer } from './compaction/compaction-sealer.js';
+import { compactThresholdOf } from './compaction/context-management.js';
+import { storedContextForModel } from './compaction/context-for-model.js';
+import { verifyCompactionItems } from './compaction/verify-compaction-items.js';
 import { BerthError } from '../errors/berth-error.js';
 import type { IdGenerator } from '../ids.js';
 import type { ModelRequest } from '../providers/model-provider.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { contextManagementSchema } from '../compaction/context-management.js';
+import { contextManagementSchema } from './compaction/context-management.js';
 import { inputItemSchema } from './input-item-schema.js';
 
 const functionTool = z.strictObject({

@@ -1,4 +1,4 @@
-import type { CompactionSealer } from '../compaction/compaction-sealer.js';
+import type { CompactionSealer } from './compaction/compaction-sealer.js';
 import { BerthError, notFound } from '../errors/berth-error.js';
 import { unixSeconds } from '../clock.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileSeccompFilter, hostSeccompArch, syscallNumbers } from './seccomp-bpf.js';
 import { deniedSyscalls } from './seccomp-profile.js';
-import { installed } from '../testing/sandbox-drivers-here.js';
+import { installed } from '../../test/support/sandbox-drivers-here.js';
 
 /** `#define __NR_name N` lines of a kernel header, when the machine has the headers. */
 function headerNumbers(path: string): Map<string, number> {

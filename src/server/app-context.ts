@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { CompactionSealer } from '../compaction/compaction-sealer.js';
+import type { CompactionSealer } from '../engine/compaction/compaction-sealer.js';
 import type { ResponseService } from '../engine/response-service.js';
 import type { ContainerService } from '../containers/container-service.js';
 import type { FileService } from '../files/file-service.js';

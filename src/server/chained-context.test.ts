@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestBerth, type TestBerth } from '../testing/start-test-berth.js';
+import { startTestBerth, type TestBerth } from '../../test/support/start-test-berth.js';
 
 /**
  * A follow-up's context comes from the server's memory of recent responses when it can: it must be

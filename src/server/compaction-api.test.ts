@@ -2,10 +2,10 @@ import Database from 'better-sqlite3';
 import type OpenAI from 'openai';
 import type { CompactedResponse, ResponseInputItem } from 'openai/resources/responses/responses';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compactionSummaryLabel } from '../compaction/context-for-model.js';
-import { compactionInstructions } from '../compaction/summarize-for-compaction.js';
-import { databasePath } from '../runtime.js';
-import { startTestBerth, testProviders, type TestBerth } from '../testing/start-test-berth.js';
+import { compactionSummaryLabel } from '../engine/compaction/context-for-model.js';
+import { compactionInstructions } from '../engine/compaction/summarize-for-compaction.js';
+import { databasePath } from '../runtime/start-runtime.js';
+import { startTestBerth, testProviders, type TestBerth } from '../../test/support/start-test-berth.js';
 import { issueApiKey } from './auth.js';
 
 let berth: TestBerth;

@@ -1,8 +1,8 @@
 import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compactionSummaryLabel } from '../compaction/context-for-model.js';
-import { sandboxDriversHere } from '../testing/sandbox-drivers-here.js';
-import { startTestBerth, testProviders, type TestBerth } from '../testing/start-test-berth.js';
+import { compactionSummaryLabel } from '../engine/compaction/context-for-model.js';
+import { sandboxDriversHere } from '../../test/support/sandbox-drivers-here.js';
+import { startTestBerth, testProviders, type TestBerth } from '../../test/support/start-test-berth.js';
 
 const driver = sandboxDriversHere()[0];
 

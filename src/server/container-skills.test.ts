@@ -1,8 +1,8 @@
 import { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawZip, skillMarkdown, skillZip } from '../testing/skill-zips.js';
-import { sandboxDriversHere } from '../testing/sandbox-drivers-here.js';
-import { startTestBerth, type TestBerth } from '../testing/start-test-berth.js';
+import { rawZip, skillMarkdown, skillZip } from '../../test/support/skill-zips.js';
+import { sandboxDriversHere } from '../../test/support/sandbox-drivers-here.js';
+import { startTestBerth, type TestBerth } from '../../test/support/start-test-berth.js';
 
 interface ExecOutput {
   readonly stdout: string;

@@ -1,7 +1,7 @@
 import { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestBerth, type TestBerth } from '../testing/start-test-berth.js';
-import { sandboxDriversHere } from '../testing/sandbox-drivers-here.js';
+import { startTestBerth, type TestBerth } from '../../test/support/start-test-berth.js';
+import { sandboxDriversHere } from '../../test/support/sandbox-drivers-here.js';
 
 interface ExecOutput {
   readonly stdout: string;

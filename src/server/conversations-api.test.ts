@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type OpenAI from 'openai';
-import { startTestBerth, type TestBerth } from '../testing/start-test-berth.js';
+import { startTestBerth, type TestBerth } from '../../test/support/start-test-berth.js';
 
 let berth: TestBerth;
 let client: OpenAI;

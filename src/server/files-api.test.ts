@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type OpenAI from 'openai';
 import { toFile } from 'openai';
 import type { Clock } from '../clock.js';
-import { openDataDirectoryStore } from '../runtime.js';
-import { startTestBerth, type TestBerth } from '../testing/start-test-berth.js';
+import { openDataDirectoryStore } from '../runtime/start-runtime.js';
+import { startTestBerth, type TestBerth } from '../../test/support/start-test-berth.js';
 import { issueApiKey } from './auth.js';
 
 /** A clock the test moves by hand. */

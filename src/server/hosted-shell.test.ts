@@ -10,9 +10,9 @@ import type {
 } from 'openai/resources/responses/responses';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultProjectId } from './auth.js';
-import { sandboxDriversHere } from '../testing/sandbox-drivers-here.js';
-import { skillMarkdown, skillZip } from '../testing/skill-zips.js';
-import { startTestBerth, testProviders, type TestBerth } from '../testing/start-test-berth.js';
+import { sandboxDriversHere } from '../../test/support/sandbox-drivers-here.js';
+import { skillMarkdown, skillZip } from '../../test/support/skill-zips.js';
+import { startTestBerth, testProviders, type TestBerth } from '../../test/support/start-test-berth.js';
 
 /** The provider dimension matters here; every driver is covered by the container suites. */
 const driver = sandboxDriversHere()[0];

@@ -5,7 +5,7 @@ import type { ToolCallObject } from '../engine/tool-call-object.js';
 import { createRandomIdGenerator } from '../ids.js';
 import type { ToolCallRecord } from '../store/store.js';
 import { issueApiKey } from './auth.js';
-import { startTestBerth, type TestBerth } from '../testing/start-test-berth.js';
+import { startTestBerth, type TestBerth } from '../../test/support/start-test-berth.js';
 
 type ToolCallList = {
   object: 'list';

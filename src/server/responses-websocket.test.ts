@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResponsesWS } from 'openai/resources/responses/ws';
 import type OpenAI from 'openai';
-import { startTestBerth, type TestBerth } from '../testing/start-test-berth.js';
+import { startTestBerth, type TestBerth } from '../../test/support/start-test-berth.js';
 
 let berth: TestBerth;
 beforeAll(async () => {

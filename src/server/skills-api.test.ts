@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
-import { openDataDirectoryStore } from '../runtime.js';
+import { openDataDirectoryStore } from '../runtime/start-runtime.js';
 import { issueApiKey } from './auth.js';
-import { rawZip, skillMarkdown, skillZip, type RawZipEntry } from '../testing/skill-zips.js';
-import { startTestBerth, type TestBerth } from '../testing/start-test-berth.js';
+import { rawZip, skillMarkdown, skillZip, type RawZipEntry } from '../../test/support/skill-zips.js';
+import { startTestBerth, type TestBerth } from '../../test/support/start-test-berth.js';
 
 const mebibyte = 1024 * 1024;
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BerthError, UpstreamError } from '../../errors/berth-error.js';
-import { startFakeAnthropicUpstream } from '../../testing/fake-anthropic-upstream.js';
-import type { FakeUpstream } from '../../testing/scripted-turn.js';
-import { modelRequest } from '../../testing/model-request-fixture.js';
+import { startFakeAnthropicUpstream } from '../../../test/support/fake-anthropic-upstream.js';
+import type { FakeUpstream } from '../../../test/support/scripted-turn.js';
+import { modelRequest } from '../../../test/support/model-request-fixture.js';
 import type { ModelEvent, ModelProvider, ModelRequest } from '../model-provider.js';
 import { createAnthropicProvider } from './anthropic-provider.js';
 

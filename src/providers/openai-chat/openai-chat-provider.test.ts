@@ -5,9 +5,9 @@ import { BerthError, UpstreamError } from '../../errors/berth-error.js';
 import {
   fakeChatCompletionsModels,
   startFakeChatCompletionsUpstream,
-} from '../../testing/fake-chat-completions-upstream.js';
-import type { FakeUpstream } from '../../testing/scripted-turn.js';
-import { modelRequest } from '../../testing/model-request-fixture.js';
+} from '../../../test/support/fake-chat-completions-upstream.js';
+import type { FakeUpstream } from '../../../test/support/scripted-turn.js';
+import { modelRequest } from '../../../test/support/model-request-fixture.js';
 import type { ModelEvent, ModelProvider, ModelRequest } from '../model-provider.js';
 import { createOpenAIChatProvider } from './openai-chat-provider.js';
 

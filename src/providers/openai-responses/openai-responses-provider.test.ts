@@ -6,9 +6,9 @@ import { BerthError, UpstreamError } from '../../errors/berth-error.js';
 import {
   fakeOpenAIResponsesModels,
   startFakeOpenAIResponsesUpstream,
-} from '../../testing/fake-openai-responses-upstream.js';
-import type { FakeUpstream } from '../../testing/scripted-turn.js';
-import { modelRequest } from '../../testing/model-request-fixture.js';
+} from '../../../test/support/fake-openai-responses-upstream.js';
+import type { FakeUpstream } from '../../../test/support/scripted-turn.js';
+import { modelRequest } from '../../../test/support/model-request-fixture.js';
 import type { ModelEvent, ModelProvider, ModelRequest } from '../model-provider.js';
 import { createOpenAIResponsesProvider } from './openai-responses-provider.js';
 

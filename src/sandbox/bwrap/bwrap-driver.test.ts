@@ -8,7 +8,7 @@ import type { Sandbox, SandboxDriver, SandboxSpec } from '../sandbox-driver.js';
 import { selectDriver } from '../select-driver.js';
 import { ShellSession } from '../shell-session.js';
 import { sandboxRootId } from '../writable-layer.js';
-import { installed } from '../../testing/sandbox-drivers-here.js';
+import { installed } from '../../../test/support/sandbox-drivers-here.js';
 
 const options = { timeoutMs: 20_000, maxOutputBytes: 64 * 1024 };
 

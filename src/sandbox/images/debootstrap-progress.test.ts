@@ -8,7 +8,10 @@ import {
 } from './debootstrap-progress.js';
 
 /** The whole output of a real `debootstrap --variant=minbase --include=python3,nodejs,git,curl,ca-certificates bookworm`. */
-const realLog = readFileSync(join(import.meta.dirname, 'fixtures/debootstrap-bookworm-minbase.txt'), 'utf8')
+const realLog = readFileSync(
+  join(import.meta.dirname, '../../../test/fixtures/debootstrap-bookworm-minbase.txt'),
+  'utf8',
+)
   .trimEnd()
   .split('\n');
 

@@ -40,7 +40,7 @@ export function sandboxCgroupPath(id: string): string {
 
 /**
  * The OCI runtime configuration of one sandbox. Every isolation choice is here, each with its reason;
- * the escape suite (src/sandbox/escape.test.ts) tries to break them.
+ * the escape suite (test/escape/escape.test.ts) tries to break them.
  */
 export function ociConfig(input: OciConfigInput): object {
   return {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { compactConversation } from '../../compaction/compact-conversation.js';
+import { compactConversation } from '../../engine/compaction/compact-conversation.js';
 import type { AppContext } from '../app-context.js';
 
 /** `POST /v1/responses/compact`: a conversation in, its user messages and one compaction item out. */

@@ -4,7 +4,7 @@ import { notFound } from '../../errors/berth-error.js';
 import { unixSeconds } from '../../clock.js';
 import { inputItemSchema } from '../../engine/input-item-schema.js';
 import { normalizeInputItems } from '../../engine/normalize-input-items.js';
-import { verifyNewCompactionItems } from '../../compaction/verify-compaction-items.js';
+import { verifyNewCompactionItems } from '../../engine/compaction/verify-compaction-items.js';
 import type { StoredConversation } from '../../store/store.js';
 import { parseRequest } from '../../validation/parse-request.js';
 import type { AppContext } from '../app-context.js';

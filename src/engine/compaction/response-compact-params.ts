@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { responseCreateParamsSchema } from '../engine/response-create-params.js';
+import { responseCreateParamsSchema } from '../response-create-params.js';
 
 /**
  * The body of `POST /v1/responses/compact` (OpenAI's `ResponseCompactParams`), validated strictly like a

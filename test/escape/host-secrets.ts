@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { databasePath } from '../../runtime.js';
+import { databasePath } from '../../src/runtime/start-runtime.js';
 import { canaryEnvName, expectFailure, type EscapeBerth } from './escape-berth.js';
 
 /** Host secrets: nothing of the host's files, the server's data or its environment is readable. */

@@ -1,5 +1,5 @@
 import type { ResponseInputItem } from 'openai/resources/responses/responses';
-import type { StoredItem } from '../store/store.js';
+import type { StoredItem } from '../../store/store.js';
 import type { CompactionSealer } from './compaction-sealer.js';
 
 /** Opens a compaction item's `encrypted_content` and returns the summary it carries. */

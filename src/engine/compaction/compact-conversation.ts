@@ -1,9 +1,9 @@
-import { unixSeconds, type Clock } from '../clock.js';
-import { prepareResponse, type PrepareDependencies } from '../engine/prepare-response.js';
-import { toUsage } from '../engine/response-object.js';
-import { BerthError } from '../errors/berth-error.js';
-import type { JsonObject } from '../store/store.js';
-import { parseRequest } from '../validation/parse-request.js';
+import { unixSeconds, type Clock } from '../../clock.js';
+import { prepareResponse, type PrepareDependencies } from '../prepare-response.js';
+import { toUsage } from '../response-object.js';
+import { BerthError } from '../../errors/berth-error.js';
+import type { JsonObject } from '../../store/store.js';
+import { parseRequest } from '../../validation/parse-request.js';
 import { responseCompactParamsSchema } from './response-compact-params.js';
 import { summarizeForCompaction } from './summarize-for-compaction.js';
 

@@ -2,10 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import type { Clock } from '../clock.js';
-import type { BerthConfig, SandboxConfig } from '../config/config-schema.js';
-import { defaultBodyLimitBytes, defaultFileMaxBytes, defaultSandboxConfig } from '../config/load-config.js';
-import { startRuntime, type Runtime } from '../runtime.js';
+import type { Clock } from '../../src/clock.js';
+import type { BerthConfig, SandboxConfig } from '../../src/config/config-schema.js';
+import {
+  defaultBodyLimitBytes,
+  defaultFileMaxBytes,
+  defaultSandboxConfig,
+} from '../../src/config/load-config.js';
+import { startRuntime, type Runtime } from '../../src/runtime/start-runtime.js';
 import { startFakeAnthropicUpstream } from './fake-anthropic-upstream.js';
 import { startFakeChatCompletionsUpstream } from './fake-chat-completions-upstream.js';
 import { startFakeOpenAIResponsesUpstream } from './fake-openai-responses-upstream.js';

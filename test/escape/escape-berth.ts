@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, expect } from 'vitest';
-import type { SandboxDriverName } from '../../config/config-schema.js';
-import { openDataDirectoryStore } from '../../runtime.js';
-import { hashApiKey, issueApiKey } from '../../server/auth.js';
-import { startTestBerth, type TestBerth } from '../../testing/start-test-berth.js';
+import type { SandboxDriverName } from '../../src/config/config-schema.js';
+import { openDataDirectoryStore } from '../../src/runtime/start-runtime.js';
+import { hashApiKey, issueApiKey } from '../../src/server/auth.js';
+import { startTestBerth, type TestBerth } from '../support/start-test-berth.js';
 
 /** `alpha` plays the attacker; `beta` owns the containers alpha must never reach. */
 export type EscapeProject = 'alpha' | 'beta';

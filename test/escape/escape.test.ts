@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { sandboxDriversHere } from '../testing/sandbox-drivers-here.js';
-import { describeBadInput } from './escape/bad-input.js';
-import { describeDeleteLeftovers } from './escape/delete-leftovers.js';
-import { useEscapeBerth } from './escape/escape-berth.js';
-import { describeFileApiEscapes } from './escape/file-api-escapes.js';
-import { describeHostSecrets } from './escape/host-secrets.js';
-import { describeNetworkEgress } from './escape/network-egress.js';
-import { describePrivilegeEscalation } from './escape/privilege-escalation.js';
-import { describeProcessIsolation } from './escape/process-isolation.js';
-import { describeRequestTampering } from './escape/request-tampering.js';
-import { describeResourceExhaustion } from './escape/resource-exhaustion.js';
-import { describeSkillTampering } from './escape/skill-tampering.js';
+import { sandboxDriversHere } from '../support/sandbox-drivers-here.js';
+import { describeBadInput } from './bad-input.js';
+import { describeDeleteLeftovers } from './delete-leftovers.js';
+import { useEscapeBerth } from './escape-berth.js';
+import { describeFileApiEscapes } from './file-api-escapes.js';
+import { describeHostSecrets } from './host-secrets.js';
+import { describeNetworkEgress } from './network-egress.js';
+import { describePrivilegeEscalation } from './privilege-escalation.js';
+import { describeProcessIsolation } from './process-isolation.js';
+import { describeRequestTampering } from './request-tampering.js';
+import { describeResourceExhaustion } from './resource-exhaustion.js';
+import { describeSkillTampering } from './skill-tampering.js';
 
 /**
  * The escape suite: attacks on the sandbox and on the API around it, each through the real HTTP API of

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import type { SandboxDriverName } from '../config/config-schema.js';
+import type { SandboxDriverName } from '../../src/config/config-schema.js';
 
 /**
  * The sandbox drivers this machine can run, for suites that run once per driver. CI installs them

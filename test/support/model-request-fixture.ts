@@ -1,4 +1,4 @@
-import type { ModelRequest } from '../providers/model-provider.js';
+import type { ModelRequest } from '../../src/providers/model-provider.js';
 
 /**
  * A sample one-turn ModelRequest for provider tests: the user says "Hi", with no tools, instructions

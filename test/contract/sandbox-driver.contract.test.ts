@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultSandboxConfig } from '../config/load-config.js';
-import { sandboxDriversHere } from '../testing/sandbox-drivers-here.js';
-import { resolveImage } from './resolve-image.js';
-import type { Sandbox, SandboxDriver, SandboxSpec } from './sandbox-driver.js';
-import { selectDriver } from './select-driver.js';
-import { ShellSession, type RunOptions } from './shell-session.js';
+import { defaultSandboxConfig } from '../../src/config/load-config.js';
+import { sandboxDriversHere } from '../support/sandbox-drivers-here.js';
+import { resolveImage } from '../../src/sandbox/resolve-image.js';
+import type { Sandbox, SandboxDriver, SandboxSpec } from '../../src/sandbox/sandbox-driver.js';
+import { selectDriver } from '../../src/sandbox/select-driver.js';
+import { ShellSession, type RunOptions } from '../../src/sandbox/shell-session.js';
 
 const options: RunOptions = { timeoutMs: 20_000, maxOutputBytes: 64 * 1024 };
 

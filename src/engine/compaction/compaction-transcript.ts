@@ -1,5 +1,5 @@
 import type { ResponseInputItem } from 'openai/resources/responses/responses';
-import { shellOutputText } from '../providers/shell-output-text.js';
+import { shellOutputText } from '../../providers/shell-output-text.js';
 
 /**
  * The longest any one item is shown to the summarising model, in characters. A context is compacted

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BerthError } from '../errors/berth-error.js';
+import { BerthError } from '../../errors/berth-error.js';
 import { createCompactionSealer, generateCompactionKey } from './compaction-sealer.js';
 
 const sealer = createCompactionSealer(generateCompactionKey());

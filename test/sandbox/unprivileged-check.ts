@@ -1,10 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultSandboxConfig } from '../../config/load-config.js';
-import { resolveImage } from '../resolve-image.js';
-import { selectDriver } from '../select-driver.js';
-import { ShellSession } from '../shell-session.js';
+import { defaultSandboxConfig } from '../../src/config/load-config.js';
+import { resolveImage } from '../../src/sandbox/resolve-image.js';
+import { selectDriver } from '../../src/sandbox/select-driver.js';
+import { ShellSession } from '../../src/sandbox/shell-session.js';
 
 /**
  * Run by bwrap-unprivileged.test.ts as an unprivileged user (the tests run as root): what `auto`

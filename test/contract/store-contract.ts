@@ -1,5 +1,12 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
-import type { Page, Store, StoredFile, StoredItem, StoredResponse, ToolCallRecord } from './store.js';
+import type {
+  Page,
+  Store,
+  StoredFile,
+  StoredItem,
+  StoredResponse,
+  ToolCallRecord,
+} from '../../src/store/store.js';
 
 /**
  * The behaviour every Store backend must have. Each backend's test file calls this with a factory

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { toFile } from 'openai';
 import { describe, expect, it } from 'vitest';
-import { skillZip } from '../../testing/skill-zips.js';
+import { skillZip } from '../support/skill-zips.js';
 import { marker, type EscapeBerth } from './escape-berth.js';
 
 /** Every file under `dir` on the host with its mode, owner and content hash. */

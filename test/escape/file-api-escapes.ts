@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { toFile } from 'openai';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { databasePath } from '../../runtime.js';
+import { databasePath } from '../../src/runtime/start-runtime.js';
 import { multipartFile } from './container-endpoints.js';
 import { expectErrorEnvelope, marker, type EscapeBerth } from './escape-berth.js';
 import { hostPathsNamed } from './host-observations.js';

@@ -1,5 +1,5 @@
-import { BerthError } from '../errors/berth-error.js';
-import type { StoredItem } from '../store/store.js';
+import { BerthError } from '../../errors/berth-error.js';
+import type { StoredItem } from '../../store/store.js';
 import type { CompactionSealer } from './compaction-sealer.js';
 
 /** Where a request's context came from, to name it when a stored compaction item no longer opens. */

@@ -1,10 +1,10 @@
 import type { ResponseInputItem } from 'openai/resources/responses/responses';
-import { unixSeconds, type Clock } from '../clock.js';
-import { UpstreamError } from '../errors/berth-error.js';
-import type { IdGenerator } from '../ids.js';
-import type { ModelRequest, ModelUsage } from '../providers/model-provider.js';
-import type { ResolvedModel } from '../providers/provider-registry.js';
-import type { StoredItem } from '../store/store.js';
+import { unixSeconds, type Clock } from '../../clock.js';
+import { UpstreamError } from '../../errors/berth-error.js';
+import type { IdGenerator } from '../../ids.js';
+import type { ModelRequest, ModelUsage } from '../../providers/model-provider.js';
+import type { ResolvedModel } from '../../providers/provider-registry.js';
+import type { StoredItem } from '../../store/store.js';
 import { compactionTranscript } from './compaction-transcript.js';
 import type { CompactionSealer } from './compaction-sealer.js';
 import { isUserMessage, storedContextForModel } from './context-for-model.js';

@@ -1,4 +1,4 @@
-import type { ModelRequest } from '../providers/model-provider.js';
+import type { ModelRequest } from '../../providers/model-provider.js';
 
 /**
  * A rough, local count of a request's context tokens (about four characters of its JSON per token),

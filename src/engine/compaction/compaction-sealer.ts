@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { BerthError } from '../errors/berth-error.js';
+import { BerthError } from '../../errors/berth-error.js';
 
 /** What a compaction item carries, sealed: the summary a model sees in place of the turns it replaced. */
 export interface CompactionPayload {
