@@ -9,7 +9,7 @@ import type { SandboxDriverName } from '../src/config/config-schema.js';
 import { defaultSandboxConfig } from '../src/config/load-config.js';
 import type { Sandbox } from '../src/sandbox/sandbox-driver.js';
 import { ShellSession } from '../src/sandbox/shell-session.js';
-import { defaultProjectId } from '../src/server/auth.js';
+import { defaultProjectId } from '../src/keys/default-project-id.js';
 import { sandboxDriversHere } from '../test/support/sandbox-drivers-here.js';
 import { writeBenchmarkSection } from './benchmarks-doc.js';
 import { raiseKeyQuota, readKeyQuota } from './key-quota.js';

@@ -1,15 +1,19 @@
 import type { Command } from 'commander';
+import { systemClock } from '../clock.js';
 import { createRandomIdGenerator } from '../ids.js';
+import { ApiKeyService } from '../keys/api-key-service.js';
+import { defaultProjectId } from '../keys/default-project-id.js';
 import { openDataDirectoryStore } from '../runtime/start-runtime.js';
-import { defaultProjectId, issueApiKey } from '../server/auth.js';
-import type { Store } from '../store/store.js';
 import { addDataOptions, loadConfigOrExit, type DataOptions } from './common-options.js';
 
-async function withStore<T>(options: DataOptions, work: (store: Store) => Promise<T>): Promise<T> {
+/** Runs `work` with the key service over the data directory's store, closing the store after. */
+async function withKeys<T>(options: DataOptions, work: (keys: ApiKeyService) => Promise<T>): Promise<T> {
   const config = loadConfigOrExit(options);
   const store = await openDataDirectoryStore(config.dataDir);
   try {
-    return await work(store);
+    return await work(
+      new ApiKeyService({ store: store.apiKeys, ids: createRandomIdGenerator(), clock: systemClock }),
+    );
   } finally {
     await store.close();
   }
@@ -25,21 +29,16 @@ export function registerKeysCommand(program: Command): void {
       .requiredOption('--name <name>', 'a name to recognise the key by')
       .option('--project <project>', 'the project the key gives access to', defaultProjectId),
   ).action(async (options: DataOptions & { name: string; project: string }) => {
-    await withStore(options, async (store) => {
-      const secret = await issueApiKey(store, {
-        id: createRandomIdGenerator().next('key'),
-        name: options.name,
-        projectId: options.project,
-        createdAt: Math.floor(Date.now() / 1000),
-      });
+    await withKeys(options, async (apiKeys) => {
+      const { secret } = await apiKeys.create({ name: options.name, projectId: options.project });
       console.log(secret);
     });
   });
 
   addDataOptions(keys.command('list').description('list API keys (never their secrets)')).action(
     async (options: DataOptions) => {
-      await withStore(options, async (store) => {
-        const rows = await store.listApiKeys();
+      await withKeys(options, async (apiKeys) => {
+        const rows = await apiKeys.list();
         if (rows.length === 0) {
           console.log('no keys');
           return;
@@ -65,8 +64,8 @@ export function registerKeysCommand(program: Command): void {
   addDataOptions(
     keys.command('revoke').description('revoke an API key by id or name').argument('<key>', 'key id or name'),
   ).action(async (key: string, options: DataOptions) => {
-    await withStore(options, async (store) => {
-      if (!(await store.revokeApiKey(key, Math.floor(Date.now() / 1000)))) {
+    await withKeys(options, async (apiKeys) => {
+      if (!(await apiKeys.revoke(key))) {
         console.error(`berth: no active key with id or name '${key}'`);
         process.exitCode = 1;
         return;

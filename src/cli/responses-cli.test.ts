@@ -57,7 +57,7 @@ describe('berth responses show', () => {
       .client()
       .responses.create({ model: 'oai/gpt-5', input: 'Which is warmest?' });
     const longCommand = `python3 - <<'PY'\n${'print("x")\n'.repeat(20)}PY`;
-    await berth.runtime.store.recordToolCall(
+    await berth.runtime.store.toolCalls.recordToolCall(
       record(response.id, 'tcl_second', {
         commandIndex: 1,
         command: longCommand,
@@ -68,7 +68,7 @@ describe('berth responses show', () => {
         stderrBytes: 2_048,
       }),
     );
-    await berth.runtime.store.recordToolCall(
+    await berth.runtime.store.toolCalls.recordToolCall(
       record(response.id, 'tcl_first', { command: 'ls /mnt/data', stdoutBytes: 12, session: 'build' }),
     );
 

@@ -12,13 +12,19 @@ import type { CommandResult } from '../sandbox/shell-session.js';
 import type { ContainerSkill } from '../skills/container-skills-schema.js';
 import { normalizeModes } from '../skills/skill-bundle.js';
 import type { ResolvedSkills, SkillService } from '../skills/skill-service.js';
-import type { Page, PageRequest, StoredContainer, StoredContainerFile, Store } from '../store/store.js';
+import type {
+  ContainerStore,
+  Page,
+  PageRequest,
+  StoredContainer,
+  StoredContainerFile,
+} from '../store/store.js';
 import { memoryLimits, type MemoryLimit } from './container-object.js';
 import { LiveContainer, TooManySessionsError, type ExecRequest } from './live-container.js';
 import { dataDirectory } from './sandbox-files.js';
 
 export interface ContainerServiceOptions {
-  readonly store: Store;
+  readonly store: ContainerStore;
   readonly files: FileService;
   /** Resolves the skills a container is created with. */
   readonly skills: SkillService;

@@ -8,7 +8,7 @@ import { BerthError } from '../errors/berth-error.js';
 import type { IdGenerator } from '../ids.js';
 import type { ModelRequest } from '../providers/model-provider.js';
 import type { ProviderRegistry, ResolvedModel } from '../providers/provider-registry.js';
-import type { Store, StoredItem } from '../store/store.js';
+import type { ConversationStore, ResponseStore, StoredItem } from '../store/store.js';
 import { parseRequest } from '../validation/parse-request.js';
 import { checkToolOutputsHaveCalls, normalizeInputItems } from './normalize-input-items.js';
 import { functionToolSchema, type ResponseCreateParams } from './response-create-params.js';
@@ -43,7 +43,8 @@ export interface PreparedResponse {
 }
 
 export interface PrepareDependencies {
-  readonly store: Store;
+  /** Where `previous_response_id` chains and conversations' items are loaded from. */
+  readonly store: { readonly responses: ResponseStore; readonly conversations: ConversationStore };
   readonly providers: ProviderRegistry;
   readonly ids: IdGenerator;
   readonly compactionSealer: CompactionSealer;
@@ -217,7 +218,8 @@ async function loadContext(
   const previous = params.previous_response_id;
   if (previous) {
     const items =
-      dependencies.localChain?.(previous) ?? (await dependencies.store.loadChainItems(projectId, previous));
+      dependencies.localChain?.(previous) ??
+      (await dependencies.store.responses.loadChainItems(projectId, previous));
     if (!items) {
       throw new BerthError(
         'previous_response_not_found',
@@ -230,7 +232,7 @@ async function loadContext(
     return items;
   }
   if (conversationId) {
-    const items = await dependencies.store.loadConversationItems(projectId, conversationId);
+    const items = await dependencies.store.conversations.loadConversationItems(projectId, conversationId);
     if (!items) {
       throw new BerthError('not_found', `Conversation with id '${conversationId}' not found.`, {
         param: 'conversation',

@@ -4,7 +4,13 @@ import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { ContainerService } from '../containers/container-service.js';
 import type { FinishReason, ModelEvent, ModelRequest, ModelUsage } from '../providers/model-provider.js';
-import type { JsonObject, Store, StoredContainerFile, StoredItem } from '../store/store.js';
+import type {
+  JsonObject,
+  ResponseStore,
+  StoredContainerFile,
+  StoredItem,
+  ToolCallStore,
+} from '../store/store.js';
 import { estimateContextTokens } from './compaction/estimate-context-tokens.js';
 import { summarizeForCompaction } from './compaction/summarize-for-compaction.js';
 import { citeContainerFiles } from './container-file-citations.js';
@@ -29,7 +35,8 @@ type TurnFinish = { reason: FinishReason; usage: ModelUsage };
 export type StopReason = 'cancel' | 'disconnect' | 'shutdown';
 
 export interface RunDependencies {
-  readonly store: Store;
+  /** Where the run records the response (its items, events) and each command its shell calls ran. */
+  readonly store: { readonly responses: ResponseStore; readonly toolCalls: ToolCallStore };
   readonly ids: IdGenerator;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -95,7 +102,7 @@ export class ResponseRun {
   /** Starts the work. A background run is recorded as `queued` before this returns. */
   async start(): Promise<void> {
     if (this.prepared.background) {
-      await this.#dependencies.store.writeResponse({
+      await this.#dependencies.store.responses.writeResponse({
         response: this.#storedResponse(),
         inputItems: this.prepared.inputItems,
       });
@@ -165,7 +172,7 @@ export class ResponseRun {
       : undefined;
     try {
       if (this.prepared.background) {
-        await this.#dependencies.store.writeResponse({ response: this.#storedResponse() });
+        await this.#dependencies.store.responses.writeResponse({ response: this.#storedResponse() });
       }
       const finish = this.#generate ? await this.#runLoop(assembler) : undefined;
       if (this.#stopReason) throw new Error('stopped');
@@ -341,7 +348,7 @@ export class ResponseRun {
   #logCommand(ran: RanCommand): void {
     if (!this.prepared.store) return;
     const { outcome } = ran.result;
-    const write = this.#dependencies.store
+    const write = this.#dependencies.store.toolCalls
       .recordToolCall({
         id: this.#dependencies.ids.next('tcl'),
         projectId: this.prepared.projectId,
@@ -419,7 +426,7 @@ export class ResponseRun {
     if (this.#recordedEvents === this.events.length || this.#ended) return;
     const events = this.#takeUnrecordedEvents();
     try {
-      await this.#dependencies.store.writeResponse({ response: this.#storedResponse(), events });
+      await this.#dependencies.store.responses.writeResponse({ response: this.#storedResponse(), events });
     } catch (error) {
       this.#dependencies.logger.error('recording events failed', {
         responseId: this.id,
@@ -441,7 +448,7 @@ export class ResponseRun {
     const { outputItems } = this;
     const { conversationId } = this.prepared;
     try {
-      await this.#dependencies.store.writeResponse({
+      await this.#dependencies.store.responses.writeResponse({
         response: this.#storedResponse(),
         ...(this.prepared.background ? {} : { inputItems: this.prepared.inputItems }),
         outputItems,

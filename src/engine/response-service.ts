@@ -2,7 +2,15 @@ import type { CompactionSealer } from './compaction/compaction-sealer.js';
 import { BerthError, notFound } from '../errors/berth-error.js';
 import { unixSeconds } from '../clock.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
-import type { JsonObject, Page, PageRequest, StoredItem } from '../store/store.js';
+import type {
+  ConversationStore,
+  JsonObject,
+  Page,
+  PageRequest,
+  ResponseStore,
+  StoredItem,
+  ToolCallStore,
+} from '../store/store.js';
 import { prepareResponse } from './prepare-response.js';
 import { provisionShellEnvironment } from './provision-shell-environment.js';
 import { RecentChains } from './recent-chains.js';
@@ -12,6 +20,12 @@ import type { StreamEvent } from './stream-event.js';
 import { parseRequest } from '../validation/parse-request.js';
 
 export interface ResponseServiceDependencies extends RunDependencies {
+  /** A run's stores, and the conversations its context is loaded from. */
+  readonly store: {
+    readonly responses: ResponseStore;
+    readonly conversations: ConversationStore;
+    readonly toolCalls: ToolCallStore;
+  };
   readonly providers: ProviderRegistry;
   readonly compactionSealer: CompactionSealer;
 }
@@ -97,7 +111,7 @@ export class ResponseService {
   async get(projectId: string, id: string): Promise<JsonObject> {
     const live = this.#liveRun(projectId, id);
     if (live) return structuredClone(live.body);
-    const stored = await this.#dependencies.store.getResponse(projectId, id);
+    const stored = await this.#dependencies.store.responses.getResponse(projectId, id);
     if (!stored) throw notFound('response', id);
     return stored.body;
   }
@@ -110,7 +124,7 @@ export class ResponseService {
   ): Promise<AsyncIterable<StreamEvent> | Iterable<StreamEvent>> {
     const live = this.#liveRun(projectId, id);
     if (live && live.events.length > 0) return live.eventsAfter(startingAfter);
-    const stored = await this.#dependencies.store.getResponse(projectId, id);
+    const stored = await this.#dependencies.store.responses.getResponse(projectId, id);
     if (!stored) throw notFound('response', id);
     if (!stored.eventsRecorded) {
       throw new BerthError(
@@ -119,7 +133,7 @@ export class ResponseService {
         { param: 'stream' },
       );
     }
-    const events = await this.#dependencies.store.listResponseEvents(id, startingAfter);
+    const events = await this.#dependencies.store.responses.listResponseEvents(id, startingAfter);
     return events.map((event) => event.event as StreamEvent);
   }
 
@@ -131,7 +145,7 @@ export class ResponseService {
       await live.finished;
       return structuredClone(live.body);
     }
-    const stored = await this.#dependencies.store.getResponse(projectId, id);
+    const stored = await this.#dependencies.store.responses.getResponse(projectId, id);
     if (!stored) throw notFound('response', id);
     if (!stored.background) throw onlyBackgroundCancels();
     // Cancelling a response that already ended changes nothing and returns it, as OpenAI does.
@@ -146,11 +160,12 @@ export class ResponseService {
     }
     // The deleted response may be inside any remembered chain.
     this.#recentChains.clear();
-    if (!(await this.#dependencies.store.deleteResponse(projectId, id))) throw notFound('response', id);
+    if (!(await this.#dependencies.store.responses.deleteResponse(projectId, id)))
+      throw notFound('response', id);
   }
 
   async listInputItems(projectId: string, id: string, page: PageRequest): Promise<Page<StoredItem>> {
-    const result = await this.#dependencies.store.listInputItems(projectId, id, page);
+    const result = await this.#dependencies.store.responses.listInputItems(projectId, id, page);
     if (!result) throw notFound('response', id);
     return result;
   }
@@ -161,7 +176,8 @@ export class ResponseService {
    * them again could repeat side effects: they are failed with a clear error instead.
    */
   async recover(): Promise<void> {
-    const { store, logger } = this.#dependencies;
+    const { logger } = this.#dependencies;
+    const store = this.#dependencies.store.responses;
     for (const stored of await store.listUnfinishedResponses()) {
       if (stored.status === 'queued' && stored.request) {
         try {

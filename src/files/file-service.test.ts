@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRandomIdGenerator } from '../ids.js';
 import { silentLogger } from '../logger.js';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
-import type { Store } from '../store/store.js';
+import type { FileStore, Store } from '../store/store.js';
 import { FileService, type FileServiceOptions } from './file-service.js';
 import { partialPathFor } from './partial-file.js';
 
@@ -30,7 +30,7 @@ afterEach(async () => {
 
 function service(options: Partial<FileServiceOptions> = {}): FileService {
   return new FileService({
-    store,
+    store: store.files,
     ids: createRandomIdGenerator(),
     clock,
     logger: silentLogger,
@@ -67,7 +67,10 @@ describe('FileService', () => {
         throw new Error('client went away');
       }),
     ).rejects.toThrow('client went away');
-    const failingStore: Store = { ...store, createFile: () => Promise.reject(new Error('database is full')) };
+    const failingStore: FileStore = {
+      ...store.files,
+      createFile: () => Promise.reject(new Error('database is full')),
+    };
     await expect(createText(service({ store: failingStore }), 'unrecorded')).rejects.toThrow(
       'database is full',
     );
@@ -85,7 +88,7 @@ describe('FileService', () => {
     expect(await files.get('proj', brief.id)).toBeUndefined();
     expect(await files.delete('proj', brief.id)).toBe(false);
     expect(await files.sweepExpired()).toBe(1);
-    expect(await store.getFile('proj', brief.id)).toBeUndefined();
+    expect(await store.files.getFile('proj', brief.id)).toBeUndefined();
     expect(readdirSync(directory).sort()).toEqual([longer.id, kept.id].sort());
     expect(await files.sweepExpired()).toBe(0);
     await files.close();
@@ -101,7 +104,7 @@ describe('FileService', () => {
     await vi.advanceTimersByTimeAsync(1000);
     expect(sweep).toHaveBeenCalledTimes(1);
     expect(await sweep.mock.results[0]?.value).toBe(1);
-    expect(await store.getFile('proj', brief.id)).toBeUndefined();
+    expect(await store.files.getFile('proj', brief.id)).toBeUndefined();
     expect(readdirSync(directory)).toEqual([]);
     await files.close();
   });

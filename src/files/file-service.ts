@@ -4,7 +4,7 @@ import { unixSeconds, type Clock } from '../clock.js';
 import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { isPartialFileName } from './partial-file.js';
-import type { FileListQuery, Page, Store, StoredFile } from '../store/store.js';
+import type { FileListQuery, FileStore, Page, StoredFile } from '../store/store.js';
 
 /** OpenAI's default for `purpose: "batch"`: such files expire after 30 days unless told otherwise. */
 const batchExpirySeconds = 30 * 24 * 60 * 60;
@@ -14,7 +14,7 @@ const sweepBatch = 100;
 const blobName = /^file-[0-9a-f]+$/;
 
 export interface FileServiceOptions {
-  readonly store: Store;
+  readonly store: FileStore;
   readonly ids: IdGenerator;
   readonly clock: Clock;
   readonly logger: Logger;

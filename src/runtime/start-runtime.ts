@@ -10,6 +10,7 @@ import { ResponseService } from '../engine/response-service.js';
 import { ContainerService } from '../containers/container-service.js';
 import { FileService } from '../files/file-service.js';
 import { createRandomIdGenerator, type IdGenerator } from '../ids.js';
+import { ApiKeyService } from '../keys/api-key-service.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { ModelProvider } from '../providers/model-provider.js';
 import { createProvider, createProviderRegistry } from '../providers/provider-registry.js';
@@ -73,7 +74,8 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
   const ids = options.ids ?? createRandomIdGenerator();
   const store = await openDataDirectoryStore(config.dataDir);
   const loopback = isLoopback(config.host);
-  const keyless = (await store.countApiKeys()) === 0;
+  const keys = new ApiKeyService({ store: store.apiKeys, ids, clock });
+  const keyless = (await keys.count()) === 0;
   if (keyless && !loopback) {
     await store.close();
     throw new StartupError(
@@ -91,14 +93,20 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
   const providerInstances: ModelProvider[] = config.providers.map(createProvider);
   const providers = createProviderRegistry(providerInstances, config.defaultProvider);
   const files = new FileService({
-    store,
+    store: store.files,
     ids,
     clock,
     logger,
     directory: join(config.dataDir, 'files'),
     maxBytes: config.files.maxBytes,
   });
-  const skills = new SkillService({ store, ids, clock, logger, directory: join(config.dataDir, 'skills') });
+  const skills = new SkillService({
+    store: store.skills,
+    ids,
+    clock,
+    logger,
+    directory: join(config.dataDir, 'skills'),
+  });
   let sandbox: DriverChoice;
   try {
     sandbox = await selectDriver(config.sandbox, config.dataDir);
@@ -107,7 +115,7 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
     throw new StartupError(error instanceof Error ? error.message : String(error));
   }
   const containers = new ContainerService({
-    store,
+    store: store.containers,
     files,
     skills,
     driver: sandbox.driver,
@@ -129,6 +137,7 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
   });
   const context = {
     store,
+    keys,
     providers,
     responses,
     compactionSealer,

@@ -4,6 +4,7 @@ import type { ResponseService } from '../engine/response-service.js';
 import type { ContainerService } from '../containers/container-service.js';
 import type { FileService } from '../files/file-service.js';
 import type { IdGenerator } from '../ids.js';
+import type { ApiKeyService } from '../keys/api-key-service.js';
 import type { Logger } from '../logger.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
 import type { SkillService } from '../skills/skill-service.js';
@@ -12,6 +13,8 @@ import type { Store } from '../store/store.js';
 /** What the HTTP routes work with; built once in `startRuntime`. */
 export interface AppContext {
   readonly store: Store;
+  /** API keys: the auth hook looks each request's key up here. */
+  readonly keys: ApiKeyService;
   readonly providers: ProviderRegistry;
   readonly responses: ResponseService;
   /** Seals and opens compaction items, under the server's compaction key. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { issueApiKey } from './auth.js';
+import { issueApiKey } from '../keys/issue-api-key.js';
 import { startTestBerth, type TestBerth } from '../../test/support/start-test-berth.js';
 
 let berth: TestBerth;
@@ -11,7 +11,12 @@ afterAll(async () => {
 });
 
 function createKey(project: string, name: string): Promise<string> {
-  return issueApiKey(berth.runtime.store, { id: `key_${name}`, name, projectId: project, createdAt: 1 });
+  return issueApiKey(berth.runtime.store.apiKeys, {
+    id: `key_${name}`,
+    name,
+    projectId: project,
+    createdAt: 1,
+  });
 }
 
 describe('auth and tenancy', () => {
@@ -59,7 +64,7 @@ describe('auth and tenancy', () => {
       metadata: { owner: 'alpha' },
     });
 
-    expect(await berth.runtime.store.revokeApiKey('alpha', 2)).toBe(true);
+    expect(await berth.runtime.store.apiKeys.revokeApiKey('alpha', 2)).toBe(true);
     await expect(alphaClient.responses.retrieve(response.id)).rejects.toMatchObject({ status: 401 });
   });
 

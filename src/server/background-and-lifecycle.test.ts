@@ -142,7 +142,7 @@ describe('client disconnects and server restarts', () => {
 
   it('after a restart, queued background work resumes and interrupted work fails clearly', async () => {
     const berth = await start();
-    const store = berth.runtime.store;
+    const store = berth.runtime.store.responses;
     const base = {
       projectId: 'default',
       createdAt: 1,
@@ -185,6 +185,6 @@ describe('client disconnects and server restarts', () => {
     const types: string[] = [];
     for await (const event of replay) types.push(event.type);
     expect(types.at(-1)).toBe('response.failed');
-    expect(await restarted.runtime.store.listUnfinishedResponses()).toEqual([]);
+    expect(await restarted.runtime.store.responses.listUnfinishedResponses()).toEqual([]);
   });
 });

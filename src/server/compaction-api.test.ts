@@ -6,7 +6,7 @@ import { compactionSummaryLabel } from '../engine/compaction/context-for-model.j
 import { compactionInstructions } from '../engine/compaction/summarize-for-compaction.js';
 import { databasePath } from '../runtime/start-runtime.js';
 import { startTestBerth, testProviders, type TestBerth } from '../../test/support/start-test-berth.js';
-import { issueApiKey } from './auth.js';
+import { issueApiKey } from '../keys/issue-api-key.js';
 
 let berth: TestBerth;
 let client: OpenAI;
@@ -342,10 +342,20 @@ describe('compaction items across projects and servers', () => {
 
   it("answers another project's or another server's compaction item with a 400", async () => {
     const alpha = tenancy.client(
-      await issueApiKey(tenancy.runtime.store, { id: 'key_a', name: 'a', projectId: 'alpha', createdAt: 1 }),
+      await issueApiKey(tenancy.runtime.store.apiKeys, {
+        id: 'key_a',
+        name: 'a',
+        projectId: 'alpha',
+        createdAt: 1,
+      }),
     );
     const beta = tenancy.client(
-      await issueApiKey(tenancy.runtime.store, { id: 'key_b', name: 'b', projectId: 'beta', createdAt: 1 }),
+      await issueApiKey(tenancy.runtime.store.apiKeys, {
+        id: 'key_b',
+        name: 'b',
+        projectId: 'beta',
+        createdAt: 1,
+      }),
     );
     tenancy.upstreams.oai.script({ text: 'Alpha summary.' });
     const alphaCompacted = await alpha.responses.compact({ model: 'oai/gpt-5', input: conversation });

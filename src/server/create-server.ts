@@ -57,7 +57,7 @@ export async function createServer(context: AppContext, options: ServerOptions):
     // unparsable request, a timeout); they are answered on the raw socket, so in the envelope here.
     clientErrorHandler: answerClientError,
   });
-  const authenticator = createAuthenticator(context.store, options.keylessAllowed, () => context.clock.now());
+  const authenticator = createAuthenticator(context.keys, options.keylessAllowed, () => context.clock.now());
   app.decorateRequest('projectId', '');
 
   // An empty JSON body means "no fields" (the SDK sends none for some calls), not a parse error.

@@ -9,7 +9,7 @@ import { toFile } from 'openai';
 import type { Clock } from '../clock.js';
 import { openDataDirectoryStore } from '../runtime/start-runtime.js';
 import { startTestBerth, type TestBerth } from '../../test/support/start-test-berth.js';
-import { issueApiKey } from './auth.js';
+import { issueApiKey } from '../keys/issue-api-key.js';
 
 /** A clock the test moves by hand. */
 function manualClock(start: number): Clock & { advanceSeconds(seconds: number): void } {
@@ -46,7 +46,12 @@ async function startFilesBerth(fileMaxBytes?: number): Promise<FilesBerth> {
   for (const project of projects) {
     secrets.set(
       project,
-      await issueApiKey(store, { id: `key_${project}`, name: project, projectId: project, createdAt: 1 }),
+      await issueApiKey(store.apiKeys, {
+        id: `key_${project}`,
+        name: project,
+        projectId: project,
+        createdAt: 1,
+      }),
     );
   }
   await store.close();
@@ -462,7 +467,7 @@ describe('expiry', () => {
       await expiring.berth.stopServer();
       restarted = await expiring.berth.restart();
       expect(existsSync(join(expiring.dataDir, 'files', file.id))).toBe(false);
-      expect(await restarted.runtime.store.getFile('expiry', file.id)).toBeUndefined();
+      expect(await restarted.runtime.store.files.getFile('expiry', file.id)).toBeUndefined();
       expect(expiring.blobs()).toEqual([keeper.id]);
     } finally {
       await restarted?.close();

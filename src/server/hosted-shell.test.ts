@@ -9,7 +9,7 @@ import type {
   ResponseStreamEvent,
 } from 'openai/resources/responses/responses';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultProjectId } from './auth.js';
+import { defaultProjectId } from '../keys/default-project-id.js';
 import { sandboxDriversHere } from '../../test/support/sandbox-drivers-here.js';
 import { skillMarkdown, skillZip } from '../../test/support/skill-zips.js';
 import { startTestBerth, testProviders, type TestBerth } from '../../test/support/start-test-berth.js';
@@ -212,7 +212,7 @@ describe.skipIf(driver === undefined).each(testProviders)('hosted shell through 
       ]);
       expect(shellOutputsOf(response.output)[0]?.output[0]?.stdout).toBe('over the socket\n');
       // store:false keeps nothing, the tool-call log included.
-      const log = await berth.runtime.store.listToolCalls(defaultProjectId, response.id, {
+      const log = await berth.runtime.store.toolCalls.listToolCalls(defaultProjectId, response.id, {
         limit: 10,
         order: 'asc',
       });

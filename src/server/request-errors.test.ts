@@ -168,9 +168,9 @@ describe('bad requests answer OpenAI error envelopes and change nothing', () => 
   });
 
   it('a bad request leaves no response behind', async () => {
-    const before = (await berth.runtime.store.listUnfinishedResponses()).length;
+    const before = (await berth.runtime.store.responses.listUnfinishedResponses()).length;
     await post('/responses', JSON.stringify({ model: 'oai/gpt-5', input: 'x', colour: 'red' }));
-    expect((await berth.runtime.store.listUnfinishedResponses()).length).toBe(before);
+    expect((await berth.runtime.store.responses.listUnfinishedResponses()).length).toBe(before);
   });
 });
 

@@ -4,7 +4,7 @@ import { CursorPage } from 'openai/pagination';
 import type { ToolCallObject } from '../engine/tool-call-object.js';
 import { createRandomIdGenerator } from '../ids.js';
 import type { ToolCallRecord } from '../store/store.js';
-import { issueApiKey } from './auth.js';
+import { issueApiKey } from '../keys/issue-api-key.js';
 import { startTestBerth, type TestBerth } from '../../test/support/start-test-berth.js';
 
 type ToolCallList = {
@@ -22,7 +22,7 @@ beforeAll(async () => {
   berth = await startTestBerth();
   // Keys exist before the first request, so every request is authenticated to a project.
   const key = (project: string) =>
-    issueApiKey(berth.runtime.store, {
+    issueApiKey(berth.runtime.store.apiKeys, {
       id: `key_${project}`,
       name: project,
       projectId: project,
@@ -82,7 +82,7 @@ describe('GET /v1/responses/{id}/tool_calls', () => {
       outcome: { type: 'timeout' },
       stdoutBytes: 0,
     });
-    for (const entry of [second, third, first]) await berth.runtime.store.recordToolCall(entry);
+    for (const entry of [second, third, first]) await berth.runtime.store.toolCalls.recordToolCall(entry);
 
     const page = await list(alpha, response.id);
     expect(page.data.map((entry) => entry.id)).toEqual([first.id, second.id, third.id]);
@@ -136,7 +136,7 @@ describe('GET /v1/responses/{id}/tool_calls', () => {
       error: { message: "No response found with id 'resp_does_not_exist'.", type: 'invalid_request_error' },
     });
     const response = await alpha.responses.create({ model: 'oai/gpt-5', input: 'mine' });
-    await berth.runtime.store.recordToolCall(record(response.id, 0));
+    await berth.runtime.store.toolCalls.recordToolCall(record(response.id, 0));
     // Another project's response answers exactly as retrieving it would: as an unknown one.
     const asBeta = (path: string) =>
       fetch(`${berth.baseURL}/responses/${path}`, { headers: { authorization: `Bearer ${beta.apiKey}` } });
@@ -182,7 +182,7 @@ describe('GET /v1/responses/{id}/tool_calls', () => {
       if (event.type !== 'response.output_text.delta') continue;
       // A foreground response is written only when it ends: while text streams it is only live.
       expect((await alpha.responses.retrieve(id)).status).toBe('in_progress');
-      await berth.runtime.store.recordToolCall(record(id, 0));
+      await berth.runtime.store.toolCalls.recordToolCall(record(id, 0));
       expect((await list(alpha, id)).data.map((entry) => entry.command)).toEqual(['echo step 0']);
       await expect(list(beta, id)).rejects.toMatchObject({ status: 404 });
       controller.abort();
@@ -193,16 +193,16 @@ describe('GET /v1/responses/{id}/tool_calls', () => {
   it('deletes the log with its response', async () => {
     const response = await alpha.responses.create({ model: 'oai/gpt-5', input: 'soon gone' });
     const kept = await alpha.responses.create({ model: 'oai/gpt-5', input: 'stays' });
-    await berth.runtime.store.recordToolCall(record(response.id, 0));
-    await berth.runtime.store.recordToolCall(record(response.id, 1));
-    await berth.runtime.store.recordToolCall(record(kept.id, 0));
+    await berth.runtime.store.toolCalls.recordToolCall(record(response.id, 0));
+    await berth.runtime.store.toolCalls.recordToolCall(record(response.id, 1));
+    await berth.runtime.store.toolCalls.recordToolCall(record(kept.id, 0));
     await expect(beta.responses.delete(response.id)).rejects.toMatchObject({ status: 404 });
     expect((await list(alpha, response.id)).data).toHaveLength(2);
 
     await alpha.responses.delete(response.id);
     await expect(list(alpha, response.id)).rejects.toMatchObject({ status: 404 });
     const page = { limit: 100, order: 'asc' as const };
-    expect((await berth.runtime.store.listToolCalls('alpha', response.id, page)).data).toEqual([]);
+    expect((await berth.runtime.store.toolCalls.listToolCalls('alpha', response.id, page)).data).toEqual([]);
     expect((await list(alpha, kept.id)).data).toHaveLength(1);
   });
 });

@@ -6,7 +6,7 @@ import { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
 import { openDataDirectoryStore } from '../runtime/start-runtime.js';
-import { issueApiKey } from './auth.js';
+import { issueApiKey } from '../keys/issue-api-key.js';
 import { rawZip, skillMarkdown, skillZip, type RawZipEntry } from '../../test/support/skill-zips.js';
 import { startTestBerth, type TestBerth } from '../../test/support/start-test-berth.js';
 
@@ -68,7 +68,7 @@ describe('Skills API', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'berth-skills-'));
     const store = await openDataDirectoryStore(dataDir);
     for (const project of ['alpha', 'beta'] as const) {
-      keys[project] = await issueApiKey(store, {
+      keys[project] = await issueApiKey(store.apiKeys, {
         id: `key_${project}`,
         name: project,
         projectId: project,

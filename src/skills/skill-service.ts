@@ -8,7 +8,7 @@ import type {
   AttachedSkill,
   Page,
   PageRequest,
-  Store,
+  SkillStore,
   StoredSkill,
   StoredSkillVersion,
 } from '../store/store.js';
@@ -20,7 +20,7 @@ import { defaultSkillLimits, type SkillLimits } from './skill-limits.js';
 import { checkSkillDescription, checkSkillName, SkillManifestError } from './skill-manifest.js';
 
 export interface SkillServiceOptions {
-  readonly store: Store;
+  readonly store: SkillStore;
   readonly ids: IdGenerator;
   readonly clock: Clock;
   readonly logger: Logger;

@@ -7,7 +7,8 @@ import type OpenAI from 'openai';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { SandboxDriverName } from '../../src/config/config-schema.js';
 import { openDataDirectoryStore } from '../../src/runtime/start-runtime.js';
-import { hashApiKey, issueApiKey } from '../../src/server/auth.js';
+import { hashApiKey } from '../../src/keys/api-key-secret.js';
+import { issueApiKey } from '../../src/keys/issue-api-key.js';
 import { startTestBerth, type TestBerth } from '../support/start-test-berth.js';
 
 /** `alpha` plays the attacker; `beta` owns the containers alpha must never reach. */
@@ -69,7 +70,7 @@ export class EscapeBerth {
     this.#dataDir = dataDir;
     const store = await openDataDirectoryStore(dataDir);
     for (const project of projects) {
-      const secret = await issueApiKey(store, {
+      const secret = await issueApiKey(store.apiKeys, {
         id: `key_${project}`,
         name: project,
         projectId: project,

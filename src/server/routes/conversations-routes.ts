@@ -34,7 +34,8 @@ function toConversationBody(conversation: StoredConversation): Record<string, un
 
 /** `/v1/conversations` and its items. */
 export function registerConversationsRoutes(app: FastifyInstance, context: AppContext): void {
-  const { store, ids } = context;
+  const { ids } = context;
+  const store = context.store.conversations;
 
   app.post('/v1/conversations', async function createConversation(request) {
     const body = parseRequest(createSchema, request.body ?? {});

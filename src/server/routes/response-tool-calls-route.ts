@@ -20,7 +20,7 @@ export function registerResponseToolCallsRoute(app: FastifyInstance, context: Ap
     // 404 exactly as retrieving the response would: unknown, another project's, or `store:false`.
     // A running response is found too, so its log can be followed while its commands run.
     await context.responses.get(request.projectId, id);
-    const result = await context.store.listToolCalls(request.projectId, id, page);
+    const result = await context.store.toolCalls.listToolCalls(request.projectId, id, page);
     return toObjectListBody(result.data.map(toToolCallObject), result.hasMore);
   });
 }

@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { Page, PageRequest, StoredItem } from '../store.js';
+import type { Page, PageRequest } from '../page.js';
+import type { StoredItem } from '../stored-item.js';
 import { toStoredItem, type ItemRow } from './json-columns.js';
 
 /**

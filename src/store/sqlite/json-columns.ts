@@ -1,4 +1,4 @@
-import type { JsonObject, StoredItem } from '../store.js';
+import type { JsonObject, StoredItem } from '../stored-item.js';
 
 /**
  * Rows this process wrote itself, so the JSON is trusted; a parse failure means a corrupted

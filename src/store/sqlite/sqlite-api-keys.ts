@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { ApiKeysTable } from './schema.js';
-import type { StoredApiKey } from '../store.js';
+import type { ApiKeyStore, StoredApiKey } from '../api-key-store.js';
+import { settle } from './settle.js';
 
 /** API keys, with statements prepared once (every authenticated request looks one up). */
 export class SqliteApiKeys {
@@ -64,5 +65,16 @@ function fromRow(row: ApiKeysTable): StoredApiKey {
     prefix: row.prefix,
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
+  };
+}
+
+/** The `ApiKeyStore` over SQLite. */
+export function sqliteApiKeyStore(keys: SqliteApiKeys): ApiKeyStore {
+  return {
+    createApiKey: (key) => settle(() => keys.create(key)),
+    findApiKeyByHash: (hash) => settle(() => keys.findByHash(hash)),
+    listApiKeys: () => settle(() => keys.list()),
+    revokeApiKey: (idOrName, revokedAt) => settle(() => keys.revoke(idOrName, revokedAt)),
+    countApiKeys: () => settle(() => keys.count()),
   };
 }

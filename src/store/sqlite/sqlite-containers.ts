@@ -4,11 +4,12 @@ import type { ContainerFilesTable, ContainersTable } from './schema.js';
 import type {
   ContainerListQuery,
   ContainerStatus,
-  Page,
-  PageRequest,
+  ContainerStore,
   StoredContainer,
   StoredContainerFile,
-} from '../store.js';
+} from '../container-store.js';
+import type { Page, PageRequest } from '../page.js';
+import { settle } from './settle.js';
 
 type ContainerRow = Omit<ContainersTable, 'seq'>;
 type ContainerFileRow = Omit<ContainerFilesTable, 'seq'>;
@@ -200,5 +201,23 @@ function fileFromRow(row: ContainerFilesTable): StoredContainerFile {
     source: row.source as StoredContainerFile['source'],
     bytes: row.bytes,
     createdAt: row.created_at,
+  };
+}
+
+/** The `ContainerStore` over SQLite. */
+export function sqliteContainerStore(containers: SqliteContainers): ContainerStore {
+  return {
+    createContainer: (container) => settle(() => containers.create(container)),
+    getContainer: (projectId, id) => settle(() => containers.get(projectId, id)),
+    listContainers: (projectId, query) => settle(() => containers.list(projectId, query)),
+    updateContainer: (id, status, lastActiveAt) => settle(() => containers.update(id, status, lastActiveAt)),
+    deleteContainer: (projectId, id) => settle(() => containers.delete(projectId, id)),
+    listContainersByStatus: (status) => settle(() => containers.listByStatus(status)),
+    countContainers: (projectId, status) => settle(() => containers.count(projectId, status)),
+    putContainerFile: (file) => settle(() => containers.putFile(file)),
+    getContainerFile: (containerId, id) => settle(() => containers.getFile(containerId, id)),
+    listContainerFiles: (containerId, page) => settle(() => containers.listFiles(containerId, page)),
+    allContainerFiles: (containerId) => settle(() => containers.allFiles(containerId)),
+    deleteContainerFile: (containerId, id) => settle(() => containers.deleteFile(containerId, id)),
   };
 }

@@ -2,7 +2,10 @@ import type { Database } from 'better-sqlite3';
 import { parseJsonObject, toStoredItem, type ItemRow } from './json-columns.js';
 import { ItemPages } from './item-pages.js';
 import type { ConversationsTable } from './schema.js';
-import type { Page, PageRequest, StoredConversation, StoredItem } from '../store.js';
+import type { ConversationStore, StoredConversation } from '../conversation-store.js';
+import type { Page, PageRequest } from '../page.js';
+import type { StoredItem } from '../stored-item.js';
+import { settle } from './settle.js';
 
 /** Conversations and their items, with statements prepared once. */
 export class SqliteConversations {
@@ -130,4 +133,24 @@ export class SqliteConversations {
       return this.#deleteItem.run(id, itemId).changes > 0;
     })();
   }
+}
+
+/** The `ConversationStore` over SQLite. */
+export function sqliteConversationStore(conversations: SqliteConversations): ConversationStore {
+  return {
+    createConversation: (conversation, items) => settle(() => conversations.create(conversation, items)),
+    getConversation: (projectId, id) => settle(() => conversations.get(projectId, id)),
+    updateConversationMetadata: (projectId, id, metadata) =>
+      settle(() => conversations.updateMetadata(projectId, id, metadata)),
+    deleteConversation: (projectId, id) => settle(() => conversations.delete(projectId, id)),
+    appendConversationItems: (projectId, id, items) =>
+      settle(() => conversations.append(projectId, id, items)),
+    loadConversationItems: (projectId, id) => settle(() => conversations.loadItems(projectId, id)),
+    listConversationItems: (projectId, id, page) =>
+      settle(() => conversations.listItems(projectId, id, page)),
+    getConversationItem: (projectId, id, itemId) =>
+      settle(() => conversations.getItem(projectId, id, itemId)),
+    deleteConversationItem: (projectId, id, itemId) =>
+      settle(() => conversations.deleteItem(projectId, id, itemId)),
+  };
 }

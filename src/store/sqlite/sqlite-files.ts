@@ -1,7 +1,9 @@
 import type { Database } from 'better-sqlite3';
 import { cursorPage } from './item-pages.js';
 import type { FilesTable } from './schema.js';
-import type { FileListQuery, Page, StoredFile } from '../store.js';
+import type { FileListQuery, FileStore, StoredFile } from '../file-store.js';
+import type { Page } from '../page.js';
+import { settle } from './settle.js';
 
 type FileRow = Omit<FilesTable, 'seq'>;
 
@@ -107,5 +109,17 @@ function fromRow(row: FilesTable): StoredFile {
     bytes: row.bytes,
     createdAt: row.created_at,
     expiresAt: row.expires_at,
+  };
+}
+
+/** The `FileStore` over SQLite. */
+export function sqliteFileStore(files: SqliteFiles): FileStore {
+  return {
+    createFile: (file) => settle(() => files.create(file)),
+    getFile: (projectId, id) => settle(() => files.get(projectId, id)),
+    listFiles: (projectId, query) => settle(() => files.list(projectId, query)),
+    deleteFile: (projectId, id) => settle(() => files.delete(projectId, id)),
+    listExpiredFiles: (now, limit) => settle(() => files.listExpired(now, limit)),
+    findRecordedFileIds: (ids) => settle(() => files.findRecorded(ids)),
   };
 }

@@ -2,15 +2,16 @@ import type { Database } from 'better-sqlite3';
 import { parseJsonObject, toStoredItem, type ItemRow } from './json-columns.js';
 import { ItemPages } from './item-pages.js';
 import type { ResponsesTable } from './schema.js';
+import type { Page, PageRequest } from '../page.js';
 import type {
-  Page,
-  PageRequest,
   ResponseStatus,
+  ResponseStore,
   ResponseWrite,
   StoredEvent,
-  StoredItem,
   StoredResponse,
-} from '../store.js';
+} from '../response-store.js';
+import type { StoredItem } from '../stored-item.js';
+import { settle } from './settle.js';
 import type { SqliteConversations } from './sqlite-conversations.js';
 import type { SqliteToolCalls } from './sqlite-tool-calls.js';
 
@@ -247,5 +248,19 @@ function fromRow(row: ResponsesTable): StoredResponse {
     eventsRecorded: row.events_recorded === 1,
     body: parseJsonObject(row.body_json),
     request: row.request_json === null ? null : parseJsonObject(row.request_json),
+  };
+}
+
+/** The `ResponseStore` over SQLite. */
+export function sqliteResponseStore(responses: SqliteResponses): ResponseStore {
+  return {
+    writeResponse: (write) => responses.write(write),
+    getResponse: (projectId, id) => settle(() => responses.get(projectId, id)),
+    deleteResponse: (projectId, id) => settle(() => responses.delete(projectId, id)),
+    loadChainItems: (projectId, id) => settle(() => responses.loadChain(projectId, id)),
+    listInputItems: (projectId, id, page) => settle(() => responses.listInputItems(projectId, id, page)),
+    listResponseEvents: (responseId, startingAfter) =>
+      settle(() => responses.listEvents(responseId, startingAfter)),
+    listUnfinishedResponses: () => settle(() => responses.listUnfinished()),
   };
 }

@@ -1,14 +1,15 @@
 import type { Database } from 'better-sqlite3';
 import { cursorPage } from './item-pages.js';
 import type { SkillVersionsTable, SkillsTable } from './schema.js';
+import type { Page, PageRequest } from '../page.js';
 import type {
   NewSkill,
   NewSkillVersion,
-  Page,
-  PageRequest,
+  SkillStore,
   StoredSkill,
   StoredSkillVersion,
-} from '../store.js';
+} from '../skill-store.js';
+import { settle } from './settle.js';
 
 /** A skills row with its latest version, computed: the highest version number still present. */
 type SkillRow = SkillsTable & { latest_version: number | null };
@@ -218,5 +219,26 @@ function versionFromRow(row: SkillVersionsTable): StoredSkillVersion {
     name: row.name,
     description: row.description,
     createdAt: row.created_at,
+  };
+}
+
+/** The `SkillStore` over SQLite. */
+export function sqliteSkillStore(skills: SqliteSkills): SkillStore {
+  return {
+    createSkill: (skill, version) => settle(() => skills.create(skill, version)),
+    getSkill: (projectId, id) => settle(() => skills.get(projectId, id)),
+    listSkills: (projectId, page) => settle(() => skills.list(projectId, page)),
+    deleteSkill: (projectId, id) => settle(() => skills.delete(projectId, id)),
+    addSkillVersion: (projectId, skillId, version, makeDefault) =>
+      settle(() => skills.addVersion(projectId, skillId, version, makeDefault)),
+    getSkillVersion: (projectId, skillId, version) =>
+      settle(() => skills.getVersion(projectId, skillId, version)),
+    listSkillVersions: (projectId, skillId, page) =>
+      settle(() => skills.listVersions(projectId, skillId, page)),
+    setSkillDefaultVersion: (projectId, skillId, version) =>
+      settle(() => skills.setDefault(projectId, skillId, version)),
+    deleteSkillVersion: (projectId, skillId, version) =>
+      settle(() => skills.deleteVersion(projectId, skillId, version)),
+    listSkillVersionIds: () => settle(() => skills.versionIds()),
   };
 }

@@ -2,22 +2,24 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { migrationProvider } from './migrations.js';
 import type { Store } from '../store.js';
-import { SqliteResponses } from './sqlite-responses.js';
-import { SqliteConversations } from './sqlite-conversations.js';
-import { SqliteApiKeys } from './sqlite-api-keys.js';
-import { SqliteFiles } from './sqlite-files.js';
-import { SqliteContainers } from './sqlite-containers.js';
-import { SqliteToolCalls } from './sqlite-tool-calls.js';
-import { SqliteSkills } from './sqlite-skills.js';
+import { SqliteApiKeys, sqliteApiKeyStore } from './sqlite-api-keys.js';
+import { SqliteContainers, sqliteContainerStore } from './sqlite-containers.js';
+import { SqliteConversations, sqliteConversationStore } from './sqlite-conversations.js';
+import { SqliteFiles, sqliteFileStore } from './sqlite-files.js';
+import { SqliteResponses, sqliteResponseStore } from './sqlite-responses.js';
+import { SqliteSkills, sqliteSkillStore } from './sqlite-skills.js';
+import { SqliteToolCalls, sqliteToolCallStore } from './sqlite-tool-calls.js';
+import { settle } from './settle.js';
 import { BerthError } from '../../errors/berth-error.js';
 
 /**
  * Opens (creating if needed) the SQLite database at `path` and migrates it to the newest schema.
- * better-sqlite3 is synchronous: each call below finishes before it returns, so the Promise-returning
- * Store methods resolve at once (the interface is async for backends that are not).
+ * Each aggregate's store is its own object over the one connection. better-sqlite3 is synchronous: each call finishes before it returns,
+ * so the Promise-returning methods settle at once (the interfaces are async for backends that are not).
  *
  * @example
  * const store = await openSqliteStore('/var/lib/berth/berth.sqlite');
+ * const file = await store.files.getFile(projectId, fileId);
  */
 export async function openSqliteStore(path: string): Promise<Store> {
   await migrate(path);
@@ -28,88 +30,19 @@ export async function openSqliteStore(path: string): Promise<Store> {
   db.pragma('synchronous = NORMAL');
   // Another process (a CLI `keys create` beside a running server) may hold the write lock briefly.
   db.pragma('busy_timeout = 5000');
+  // One connection for every aggregate: a response's write appends its conversation's items and a
+  // response's delete removes its tool-call log in the same transaction.
   const conversations = new SqliteConversations(db);
   const toolCalls = new SqliteToolCalls(db);
-  const responses = new SqliteResponses(db, conversations, toolCalls);
-  const apiKeys = new SqliteApiKeys(db);
-  const files = new SqliteFiles(db);
-  const containers = new SqliteContainers(db);
-  const skills = new SqliteSkills(db);
-  const run = <T>(work: () => T): Promise<T> => {
-    try {
-      return Promise.resolve(work());
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
-  };
-
   return {
-    writeResponse: (write) => responses.write(write),
-    getResponse: (projectId, id) => run(() => responses.get(projectId, id)),
-    deleteResponse: (projectId, id) => run(() => responses.delete(projectId, id)),
-    loadChainItems: (projectId, id) => run(() => responses.loadChain(projectId, id)),
-    listInputItems: (projectId, id, page) => run(() => responses.listInputItems(projectId, id, page)),
-    listResponseEvents: (responseId, startingAfter) =>
-      run(() => responses.listEvents(responseId, startingAfter)),
-    listUnfinishedResponses: () => run(() => responses.listUnfinished()),
-
-    createConversation: (conversation, items) => run(() => conversations.create(conversation, items)),
-    getConversation: (projectId, id) => run(() => conversations.get(projectId, id)),
-    updateConversationMetadata: (projectId, id, metadata) =>
-      run(() => conversations.updateMetadata(projectId, id, metadata)),
-    deleteConversation: (projectId, id) => run(() => conversations.delete(projectId, id)),
-    appendConversationItems: (projectId, id, items) => run(() => conversations.append(projectId, id, items)),
-    loadConversationItems: (projectId, id) => run(() => conversations.loadItems(projectId, id)),
-    listConversationItems: (projectId, id, page) => run(() => conversations.listItems(projectId, id, page)),
-    getConversationItem: (projectId, id, itemId) => run(() => conversations.getItem(projectId, id, itemId)),
-    deleteConversationItem: (projectId, id, itemId) =>
-      run(() => conversations.deleteItem(projectId, id, itemId)),
-
-    createApiKey: (key) => run(() => apiKeys.create(key)),
-    findApiKeyByHash: (hash) => run(() => apiKeys.findByHash(hash)),
-    listApiKeys: () => run(() => apiKeys.list()),
-    revokeApiKey: (idOrName, revokedAt) => run(() => apiKeys.revoke(idOrName, revokedAt)),
-    countApiKeys: () => run(() => apiKeys.count()),
-
-    createFile: (file) => run(() => files.create(file)),
-    getFile: (projectId, id) => run(() => files.get(projectId, id)),
-    listFiles: (projectId, query) => run(() => files.list(projectId, query)),
-    deleteFile: (projectId, id) => run(() => files.delete(projectId, id)),
-    listExpiredFiles: (now, limit) => run(() => files.listExpired(now, limit)),
-    findRecordedFileIds: (ids) => run(() => files.findRecorded(ids)),
-
-    createContainer: (container) => run(() => containers.create(container)),
-    getContainer: (projectId, id) => run(() => containers.get(projectId, id)),
-    listContainers: (projectId, query) => run(() => containers.list(projectId, query)),
-    updateContainer: (id, status, lastActiveAt) => run(() => containers.update(id, status, lastActiveAt)),
-    deleteContainer: (projectId, id) => run(() => containers.delete(projectId, id)),
-    listContainersByStatus: (status) => run(() => containers.listByStatus(status)),
-    countContainers: (projectId, status) => run(() => containers.count(projectId, status)),
-    putContainerFile: (file) => run(() => containers.putFile(file)),
-    getContainerFile: (containerId, id) => run(() => containers.getFile(containerId, id)),
-    listContainerFiles: (containerId, page) => run(() => containers.listFiles(containerId, page)),
-    allContainerFiles: (containerId) => run(() => containers.allFiles(containerId)),
-    deleteContainerFile: (containerId, id) => run(() => containers.deleteFile(containerId, id)),
-
-    recordToolCall: (record) => run(() => toolCalls.record(record)),
-    listToolCalls: (projectId, responseId, page) => run(() => toolCalls.list(projectId, responseId, page)),
-
-    createSkill: (skill, version) => run(() => skills.create(skill, version)),
-    getSkill: (projectId, id) => run(() => skills.get(projectId, id)),
-    listSkills: (projectId, page) => run(() => skills.list(projectId, page)),
-    deleteSkill: (projectId, id) => run(() => skills.delete(projectId, id)),
-    addSkillVersion: (projectId, skillId, version, makeDefault) =>
-      run(() => skills.addVersion(projectId, skillId, version, makeDefault)),
-    getSkillVersion: (projectId, skillId, version) =>
-      run(() => skills.getVersion(projectId, skillId, version)),
-    listSkillVersions: (projectId, skillId, page) => run(() => skills.listVersions(projectId, skillId, page)),
-    setSkillDefaultVersion: (projectId, skillId, version) =>
-      run(() => skills.setDefault(projectId, skillId, version)),
-    deleteSkillVersion: (projectId, skillId, version) =>
-      run(() => skills.deleteVersion(projectId, skillId, version)),
-    listSkillVersionIds: () => run(() => skills.versionIds()),
-
-    close: () => run(() => void db.close()),
+    responses: sqliteResponseStore(new SqliteResponses(db, conversations, toolCalls)),
+    conversations: sqliteConversationStore(conversations),
+    files: sqliteFileStore(new SqliteFiles(db)),
+    containers: sqliteContainerStore(new SqliteContainers(db)),
+    skills: sqliteSkillStore(new SqliteSkills(db)),
+    apiKeys: sqliteApiKeyStore(new SqliteApiKeys(db)),
+    toolCalls: sqliteToolCallStore(toolCalls),
+    close: () => settle(() => void db.close()),
   };
 }
 

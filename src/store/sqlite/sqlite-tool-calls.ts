@@ -1,7 +1,9 @@
 import type { Database } from 'better-sqlite3';
 import { cursorPage } from './item-pages.js';
 import type { ToolCallsTable } from './schema.js';
-import type { Page, PageRequest, ToolCallRecord } from '../store.js';
+import type { Page, PageRequest } from '../page.js';
+import type { ToolCallRecord, ToolCallStore } from '../tool-call-store.js';
+import { settle } from './settle.js';
 
 type ToolCallRow = Omit<ToolCallsTable, 'seq'>;
 type PageParameters = { project_id: string; response_id: string; from: number; limit: number };
@@ -97,5 +99,13 @@ function fromRow(row: ToolCallsTable): ToolCallRecord {
       row.outcome === 'timeout' ? { type: 'timeout' } : { type: 'exit', exitCode: row.exit_code as number },
     stdoutBytes: row.stdout_bytes,
     stderrBytes: row.stderr_bytes,
+  };
+}
+
+/** The `ToolCallStore` over SQLite. */
+export function sqliteToolCallStore(toolCalls: SqliteToolCalls): ToolCallStore {
+  return {
+    recordToolCall: (record) => settle(() => toolCalls.record(record)),
+    listToolCalls: (projectId, responseId, page) => settle(() => toolCalls.list(projectId, responseId, page)),
   };
 }

@@ -1,0 +1,46 @@
+import type { Page, PageRequest } from './page.js';
+
+/** The tool-call log: one record per command a hosted shell call ran. */
+export interface ToolCallStore {
+  /**
+   * Records one command a hosted shell call ran, as it finishes. The response need not be written
+   * yet (a foreground response is written only when it ends); its log goes when it is deleted
+   * (`ResponseStore.deleteResponse`).
+   */
+  recordToolCall(record: ToolCallRecord): Promise<void>;
+  /**
+   * One page of a response's tool-call log, ordered by start time then command index (`asc` is
+   * oldest first). Does not check that the response exists: callers answer 404 for that.
+   */
+  listToolCalls(projectId: string, responseId: string, page: PageRequest): Promise<Page<ToolCallRecord>>;
+}
+
+/** One command a hosted shell call ran: the tool-call log's row. */
+export interface ToolCallRecord {
+  /** `tcl_…`. */
+  readonly id: string;
+  readonly projectId: string;
+  readonly responseId: string;
+  /** The shell_call's `call_id`. */
+  readonly callId: string;
+  /** The shell_call item's id (`sh_…`). */
+  readonly itemId: string;
+  /** Position in `shell_call.action.commands`. */
+  readonly commandIndex: number;
+  /** The command line as the model sent it. */
+  readonly command: string;
+  /** The container the command ran in. */
+  readonly containerId: string;
+  /** The container shell session it ran in. */
+  readonly session: string;
+  /** Epoch milliseconds. */
+  readonly startedAt: number;
+  /** Epoch milliseconds. */
+  readonly endedAt: number;
+  /** How the command ended. */
+  readonly outcome: { readonly type: 'exit'; readonly exitCode: number } | { readonly type: 'timeout' };
+  /** Bytes the command wrote to stdout, before any output cap. */
+  readonly stdoutBytes: number;
+  /** Bytes the command wrote to stderr, before any output cap. */
+  readonly stderrBytes: number;
+}

@@ -1,0 +1,23 @@
+import type { Store } from '../../../src/store/store.js';
+import { describeApiKeyStoreContract } from './api-key-store.contract.js';
+import { describeContainerStoreContract } from './container-store.contract.js';
+import { describeConversationStoreContract } from './conversation-store.contract.js';
+import { describeFileStoreContract } from './file-store.contract.js';
+import type { OpenStores } from './open-stores.js';
+import { describeResponseStoreContract } from './response-store.contract.js';
+import { describeSkillStoreContract } from './skill-store.contract.js';
+import { describeToolCallStoreContract } from './tool-call-store.contract.js';
+
+/**
+ * Every aggregate's contract against one backend. Each backend's test calls this with a factory that
+ * opens a fresh, empty store; a backend can also run one aggregate's suite alone.
+ */
+export function describeStoreContracts(backend: string, open: OpenStores<Store>): void {
+  describeResponseStoreContract(backend, open);
+  describeConversationStoreContract(backend, open);
+  describeFileStoreContract(backend, open);
+  describeContainerStoreContract(backend, open);
+  describeSkillStoreContract(backend, open);
+  describeApiKeyStoreContract(backend, open);
+  describeToolCallStoreContract(backend, open);
+}

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import type { Page, ToolCallRecord, ToolCallStore } from '../../../src/store/store.js';
+import { freshStores, type OpenStores } from './open-stores.js';
+
+/**
+ * The behaviour every `ToolCallStore` must have. (A response's delete removing its log is the
+ * `ResponseStore` suite's.)
+ */
+export function describeToolCallStoreContract(
+  backend: string,
+  open: OpenStores<{ readonly toolCalls: ToolCallStore }>,
+): void {
+  describe(`ToolCallStore contract: ${backend}`, () => {
+    const stores = freshStores(open);
+    const toolCall = (id: string, overrides: Partial<ToolCallRecord> = {}): ToolCallRecord => ({
+      id,
+      projectId: 'proj_a',
+      responseId: 'resp_1',
+      callId: 'call_1',
+      itemId: 'sh_1',
+      commandIndex: 0,
+      command: `echo ${id}`,
+      containerId: 'cntr_1',
+      session: 'default',
+      startedAt: 1_000,
+      endedAt: 1_250,
+      outcome: { type: 'exit', exitCode: 0 },
+      stdoutBytes: 12,
+      stderrBytes: 0,
+      ...overrides,
+    });
+    const toolCallIds = (page: Page<ToolCallRecord>) => page.data.map((entry) => entry.id);
+
+    it("lists a response's tool calls by start time then command index, whatever order they finished in", async () => {
+      const { toolCalls } = stores();
+      // Recorded as the commands end: the parallel call's long first command ends last.
+      await toolCalls.recordToolCall(
+        toolCall('tcl_b0', { callId: 'call_b', commandIndex: 0, startedAt: 1_000 }),
+      );
+      await toolCalls.recordToolCall(
+        toolCall('tcl_c0', { callId: 'call_c', commandIndex: 0, startedAt: 1_000 }),
+      );
+      await toolCalls.recordToolCall(toolCall('tcl_a1', { commandIndex: 1, startedAt: 1_000 }));
+      await toolCalls.recordToolCall(
+        toolCall('tcl_a0', {
+          commandIndex: 0,
+          startedAt: 900,
+          endedAt: 5_000,
+          outcome: { type: 'timeout' },
+          stdoutBytes: 1_048_576,
+          stderrBytes: 7,
+        }),
+      );
+      await toolCalls.recordToolCall(toolCall('tcl_a2', { commandIndex: 2, startedAt: 1_300 }));
+      await toolCalls.recordToolCall(toolCall('tcl_other_response', { responseId: 'resp_2' }));
+      await toolCalls.recordToolCall(toolCall('tcl_other_project', { projectId: 'proj_b' }));
+
+      const all = await toolCalls.listToolCalls('proj_a', 'resp_1', { limit: 10, order: 'asc' });
+      // Same start: command index first; same start and index (two calls): the one recorded first.
+      expect(toolCallIds(all)).toEqual(['tcl_a0', 'tcl_b0', 'tcl_c0', 'tcl_a1', 'tcl_a2']);
+      expect(all.hasMore).toBe(false);
+      expect(all.data[0]).toEqual(
+        toolCall('tcl_a0', {
+          commandIndex: 0,
+          startedAt: 900,
+          endedAt: 5_000,
+          outcome: { type: 'timeout' },
+          stdoutBytes: 1_048_576,
+          stderrBytes: 7,
+        }),
+      );
+      expect(all.data[1]?.outcome).toEqual({ type: 'exit', exitCode: 0 });
+
+      const first = await toolCalls.listToolCalls('proj_a', 'resp_1', { limit: 2, order: 'asc' });
+      expect(toolCallIds(first)).toEqual(['tcl_a0', 'tcl_b0']);
+      expect(first.hasMore).toBe(true);
+      const second = await toolCalls.listToolCalls('proj_a', 'resp_1', {
+        limit: 2,
+        order: 'asc',
+        after: 'tcl_b0',
+      });
+      expect(toolCallIds(second)).toEqual(['tcl_c0', 'tcl_a1']);
+      expect(second.hasMore).toBe(true);
+      const last = await toolCalls.listToolCalls('proj_a', 'resp_1', {
+        limit: 2,
+        order: 'asc',
+        after: 'tcl_a1',
+      });
+      expect(toolCallIds(last)).toEqual(['tcl_a2']);
+      expect(last.hasMore).toBe(false);
+      const newest = await toolCalls.listToolCalls('proj_a', 'resp_1', { limit: 3, order: 'desc' });
+      expect(toolCallIds(newest)).toEqual(['tcl_a2', 'tcl_a1', 'tcl_c0']);
+      const older = await toolCalls.listToolCalls('proj_a', 'resp_1', {
+        limit: 3,
+        order: 'desc',
+        after: 'tcl_c0',
+      });
+      expect(toolCallIds(older)).toEqual(['tcl_b0', 'tcl_a0']);
+
+      // Another project's or another response's rows are neither listed nor a cursor.
+      expect(
+        toolCallIds(await toolCalls.listToolCalls('proj_b', 'resp_1', { limit: 10, order: 'asc' })),
+      ).toEqual(['tcl_other_project']);
+      const foreignCursor = { limit: 10, order: 'asc' as const, after: 'tcl_other_project' };
+      expect(toolCallIds(await toolCalls.listToolCalls('proj_a', 'resp_1', foreignCursor))).toEqual([]);
+      const otherResponse = { limit: 10, order: 'asc' as const, after: 'tcl_other_response' };
+      expect(toolCallIds(await toolCalls.listToolCalls('proj_a', 'resp_1', otherResponse))).toEqual([]);
+    });
+  });
+}
