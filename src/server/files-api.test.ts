@@ -11,6 +11,9 @@ import { openDataDirectoryStore } from '../runtime/start-runtime.js';
 import { startTestBerth, type TestBerth } from '../../test/support/start-test-berth.js';
 import { issueApiKey } from '../keys/issue-api-key.js';
 
+// Over 400 lines on purpose: the Files API's cases, every endpoint through the official client on
+// one running server, read best as one list of what a user of /v1/files can rely on.
+
 /** A clock the test moves by hand. */
 function manualClock(start: number): Clock & { advanceSeconds(seconds: number): void } {
   let now = start;

@@ -10,6 +10,9 @@ import { issueApiKey } from '../keys/issue-api-key.js';
 import { rawZip, skillMarkdown, skillZip, type RawZipEntry } from '../../test/support/skill-zips.js';
 import { startTestBerth, type TestBerth } from '../../test/support/start-test-berth.js';
 
+// Over 400 lines on purpose: the Skills API's cases (bundles, versions, default/latest, content)
+// against one running server, read best as one list of what a user of /v1/skills can rely on.
+
 const mebibyte = 1024 * 1024;
 
 /** A multipart body built byte for byte: each part's filename goes out exactly as given. */

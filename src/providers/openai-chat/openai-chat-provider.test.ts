@@ -11,6 +11,9 @@ import { modelRequest } from '../../../test/support/model-request-fixture.js';
 import type { ModelEvent, ModelProvider, ModelRequest } from '../model-provider.js';
 import { createOpenAIChatProvider } from './openai-chat-provider.js';
 
+// Over 400 lines on purpose: every Chat Completions behaviour the adapter promises, each against the
+// fake upstream speaking the real wire protocol, kept together so a new server quirk has one home.
+
 function requestOf(overrides: Partial<ModelRequest> = {}): ModelRequest {
   return modelRequest({ model: 'llama3.2', ...overrides });
 }

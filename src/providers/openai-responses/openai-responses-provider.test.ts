@@ -12,6 +12,9 @@ import { modelRequest } from '../../../test/support/model-request-fixture.js';
 import type { ModelEvent, ModelProvider, ModelRequest } from '../model-provider.js';
 import { createOpenAIResponsesProvider } from './openai-responses-provider.js';
 
+// Over 400 lines on purpose: every OpenAI Responses behaviour the adapter promises, each against the
+// fake upstream speaking the real wire protocol, kept together so a new upstream quirk has one home.
+
 let upstream: FakeUpstream;
 let provider: ModelProvider;
 
