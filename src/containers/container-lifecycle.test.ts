@@ -8,7 +8,7 @@ import { mountsUnder } from '../sandbox/mounts.js';
 import { RuncDriver } from '../sandbox/runc/runc-driver.js';
 import { sandboxRunDir } from '../sandbox/select-driver.js';
 import { startTestBerth, type TestBerth } from '../../test/support/start-test-berth.js';
-import { sandboxDriversHere } from '../../test/support/sandbox-drivers-here.js';
+import { describeEachDriver } from '../../test/support/sandbox-drivers-here.js';
 
 interface ExecBody {
   readonly output: readonly { readonly stdout: string }[];
@@ -43,7 +43,7 @@ function mountsOf(dataDir: string): string[] {
   return mountsUnder(sandboxRunDir(dataDir));
 }
 
-describe.each(sandboxDriversHere())('container lifecycle on %s', (driver) => {
+describeEachDriver('container lifecycle on %s', (driver) => {
   const opened: TestBerth[] = [];
   const dataDirs: string[] = [];
   afterEach(async () => {

@@ -1,7 +1,7 @@
 import { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBerth, type TestBerth } from '../../test/support/start-test-berth.js';
-import { sandboxDriversHere } from '../../test/support/sandbox-drivers-here.js';
+import { describeEachDriver } from '../../test/support/sandbox-drivers-here.js';
 
 interface ExecOutput {
   readonly stdout: string;
@@ -22,7 +22,7 @@ async function exec(
   return { status: response.status, json: (await response.json()) as { output: ExecOutput[] } };
 }
 
-describe.each(sandboxDriversHere())('Containers API on %s', (driver) => {
+describeEachDriver('Containers API on %s', (driver) => {
   let berth: TestBerth;
 
   beforeAll(async () => {
