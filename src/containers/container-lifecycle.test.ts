@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import type { Clock } from '../clock.js';
 import { ensureHostImage } from '../sandbox/host-image.js';
 import { mountsUnder } from '../sandbox/mounts.js';

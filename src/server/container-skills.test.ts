@@ -1,5 +1,5 @@
 import { toFile } from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { rawZip, skillMarkdown, skillZip } from '../../test/support/skill-zips.js';
 import { describeEachDriver } from '../../test/support/sandbox-drivers-here.js';
 import { startTestBerth, type TestBerth } from '../../test/support/start-test-berth.js';

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { defaultSandboxConfig } from '../../src/config/load-config.js';
 import { describeEachDriver } from '../support/sandbox-drivers-here.js';
 import { resolveImage } from '../../src/sandbox/resolve-image.js';

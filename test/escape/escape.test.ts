@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeEachDriver } from '../support/sandbox-drivers-here.js';
 import { describeBadInput } from './bad-input.js';
 import { describeDeleteLeftovers } from './delete-leftovers.js';
