@@ -6,7 +6,7 @@ import {
   hostMountsMentioning,
   hostPathsNamed,
   hostProcessesMentioning,
-} from './host-observations.js';
+} from '../support/host-observations.js';
 
 /** Deleting a container ends everything it started, however it tried to hide, and unmounts its disk. */
 export function describeDeleteLeftovers(escape: EscapeBerth): void {

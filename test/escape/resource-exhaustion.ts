@@ -5,7 +5,7 @@ import { runInNewContext } from 'node:vm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { escapeDiskBytes, expectFailure, type EscapeBerth } from './escape-berth.js';
 import { until } from '../support/until.js';
-import { allocatedBytes } from './host-observations.js';
+import { allocatedBytes } from '../support/host-observations.js';
 
 const mebibyte = 1024 * 1024;
 
