@@ -2,6 +2,7 @@ import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compactionSummaryLabel } from '../engine/compaction/context-for-model.js';
 import { describeEachDriver } from '../../test/support/sandbox-drivers-here.js';
+import { until } from '../../test/support/until.js';
 import { startTestBerth, testProviders, type TestBerth } from '../../test/support/start-test-berth.js';
 
 /**
@@ -83,11 +84,11 @@ describeEachDriver('compaction in the agent loop on %s', (driver) => {
         context_management: [{ type: 'compaction', compact_threshold: 1_000 }],
         background: true,
       });
-      let response = await client.responses.retrieve(started.id);
-      while (response.status === 'queued' || response.status === 'in_progress') {
-        await new Promise((resolve) => setTimeout(resolve, 50));
+      let response = started;
+      await until(async () => {
         response = await client.responses.retrieve(started.id);
-      }
+        return response.status !== 'queued' && response.status !== 'in_progress';
+      }, 50);
       expect(response.status).toBe('failed');
       expect(response.output.map((item) => item.type)).toEqual(['shell_call', 'shell_call_output']);
     }, 60_000);

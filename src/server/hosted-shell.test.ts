@@ -351,12 +351,11 @@ describeEachDriver('hosted shell on %s', (driver) => {
         background: true,
       });
       const containerId = containerOf(started);
-      // Wait until the command has started: its output is being streamed into the live response.
-      for (;;) {
+      // Wait until the command is running: its first output has been streamed into the live response.
+      await until(async () => {
         const live = await client.responses.retrieve(started.id);
-        if (shellOutputsOf(live.output).length > 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+        return shellOutputsOf(live.output).some((item) => item.output[0]?.stdout.includes('begun'));
+      }, 50);
       const cancelled = await client.responses.cancel(started.id);
       expect(cancelled.status).toBe('cancelled');
       // The command was killed, not left running: nothing of it is left in the container's session.
