@@ -47,7 +47,8 @@ describe('background responses', () => {
   it('cancel stops the upstream call and ends the response cancelled', async () => {
     const berth = await start();
     const client = berth.client();
-    berth.upstreams.oai.script({ text: 'never', delayMs: 30_000 });
+    // Never answered: the gate stays closed, so only the cancel can end the upstream call.
+    berth.upstreams.oai.script({ text: 'never', gate: openableGate().opened });
     const created = await client.responses.create({ model, input: 'Slow', background: true });
     await vi.waitFor(() => expect(berth.upstreams.oai.requests.length).toBe(1));
     const cancelled = await client.responses.cancel(created.id);

@@ -5,8 +5,20 @@ import type { SandboxDriverName } from '../../src/config/config-schema.js';
 import { defaultSandboxConfig } from '../../src/config/load-config.js';
 import { selectDriver } from '../../src/sandbox/select-driver.js';
 
-/** Every driver Berth ships, in the order suites run them (kept in step with `knownDrivers`). */
-const drivers: readonly SandboxDriverName[] = ['runc', 'runsc', 'bwrap'];
+/**
+ * Every sandbox driver Berth ships, in the order suites run them. Suites that run per driver declare
+ * their tests once for each of them, always (see `describeEachDriver`).
+ */
+export const knownDrivers: readonly SandboxDriverName[] = ['runc', 'runsc', 'bwrap'];
+const drivers = knownDrivers;
+
+/** The names a comma list (`BERTH_REQUIRE_DRIVERS`, `BERTH_TEST_DRIVERS`) holds, blanks dropped. */
+export function driverList(list: string | undefined): string[] {
+  return (list ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+}
 
 /**
  * Asks `selectDriver` (the server's own start-up check) for each driver in turn and keeps why each one
@@ -41,14 +53,9 @@ export function missingRequiredDrivers(
   problems: Partial<Record<SandboxDriverName, string>>,
   environment: NodeJS.ProcessEnv,
 ): string[] {
-  const list = (value: string | undefined) =>
-    (value ?? '')
-      .split(',')
-      .map((name) => name.trim())
-      .filter(Boolean);
-  const wanted = list(environment.BERTH_TEST_DRIVERS);
+  const wanted = driverList(environment.BERTH_TEST_DRIVERS);
   const missing: string[] = [];
-  for (const name of list(environment.BERTH_REQUIRE_DRIVERS)) {
+  for (const name of driverList(environment.BERTH_REQUIRE_DRIVERS)) {
     if (!(drivers as readonly string[]).includes(name)) {
       missing.push(`${name}: not a sandbox driver (known: ${drivers.join(', ')})`);
       continue;

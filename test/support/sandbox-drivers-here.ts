@@ -1,13 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { describe, inject } from 'vitest';
 import type { SandboxDriverName } from '../../src/config/config-schema.js';
+import { driverList, knownDrivers } from './probe-sandbox-drivers.js';
 
-/**
- * Every sandbox driver Berth ships. Suites that run per driver declare their tests once for each of
- * them, always: a driver that cannot run here has its tests reported as skipped (with the reason in
- * their title), never dropped from the list, so a run that tested fewer drivers says so in its summary.
- */
-export const knownDrivers: readonly SandboxDriverName[] = ['runc', 'runsc', 'bwrap'];
+export { knownDrivers };
 
 /** Why each known driver cannot run here; a driver that can is absent. Probed once per run. */
 export type DriverProblems = Readonly<Partial<Record<SandboxDriverName, string>>>;
@@ -17,19 +13,6 @@ declare module 'vitest' {
     /** Set by `vitest.global-setup.ts` from `selectDriver`'s own checks. */
     readonly sandboxDriverProblems: DriverProblems;
   }
-}
-
-/** Whether `name` is a driver Berth knows (`BERTH_REQUIRE_DRIVERS` may name anything). */
-export function isKnownDriver(name: string): name is SandboxDriverName {
-  return (knownDrivers as readonly string[]).includes(name);
-}
-
-/** The drivers a comma list (`BERTH_REQUIRE_DRIVERS`, `BERTH_TEST_DRIVERS`) names, blanks dropped. */
-export function driverList(list: string | undefined): string[] {
-  return (list ?? '')
-    .split(',')
-    .map((name) => name.trim())
-    .filter(Boolean);
 }
 
 /**
@@ -54,7 +37,10 @@ export function sandboxDriversHere(): SandboxDriverName[] {
 
 /**
  * `describe(title, body)` once per known driver, `%s` in the title replaced by the driver's name; the
- * block of a driver that does not run here is declared all the same and skipped, its title saying why.
+ * block of a driver that does not run here is declared all the same and skipped, its title saying why,
+ * so `vitest run` counts it as skipped instead of never seeing it. (`vitest list` leaves out what is
+ * skipped at collection, so there a driver missing here still shows as fewer tests; a run with
+ * `BERTH_REQUIRE_DRIVERS` fails instead.)
  */
 export function describeEachDriver(title: string, body: (driver: SandboxDriverName) => void): void {
   for (const driver of knownDrivers) {
