@@ -2,8 +2,8 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sandboxDriversHere } from '../../test/support/sandbox-drivers-here.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachDriver } from '../../test/support/sandbox-drivers-here.js';
 
 const bin = join(import.meta.dirname, '../../bin/berth.js');
 
@@ -22,7 +22,7 @@ function berth(
   });
 }
 
-describe.each(sandboxDriversHere())('berth containers, exec and cp on %s', (driver) => {
+describeEachDriver('berth containers, exec and cp on %s', (driver) => {
   const directory = mkdtempSync(join(tmpdir(), 'berth-containers-cli-'));
   let server: ChildProcessWithoutNullStreams;
   let environment: NodeJS.ProcessEnv;

@@ -1,14 +1,17 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import type { Clock } from '../clock.js';
-import { ensureHostImage } from '../sandbox/host-image.js';
 import { mountsUnder } from '../sandbox/mounts.js';
-import { RuncDriver } from '../sandbox/runc/runc-driver.js';
-import { sandboxRunDir } from '../sandbox/select-driver.js';
+import { defaultSandboxConfig } from '../config/load-config.js';
+import { resolveImage } from '../sandbox/resolve-image.js';
+import { sandboxRunDir, selectDriver } from '../sandbox/select-driver.js';
+import { ShellSession } from '../sandbox/shell-session.js';
 import { startTestBerth, type TestBerth } from '../../test/support/start-test-berth.js';
-import { sandboxDriversHere } from '../../test/support/sandbox-drivers-here.js';
+import { until } from '../../test/support/until.js';
+import { hostCgroupsNamed, hostProcessesMentioning } from '../../test/support/host-observations.js';
+import { describeEachDriver } from '../../test/support/sandbox-drivers-here.js';
 
 interface ExecBody {
   readonly output: readonly { readonly stdout: string }[];
@@ -43,7 +46,7 @@ function mountsOf(dataDir: string): string[] {
   return mountsUnder(sandboxRunDir(dataDir));
 }
 
-describe.each(sandboxDriversHere())('container lifecycle on %s', (driver) => {
+describeEachDriver('container lifecycle on %s', (driver) => {
   const opened: TestBerth[] = [];
   const dataDirs: string[] = [];
   afterEach(async () => {
@@ -111,27 +114,46 @@ describe.each(sandboxDriversHere())('container lifecycle on %s', (driver) => {
   it('removes orphaned sandboxes and disks at start-up', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'berth-reaper-'));
     dataDirs.push(dataDir);
-    // What a crash leaves: a sandbox running and a disk on file, but no record of the container.
+    // What a crash leaves: a sandbox started by this driver as the server would (same run directory,
+    // same image), with a shell and a background process still running in it and a file on its disk,
+    // but no record of the container.
     const orphanId = 'cntr_orphan0000000000000000000000000000000000000000';
     const orphanDir = join(dataDir, 'sandbox', 'containers', orphanId);
-    mkdirSync(orphanDir, { recursive: true });
-    if (driver === 'runc') {
-      const runc = new RuncDriver({ runDir: sandboxRunDir(dataDir) });
-      await runc.start({
-        id: orphanId,
-        dir: orphanDir,
-        image: await ensureHostImage(join(dataDir, 'sandbox', 'images')),
-        limits: { memoryBytes: 256 * 1024 ** 2, pids: 64, cpus: 1, diskBytes: 64 * 1024 ** 2 },
-      });
-      expect(await runc.listRunning()).toContain(orphanId);
-    }
+    mkdirSync(orphanDir, { recursive: true, mode: 0o700 });
+    const crashed = await selectDriver({ ...defaultSandboxConfig, driver }, dataDir);
+    if (!crashed.driver) throw new Error(crashed.reason);
+    const orphan = await crashed.driver.start({
+      id: orphanId,
+      dir: orphanDir,
+      image: await resolveImage(dataDir, 'host'),
+      limits: { memoryBytes: 256 * 1024 ** 2, pids: 64, cpus: 1, diskBytes: 64 * 1024 ** 2 },
+    });
+    const marker = `berth-orphan-${process.pid}-${driver}`;
+    const shell = new ShellSession(orphan.shellLauncher('default'));
+    const started = await shell.run(
+      `echo left > /mnt/data/left.txt; (exec -a ${marker} sleep 1000 &); echo started`,
+      { timeoutMs: 30_000, maxOutputBytes: 1024 },
+    );
+    expect(started.stdout).toBe('started\n');
+    // Left running, as after a crash: on the host (gVisor's processes live in its own kernel, so there
+    // the sandbox itself is what runs), and in the runtime's state where the driver keeps one.
+    if (driver === 'runsc') expect(hostProcessesMentioning(orphanId).length).toBeGreaterThan(0);
+    else await until(() => hostProcessesMentioning(marker).length > 0);
+    if (driver !== 'bwrap') expect(await crashed.driver.listRunning()).toContain(orphanId);
+    if (driver !== 'runsc')
+      expect(mountsOf(dataDir).length + hostCgroupsNamed(orphanId).length).toBeGreaterThan(0);
+
     const berth = await start({ dataDir });
+
     expect(existsSync(orphanDir)).toBe(false);
     expect(mountsOf(dataDir)).toEqual([]);
-    if (driver === 'runc') {
-      expect(await new RuncDriver({ runDir: sandboxRunDir(dataDir) }).listRunning()).not.toContain(orphanId);
-    }
-    await berth.client().containers.list();
+    expect(hostProcessesMentioning(marker)).toEqual([]);
+    expect(hostProcessesMentioning(orphanId)).toEqual([]);
+    expect(hostCgroupsNamed(orphanId)).toEqual([]);
+    const after = await selectDriver({ ...defaultSandboxConfig, driver }, dataDir);
+    expect(await after.driver?.listRunning()).not.toContain(orphanId);
+    await expect(berth.client().containers.retrieve(orphanId)).rejects.toMatchObject({ status: 404 });
+    shell.close();
   }, 120_000);
 
   it('caps live containers per project and sessions per container', async () => {

@@ -69,12 +69,12 @@ describe('ShellSession', () => {
 
   it('times out a command and kills every process it started', async () => {
     session = new ShellSession(bash);
+    // The timeout counts from when the command is handed to the shell: start the shell first, so the
+    // whole timeout is the command's, and "started" (printed at once) is in well before it.
+    await session.run('true', options);
     const result = await session.run(
       "sh -c 'sleep 60.4321 & sleep 60.4321 & echo started; wait'; echo NOT-REACHED",
-      {
-        ...options,
-        timeoutMs: 300,
-      },
+      { ...options, timeoutMs: 1_000 },
     );
     expect(result.outcome).toEqual({ type: 'timeout' });
     expect(result.stdout).toContain('started');

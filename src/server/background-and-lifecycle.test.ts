@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type OpenAI from 'openai';
 import { startTestBerth, type TestBerth } from '../../test/support/start-test-berth.js';
+import { openableGate } from '../../test/support/openable-gate.js';
 
 const model = 'oai/gpt-5';
 const running: TestBerth[] = [];
@@ -32,10 +33,13 @@ describe('background responses', () => {
   it('answers queued at once and finishes without the client', async () => {
     const berth = await start();
     const client = berth.client();
-    berth.upstreams.oai.script({ text: 'Done in the background.', delayMs: 100 });
+    // The model answers only after the create has: "at once" does not depend on the model being slow.
+    const gate = openableGate();
+    berth.upstreams.oai.script({ text: 'Done in the background.', gate: gate.opened });
     const created = await client.responses.create({ model, input: 'Work', background: true });
     expect(created.status).toBe('queued');
     expect(created.background).toBe(true);
+    gate.open();
     const finished = await waitForStatus(client, created.id, ['completed']);
     expect(finished.output_text).toBe('Done in the background.');
   });
@@ -43,7 +47,8 @@ describe('background responses', () => {
   it('cancel stops the upstream call and ends the response cancelled', async () => {
     const berth = await start();
     const client = berth.client();
-    berth.upstreams.oai.script({ text: 'never', delayMs: 30_000 });
+    // Never answered: the gate stays closed, so only the cancel can end the upstream call.
+    berth.upstreams.oai.script({ text: 'never', gate: openableGate().opened });
     const created = await client.responses.create({ model, input: 'Slow', background: true });
     await vi.waitFor(() => expect(berth.upstreams.oai.requests.length).toBe(1));
     const cancelled = await client.responses.cancel(created.id);

@@ -1,19 +1,17 @@
 import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compactionSummaryLabel } from '../engine/compaction/context-for-model.js';
-import { sandboxDriversHere } from '../../test/support/sandbox-drivers-here.js';
+import { describeEachDriver } from '../../test/support/sandbox-drivers-here.js';
+import { until } from '../../test/support/until.js';
 import { startTestBerth, testProviders, type TestBerth } from '../../test/support/start-test-berth.js';
-
-const driver = sandboxDriversHere()[0];
 
 /**
  * `context_management` compaction in the middle of a response: once a turn's context passes the
  * threshold, the model is asked for a summary, a `compaction` item is emitted, and the next turn (and
  * the next chained response) sees the summary instead of the turns before it.
  */
-describe.skipIf(driver === undefined).each(testProviders)(
-  'compaction in the agent loop through $kind',
-  (provider) => {
+describeEachDriver('compaction in the agent loop on %s', (driver) => {
+  describe.each(testProviders)('through $kind', (provider) => {
     let berth: TestBerth;
     const upstream = () => berth.upstreams[provider.name];
     const sent = (index: number) => JSON.stringify(upstream().requests[index]?.body ?? null);
@@ -86,11 +84,11 @@ describe.skipIf(driver === undefined).each(testProviders)(
         context_management: [{ type: 'compaction', compact_threshold: 1_000 }],
         background: true,
       });
-      let response = await client.responses.retrieve(started.id);
-      while (response.status === 'queued' || response.status === 'in_progress') {
-        await new Promise((resolve) => setTimeout(resolve, 50));
+      let response = started;
+      await until(async () => {
         response = await client.responses.retrieve(started.id);
-      }
+        return response.status !== 'queued' && response.status !== 'in_progress';
+      }, 50);
       expect(response.status).toBe('failed');
       expect(response.output.map((item) => item.type)).toEqual(['shell_call', 'shell_call_output']);
     }, 60_000);
@@ -113,5 +111,5 @@ describe.skipIf(driver === undefined).each(testProviders)(
         'message',
       ]);
     }, 60_000);
-  },
-);
+  });
+});

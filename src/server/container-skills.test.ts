@@ -1,7 +1,7 @@
 import { toFile } from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { rawZip, skillMarkdown, skillZip } from '../../test/support/skill-zips.js';
-import { sandboxDriversHere } from '../../test/support/sandbox-drivers-here.js';
+import { describeEachDriver } from '../../test/support/sandbox-drivers-here.js';
 import { startTestBerth, type TestBerth } from '../../test/support/start-test-berth.js';
 
 interface ExecOutput {
@@ -30,7 +30,7 @@ function inline(name: string, zip: Buffer) {
   };
 }
 
-describe.each(sandboxDriversHere())('Skills in containers on %s', (driver) => {
+describeEachDriver('Skills in containers on %s', (driver) => {
   let berth: TestBerth;
   let restarted: TestBerth | undefined;
 

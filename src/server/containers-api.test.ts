@@ -1,7 +1,7 @@
 import { toFile } from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestBerth, type TestBerth } from '../../test/support/start-test-berth.js';
-import { sandboxDriversHere } from '../../test/support/sandbox-drivers-here.js';
+import { describeEachDriver } from '../../test/support/sandbox-drivers-here.js';
 
 interface ExecOutput {
   readonly stdout: string;
@@ -22,7 +22,7 @@ async function exec(
   return { status: response.status, json: (await response.json()) as { output: ExecOutput[] } };
 }
 
-describe.each(sandboxDriversHere())('Containers API on %s', (driver) => {
+describeEachDriver('Containers API on %s', (driver) => {
   let berth: TestBerth;
 
   beforeAll(async () => {
@@ -86,12 +86,15 @@ describe.each(sandboxDriversHere())('Containers API on %s', (driver) => {
 
   it('times out a command, kills it, and keeps the session usable', async () => {
     const container = await berth.client().containers.create({ name: 'timeout' });
+    // The background job first, under the default timeout: the session's shell may still be starting
+    // (a cold sandbox), which must not count against the short timeout below.
+    await exec(berth, container.id, { commands: ['sleep 301 &'] });
     const result = await exec(berth, container.id, {
-      commands: ['sleep 301 &', 'export KEEP=yes; sleep 30', 'echo $KEEP'],
-      timeout_ms: 500,
+      commands: ['export KEEP=yes; sleep 30', 'echo $KEEP'],
+      timeout_ms: 1_000,
     });
-    expect(result.json.output[1]).toEqual({ stdout: '', stderr: '', outcome: { type: 'timeout' } });
-    expect(result.json.output[2]).toMatchObject({ stdout: 'yes\n', outcome: { type: 'exit', exit_code: 0 } });
+    expect(result.json.output[0]).toEqual({ stdout: '', stderr: '', outcome: { type: 'timeout' } });
+    expect(result.json.output[1]).toMatchObject({ stdout: 'yes\n', outcome: { type: 'exit', exit_code: 0 } });
     const processes = await exec(berth, container.id, { commands: ['ps -e -o args='] });
     // The timed-out command's sleep is gone; a job an earlier command left in the background is not.
     const running = processes.json.output[0]?.stdout.split('\n');

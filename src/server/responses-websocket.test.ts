@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResponsesWS } from 'openai/resources/responses/ws';
 import type OpenAI from 'openai';
 import { startTestBerth, type TestBerth } from '../../test/support/start-test-berth.js';
+import { openableGate } from '../../test/support/openable-gate.js';
 
 let berth: TestBerth;
 beforeAll(async () => {
@@ -105,15 +106,20 @@ describe('WebSocket mode on /v1/responses', () => {
 
   it('runs lanes side by side and echoes each lane stream_id', async () => {
     const socket = openSocket(berth.client());
-    berth.upstreams.oai.script({ text: 'slow lane', delayMs: 300 }, { text: 'fast lane' });
+    // Lane A's model answers only when the test opens the gate, after lane B has finished.
+    const gate = openableGate();
+    const before = berth.upstreams.oai.requests.length;
+    berth.upstreams.oai.script({ text: 'slow lane', gate: gate.opened }, { text: 'fast lane' });
     const slow = socket.turn({ model: 'oai/gpt-5', input: 'a', stream_id: 'A' });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Lane A's model call has arrived (and taken the gated turn) before lane B starts.
+    await berth.upstreams.oai.received(before + 1);
     const fast = await socket.turn({ model: 'oai/gpt-5', input: 'b', stream_id: 'B' });
     expect(fast).toMatchObject({ type: 'response.completed', stream_id: 'B' });
     // Lane B finished while lane A was still waiting on its model.
     expect(
       socket.events.some((event) => event.stream_id === 'A' && event.type === 'response.completed'),
     ).toBe(false);
+    gate.open();
     expect(await slow).toMatchObject({ type: 'response.completed', stream_id: 'A' });
     socket.close();
   });

@@ -1,14 +1,14 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { defaultSandboxConfig } from '../../src/config/load-config.js';
-import { sandboxDriversHere } from '../support/sandbox-drivers-here.js';
+import { describeEachDriver } from '../support/sandbox-drivers-here.js';
 import { resolveImage } from '../../src/sandbox/resolve-image.js';
 import type { Sandbox, SandboxDriver, SandboxSpec } from '../../src/sandbox/sandbox-driver.js';
 import { selectDriver } from '../../src/sandbox/select-driver.js';
 import { ShellSession, type RunOptions } from '../../src/sandbox/shell-session.js';
+import { until } from '../support/until.js';
 
 const options: RunOptions = { timeoutMs: 20_000, maxOutputBytes: 64 * 1024 };
 
@@ -30,13 +30,14 @@ function hostProcessesWith(marker: string): number[] {
  * What every `SandboxDriver` promises, checked against each driver this machine has. The HTTP-level
  * behaviour is covered by the containers API suite; this is the seam itself.
  */
-describe.each(sandboxDriversHere())('SandboxDriver contract: %s', (name) => {
-  const dataDir = mkdtempSync(join(tmpdir(), `berth-contract-${name}-`));
+describeEachDriver('SandboxDriver contract: %s', (name) => {
+  let dataDir: string;
   let driver: SandboxDriver;
   let spec: SandboxSpec;
   let sandbox: Sandbox | undefined;
 
   beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), `berth-contract-${name}-`));
     const choice = await selectDriver({ ...defaultSandboxConfig, driver: name }, dataDir);
     if (!choice.driver) throw new Error(`driver ${name} unavailable: ${choice.reason}`);
     driver = choice.driver;
@@ -53,7 +54,7 @@ describe.each(sandboxDriversHere())('SandboxDriver contract: %s', (name) => {
   afterAll(async () => {
     await driver?.stop(spec.id, spec.dir);
     await driver?.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }, 60_000);
 
   it('starts a sandbox whose shell sessions keep state, in /mnt/data, as the sandbox root', async () => {
@@ -101,9 +102,7 @@ describe.each(sandboxDriversHere())('SandboxDriver contract: %s', (name) => {
     // gVisor runs the sandbox's processes inside its own kernel: the host never sees them.
     if (driver.name !== 'runsc') {
       // The background jobs may not have exec'd (taken their marker name) yet when the command returns.
-      for (let waited = 0; waited < 5_000 && hostProcessesWith(marker).length === 0; waited += 50)
-        await sleep(50);
-      expect(hostProcessesWith(marker).length).toBeGreaterThan(0);
+      await until(() => hostProcessesWith(marker).length > 0);
     }
     session.close();
     await driver.stop(spec.id, spec.dir);

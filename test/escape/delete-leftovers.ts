@@ -1,12 +1,12 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { until } from '../support/until.js';
 import { marker, type EscapeBerth } from './escape-berth.js';
 import {
   hostCgroupsNamed,
   hostMountsMentioning,
   hostPathsNamed,
   hostProcessesMentioning,
-} from './host-observations.js';
+} from '../support/host-observations.js';
 
 /** Deleting a container ends everything it started, however it tried to hide, and unmounts its disk. */
 export function describeDeleteLeftovers(escape: EscapeBerth): void {
@@ -26,11 +26,10 @@ export function describeDeleteLeftovers(escape: EscapeBerth): void {
       const running = escape.request('POST', `/v1/containers/${id}/exec`, {
         json: { commands: [`touch /mnt/data/busy; exec -a ${name}-running sleep 1000`], session: 'busy' },
       });
-      for (let poll = 0; poll < 100; poll += 1) {
+      await until(async () => {
         const started = await escape.run('alpha', id, 'test -e /mnt/data/busy');
-        if (started.outcome.type === 'exit' && started.outcome.exit_code === 0) break;
-        await sleep(100);
-      }
+        return started.outcome.type === 'exit' && started.outcome.exit_code === 0;
+      }, 100);
       // The session that started them sees them (sessions may not see each other's processes).
       const seen = await escape.run('alpha', id, 'ps -eo args');
       for (const suffix of ['background', 'daemon', 'disowned'])

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { sandboxDriversHere } from '../support/sandbox-drivers-here.js';
+import { expect, it } from 'vitest';
+import { describeEachDriver } from '../support/sandbox-drivers-here.js';
 import { describeBadInput } from './bad-input.js';
 import { describeDeleteLeftovers } from './delete-leftovers.js';
 import { useEscapeBerth } from './escape-berth.js';
@@ -18,7 +18,7 @@ import { describeSkillTampering } from './skill-tampering.js';
  * specific failure (the errno, the message, the host's own view) rather than "something went wrong".
  * The attacks are grouped by what they go after, one file each in ./escape/.
  */
-describe.each(sandboxDriversHere())('escape attempts on %s', (driver) => {
+describeEachDriver('escape attempts on %s', (driver) => {
   const escape = useEscapeBerth(driver);
 
   describeNetworkEgress(escape);

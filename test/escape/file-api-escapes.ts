@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { databasePath } from '../../src/runtime/start-runtime.js';
 import { multipartFile } from './container-endpoints.js';
 import { expectErrorEnvelope, marker, type EscapeBerth } from './escape-berth.js';
-import { hostPathsNamed } from './host-observations.js';
+import { hostPathsNamed } from '../support/host-observations.js';
 
 const mebibyte = 1024 * 1024;
 

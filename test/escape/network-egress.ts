@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectFailure, type EscapeBerth } from './escape-berth.js';
-import { hostListeningTcpPorts } from './host-observations.js';
+import { hostListeningTcpPorts } from '../support/host-observations.js';
 
 /**
  * A python helper printed into commands: `attempt(name, family, kind, address)` tries one connection

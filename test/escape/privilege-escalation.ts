@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectFailure, marker, type EscapeBerth } from './escape-berth.js';
-import { hostBlockDevices } from './host-observations.js';
+import { hostBlockDevices } from '../support/host-observations.js';
 
 /** A python helper: `call(name, number, *args)` makes one raw system call and prints `name RESULT`. */
 const syscallPython = `

@@ -1,7 +1,7 @@
 import { toFile } from 'openai';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { marker, type EscapeBerth } from './escape-berth.js';
-import { hostProcessesMentioning } from './host-observations.js';
+import { hostProcessesMentioning } from '../support/host-observations.js';
 
 /**
  * The status-forging attack of docs/research/persistent-shell-session.md: a command looks for the

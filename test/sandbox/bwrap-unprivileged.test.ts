@@ -19,7 +19,14 @@ function readableByNobody(): boolean {
 
 // The server without root, as far as the tests (which run as root) can show it: a Node process as
 // uid 65534 picks bwrap with `auto`, and its sessions work, with every limit reported unenforced.
-describe.runIf(process.getuid?.() === 0 && readableByNobody())('bwrap without root', () => {
+const skipReason =
+  process.getuid?.() !== 0
+    ? ' (skipped: needs root, to become an unprivileged user)'
+    : !readableByNobody()
+      ? ' (skipped: uid 65534 cannot read this checkout, or bwrap is not installed)'
+      : '';
+
+describe.skipIf(skipReason !== '')(`bwrap without root${skipReason}`, () => {
   it('is what auto picks, runs sessions as root of their namespace and times commands out', () => {
     const home = mkdtempSync(join(tmpdir(), 'berth-nobody-home-'));
     try {

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startFakeUpstreamServer, type FakeUpstreamExchange } from './fake-upstream-server.js';
+import { scriptedWait, startFakeUpstreamServer, type FakeUpstreamExchange } from './fake-upstream-server.js';
 import { chunkText, finishReasonOf, type FakeUpstream, type ScriptedTurn } from './scripted-turn.js';
 
 type Json = Record<string, unknown>;
@@ -344,7 +344,7 @@ export function startFakeAnthropicUpstream(): Promise<FakeUpstream> {
     if (invalid !== null) return sendError(response, 400, 'invalid_request_error', invalid, requestId);
 
     const turn = nextTurn();
-    if (turn.delayMs !== undefined) await sleep(turn.delayMs, undefined, { signal: disconnected });
+    if (!(await scriptedWait(turn, disconnected))) return;
     if (turn.error !== undefined) {
       const { status, message } = turn.error;
       const type = turn.error.type ?? errorTypesByStatus[status] ?? 'api_error';

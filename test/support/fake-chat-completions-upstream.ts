@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startFakeUpstreamServer, type FakeUpstreamExchange } from './fake-upstream-server.js';
+import { scriptedWait, startFakeUpstreamServer, type FakeUpstreamExchange } from './fake-upstream-server.js';
 import {
   asObject,
   sendError,
@@ -60,9 +60,7 @@ async function respond(
   response: ServerResponse,
   disconnected: AbortSignal,
 ): Promise<void> {
-  if (turn.delayMs !== undefined && turn.delayMs > 0) {
-    if (!(await pause(turn.delayMs, disconnected))) return;
-  }
+  if (!(await scriptedWait(turn, disconnected))) return;
   if (turn.error) {
     sendScriptedError(response, turn.error);
     return;

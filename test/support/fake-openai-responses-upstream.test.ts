@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import OpenAI from 'openai';
 import { startFakeOpenAIResponsesUpstream } from './fake-openai-responses-upstream.js';
 import type { FakeUpstream } from './scripted-turn.js';
+import { openableGate } from './openable-gate.js';
 
 let upstream: FakeUpstream;
 let client: OpenAI;
@@ -189,8 +190,9 @@ describe('fake OpenAI Responses upstream', () => {
     expect(stateless.status).toBe(400);
   });
 
-  it('counts a client that leaves during the scripted delay as an aborted request', async () => {
-    upstream.script({ delayMs: 200 });
+  it('counts a client that leaves while its answer is held back as an aborted request', async () => {
+    // The gate is never opened: the answer waits until the client has left, however slow the abort.
+    upstream.script({ gate: openableGate().opened });
     const before = upstream.requests.length;
     const controller = new AbortController();
     const pending = client.responses.create({ model: 'gpt-5', input: 'Hi' }, { signal: controller.signal });

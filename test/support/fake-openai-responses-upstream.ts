@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startFakeUpstreamServer, type FakeUpstreamExchange } from './fake-upstream-server.js';
+import { scriptedWait, startFakeUpstreamServer, type FakeUpstreamExchange } from './fake-upstream-server.js';
 import {
   asObject,
   sendError,
@@ -33,7 +33,14 @@ export function startFakeOpenAIResponsesUpstream(): Promise<FakeUpstream> {
   return startFakeUpstreamServer({ baseURLPath: '/v1', handle });
 }
 
-async function handle({ route, body, bodyIsJson, response, nextTurn }: FakeUpstreamExchange): Promise<void> {
+async function handle({
+  route,
+  body,
+  bodyIsJson,
+  response,
+  disconnected,
+  nextTurn,
+}: FakeUpstreamExchange): Promise<void> {
   if (!bodyIsJson) {
     sendInvalidJson(response);
     return;
@@ -44,17 +51,19 @@ async function handle({ route, body, bodyIsJson, response, nextTurn }: FakeUpstr
     const params = asObject(body);
     sendJson(response, 200, { object: 'response.input_tokens', input_tokens: estimateInputTokens(params) });
   } else if (route === 'POST /v1/responses') {
-    await respond(asObject(body), nextTurn(), response);
+    await respond(asObject(body), nextTurn(), response, disconnected);
   } else {
     sendError(response, 404, `Invalid URL (${route})`, 'invalid_request_error');
   }
 }
 
-async function respond(params: Json, turn: ScriptedTurn, response: ServerResponse): Promise<void> {
-  if (turn.delayMs !== undefined) {
-    await sleep(turn.delayMs);
-    if (response.destroyed) return;
-  }
+async function respond(
+  params: Json,
+  turn: ScriptedTurn,
+  response: ServerResponse,
+  disconnected: AbortSignal,
+): Promise<void> {
+  if (!(await scriptedWait(turn, disconnected)) || response.destroyed) return;
   if (turn.error) {
     sendScriptedError(response, turn.error);
     return;

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultTurn, type FakeUpstream, type RecordedRequest, type ScriptedTurn } from './scripted-turn.js';
 
 /** One request as a fake's protocol code sees it, already read and recorded by the harness. */
@@ -36,6 +37,8 @@ export async function startFakeUpstreamServer(options: FakeUpstreamServerOptions
   const requests: RecordedRequest[] = [];
   const queue: ScriptedTurn[] = [];
   let abortedRequests = 0;
+  /** Waiters of `received`, each with the request count it waits for. */
+  const arrivals: { readonly count: number; readonly arrived: () => void }[] = [];
   const nextTurn = (): ScriptedTurn => queue.shift() ?? defaultTurn;
 
   async function receive(
@@ -54,6 +57,10 @@ export async function startFakeUpstreamServer(options: FakeUpstreamServerOptions
       bodyIsJson = false;
     }
     requests.push({ method, path, headers: request.headers, body });
+    for (const waiter of arrivals.filter((entry) => entry.count <= requests.length)) {
+      arrivals.splice(arrivals.indexOf(waiter), 1);
+      waiter.arrived();
+    }
     const route = `${method} ${path}`;
     await options.handle({ request, response, route, body, bodyIsJson, disconnected, nextTurn });
   }
@@ -80,12 +87,36 @@ export async function startFakeUpstreamServer(options: FakeUpstreamServerOptions
     get abortedRequests() {
       return abortedRequests;
     },
+    received: (count) =>
+      new Promise<void>((arrived) => {
+        if (requests.length >= count) arrived();
+        else arrivals.push({ count, arrived });
+      }),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
+}
+
+/**
+ * The scripted wait before a turn's answer: `delayMs`, then its `gate`. False when the client left
+ * during the wait (there is no one left to answer).
+ */
+export async function scriptedWait(turn: ScriptedTurn, disconnected: AbortSignal): Promise<boolean> {
+  if (turn.delayMs !== undefined && turn.delayMs > 0) {
+    try {
+      await sleep(turn.delayMs, undefined, { signal: disconnected });
+    } catch {
+      return false;
+    }
+  }
+  if (turn.gate) {
+    const left = new Promise<void>((resolve) => disconnected.addEventListener('abort', () => resolve()));
+    await Promise.race([turn.gate, left]);
+  }
+  return !disconnected.aborted;
 }
 
 async function readBody(request: IncomingMessage): Promise<string> {

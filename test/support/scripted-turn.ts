@@ -24,6 +24,12 @@ export interface ScriptedTurn {
   readonly error?: { readonly status: number; readonly message: string; readonly type?: string };
   /** Wait this long before answering (for cancel and disconnect tests). */
   readonly delayMs?: number;
+  /**
+   * Answer only once this settles (after `delayMs`, if both are given): the test opens the gate (see
+   * `openableGate`) when it has seen what it needed to happen first, so no ordering rests on a timer.
+   * A client that leaves meanwhile ends the wait, counted in `abortedRequests`.
+   */
+  readonly gate?: Promise<void>;
   /** When streaming, wait this long between text deltas. */
   readonly chunkDelayMs?: number;
   /** When streaming, break the text into deltas of this many characters (default 4). */
@@ -58,6 +64,8 @@ export interface FakeUpstream {
   script(...turns: ScriptedTurn[]): void;
   /** Number of requests whose client disconnected before the reply ended (aborted upstream calls). */
   readonly abortedRequests: number;
+  /** Resolves once `count` requests have arrived in all (at once when they already have). */
+  received(count: number): Promise<void>;
   close(): Promise<void>;
 }
 

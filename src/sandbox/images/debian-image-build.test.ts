@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findHostDebianArchive } from './apt-sources.js';
 import { findDebootstrap } from './debian-image.js';
 import { findImage } from './image-store.js';
+import { describeEachDriver } from '../../../test/support/sandbox-drivers-here.js';
+import { startTestBerth, type TestBerth } from '../../../test/support/start-test-berth.js';
 
 /**
  * The one real build of the suite: `berth image build debian` through the built CLI, with the real
@@ -143,6 +145,73 @@ describe.skipIf(skipReason !== undefined)(
       },
       10 * 60_000,
     );
+
+    // The image just built, in use: one Berth per driver on this data directory runs containers
+    // from it through the HTTP API (the build takes minutes, so it is shared, not repeated per driver).
+    describeEachDriver('a container from the built image on %s', (driver) => {
+      let berth: TestBerth;
+      let container: string;
+      beforeAll(async () => {
+        berth = await startTestBerth({ dataDir, sandbox: { driver, warmPool: 0 } });
+        const created = await fetch(`${berth.baseURL}/containers`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ name: `debian on ${driver}`, image: 'debian' }),
+        });
+        expect(created.status).toBe(200);
+        container = ((await created.json()) as { id: string }).id;
+      }, 120_000);
+      afterAll(async () => {
+        await berth?.close();
+      }, 60_000);
+
+      async function run(command: string): Promise<{ stdout: string; stderr: string; outcome: unknown }> {
+        const response = await fetch(`${berth.baseURL}/containers/${container}/exec`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ commands: [command] }),
+        });
+        expect(response.status).toBe(200);
+        const [result] = (
+          (await response.json()) as { output: { stdout: string; stderr: string; outcome: unknown }[] }
+        ).output;
+        if (!result) throw new Error('no output');
+        return result;
+      }
+
+      it("runs the image's own programs, not the host's", async () => {
+        const rootfs = join(dataDir, 'images/debian/rootfs');
+        // The image's /usr and package database, not the host's: the same listing as in the image.
+        // Listed by python: coreutils' `ls` and `stat` fail under runsc here (statx answers EINVAL).
+        const usrBin = await run(`python3 -c 'import os; print(len(os.listdir("/usr/bin")))'`);
+        expect(usrBin.outcome).toEqual({ type: 'exit', exit_code: 0 });
+        expect(Number(usrBin.stdout)).toBe(readdirSync(join(rootfs, 'usr/bin')).length);
+        const packages = await run("grep -c '^Package:' /var/lib/dpkg/status");
+        expect(Number(packages.stdout)).toBe(
+          readFileSync(join(rootfs, 'var/lib/dpkg/status'), 'utf8').match(/^Package:/gm)?.length,
+        );
+        const versions = await run(
+          'python3 --version; node --version; git --version; curl --version | head -1',
+        );
+        expect(versions.outcome).toEqual({ type: 'exit', exit_code: 0 });
+        expect(versions.stdout).toMatch(/^Python 3\.\S+\nv\d+\.\S+\ngit version \S+\ncurl \S+/);
+        expect((await run('cat /etc/hostname; id -u; pwd')).stdout).toBe('berth\n0\n/mnt/data\n');
+      }, 60_000);
+
+      it('keeps files and shell state, and runs what the image brings', async () => {
+        await run('cd /tmp && export GREETING=hello');
+        const script = await run(
+          `printf 'import json,os\\nprint(json.dumps({"cwd": os.getcwd(), "greeting": os.environ.get("GREETING")}))\\n' > /mnt/data/check.py && python3 /mnt/data/check.py`,
+        );
+        expect(JSON.parse(script.stdout)).toEqual({ cwd: '/tmp', greeting: 'hello' });
+        const node = await run(
+          `node -e 'console.log(require("fs").readFileSync("/mnt/data/check.py", "utf8").length > 0)'`,
+        );
+        expect(node.stdout).toBe('true\n');
+        const record = await fetch(`${berth.baseURL}/containers/${container}`);
+        expect(await record.json()).toMatchObject({ id: container, status: 'running' });
+      }, 60_000);
+    });
 
     it('lists the image and removes it through the CLI', () => {
       const listed = berth('image', 'ls', '--data-dir', dataDir);

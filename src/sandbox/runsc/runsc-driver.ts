@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, copyFile, mkdir, rename } from 'node:fs/promises';
 import { hostPath } from '../host-command.js';
 import { writeCgroupLimits } from '../cgroup-limits.js';
 import { RuncDriver, sessionShellArgs } from '../runc/runc-driver.js';
@@ -63,8 +65,18 @@ export class RunscDriver extends RuncDriver {
     return [];
   }
 
-  protected override sessionShellBinary(image: SandboxImage): Promise<string> {
-    return Promise.resolve(image.bindHostUsr ? '/usr/bin/bash' : `${image.rootfs}/usr/bin/bash`);
+  protected override async sessionShellBinary(image: SandboxImage): Promise<string> {
+    if (image.bindHostUsr) return '/usr/bin/bash';
+    // gVisor's gofer opens the bind source with the sandbox's credentials, which cannot search a data
+    // directory under a private home: a readable copy in the run directory (searchable), replaced
+    // atomically so a sandbox starting meanwhile never sees half of it.
+    const copy = `${this.runDir}/bin/bash-${image.name}`;
+    const partial = `${copy}.${randomBytes(6).toString('hex')}`;
+    await mkdir(`${this.runDir}/bin`, { recursive: true, mode: 0o711 });
+    await copyFile(`${image.rootfs}/usr/bin/bash`, partial);
+    await chmod(partial, 0o755);
+    await rename(partial, copy);
+    return copy;
   }
 
   protected override shellLauncher(id: string): ShellLauncher {

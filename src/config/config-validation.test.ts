@@ -1,0 +1,153 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { configFileSchema } from './config-schema.js';
+import { ConfigError, loadConfig } from './load-config.js';
+
+const directory = mkdtempSync(join(tmpdir(), 'berth-config-validation-'));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+let written = 0;
+function configFile(contents: unknown): string {
+  written += 1;
+  const path = join(directory, `config-${written}.json`);
+  writeFileSync(path, JSON.stringify(contents));
+  return path;
+}
+
+/** A provider that passes, to put one bad field on. */
+const goodProvider = { name: 'oai', kind: 'openai', baseURL: 'http://127.0.0.1:1/v1', apiKey: 'k' };
+
+/**
+ * One bad value per field of the config file, and the field the error must name. Every field of the
+ * schema is here (the last test checks that none was left out), each with a value of the right JSON
+ * type but out of range where the field has a range, so the error is about that field alone.
+ */
+const badValues: readonly { readonly field: string; readonly config: unknown }[] = [
+  { field: 'host', config: { host: '' } },
+  { field: 'host', config: { host: 8080 } },
+  { field: 'port', config: { port: 65536 } },
+  { field: 'port', config: { port: -1 } },
+  { field: 'port', config: { port: 80.5 } },
+  { field: 'dataDir', config: { dataDir: '' } },
+  { field: 'bodyLimitBytes', config: { bodyLimitBytes: 0 } },
+  { field: 'providers', config: { providers: { name: 'oai' } } },
+  { field: 'providers[0].name', config: { providers: [{ ...goodProvider, name: 'has space' }] } },
+  { field: 'providers[0].kind', config: { providers: [{ ...goodProvider, kind: 'gemini' }] } },
+  { field: 'providers[0].baseURL', config: { providers: [{ ...goodProvider, baseURL: 'not a url' }] } },
+  { field: 'providers[0].apiKey', config: { providers: [{ ...goodProvider, apiKey: '' }] } },
+  { field: 'providers[0].timeoutMs', config: { providers: [{ ...goodProvider, timeoutMs: 0 }] } },
+  { field: 'providers[0].maxRetries', config: { providers: [{ ...goodProvider, maxRetries: 11 }] } },
+  { field: 'providers[0].temperature', config: { providers: [{ ...goodProvider, temperature: 1 }] } },
+  { field: 'defaultProvider', config: { defaultProvider: '' } },
+  { field: 'files', config: { files: 512 } },
+  { field: 'files.maxBytes', config: { files: { maxBytes: -1 } } },
+  { field: 'compaction', config: { compaction: 'on' } },
+  { field: 'compaction.keyFile', config: { compaction: { keyFile: '' } } },
+  { field: 'sandbox', config: { sandbox: 'runc' } },
+  { field: 'sandbox.driver', config: { sandbox: { driver: 'docker' } } },
+  { field: 'sandbox.image', config: { sandbox: { image: 'Debian Bookworm' } } },
+  { field: 'sandbox.image', config: { sandbox: { image: '../host' } } },
+  { field: 'sandbox.pidsLimit', config: { sandbox: { pidsLimit: 15 } } },
+  { field: 'sandbox.cpus', config: { sandbox: { cpus: 0 } } },
+  { field: 'sandbox.diskBytes', config: { sandbox: { diskBytes: 16 * 1024 * 1024 - 1 } } },
+  { field: 'sandbox.warmPool', config: { sandbox: { warmPool: 65 } } },
+  { field: 'sandbox.warmPool', config: { sandbox: { warmPool: -1 } } },
+  { field: 'sandbox.maxContainersPerProject', config: { sandbox: { maxContainersPerProject: 0 } } },
+  { field: 'sandbox.maxSessionsPerContainer', config: { sandbox: { maxSessionsPerContainer: 0 } } },
+  { field: 'sandbox.commandTimeoutMs', config: { sandbox: { commandTimeoutMs: 30 * 60_000 + 1 } } },
+  { field: 'sandbox.commandTimeoutMs', config: { sandbox: { commandTimeoutMs: 0 } } },
+  { field: 'sandbox.memoryBytes', config: { sandbox: { memoryBytes: 1 } } },
+  { field: 'unknownTopLevel', config: { unknownTopLevel: true } },
+];
+
+/** Escapes a field name for a regular expression (its `.` and `[…]`). */
+function literally(field: string): RegExp {
+  return new RegExp(`: ${field.replace(/[.[\]]/g, (character) => `\\${character}`)}: `);
+}
+
+describe('config file validation', () => {
+  it.each(badValues)('names $field for $config', ({ field, config }) => {
+    const path = configFile(config);
+    let error: unknown;
+    try {
+      loadConfig({ configFile: path }, {});
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(literally(field));
+    expect((error as Error).message).toContain(path);
+  });
+
+  it('names the fields the loader checks beyond the schema', () => {
+    const twice = configFile({ providers: [goodProvider, { ...goodProvider, kind: 'anthropic' }] });
+    expect(() => loadConfig({ configFile: twice }, {})).toThrow(
+      'providers[1].name: "oai" is used by two providers',
+    );
+    const unknownDefault = configFile({ providers: [goodProvider], defaultProvider: 'claude' });
+    expect(() => loadConfig({ configFile: unknownDefault }, {})).toThrow(
+      'defaultProvider: "claude" is not the name of a configured provider',
+    );
+    const unsetSecret = configFile({ providers: [{ ...goodProvider, apiKey: 'env:BERTH_NO_SUCH_KEY' }] });
+    expect(() => loadConfig({ configFile: unsetSecret }, {})).toThrow(
+      'providers[0].apiKey: environment variable BERTH_NO_SUCH_KEY is not set',
+    );
+  });
+
+  it('says what is wrong with a file that is missing or not JSON', () => {
+    const missing = join(directory, 'missing.json');
+    expect(() => loadConfig({ configFile: missing }, {})).toThrow(`cannot read config file ${missing}`);
+    const notJson = join(directory, 'not-json.json');
+    writeFileSync(notJson, '{ "port": ');
+    expect(() => loadConfig({ configFile: notJson }, {})).toThrow(`config file ${notJson} is not valid JSON`);
+  });
+
+  it('accepts a file with every field at a valid value', () => {
+    const config = loadConfig(
+      {
+        configFile: configFile({
+          host: '0.0.0.0',
+          port: 0,
+          dataDir: directory,
+          bodyLimitBytes: 1024,
+          providers: [{ ...goodProvider, timeoutMs: 1_000, maxRetries: 0 }],
+          defaultProvider: 'oai',
+          files: { maxBytes: 1 },
+          compaction: { keyFile: join(directory, 'key') },
+          sandbox: {
+            driver: 'none',
+            image: 'debian',
+            pidsLimit: 16,
+            cpus: 0.5,
+            diskBytes: 16 * 1024 * 1024,
+            warmPool: 64,
+            maxContainersPerProject: 1,
+            maxSessionsPerContainer: 1,
+            commandTimeoutMs: 30 * 60_000,
+          },
+        }),
+      },
+      {},
+    );
+    expect(config).toMatchObject({ host: '0.0.0.0', port: 0, sandbox: { warmPool: 64, cpus: 0.5 } });
+  });
+
+  it('covers every field of the schema', () => {
+    const schemaFields = (shape: Record<string, unknown>, prefix: string): string[] =>
+      Object.entries(shape).flatMap(([key, value]) => {
+        const field = `${prefix}${key}`;
+        const inner = (value as { unwrap?: () => { shape?: Record<string, unknown> } }).unwrap?.();
+        return inner?.shape ? [field, ...schemaFields(inner.shape, `${field}.`)] : [field];
+      });
+    const fields = [
+      ...schemaFields(configFileSchema.shape, ''),
+      ...Object.keys(
+        (configFileSchema.shape.providers.unwrap().element as { shape: Record<string, unknown> }).shape,
+      ).map((key) => `providers[0].${key}`),
+    ];
+    const tested = new Set(badValues.map((bad) => bad.field));
+    expect(fields.filter((field) => !tested.has(field))).toEqual([]);
+  });
+});
