@@ -9,13 +9,19 @@ import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { SandboxDriver, SandboxImage, SandboxLimits } from '../sandbox/sandbox-driver.js';
 import type { CommandResult } from '../sandbox/shell-session.js';
-import type { ContainerSkill } from '../skills/container-skills-schema.js';
 import { normalizeModes } from '../skills/skill-bundle.js';
 import type { ResolvedSkills, SkillService } from '../skills/skill-service.js';
 import type { Page, PageRequest, StoredContainer, StoredContainerFile, Store } from '../store/store.js';
 import { memoryLimits, type MemoryLimit } from './container-object.js';
-import { LiveContainer, TooManySessionsError, type ExecRequest } from './live-container.js';
+import { LiveContainer, TooManySessionsError } from './live-container.js';
 import { dataDirectory } from './sandbox-files.js';
+import {
+  defaultSessionName,
+  type ContainerSkillInfo,
+  type ExecRequest,
+  type NewContainer,
+  type ShellHost,
+} from './shell-host.js';
 
 export interface ContainerServiceOptions {
   readonly store: Store;
@@ -36,30 +42,11 @@ export interface ContainerServiceOptions {
   readonly sweepIntervalMs?: number;
 }
 
-export interface NewContainer {
-  readonly name: string;
-  readonly expiresAfterMinutes: number;
-  readonly memoryLimit: MemoryLimit;
-  readonly fileIds: readonly string[];
-  /** The image to start from (`sandbox.image` when absent): a Berth extension to the API. */
-  readonly image?: string | undefined;
-  /** Skills to mount read-only at `/skills/<name>` (parsed with `containerSkillsSchema`). */
-  readonly skills?: readonly ContainerSkill[] | undefined;
-}
-
-/** What the engine tells the model about a skill attached to a container. */
-export interface ContainerSkillInfo {
-  readonly name: string;
-  readonly description: string;
-  /** Where it is inside the sandbox: `/skills/<name>` (its SKILL.md is in there). */
-  readonly path: string;
-}
-
 /** Where a container's skills are mounted inside its sandbox. */
 export const skillsMountPath = '/skills';
 
-/** The default session commands run in when a request names none. */
-export const defaultSessionName = 'default';
+// Kept importable from here: the routes and the runtime name them through the service.
+export { defaultSessionName, type ContainerSkillInfo, type NewContainer } from './shell-host.js';
 
 interface Pooled {
   readonly id: string;
@@ -73,7 +60,7 @@ interface Pooled {
  * A warm pool of started sandboxes, each with its default session's shell already running, makes
  * `create` cheap.
  */
-export class ContainerService {
+export class ContainerService implements ShellHost {
   readonly #options: ContainerServiceOptions;
   readonly #live = new Map<string, Promise<LiveContainer>>();
   /** Containers with commands or file transfers in progress: never expired under them. */
