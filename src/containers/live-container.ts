@@ -2,27 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sandbox } from '../sandbox/sandbox-driver.js';
 import { ShellSession, type CommandResult } from '../sandbox/shell-session.js';
 import { listingOutputLimit, SandboxFiles } from './sandbox-files.js';
+import type { ExecRequest } from './shell-host.js';
 
 /**
  * The session Berth's own file listings run in. `@` is outside the characters a client's session name
  * may use, so no client session can share it.
  */
 const filesSessionName = '@files';
-
-export interface ExecRequest {
-  readonly commands: readonly string[];
-  readonly session: string;
-  readonly timeoutMs: number;
-  readonly maxOutputBytes: number;
-  /** Live output, for streaming: which command (by index), which stream, the bytes. */
-  readonly onOutput?: (index: number, stream: 'stdout' | 'stderr', chunk: Buffer) => void;
-  /** Called as each command starts. */
-  readonly onCommandStart?: (index: number) => void;
-  /** Called as each command ends, with its result (the same entry `exec` returns for it). */
-  readonly onCommandDone?: (index: number, result: CommandResult) => void;
-  /** Aborting stops the running command (see `RunOptions.signal`) and runs no further ones. */
-  readonly signal?: AbortSignal;
-}
 
 /**
  * A container whose sandbox is running: its shell sessions (created on first use, by name) and its

@@ -1,3 +1,4 @@
+import type { CommandResult } from '../containers/shell-host.js';
 import type { IdGenerator } from '../ids.js';
 import type { MessageGroup, ModelEvent, ShellAction } from '../providers/model-provider.js';
 import type { UnsequencedEvent } from './stream-event.js';
@@ -17,17 +18,10 @@ export interface CompletedShellCall {
   readonly action: ShellAction;
 }
 
-/** One command's entry in a `shell_call_output`, as OpenAI shapes it. */
-export interface ShellOutputEntry {
-  stdout: string;
-  stderr: string;
-  outcome: { type: 'exit'; exit_code: number } | { type: 'timeout' };
-}
-
 /** A `shell_call_output` item being filled in as its commands run. */
 export interface OpenShellOutput {
   readonly outputIndex: number;
-  readonly item: MutableItem & { output: ShellOutputEntry[] };
+  readonly item: MutableItem & { output: CommandResult[] };
 }
 
 /** Settings for the items the assembler builds. */
@@ -100,7 +94,7 @@ export class OutputAssembler {
       call_id: call.item.call_id,
       status: 'in_progress',
       max_output_length: call.action.maxOutputLength,
-      output: [] as ShellOutputEntry[],
+      output: [] as CommandResult[],
     };
     return { outputIndex: this.#append(item), item };
   }
@@ -121,7 +115,7 @@ export class OutputAssembler {
   }
 
   /** A command's final entry (its capped output and how it ended). */
-  shellOutputCommandDone(open: OpenShellOutput, commandIndex: number, entry: ShellOutputEntry): void {
+  shellOutputCommandDone(open: OpenShellOutput, commandIndex: number, entry: CommandResult): void {
     open.item.output[commandIndex] = entry;
     this.#emit?.({
       type: 'response.shell_call_output_content.done',

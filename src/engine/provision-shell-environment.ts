@@ -1,5 +1,5 @@
-import type { ContainerService } from '../containers/container-service.js';
 import { rejectUnsupportedNetworkPolicy } from '../containers/container-options.js';
+import type { ShellHost } from '../containers/shell-host.js';
 import { BerthError } from '../errors/berth-error.js';
 import type { ShellSetup, ShellToolParams } from './shell-tool.js';
 import { skillsInstructions } from './skills-instructions.js';
@@ -17,7 +17,7 @@ export async function provisionShellEnvironment(
   tool: ShellToolParams,
   toolIndex: number,
   projectId: string,
-  containers: ContainerService,
+  containers: ShellHost,
   responseId: string,
 ): Promise<ShellSetup> {
   const environment = tool.environment ?? null;

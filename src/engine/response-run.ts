@@ -2,7 +2,7 @@ import { BerthError } from '../errors/berth-error.js';
 import { unixSeconds, type Clock } from '../clock.js';
 import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
-import type { ContainerService } from '../containers/container-service.js';
+import type { ShellHost } from '../containers/shell-host.js';
 import type { FinishReason, ModelEvent, ModelRequest, ModelUsage } from '../providers/model-provider.js';
 import type {
   JsonObject,
@@ -41,7 +41,7 @@ export interface RunDependencies {
   readonly clock: Clock;
   readonly logger: Logger;
   /** Where hosted shell calls run; absent when the server has no containers. */
-  readonly containers?: ContainerService;
+  readonly containers?: ShellHost;
 }
 
 /**
@@ -335,7 +335,7 @@ export class ResponseRun {
     }
   }
 
-  #containers(): ContainerService {
+  #containers(): ShellHost {
     const { containers } = this.#dependencies;
     if (!containers) throw new Error('a hosted shell response needs the container service');
     return containers;

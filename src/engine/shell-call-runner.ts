@@ -1,8 +1,6 @@
-import type { ContainerService } from '../containers/container-service.js';
-import { defaultSessionName } from '../containers/container-service.js';
 import { LiveOutput } from '../containers/live-output.js';
-import type { CommandResult } from '../sandbox/shell-session.js';
-import type { CompletedShellCall, OutputAssembler, ShellOutputEntry } from './output-assembler.js';
+import { defaultSessionName, type CommandResult, type ShellHost } from '../containers/shell-host.js';
+import type { CompletedShellCall, OutputAssembler } from './output-assembler.js';
 
 /**
  * Server-side bounds on what a model may ask of one shell call. The model's own `timeout_ms` and
@@ -32,7 +30,8 @@ export interface RanCommand {
 }
 
 export interface ShellCallContext {
-  readonly containers: ContainerService;
+  /** Where the call's commands run. */
+  readonly containers: ShellHost;
   readonly projectId: string;
   readonly containerId: string;
   readonly signal: AbortSignal;
@@ -88,7 +87,7 @@ export async function runShellCall(
         if (text) assembler.shellOutputDelta(output, index, { [stream]: text });
       },
       onCommandDone: (index, result) => {
-        assembler.shellOutputCommandDone(output, index, toEntry(result));
+        assembler.shellOutputCommandDone(output, index, result);
         context.onCommandRan?.({
           call,
           commandIndex: index,
@@ -124,11 +123,7 @@ export function refuseShellCall(call: CompletedShellCall, assembler: OutputAssem
   assembler.closeShellOutput(output);
 }
 
-function toEntry(result: CommandResult): ShellOutputEntry {
-  return { stdout: result.stdout, stderr: result.stderr, outcome: { ...result.outcome } };
-}
-
-function failedEntry(why: string, exitCode: number): ShellOutputEntry {
+function failedEntry(why: string, exitCode: number): CommandResult {
   return { stdout: '', stderr: `[berth] ${why}\n`, outcome: { type: 'exit', exit_code: exitCode } };
 }
 

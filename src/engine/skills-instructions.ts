@@ -1,4 +1,4 @@
-import type { ContainerSkillInfo } from '../containers/container-service.js';
+import type { ContainerSkillInfo } from '../containers/shell-host.js';
 
 /**
  * The lines added to a response's instructions when its shell's container has skills, so the model

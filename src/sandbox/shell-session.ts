@@ -7,10 +7,19 @@ import { FrameReader } from './frame-reader.js';
 import { lastAssignedPid, newProcessGroups, signalGroups } from './process-groups.js';
 import { quoteForBash } from './quote-for-bash.js';
 
-/** One command's result, in the shape of a `shell_call_output` entry. */
+/**
+ * One shell command's outcome: the one type for it everywhere — what a session's `run` answers, what
+ * the exec endpoint (`POST /v1/containers/{id}/exec`) returns per command, and an entry of a
+ * `shell_call_output` item. It is the wire shape (OpenAI's snake_case `exit_code`) on purpose: the
+ * session builds it once and nothing above converts it, so the API and the item cannot drift apart.
+ * The tool-call log's `exitCode` is the store's own record, converted where it is written.
+ */
 export interface CommandResult {
+  /** What the command wrote to stdout, capped (head and tail) at the request's output limit. */
   readonly stdout: string;
+  /** What it wrote to stderr, capped the same way; Berth's own notes start with `[berth]`. */
   readonly stderr: string;
+  /** How it ended: its exit status, or killed for outliving its timeout. */
   readonly outcome: { readonly type: 'exit'; readonly exit_code: number } | { readonly type: 'timeout' };
 }
 

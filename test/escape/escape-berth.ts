@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { SandboxDriverName } from '../../src/config/config-schema.js';
+import type { CommandResult } from '../../src/containers/shell-host.js';
 import { openDataDirectoryStore } from '../../src/runtime/start-runtime.js';
 import { hashApiKey } from '../../src/keys/api-key-secret.js';
 import { issueApiKey } from '../../src/keys/issue-api-key.js';
@@ -20,12 +21,6 @@ export const escapeDiskBytes = 64 * 1024 * 1024;
 
 /** The environment variable planted in the server's process before it starts. */
 export const canaryEnvName = 'BERTH_ESCAPE_CANARY';
-
-export interface ExecResult {
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly outcome: { readonly type: 'exit'; readonly exit_code: number } | { readonly type: 'timeout' };
-}
 
 export interface ExecOptions {
   readonly session?: string;
@@ -170,7 +165,7 @@ export class EscapeBerth {
     containerId: string,
     commands: readonly string[],
     options: ExecOptions = {},
-  ): Promise<ExecResult[]> {
+  ): Promise<CommandResult[]> {
     const answer = await this.request('POST', `/v1/containers/${containerId}/exec`, {
       project,
       json: {
@@ -181,7 +176,7 @@ export class EscapeBerth {
       },
     });
     expect(answer.status, answer.text.slice(0, 500)).toBe(200);
-    const output = (answer.json as { output: ExecResult[] }).output;
+    const output = (answer.json as { output: CommandResult[] }).output;
     for (const result of output) this.#observed.push(result.stdout, result.stderr);
     return output;
   }
@@ -192,7 +187,7 @@ export class EscapeBerth {
     containerId: string,
     command: string,
     options: ExecOptions = {},
-  ): Promise<ExecResult> {
+  ): Promise<CommandResult> {
     const [result] = await this.exec(project, containerId, [command], options);
     if (!result) throw new Error('The exec answer had no output entry.');
     return result;
@@ -262,7 +257,7 @@ export function expectErrorEnvelope(answer: HttpAnswer, status: number, code: st
 }
 
 /** A failed command: this exit code, and stderr saying why. */
-export function expectFailure(result: ExecResult | undefined, exitCode: number, error: RegExp): void {
+export function expectFailure(result: CommandResult | undefined, exitCode: number, error: RegExp): void {
   expect(result?.outcome, result?.stderr).toEqual({ type: 'exit', exit_code: exitCode });
   expect(result?.stderr).toMatch(error);
 }

@@ -1,0 +1,279 @@
+import { existsSync } from 'node:fs';
+import { cp, mkdir, readdir, rm } from 'node:fs/promises';
+import type { SandboxConfig } from '../config/config-schema.js';
+import { BerthError } from '../errors/berth-error.js';
+import type { IdGenerator } from '../ids.js';
+import type { Logger } from '../logger.js';
+import type { SandboxDriver, SandboxImage, SandboxLimits } from '../sandbox/sandbox-driver.js';
+import { normalizeModes } from '../skills/skill-bundle.js';
+import type { ResolvedSkills } from '../skills/skill-service.js';
+import type { StoredContainer } from '../store/store.js';
+import { memoryLimits, type MemoryLimit } from './container-object.js';
+import { LiveContainer } from './live-container.js';
+import { defaultSessionName } from './shell-host.js';
+
+export interface LiveSandboxesOptions {
+  /** Undefined when containers are off: starting anything then answers `containers_disabled`. */
+  readonly driver: SandboxDriver | undefined;
+  /** The image, limits and warm pool size. */
+  readonly config: SandboxConfig;
+  /** `<dataDir>/sandbox`: container disks live in its `containers/`. */
+  readonly directory: string;
+  /** Resolves an image name to its root on the host (`host`, or a built image). */
+  readonly resolveImage: (name: string) => Promise<SandboxImage>;
+  /** Names new containers (`cntr_…`). */
+  readonly ids: IdGenerator;
+  /** Where a pooled sandbox that failed to start is reported. */
+  readonly logger: Logger;
+}
+
+/** A sandbox being started (or started) under a container id not yet recorded. */
+export interface ClaimedSandbox {
+  /** The container id it belongs to. */
+  readonly id: string;
+  /** Settles once its sandbox runs. */
+  readonly live: Promise<LiveContainer>;
+}
+
+/**
+ * The containers' running sandboxes, by id, and a warm pool of started ones (each with its default
+ * session's shell already running) so creating a container is cheap. A container's sandbox is started
+ * on first use after a restart (its files are on its disk; its shells start fresh), stopped when the
+ * server stops, and removed with its disk when the container goes. Also which containers have work
+ * in progress, so expiry never takes one from under a command.
+ */
+export class LiveSandboxes {
+  readonly #options: LiveSandboxesOptions;
+  readonly #live = new Map<string, Promise<LiveContainer>>();
+  /** Containers with commands or file transfers in progress: never expired under them. */
+  readonly #busy = new Map<string, number>();
+  #pool: ClaimedSandbox[] = [];
+  #filling: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(options: LiveSandboxesOptions) {
+    this.#options = options;
+  }
+
+  get enabled(): boolean {
+    return this.#options.driver !== undefined;
+  }
+
+  /** Sandboxes started and waiting in the warm pool. */
+  get pooled(): number {
+    return this.#pool.length;
+  }
+
+  /** The driver, or `containers_disabled` when the server has none. */
+  requireEnabled(): SandboxDriver {
+    if (!this.#options.driver) {
+      throw new BerthError(
+        'containers_disabled',
+        'Containers are turned off on this server: no sandbox driver is available (see `berth serve` start-up output).',
+      );
+    }
+    return this.#options.driver;
+  }
+
+  /**
+   * Stops whatever sandboxes a previous run left and removes the disks of containers not in `known`
+   * (a crash between removing a record and its disk).
+   */
+  async reapOrphans(known: ReadonlySet<string>): Promise<void> {
+    const driver = this.#options.driver;
+    if (!driver) return;
+    await mkdir(this.#containersDir(), { recursive: true, mode: 0o700 });
+    for (const id of await driver.listRunning()) await driver.stop(id, this.#containerDir(id));
+    for (const entry of await readdir(this.#containersDir())) {
+      await driver.stop(entry, this.#containerDir(entry));
+      if (!known.has(entry)) {
+        this.#options.logger.info('removing an orphaned container disk', { container: entry });
+        await rm(this.#containerDir(entry), { recursive: true, force: true });
+      }
+    }
+  }
+
+  /** A pooled sandbox when the image is the pool's, else a new one; the pool refills behind it. */
+  claim(image: string): ClaimedSandbox {
+    const pooled = image === this.#options.config.image ? this.#pool.shift() : undefined;
+    this.fill();
+    if (pooled) return pooled;
+    const id = this.#options.ids.next('cntr');
+    return { id, live: this.#start(id, image, '1g') };
+  }
+
+  /**
+   * A new sandbox with the skills copied into `<container dir>/skills/<name>/`, which the driver mounts
+   * read-only at /skills. The copies belong to the server's user (root) with modes 0755/0644: the
+   * sandbox's unprivileged uid can read and run them and change nothing, and the mount is read-only
+   * besides. Each container has its own copy, so deleting a skill never pulls files from under one.
+   * A container with skills starts cold: a pooled sandbox is already running without the mount.
+   */
+  startWithSkills(image: string, skills: ResolvedSkills): ClaimedSandbox {
+    const id = this.#options.ids.next('cntr');
+    const live = (async () => {
+      const dir = this.#skillsDir(id);
+      await mkdir(dir, { recursive: true, mode: 0o755 });
+      for (const [index, skill] of skills.attached.entries()) {
+        const root = skills.roots[index];
+        if (root === undefined) throw new Error(`skill ${skill.name} has no files`);
+        await cp(root, `${dir}/${skill.name}`, { recursive: true, errorOnExist: true, force: false });
+      }
+      await normalizeModes(dir);
+      return this.#start(id, image, '1g', true);
+    })();
+    return { id, live };
+  }
+
+  /** Starts sandboxes in the background until the warm pool is full. */
+  fill(): void {
+    if (this.#filling || this.#closed) return;
+    this.#filling = (async () => {
+      while (!this.#closed && this.#pool.length < this.#options.config.warmPool) {
+        const id = this.#options.ids.next('cntr');
+        const live = this.#start(id, this.#options.config.image, '1g').then(async (container) => {
+          await container.warm(defaultSessionName);
+          return container;
+        });
+        try {
+          await live;
+        } catch (error) {
+          this.#options.logger.error('could not start a pooled sandbox', { error: String(error) });
+          await this.discard(id);
+          return;
+        }
+        if (this.#closed) {
+          await this.discard(id);
+          return;
+        }
+        this.#pool.push({ id, live });
+      }
+    })().finally(() => (this.#filling = undefined));
+  }
+
+  /** Keeps a claimed sandbox as the running sandbox of the container `id` now recorded. */
+  adopt(id: string, container: LiveContainer): void {
+    this.#live.set(id, Promise.resolve(container));
+  }
+
+  /** The container's running sandbox, started (from its disk, with its skills) if it is not. */
+  liveFor(container: StoredContainer): Promise<LiveContainer> {
+    let live = this.#live.get(container.id);
+    if (!live) {
+      // The skills' files stayed in the container's directory; the mount comes back with the sandbox.
+      live = this.#start(
+        container.id,
+        container.image,
+        container.memoryLimit as MemoryLimit,
+        container.skills.length > 0,
+      );
+      this.#live.set(container.id, live);
+      live.catch(() => this.#live.delete(container.id));
+    }
+    return live;
+  }
+
+  /** Stops a broken sandbox (its files stay); the next use starts it again. */
+  async restart(id: string): Promise<void> {
+    const live = this.#live.get(id);
+    this.#live.delete(id);
+    if (live) await live.then((container) => container.stop()).catch(() => undefined);
+    await this.#options.driver?.stop(id, this.#containerDir(id));
+  }
+
+  /** Kills every process of the container, unmounts, and removes its disk. */
+  async discard(id: string): Promise<void> {
+    const live = this.#live.get(id);
+    this.#live.delete(id);
+    if (live) await live.then((container) => container.stop()).catch(() => undefined);
+    await this.#options.driver?.stop(id, this.#containerDir(id));
+    if (existsSync(this.#containerDir(id)))
+      await rm(this.#containerDir(id), { recursive: true, force: true });
+  }
+
+  /** Runs `work` with the container marked busy. */
+  async whileBusy<T>(id: string, work: () => Promise<T>): Promise<T> {
+    this.#busy.set(id, (this.#busy.get(id) ?? 0) + 1);
+    try {
+      return await work();
+    } finally {
+      const left = (this.#busy.get(id) ?? 1) - 1;
+      if (left === 0) this.#busy.delete(id);
+      else this.#busy.set(id, left);
+    }
+  }
+
+  /** Whether commands or file transfers are under way in the container. */
+  isBusy(id: string): boolean {
+    return this.#busy.has(id);
+  }
+
+  /** The sandbox limits of a memory tier. */
+  limits(memoryLimit: MemoryLimit): SandboxLimits {
+    const { config } = this.#options;
+    return {
+      memoryBytes: memoryLimits[memoryLimit],
+      pids: config.pidsLimit,
+      cpus: config.cpus,
+      diskBytes: config.diskBytes,
+    };
+  }
+
+  /** Stops every sandbox (files stay on their disks) and the pool's (which are removed). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#filling;
+    const pooled = this.#pool;
+    this.#pool = [];
+    const live = [...this.#live];
+    this.#live.clear();
+    // Side by side, a few at a time: stopping a sandbox mostly waits for its processes to be reaped
+    // (≈2 s each on a host whose pid 1 reaps slowly), and a server may hold hundreds.
+    const stops: (() => Promise<void>)[] = [];
+    for (const { id } of pooled) stops.push(() => this.discard(id));
+    for (const [, container] of live) stops.push(() => container.then((started) => started.stop()));
+    const next = () => stops.shift();
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        for (let stop = next(); stop; stop = next()) await stop().catch(() => undefined);
+      }),
+    );
+    await this.#options.driver?.close();
+  }
+
+  async #start(
+    id: string,
+    imageName: string,
+    memoryLimit: MemoryLimit,
+    withSkills = false,
+  ): Promise<LiveContainer> {
+    const driver = this.requireEnabled();
+    const dir = this.#containerDir(id);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const sandbox = await driver.start({
+      id,
+      dir,
+      image: await this.#options.resolveImage(imageName),
+      limits: this.limits(memoryLimit),
+      skillsDir: withSkills ? this.#skillsDir(id) : undefined,
+    });
+    return new LiveContainer(
+      sandbox,
+      { memory: memoryLimit, pids: this.#options.config.pidsLimit },
+      this.#options.config.maxSessionsPerContainer,
+    );
+  }
+
+  #containersDir(): string {
+    return `${this.#options.directory}/containers`;
+  }
+
+  #containerDir(id: string): string {
+    return `${this.#containersDir()}/${id}`;
+  }
+
+  /** The attached skills' files, one folder per skill: mounted read-only at /skills. */
+  #skillsDir(id: string): string {
+    return `${this.#containerDir(id)}/skills`;
+  }
+}
