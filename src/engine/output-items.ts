@@ -1,5 +1,6 @@
 import type { IdGenerator } from '../ids.js';
 import type { ShellAction } from '../providers/model-provider.js';
+import type { JsonObject, StoredItem } from '../store/store.js';
 import type { UnsequencedEvent } from './stream-event.js';
 
 /** An output item while it is being built: OpenAI's shape, filled in as the model's events arrive. */
@@ -109,6 +110,11 @@ export class OutputItems {
     this.#completedShellCalls = [];
     return calls;
   }
+}
+
+/** Output items as stored items (as they are recorded, and as a follow-up's context holds them). */
+export function toStoredItems(output: readonly { readonly id: string }[]): StoredItem[] {
+  return output.map((item) => ({ id: item.id, item: item as JsonObject }));
 }
 
 function snapshotNewItem(item: MutableItem): MutableItem {
