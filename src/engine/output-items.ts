@@ -1,6 +1,6 @@
 import type { IdGenerator } from '../ids.js';
 import type { ShellAction } from '../providers/model-provider.js';
-import type { JsonObject, StoredItem } from '../store/store.js';
+import type { StoredItem } from '../store/store.js';
 import type { UnsequencedEvent } from './stream-event.js';
 
 /** An output item while it is being built: OpenAI's shape, filled in as the model's events arrive. */
@@ -114,7 +114,7 @@ export class OutputItems {
 
 /** Output items as stored items (as they are recorded, and as a follow-up's context holds them). */
 export function toStoredItems(output: readonly { readonly id: string }[]): StoredItem[] {
-  return output.map((item) => ({ id: item.id, item: item as JsonObject }));
+  return output.map((item) => ({ id: item.id, item }));
 }
 
 function snapshotNewItem(item: MutableItem): MutableItem {

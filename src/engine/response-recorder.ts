@@ -1,7 +1,7 @@
 import type { EventStream } from '../event-stream.js';
 import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
-import type { JsonObject, Store, StoredResponse } from '../store/store.js';
+import type { Store, StoredResponse } from '../store/store.js';
 import type { PreparedResponse } from './prepare-response.js';
 import type { ResponseBody } from './response-object.js';
 import type { RanCommand } from './shell-call-runner.js';
@@ -165,7 +165,7 @@ export class ResponseRecorder {
       background: prepared.background,
       eventsRecorded: events !== null,
       body,
-      request: prepared.background ? (prepared.params as JsonObject) : null,
+      request: prepared.background ? prepared.params : null,
     };
   }
 }
