@@ -18,7 +18,7 @@ const LAYERS = [
   ['config'],
   ['validation'],
   ['errors'],
-  ['clock\\.ts', 'ids\\.ts', 'logger\\.ts'],
+  ['clock\\.ts', 'ids\\.ts', 'logger\\.ts', 'event-stream\\.ts'],
 ];
 
 const test = '\\.test\\.ts$';
@@ -43,6 +43,14 @@ const layerRules = LAYERS.flatMap((names, index) => {
 module.exports = {
   forbidden: [
     ...layerRules,
+    {
+      name: 'every-module-in-a-layer',
+      comment:
+        'Each file in src/ belongs to a layer of src/README.md (add a new folder or root file to LAYERS)',
+      severity: 'error',
+      from: { path: '^src/', pathNot: [test, ...LAYERS.flat().map(folder)] },
+      to: {},
+    },
     {
       name: 'server-through-services',
       comment:

@@ -11,12 +11,15 @@ import type {
   StoredItem,
   ToolCallStore,
 } from '../store/store.js';
-import { prepareResponse } from './prepare-response.js';
+import { compactConversation } from './compaction/compact-conversation.js';
+import { inputTokensParamsSchema } from './input-tokens-params.js';
+import { prepareResponse, toModelRequest } from './prepare-response.js';
 import { provisionShellEnvironment } from './provision-shell-environment.js';
 import { RecentChains } from './recent-chains.js';
 import { responseCreateParamsSchema, type ResponseCreateParams } from './response-create-params.js';
 import { ResponseRun, type RunDependencies } from './response-run.js';
 import type { StreamEvent } from './stream-event.js';
+import { toToolCallObject, type ToolCallObject } from './tool-call-object.js';
 import { parseRequest } from '../validation/parse-request.js';
 
 export interface ResponseServiceDependencies extends RunDependencies {
@@ -39,7 +42,8 @@ export interface CreateOptions {
 
 /**
  * The Responses API's behaviour, independent of HTTP: create, retrieve, replay, cancel, delete, list
- * input items, and recovery of unfinished background work after a restart.
+ * input items, count input tokens, compact, the tool-call log, and recovery of unfinished background
+ * work after a restart.
  *
  * @example
  * const run = await service.create(projectId, { model: 'openai/gpt-5', input: 'Hi' });
@@ -168,6 +172,53 @@ export class ResponseService {
     const result = await this.#dependencies.store.responses.listInputItems(projectId, id, page);
     if (!result) throw notFound('response', id);
     return result;
+  }
+
+  /**
+   * `POST /v1/responses/input_tokens`: the tokens the request's context would take, counted by the
+   * model's upstream where it has a counter. The context is loaded and checked as create would.
+   */
+  async countInputTokens(projectId: string, body: unknown, signal: AbortSignal): Promise<number> {
+    const {
+      model,
+      input,
+      tools,
+      tool_choice: toolChoice,
+      personality: _personality,
+      ...rest
+    } = parseRequest(inputTokensParamsSchema, body);
+    if (!model)
+      throw new BerthError('missing_required_parameter', "Missing required parameter: 'model'.", {
+        param: 'model',
+      });
+    const params = {
+      ...rest,
+      model,
+      input: input ?? undefined,
+      tools: tools ?? undefined,
+      tool_choice: toolChoice ?? undefined,
+    };
+    const prepared = await prepareResponse(params, projectId, this.#dependencies);
+    return prepared.resolved.provider.countInputTokens(toModelRequest(prepared), signal);
+  }
+
+  /**
+   * `POST /v1/responses/compact`: the context summarised into one compaction item, after the user's
+   * messages (see `compactConversation`). Nothing is stored.
+   */
+  compact(projectId: string, body: unknown, signal: AbortSignal): Promise<JsonObject> {
+    return compactConversation(projectId, body, this.#dependencies, signal);
+  }
+
+  /**
+   * One page of the response's tool-call log (one entry per command its hosted shell calls ran). A
+   * running response's log can be followed while its commands run.
+   */
+  async listToolCalls(projectId: string, id: string, page: PageRequest): Promise<Page<ToolCallObject>> {
+    // 404 exactly as retrieving the response would: unknown, another project's, or `store:false`.
+    await this.get(projectId, id);
+    const result = await this.#dependencies.store.toolCalls.listToolCalls(projectId, id, page);
+    return { data: result.data.map(toToolCallObject), hasMore: result.hasMore };
   }
 
   /**

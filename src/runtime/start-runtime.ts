@@ -6,6 +6,8 @@ import { systemClock, type Clock } from '../clock.js';
 import { loadCompactionKey } from '../engine/compaction/compaction-key.js';
 import { createCompactionSealer, type CompactionSealer } from '../engine/compaction/compaction-sealer.js';
 import type { BerthConfig } from '../config/config-schema.js';
+import { ConversationService } from '../engine/conversation-service.js';
+import { ModelCatalog } from '../engine/model-catalog.js';
 import { ResponseService } from '../engine/response-service.js';
 import { ContainerService } from '../containers/container-service.js';
 import { FileService } from '../files/file-service.js';
@@ -14,6 +16,7 @@ import { ApiKeyService } from '../keys/api-key-service.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { ModelProvider } from '../providers/model-provider.js';
 import { createProvider, createProviderRegistry } from '../providers/provider-registry.js';
+import type { AppContext } from '../server/app-context.js';
 import { createServer } from '../server/create-server.js';
 import { resolveImage } from '../sandbox/resolve-image.js';
 import { selectDriver, type DriverChoice } from '../sandbox/select-driver.js';
@@ -135,12 +138,11 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
     logger,
     containers,
   });
-  const context = {
-    store,
+  const context: AppContext = {
     keys,
-    providers,
     responses,
-    compactionSealer,
+    conversations: new ConversationService({ store: store.conversations, ids, clock, compactionSealer }),
+    models: new ModelCatalog({ providers, logger }),
     files,
     containers,
     skills,

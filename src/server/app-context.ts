@@ -1,29 +1,36 @@
 import type { Clock } from '../clock.js';
-import type { CompactionSealer } from '../engine/compaction/compaction-sealer.js';
-import type { ResponseService } from '../engine/response-service.js';
 import type { ContainerService } from '../containers/container-service.js';
+import type { ConversationService } from '../engine/conversation-service.js';
+import type { ModelCatalog } from '../engine/model-catalog.js';
+import type { ResponseService } from '../engine/response-service.js';
 import type { FileService } from '../files/file-service.js';
 import type { IdGenerator } from '../ids.js';
 import type { ApiKeyService } from '../keys/api-key-service.js';
 import type { Logger } from '../logger.js';
-import type { ProviderRegistry } from '../providers/provider-registry.js';
 import type { SkillService } from '../skills/skill-service.js';
-import type { Store } from '../store/store.js';
 
-/** What the HTTP routes work with; built once in `startRuntime`. */
+/**
+ * What the HTTP routes work with: the services, one call per route; built once in `startRuntime`.
+ * Routes never reach the store, a provider or a sandbox but through these.
+ */
 export interface AppContext {
-  readonly store: Store;
   /** API keys: the auth hook looks each request's key up here. */
   readonly keys: ApiKeyService;
-  readonly providers: ProviderRegistry;
+  /** The Responses API: create, retrieve, replay, cancel, delete, input items, tokens, compact, tool calls. */
   readonly responses: ResponseService;
-  /** Seals and opens compaction items, under the server's compaction key. */
-  readonly compactionSealer: CompactionSealer;
+  /** The Conversations API: conversations and their items. */
+  readonly conversations: ConversationService;
+  /** The models the configured providers offer. */
+  readonly models: ModelCatalog;
+  /** The Files API. */
   readonly files: FileService;
+  /** The Containers API, its files and exec. */
   readonly containers: ContainerService;
+  /** The Skills API. */
   readonly skills: SkillService;
   /** The data directory (for staging uploads beside the data they become). */
   readonly dataDir: string;
+  /** Mints request ids. */
   readonly ids: IdGenerator;
   readonly clock: Clock;
   readonly logger: Logger;

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { Page, PageRequest, StoredItem } from '../store/store.js';
 import { parseRequest } from '../validation/parse-request.js';
 
 const listQuerySchema = z.looseObject({
@@ -8,14 +7,26 @@ const listQuerySchema = z.looseObject({
   order: z.enum(['asc', 'desc']).optional(),
 });
 
+/** Which page of a list a client asks for: what the services' `list…` methods take. */
+export interface ListPage {
+  /** The id of the last item of the page before (a cursor), or undefined for the first page. */
+  readonly after: string | undefined;
+  /** How many items, 1-100. */
+  readonly limit: number;
+  readonly order: 'asc' | 'desc';
+}
+
 /** `after`, `limit` (1-100, default 20) and `order` (default desc), as OpenAI's list endpoints take them. */
-export function parsePageRequest(query: unknown, defaultOrder: 'asc' | 'desc' = 'desc'): PageRequest {
+export function parsePageRequest(query: unknown, defaultOrder: 'asc' | 'desc' = 'desc'): ListPage {
   const parsed = parseRequest(listQuerySchema, query ?? {});
   return { after: parsed.after, limit: parsed.limit ?? 20, order: parsed.order ?? defaultOrder };
 }
 
-/** OpenAI's list envelope. */
-export function toListBody(page: Page<StoredItem>): Record<string, unknown> {
+/** OpenAI's list envelope for a page of items kept with their ids (response and conversation items). */
+export function toListBody(page: {
+  readonly data: readonly { readonly id: string; readonly item: object }[];
+  readonly hasMore: boolean;
+}): Record<string, unknown> {
   return {
     object: 'list',
     data: page.data.map((entry) => entry.item),

@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { compactConversation } from '../../engine/compaction/compact-conversation.js';
 import type { AppContext } from '../app-context.js';
 
 /** `POST /v1/responses/compact`: a conversation in, its user messages and one compaction item out. */
@@ -10,6 +9,6 @@ export function registerCompactRoute(app: FastifyInstance, context: AppContext):
     reply.raw.on('close', () => {
       if (!reply.raw.writableFinished) controller.abort();
     });
-    return compactConversation(request.projectId, request.body, context, controller.signal);
+    return context.responses.compact(request.projectId, request.body, controller.signal);
   });
 }

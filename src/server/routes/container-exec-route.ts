@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { LiveOutput } from '../../containers/live-output.js';
 import { defaultSessionName } from '../../containers/container-service.js';
 import { BerthError } from '../../errors/berth-error.js';
+import { EventStream } from '../../event-stream.js';
 import { toErrorEnvelope } from '../../errors/error-envelope.js';
-import type { StreamEvent } from '../../engine/stream-event.js';
 import { parseRequest } from '../../validation/parse-request.js';
 import type { AppContext } from '../app-context.js';
 import { writeEventStream } from '../sse.js';
@@ -76,7 +76,8 @@ export function registerContainerExecRoute(app: FastifyInstance, context: AppCon
       return { object: 'container.exec', container_id: id, session: exec.session, output };
     }
 
-    const events = new EventQueue();
+    // Read once, as it is written: output the client has already received is not kept.
+    const events = new EventStream({ replayable: false });
     const live = new LiveOutput(exec.maxOutputBytes);
     const run = context.containers
       .exec(request.projectId, id, {
@@ -103,33 +104,4 @@ export function registerContainerExecRoute(app: FastifyInstance, context: AppCon
     await run;
     return reply;
   });
-}
-
-/** Events produced by callbacks, consumed as an async iterable, numbered in order. */
-class EventQueue implements AsyncIterable<StreamEvent> {
-  #events: StreamEvent[] = [];
-  #wake: (() => void) | undefined;
-  #ended = false;
-  #sequence = 0;
-
-  push(event: { type: string; [field: string]: unknown }): void {
-    this.#events.push({ ...event, sequence_number: this.#sequence++ });
-    this.#wake?.();
-  }
-
-  end(): void {
-    this.#ended = true;
-    this.#wake?.();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<StreamEvent> {
-    for (;;) {
-      const batch = this.#events;
-      this.#events = [];
-      yield* batch;
-      if (this.#ended && this.#events.length === 0) return;
-      if (this.#events.length === 0) await new Promise<void>((resolve) => (this.#wake = resolve));
-      this.#wake = undefined;
-    }
-  }
 }

@@ -1,10 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { notFound } from '../../errors/berth-error.js';
-import { unixSeconds } from '../../clock.js';
 import { inputItemSchema } from '../../engine/input-item-schema.js';
-import { normalizeInputItems } from '../../engine/normalize-input-items.js';
-import { verifyNewCompactionItems } from '../../engine/compaction/verify-compaction-items.js';
 import type { StoredConversation } from '../../store/store.js';
 import { parseRequest } from '../../validation/parse-request.js';
 import type { AppContext } from '../app-context.js';
@@ -34,77 +30,53 @@ function toConversationBody(conversation: StoredConversation): Record<string, un
 
 /** `/v1/conversations` and its items. */
 export function registerConversationsRoutes(app: FastifyInstance, context: AppContext): void {
-  const { ids } = context;
-  const store = context.store.conversations;
+  const { conversations } = context;
 
   app.post('/v1/conversations', async function createConversation(request) {
     const body = parseRequest(createSchema, request.body ?? {});
-    const conversation: StoredConversation = {
-      id: ids.next('conv'),
-      projectId: request.projectId,
-      createdAt: unixSeconds(context.clock),
+    const conversation = await conversations.create(request.projectId, {
+      items: body.items ?? [],
       metadata: body.metadata ?? {},
-    };
-    const items = normalizeInputItems(body.items ?? [], [], ids);
-    verifyNewCompactionItems(items, request.projectId, context.compactionSealer, 'items');
-    await store.createConversation(conversation, items);
+    });
     return toConversationBody(conversation);
   });
 
   app.get('/v1/conversations/:id', async function retrieveConversation(request) {
     const { id } = parseRequest(conversationParams, request.params);
-    const conversation = await store.getConversation(request.projectId, id);
-    if (!conversation) throw notFound('conversation', id);
-    return toConversationBody(conversation);
+    return toConversationBody(await conversations.get(request.projectId, id));
   });
 
   app.post('/v1/conversations/:id', async function updateConversation(request) {
     const { id } = parseRequest(conversationParams, request.params);
     const body = parseRequest(updateSchema, request.body);
-    const conversation = await store.updateConversationMetadata(request.projectId, id, body.metadata ?? {});
-    if (!conversation) throw notFound('conversation', id);
-    return toConversationBody(conversation);
+    return toConversationBody(await conversations.update(request.projectId, id, body.metadata ?? {}));
   });
 
   app.delete('/v1/conversations/:id', async function deleteConversation(request) {
     const { id } = parseRequest(conversationParams, request.params);
-    if (!(await store.deleteConversation(request.projectId, id))) throw notFound('conversation', id);
+    await conversations.delete(request.projectId, id);
     return { id, object: 'conversation.deleted', deleted: true };
   });
 
   app.post('/v1/conversations/:id/items', async function addItems(request) {
     const { id } = parseRequest(conversationParams, request.params);
     const body = parseRequest(addItemsSchema, request.body);
-    const existing = await store.loadConversationItems(request.projectId, id);
-    if (!existing) throw notFound('conversation', id);
-    const items = normalizeInputItems(body.items, existing, ids);
-    verifyNewCompactionItems(items, request.projectId, context.compactionSealer, 'items');
-    if (!(await store.appendConversationItems(request.projectId, id, items)))
-      throw notFound('conversation', id);
+    const items = await conversations.appendItems(request.projectId, id, body.items);
     return toListBody({ data: items, hasMore: false });
   });
 
   app.get('/v1/conversations/:id/items', async function listItems(request) {
     const { id } = parseRequest(conversationParams, request.params);
-    const page = await store.listConversationItems(request.projectId, id, parsePageRequest(request.query));
-    if (!page) throw notFound('conversation', id);
-    return toListBody(page);
+    return toListBody(await conversations.listItems(request.projectId, id, parsePageRequest(request.query)));
   });
 
   app.get('/v1/conversations/:id/items/:item_id', async function retrieveItem(request) {
     const { id, item_id: itemId } = parseRequest(itemParams, request.params);
-    const item = await store.getConversationItem(request.projectId, id, itemId);
-    if (!item) throw notFound('conversation item', itemId);
-    return item.item;
+    return (await conversations.getItem(request.projectId, id, itemId)).item;
   });
 
   app.delete('/v1/conversations/:id/items/:item_id', async function deleteItem(request) {
     const { id, item_id: itemId } = parseRequest(itemParams, request.params);
-    if (!(await store.deleteConversationItem(request.projectId, id, itemId))) {
-      throw notFound('conversation item', itemId);
-    }
-    const conversation = await store.getConversation(request.projectId, id);
-    if (!conversation) throw notFound('conversation', id);
-    return toConversationBody(conversation);
+    return toConversationBody(await conversations.deleteItem(request.projectId, id, itemId));
   });
 }

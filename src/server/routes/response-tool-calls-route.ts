@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { toToolCallObject } from '../../engine/tool-call-object.js';
 import { parseRequest } from '../../validation/parse-request.js';
 import type { AppContext } from '../app-context.js';
 import { parsePageRequest, toObjectListBody } from '../pagination.js';
@@ -17,10 +16,7 @@ export function registerResponseToolCallsRoute(app: FastifyInstance, context: Ap
   app.get('/v1/responses/:id/tool_calls', async function listResponseToolCalls(request) {
     const { id } = parseRequest(idParams, request.params);
     const page = parsePageRequest(request.query, 'asc');
-    // 404 exactly as retrieving the response would: unknown, another project's, or `store:false`.
-    // A running response is found too, so its log can be followed while its commands run.
-    await context.responses.get(request.projectId, id);
-    const result = await context.store.toolCalls.listToolCalls(request.projectId, id, page);
-    return toObjectListBody(result.data.map(toToolCallObject), result.hasMore);
+    const result = await context.responses.listToolCalls(request.projectId, id, page);
+    return toObjectListBody(result.data, result.hasMore);
   });
 }

@@ -1,9 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ResponseRun } from '../../engine/response-run.js';
-import { prepareResponse, toModelRequest } from '../../engine/prepare-response.js';
-import { responseCreateParamsSchema } from '../../engine/response-create-params.js';
-import { BerthError } from '../../errors/berth-error.js';
 import { parseRequest } from '../../validation/parse-request.js';
 import type { AppContext } from '../app-context.js';
 import { parsePageRequest, toListBody } from '../pagination.js';
@@ -15,26 +12,6 @@ const retrieveQuery = z.looseObject({
   stream: z.enum(['true', 'false']).optional(),
   starting_after: z.coerce.number().int().min(-1).optional(),
 });
-
-/** `POST /v1/responses/input_tokens` takes the create request's shaping fields, each nullable. */
-const inputTokensSchema = responseCreateParamsSchema
-  .pick({
-    instructions: true,
-    previous_response_id: true,
-    conversation: true,
-    tool_choice: true,
-    text: true,
-    reasoning: true,
-    parallel_tool_calls: true,
-    truncation: true,
-  })
-  .extend({
-    model: z.string().min(1).nullable().optional(),
-    input: responseCreateParamsSchema.shape.input.nullable(),
-    tools: responseCreateParamsSchema.shape.tools.nullable(),
-    tool_choice: responseCreateParamsSchema.shape.tool_choice.nullable(),
-    personality: z.unknown().optional(),
-  });
 
 /** `/v1/responses` and its sub-resources. */
 export function registerResponsesRoutes(app: FastifyInstance, context: AppContext): void {
@@ -51,31 +28,18 @@ export function registerResponsesRoutes(app: FastifyInstance, context: AppContex
     return run.body;
   });
 
-  app.post('/v1/responses/input_tokens', async function countInputTokens(request) {
-    const {
-      model,
-      input,
-      tools,
-      tool_choice: toolChoice,
-      personality: _personality,
-      ...rest
-    } = parseRequest(inputTokensSchema, request.body);
-    if (!model)
-      throw new BerthError('missing_required_parameter', "Missing required parameter: 'model'.", {
-        param: 'model',
-      });
-    const params = {
-      ...rest,
-      model,
-      input: input ?? undefined,
-      tools: tools ?? undefined,
-      tool_choice: toolChoice ?? undefined,
-    };
-    const prepared = await prepareResponse(params, request.projectId, context);
-    const modelRequest = toModelRequest(prepared);
+  app.post('/v1/responses/input_tokens', async function countInputTokens(request, reply) {
+    // Nobody will read the count of a client that went away: cancel the upstream call. (The
+    // request's own 'close' fires as soon as its body is read, so the reply's is the one to watch.)
     const controller = new AbortController();
-    request.raw.on('close', () => controller.abort());
-    const inputTokens = await prepared.resolved.provider.countInputTokens(modelRequest, controller.signal);
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) controller.abort();
+    });
+    const inputTokens = await context.responses.countInputTokens(
+      request.projectId,
+      request.body,
+      controller.signal,
+    );
     return { object: 'response.input_tokens', input_tokens: inputTokens };
   });
 
