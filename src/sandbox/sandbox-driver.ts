@@ -1,5 +1,5 @@
 import type { ChildProcess, StdioOptions } from 'node:child_process';
-import type { ShellLauncher } from './shell-session.js';
+import type { ShellLauncher } from './shell-launcher.js';
 
 /** Hard limits of one sandbox. Every driver enforces what it can and says what it cannot. */
 export interface SandboxLimits {

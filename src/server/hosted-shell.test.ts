@@ -19,6 +19,9 @@ function shellCallsOf(output: readonly ResponseOutputItem[]): ResponseFunctionSh
   return output.filter((item): item is ResponseFunctionShellToolCall => item.type === 'shell_call');
 }
 
+// Over 400 lines on purpose: the hosted-shell loop end to end on each driver (one describe per
+// driver), read best as one list of what a response with a `container_auto` shell can rely on.
+
 function shellOutputsOf(output: readonly ResponseOutputItem[]): ResponseFunctionShellToolCallOutput[] {
   return output.filter(
     (item): item is ResponseFunctionShellToolCallOutput => item.type === 'shell_call_output',

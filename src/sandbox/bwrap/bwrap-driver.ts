@@ -16,7 +16,7 @@ import {
 import { sessionShellArgs } from '../runc/runc-driver.js';
 import type { Sandbox, SandboxDriver, SandboxImage, SandboxLimits, SandboxSpec } from '../sandbox-driver.js';
 import { compileSeccompFilter, hostSeccompArch } from '../seccomp-bpf.js';
-import type { ShellLauncher } from '../shell-session.js';
+import type { ShellLauncher } from '../shell-launcher.js';
 import { sandboxRootId } from '../writable-layer.js';
 
 export interface BwrapDriverOptions {

@@ -7,7 +7,7 @@ import { cgroupLayout, readLimitEvents } from '../cgroups.js';
 import { ensureExecuteOnlyBash } from '../execute-only-bash.js';
 import { hostPath, runDetachingHostCommand, runHostCommand } from '../host-command.js';
 import type { Sandbox, SandboxDriver, SandboxImage, SandboxLimits, SandboxSpec } from '../sandbox-driver.js';
-import type { ShellLauncher } from '../shell-session.js';
+import type { ShellLauncher } from '../shell-launcher.js';
 import { mountPoints, mountsUnder, unmountAll } from '../mounts.js';
 import { mountWritableLayer, unmountWritableLayer, type LayerPaths } from '../writable-layer.js';
 import { cpuPeriodMicros, ociConfig, sandboxCgroupPath, sessionShellPath } from './oci-config.js';

@@ -6,7 +6,7 @@ import { RuncDriver, sessionShellArgs } from '../runc/runc-driver.js';
 import { sandboxCgroupPath } from '../runc/oci-config.js';
 import { hostSeccompArch } from '../seccomp-bpf.js';
 import type { SandboxImage, SandboxLimits, SandboxSpec, Sandbox } from '../sandbox-driver.js';
-import type { ShellLauncher } from '../shell-session.js';
+import type { ShellLauncher } from '../shell-launcher.js';
 import { supervisedShellArgv } from './session-supervisor.js';
 
 /**

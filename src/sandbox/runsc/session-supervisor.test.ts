@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { hostSeccompArch } from '../seccomp-bpf.js';
-import { ShellSession, type ShellLauncher } from '../shell-session.js';
+import type { ShellLauncher } from '../shell-launcher.js';
+import { ShellSession } from '../shell-session.js';
 import { supervisedShellArgv } from './session-supervisor.js';
 
 // The supervisor runs here on the host, exactly as runsc's launcher runs it inside gVisor but without

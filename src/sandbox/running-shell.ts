@@ -1,0 +1,275 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FrameReader } from './frame-reader.js';
+import { newProcessGroups, signalGroups } from './process-groups.js';
+import { supervisorControl, type ShellLauncher } from './shell-launcher.js';
+
+/** Receives a command's output as it is produced (for streaming), uncapped. */
+export type OutputListener = (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+
+/**
+ * Set once at start. Prompts are emptied; history, `!` expansion and mail checks are off; job control
+ * (`-m`) puts every command's jobs in process groups of their own so a timeout can kill them without
+ * killing the shell. The real stdout/stderr/status fds are kept on 57/58/59 and closed for commands,
+ * so a command cannot write the status channel. `__sh_pc` writes the end markers and the status once
+ * per nonce, both as each line's trailer and from PROMPT_COMMAND (which also runs after an interrupted
+ * line). A command that ends the shell (`exit 3`) cannot reach the status channel (it is closed for
+ * the command, and so for the EXIT trap that then runs): the trap writes its status after an exit
+ * marker on stderr instead, framed by the same nonce.
+ */
+const initScript = [
+  "PS1='' PS2='' PS0='' PS4='+ '; unset HISTFILE MAILCHECK; set +H +o history -m; exec 57>&1 58>&2 59>&3 3>&-;",
+  '__sh_pc(){ local r=$?; if [[ $__sh_d != "$__sh_n" ]]; then builtin printf \'%s\' "$__sh_e" >&57; builtin printf \'%s\' "$__sh_e" >&58;',
+  'builtin printf \'%s %d\\n\' "$__sh_n" "$r" >&59; __sh_d=$__sh_n; fi; return $r; };',
+  '__sh_x(){ local r=$?; builtin printf \'\\001SH%sX\\002%d\\n\' "$__sh_n" "$r" >&2; }; trap __sh_x EXIT;',
+  // `exit` in the shell itself (not in a subshell) reports first and exits quietly: an interactive
+  // bash would otherwise print "exit" into the command's stderr.
+  'exit(){ local c=${1-$?}; if [[ $BASHPID == "$$" ]]; then __sh_ret "$c"; __sh_x; trap - EXIT; builtin exit "$c" 2>/dev/null; fi; builtin exit "$@"; };',
+  '__sh_ret(){ return $1; }; PROMPT_COMMAND=__sh_pc; __sh_n=boot; __sh_d=boot\n',
+].join(' ');
+
+export interface Expectation {
+  readonly stdout: ReturnType<FrameReader['expect']>;
+  readonly stderr: ReturnType<FrameReader['expect']>;
+  /** The exit status, or the shell's own exit when it died during the command. */
+  readonly status: Promise<{ type: 'exit'; code: number }>;
+  /** Settles when the command has fully reported (or the shell died). */
+  readonly settled: Promise<void>;
+}
+
+/** One bash process and the three readers of its stdout, stderr and status channel. */
+export class RunningShell {
+  readonly #child: ChildProcess;
+  readonly #stdin: Writable;
+  readonly #pidFile: string | undefined;
+  readonly #shellIsChild: boolean;
+  readonly #supervised: boolean;
+  readonly #stdout = new FrameReader();
+  readonly #stderr = new FrameReader();
+  #statusBuffer = '';
+  #onStatus: ((line: string) => void) | undefined;
+  #onExit: ((code: number) => void) | undefined;
+  #shellPid: number | undefined;
+  readonly #stdoutEnded: Promise<void>;
+  /** The start of its stderr before it reached a command: what a launcher that failed printed. */
+  earlyStderr = '';
+  #ranCommand = false;
+  readonly #stderrEnded: Promise<void>;
+  alive = true;
+
+  constructor(launcher: ShellLauncher) {
+    // detached: the spawned process leads a session and process group of its own, so its jobs are
+    // found by session id and killing them never reaches the server.
+    this.#child = spawn(launcher.command, [...launcher.args], {
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+      detached: true,
+      env: launcher.env ?? {},
+      ...(launcher.cwd ? { cwd: launcher.cwd } : {}),
+    });
+    this.#pidFile = launcher.pidFile;
+    this.#shellIsChild = launcher.shellIsChild === true;
+    this.#supervised = launcher.supervised === true;
+    if (!this.#pidFile && !this.#shellIsChild && !this.#supervised) this.#shellPid = this.#child.pid;
+    // Node destroys a child's stdin when the spawned process exits. A launcher such as `runc exec -d`
+    // exits as soon as the shell runs, so the stream is taken off the child object to keep it open.
+    this.#stdin = this.#child.stdin as Writable;
+    this.#child.stdin = null;
+    if (this.#supervised) {
+      this.#stdin.destroy(); // Unused: the supervisor reads its input from fd 3.
+      this.#stdin = this.#child.stdio[3] as Writable;
+    }
+    this.#stdin.on('error', () => undefined);
+    this.#child.stdout?.on('data', (chunk: Buffer) => this.#stdout.push(chunk));
+    this.#child.stderr?.on('data', (chunk: Buffer) => {
+      if (this.earlyStderr.length < earlyStderrLimit && !this.#ranCommand && !this.reachedCommand) {
+        this.earlyStderr += chunk.toString('utf8').slice(0, earlyStderrLimit - this.earlyStderr.length);
+      }
+      this.#stderr.push(chunk);
+    });
+    this.#stdoutEnded = ended(this.#child.stdout);
+    this.#stderrEnded = ended(this.#child.stderr);
+    const status = this.#child.stdio[3] as Readable | null;
+    status?.on('data', (chunk: Buffer) => {
+      this.#statusBuffer += chunk.toString('utf8');
+      let newline = this.#statusBuffer.indexOf('\n');
+      while (newline >= 0) {
+        const line = this.#statusBuffer.slice(0, newline);
+        this.#statusBuffer = this.#statusBuffer.slice(newline + 1);
+        this.#onStatus?.(line);
+        newline = this.#statusBuffer.indexOf('\n');
+      }
+    });
+    // The shell is gone when its status channel closes (only the shell holds it): this works whether
+    // the spawned process is the shell or a launcher that exited long ago.
+    // A shell that exits during a command (`exit 3`) can only report its status to its parent: when
+    // the launcher has exited, that status is lost and the command is reported as killed (137).
+    status?.on('close', () => {
+      if (this.#pidFile) this.#died(137);
+    });
+    this.#child.on('exit', (code, signal) => {
+      if (!this.#pidFile) this.#died(code ?? (signal ? 128 + (signalNumbers[signal] ?? 0) : 1));
+      else if (code !== 0) this.#died(127); // The launcher failed to start the shell.
+    });
+    this.#child.on('error', () => this.#died(127));
+    this.write(initScript);
+  }
+
+  #died(code: number): void {
+    if (!this.alive) return;
+    this.alive = false;
+    this.#stdin.destroy();
+    // The output sockets may still hold the command's last bytes and the EXIT trap's status: wait for
+    // them to end — but not for long, since a background job may keep them open.
+    void Promise.race([Promise.all([this.#stdoutEnded, this.#stderrEnded]), sleep(outputDrainMs)]).then(
+      () => {
+        this.#stdout.finish();
+        const reported = this.#stderr.finish();
+        this.#onExit?.(reported ?? code);
+      },
+    );
+  }
+
+  /** Whether the shell got as far as the current command (its begin marker was seen). */
+  get reachedCommand(): boolean {
+    return this.#stdout.frameStarted || this.#stderr.frameStarted;
+  }
+
+  /** The shell's pid as the host sees it (it leads its own session), once known. */
+  shellPid(): number | undefined {
+    if (this.#shellPid === undefined && this.#shellIsChild && this.#child.pid !== undefined) {
+      this.#shellPid = childOf(this.#child.pid);
+    }
+    if (this.#shellPid === undefined && this.#pidFile) {
+      try {
+        this.#shellPid = Number(readFileSync(this.#pidFile, 'utf8').trim()) || undefined;
+      } catch {
+        // Not written yet.
+      }
+    }
+    return this.#shellPid;
+  }
+
+  expect(nonce: string, limit: number, onOutput?: OutputListener): Expectation {
+    let outputsLeft = 2;
+    let statusCode: number | undefined;
+    let resolveStatus!: (status: { type: 'exit'; code: number }) => void;
+    let resolveSettled!: () => void;
+    const status = new Promise<{ type: 'exit'; code: number }>((resolve) => (resolveStatus = resolve));
+    const settled = new Promise<void>((resolve) => (resolveSettled = resolve));
+    const finish = () => {
+      if (outputsLeft === 0 && statusCode !== undefined) {
+        this.#onStatus = undefined;
+        this.#onExit = undefined;
+        this.#ranCommand = true;
+        resolveStatus({ type: 'exit', code: statusCode });
+        resolveSettled();
+      }
+    };
+    const pattern = new RegExp(`^${nonce} (-?\\d+)$`);
+    this.#onStatus = (line) => {
+      // Only a line with this command's nonce counts; anything else on the channel is ignored.
+      const match = pattern.exec(line);
+      if (match?.[1] === undefined) return;
+      statusCode = Number(match[1]);
+      finish();
+    };
+    this.#onExit = (code) => {
+      this.#onStatus = undefined;
+      resolveStatus({ type: 'exit', code });
+      resolveSettled();
+    };
+    const onEnd = () => {
+      outputsLeft -= 1;
+      finish();
+    };
+    const stdout = this.#stdout.expect(
+      nonce,
+      limit,
+      onEnd,
+      onOutput && ((chunk) => onOutput('stdout', chunk)),
+    );
+    const stderr = this.#stderr.expect(
+      nonce,
+      limit,
+      onEnd,
+      onOutput && ((chunk) => onOutput('stderr', chunk)),
+    );
+    return { stdout, stderr, status, settled };
+  }
+
+  write(text: string): void {
+    if (this.alive) this.#stdin.write(text);
+  }
+
+  /** SIGINT to the shell and to the process groups the current command created. */
+  interrupt(sincePid: number): void {
+    if (this.#supervised) return this.write(supervisorControl.interrupt);
+    const pid = this.shellPid();
+    if (pid === undefined) return;
+    try {
+      if (this.alive) process.kill(pid, 'SIGINT');
+    } catch {
+      // Already gone.
+    }
+    signalGroups(newProcessGroups(pid, sincePid), 'SIGINT');
+  }
+
+  /** SIGKILL to the process groups the current command created; the shell survives. */
+  killCommand(sincePid: number): void {
+    if (this.#supervised) return this.write(supervisorControl.kill);
+    const pid = this.shellPid();
+    if (pid !== undefined) signalGroups(newProcessGroups(pid, sincePid), 'SIGKILL');
+  }
+
+  kill(): void {
+    if (this.#supervised) {
+      // The supervisor kills the shell and its session and exits; the end of its input says the same.
+      if (this.alive) this.#stdin.end(supervisorControl.exit);
+      return;
+    }
+    const pid = this.shellPid();
+    if (pid === undefined) {
+      this.#child.kill('SIGKILL');
+      return;
+    }
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+    signalGroups(newProcessGroups(pid, 0), 'SIGKILL');
+  }
+}
+
+/** The child of `parent` (bwrap's forked sandbox process), from the host's /proc. */
+function childOf(parent: number): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent) return Number(entry);
+    } catch {
+      // It exited while we looked.
+    }
+  }
+  return undefined;
+}
+
+/** How much of a shell's first stderr is kept to explain a shell that never started. */
+const earlyStderrLimit = 4096;
+
+/** How long a dead shell's output streams get to deliver their last bytes. */
+const outputDrainMs = 200;
+
+function ended(stream: Readable | null): Promise<void> {
+  return new Promise((resolve) => {
+    if (!stream) return resolve();
+    stream.once('end', resolve);
+    stream.once('close', resolve);
+    stream.once('error', () => resolve());
+  });
+}
+
+const signalNumbers: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };

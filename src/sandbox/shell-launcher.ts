@@ -1,0 +1,32 @@
+/** How the session's bash is started: a local bash, or one inside a sandbox (bwrap, runc exec, …). */
+export interface ShellLauncher {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  /**
+   * Set when the spawned process only starts the shell and exits (`runc exec -d`): the file it writes
+   * the shell's host pid to. Otherwise the spawned process is the shell.
+   */
+  readonly pidFile?: string;
+  /**
+   * Set when the spawned process stays as the shell's parent (`bwrap` forks the shell into the sandbox
+   * and passes on its exit status): the shell is the spawned process's only child.
+   */
+  readonly shellIsChild?: boolean;
+  /**
+   * Set when the shell runs under a supervisor inside the sandbox (`runsc`: see
+   * runsc/session-supervisor.ts), because the runtime passes only stdin, stdout and stderr in and the
+   * host can neither see nor signal the sandbox's processes. The session then writes its input to fd 3
+   * and reads the status from the same socket (the launcher moves fd 3 onto the supervisor's stdin),
+   * and asks the supervisor to signal the command's processes with `supervisorControl` lines.
+   */
+  readonly supervised?: boolean;
+}
+
+/**
+ * Control lines a supervised session writes between command lines (a command line never holds a NUL):
+ * SIGINT to the shell and the current command's process groups; SIGKILL to those groups; kill the
+ * shell with everything in its session and exit (also what the end of the input means).
+ */
+export const supervisorControl = { interrupt: '\0INT\n', kill: '\0KILL\n', exit: '\0EXIT\n' } as const;
