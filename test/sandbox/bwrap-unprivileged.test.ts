@@ -1,15 +1,12 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { nobodyCanReadCheckout, runScriptAsNobody } from '../support/run-as-nobody.js';
 
-const nobody = ['--reuid=65534', '--regid=65534', '--clear-groups'];
-
-/** True when uid 65534 can read this checkout (CI's clone may sit under a private home). */
+/** True when uid 65534 can read this checkout and bwrap is installed. */
 function readableByNobody(): boolean {
+  if (!nobodyCanReadCheckout()) return false;
   try {
-    execFileSync('setpriv', [...nobody, 'test', '-r', join(process.cwd(), 'package.json')]);
     execFileSync('bwrap', ['--version'], { stdio: 'ignore' });
     return true;
   } catch {
@@ -28,34 +25,14 @@ const skipReason =
 
 describe.skipIf(skipReason !== '')(`bwrap without root${skipReason}`, () => {
   it('is what auto picks, runs sessions as root of their namespace and times commands out', () => {
-    const home = mkdtempSync(join(tmpdir(), 'berth-nobody-home-'));
-    try {
-      execFileSync('chown', ['65534:65534', home]);
-      const result = spawnSync(
-        'setpriv',
-        [
-          ...nobody,
-          'env',
-          `HOME=${home}`,
-          `TMPDIR=${home}`,
-          'PATH=/usr/bin:/bin',
-          process.execPath,
-          '--import',
-          'tsx',
-          join(import.meta.dirname, 'unprivileged-check.ts'),
-        ],
-        { encoding: 'utf8', cwd: process.cwd(), timeout: 60_000 },
-      );
-      expect(result.stderr).toBe('');
-      expect(JSON.parse(result.stdout)).toEqual({
-        driver: 'bwrap',
-        capabilities: { memoryLimit: false, pidsLimit: false, cpuLimit: false, diskQuota: false },
-        identity: '0\n/mnt/data\nCapEff: 0000000000000000\nSeccomp: 2\nmemory closed\n',
-        timeout: { type: 'timeout' },
-        after: '0\n',
-      });
-    } finally {
-      rmSync(home, { recursive: true, force: true });
-    }
+    const result = runScriptAsNobody(join(import.meta.dirname, 'unprivileged-check.ts'));
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({
+      driver: 'bwrap',
+      capabilities: { memoryLimit: false, pidsLimit: false, cpuLimit: false, diskQuota: false },
+      identity: '0\n/mnt/data\nCapEff: 0000000000000000\nSeccomp: 2\nmemory closed\n',
+      timeout: { type: 'timeout' },
+      after: '0\n',
+    });
   }, 90_000);
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostPath } from '../../src/sandbox/host-command.js';
+import { nobodyCanReadCheckout, runScriptAsNobody } from '../support/run-as-nobody.js';
 import { rootOnly } from '../support/sandbox-drivers-here.js';
 
 type Answer =
@@ -11,7 +12,6 @@ type Answer =
   | { readonly error: string; readonly unavailable: boolean };
 
 const check = join(import.meta.dirname, 'select-driver-check.ts');
-const nobody = ['--reuid=65534', '--regid=65534', '--clear-groups'];
 
 /** Where the host finds `tool` (the PATH Berth looks tools up in). */
 function hostTool(tool: string): string {
@@ -19,16 +19,6 @@ function hostTool(tool: string): string {
     env: { PATH: hostPath },
     encoding: 'utf8',
   }).trim();
-}
-
-/** True when uid 65534 can read this checkout (CI's clone may sit under a private home). */
-function readableByNobody(): boolean {
-  try {
-    execFileSync('setpriv', [...nobody, 'test', '-r', join(process.cwd(), 'package.json')]);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const root = rootOnly();
@@ -165,50 +155,27 @@ describe.skipIf(root.skip)(`selectDriver${root.because}`, () => {
     });
   }, 60_000);
 
-  it.skipIf(!readableByNobody())(
+  it.skipIf(!nobodyCanReadCheckout())(
     'without root: runc and runsc need root, and auto picks bwrap with no limits',
     () => {
-      const home = mkdtempSync(join(tmpdir(), 'berth-nobody-home-'));
-      try {
-        execFileSync('chown', ['65534:65534', home]);
-        const result = spawnSync(
-          'setpriv',
-          [
-            ...nobody,
-            'env',
-            `HOME=${home}`,
-            `TMPDIR=${home}`,
-            'PATH=/usr/bin:/bin',
-            process.execPath,
-            '--import',
-            'tsx',
-            check,
-            'runc',
-            'runsc',
-            'auto',
-          ],
-          { encoding: 'utf8', cwd: process.cwd(), timeout: 60_000 },
-        );
-        expect(result.stderr).toBe('');
-        expect(JSON.parse(result.stdout)).toEqual({
-          runc: {
-            error: 'The runc sandbox driver cannot run here: it needs the server to run as root.',
-            unavailable: true,
-          },
-          runsc: {
-            error: 'The runsc sandbox driver cannot run here: it needs the server to run as root.',
-            unavailable: true,
-          },
-          auto: {
-            driver: 'bwrap',
-            reason: expect.stringMatching(
-              /^bubblewrap \S+ \(auto: not running as root\); not root: no memory, process, CPU or disk limits$/,
-            ) as unknown,
-          },
-        });
-      } finally {
-        rmSync(home, { recursive: true, force: true });
-      }
+      const result = runScriptAsNobody(check, ['runc', 'runsc', 'auto']);
+      expect(result.stderr).toBe('');
+      expect(JSON.parse(result.stdout)).toEqual({
+        runc: {
+          error: 'The runc sandbox driver cannot run here: it needs the server to run as root.',
+          unavailable: true,
+        },
+        runsc: {
+          error: 'The runsc sandbox driver cannot run here: it needs the server to run as root.',
+          unavailable: true,
+        },
+        auto: {
+          driver: 'bwrap',
+          reason: expect.stringMatching(
+            /^bubblewrap \S+ \(auto: not running as root\); not root: no memory, process, CPU or disk limits$/,
+          ) as unknown,
+        },
+      });
     },
     60_000,
   );
