@@ -39,6 +39,11 @@ export class RecentChains {
     }
   }
 
+  /** Drops a response's context, so continuing from it is refused from now on. */
+  forget(projectId: string, responseId: string): void {
+    this.#entries.delete(`${projectId}\n${responseId}`);
+  }
+
   clear(): void {
     this.#entries.clear();
   }

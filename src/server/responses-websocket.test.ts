@@ -90,6 +90,55 @@ describe('WebSocket mode on /v1/responses', () => {
     socket.close();
   });
 
+  it('forgets a store:false response whose continuation failed, so continuing it again is refused', async () => {
+    const socket = openSocket(berth.client());
+    berth.upstreams.oai.script({ text: 'Remembered.' });
+    const first = await socket.turn({ model: 'oai/gpt-5', input: 'remember ember', store: false });
+    const id = (first.response as { id: string }).id;
+    const failed = await socket.turn({
+      model: 'oai/gpt-5',
+      store: false,
+      previous_response_id: id,
+      input: [{ type: 'function_call_output', call_id: 'call_missing', output: 'nothing' }],
+    });
+    expect(failed.type).toBe('error');
+    const before = berth.upstreams.oai.requests.length;
+    const retry = await socket.turn({
+      model: 'oai/gpt-5',
+      store: false,
+      previous_response_id: id,
+      input: 'go on',
+    });
+    expect(retry).toMatchObject({ type: 'error', error: { code: 'previous_response_not_found' } });
+    expect(berth.upstreams.oai.requests.length).toBe(before);
+    socket.close();
+  });
+
+  it('forgets a store:false response whose continuation failed upstream', async () => {
+    const socket = openSocket(berth.client());
+    berth.upstreams.oai.script(
+      { text: 'Remembered.' },
+      { error: { status: 500, message: 'upstream broke' } },
+    );
+    const first = await socket.turn({ model: 'oai/gpt-5', input: 'remember', store: false });
+    const id = (first.response as { id: string }).id;
+    const failed = await socket.turn({
+      model: 'oai/gpt-5',
+      store: false,
+      previous_response_id: id,
+      input: 'next',
+    });
+    expect(failed.type).toBe('response.failed');
+    const retry = await socket.turn({
+      model: 'oai/gpt-5',
+      store: false,
+      previous_response_id: id,
+      input: 'again',
+    });
+    expect(retry).toMatchObject({ type: 'error', error: { code: 'previous_response_not_found' } });
+    socket.close();
+  });
+
   it('prepares state without calling the model when generate is false', async () => {
     const socket = openSocket(berth.client());
     const before = berth.upstreams.oai.requests.length;

@@ -65,6 +65,8 @@ export function registerResponsesWebSocket(app: FastifyInstance, context: AppCon
       ): Promise<void> {
         // Messages still queued when the client left are dropped: nobody would read their answers.
         if (closed) return;
+        const previous =
+          typeof message.previous_response_id === 'string' ? message.previous_response_id : null;
         try {
           const { type: _type, stream_id: _streamId, generate, ...body } = message;
           if (body.background === true) {
@@ -82,10 +84,22 @@ export function registerResponsesWebSocket(app: FastifyInstance, context: AppCon
           for await (const event of run.eventsAfter(-1)) send(event, streamId);
           await run.finished;
           running.delete(run);
-          if (!run.prepared.store) remember(run);
+          if (run.body.status === 'failed') forgetPrevious(previous);
+          else if (!run.prepared.store) remember(run);
         } catch (error) {
+          forgetPrevious(previous);
           sendError(error, streamId);
         }
+      }
+
+      /**
+       * A continuation that failed evicts the response it continued from this socket's memory, as
+       * OpenAI's WebSocket mode does: the client cannot know how far the failed turn got, so continuing
+       * the same response again must fail with `previous_response_not_found` rather than quietly fork
+       * the chain. (Stored responses stay retrievable from the store.)
+       */
+      function forgetPrevious(previous: string | null): void {
+        if (previous !== null) localChains.forget(request.projectId, previous);
       }
 
       function remember(run: ResponseRun): void {
