@@ -39,7 +39,7 @@ export async function startFakeUpstreamServer(options: FakeUpstreamServerOptions
   let abortedRequests = 0;
   /** Waiters of `received`, each with the request count it waits for. */
   const arrivals: { readonly count: number; readonly arrived: () => void }[] = [];
-  const nextTurn = (): ScriptedTurn => queue.shift() ?? defaultTurn;
+  let responder: ((body: unknown) => ScriptedTurn | undefined) | null = null;
 
   async function receive(
     request: IncomingMessage,
@@ -62,6 +62,7 @@ export async function startFakeUpstreamServer(options: FakeUpstreamServerOptions
       waiter.arrived();
     }
     const route = `${method} ${path}`;
+    const nextTurn = (): ScriptedTurn => queue.shift() ?? responder?.(body) ?? defaultTurn;
     await options.handle({ request, response, route, body, bodyIsJson, disconnected, nextTurn });
   }
 
@@ -84,6 +85,9 @@ export async function startFakeUpstreamServer(options: FakeUpstreamServerOptions
     baseURL: `http://127.0.0.1:${port}${options.baseURLPath}`,
     requests,
     script: (...turns) => void queue.push(...turns),
+    replyWith: (chosen) => {
+      responder = chosen;
+    },
     get abortedRequests() {
       return abortedRequests;
     },

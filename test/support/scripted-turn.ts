@@ -62,6 +62,13 @@ export interface FakeUpstream {
   readonly requests: RecordedRequest[];
   /** Appends turns to the reply queue. */
   script(...turns: ScriptedTurn[]): void;
+  /**
+   * Chooses replies from the request when the queue is empty, as a model would (for example, call
+   * the tool the request offers): for clients that cannot script turns, such as a conformance suite
+   * run against a live server. The responder gets the request body in the upstream's protocol;
+   * returning undefined answers the default "ok".
+   */
+  replyWith(responder: ((body: unknown) => ScriptedTurn | undefined) | null): void;
   /** Number of requests whose client disconnected before the reply ended (aborted upstream calls). */
   readonly abortedRequests: number;
   /** Resolves once `count` requests have arrived in all (at once when they already have). */
