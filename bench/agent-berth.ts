@@ -31,6 +31,7 @@ const runtime = await startRuntime(
     defaultProvider: 'oai',
     files: { maxBytes: defaultFileMaxBytes },
     compaction: { keyFile: null },
+    requests: { unknownParameters: 'reject' },
     // No warm pool: the benchmark uses one container it creates, and a pool refilling in the
     // background would run host commands during the measurements.
     sandbox: { ...defaultSandboxConfig, driver: driver as SandboxDriverName | 'auto', warmPool: 0 },

@@ -56,6 +56,7 @@ export class SandboxBerth {
         defaultProvider: null,
         files: { maxBytes: defaultFileMaxBytes },
         compaction: { keyFile: null },
+        requests: { unknownParameters: 'reject' },
         sandbox: config,
       },
       { logger },

@@ -20,6 +20,15 @@ export const configFileSchema = z.strictObject({
   dataDir: z.string().min(1).optional(),
   /** Largest request body accepted, in bytes; larger bodies answer 413. */
   bodyLimitBytes: z.int().positive().optional(),
+  requests: z
+    .strictObject({
+      /**
+       * What a create request's parameters that OpenAI's API does not define get: `reject` (the
+       * default, as OpenAI answers: 400 naming the parameter) or `ignore` (dropped and logged).
+       */
+      unknownParameters: z.enum(['reject', 'ignore']).optional(),
+    })
+    .optional(),
   providers: z.array(providerConfigSchema).optional(),
   defaultProvider: z.string().min(1).optional(),
   files: z
@@ -86,6 +95,7 @@ export interface BerthConfig {
   readonly providers: readonly ProviderConfig[];
   readonly defaultProvider: string | null;
   readonly files: FilesConfig;
+  readonly requests: RequestsConfig;
   readonly sandbox: SandboxConfig;
   readonly compaction: CompactionConfig;
 }
@@ -109,6 +119,12 @@ export interface SandboxConfig {
   readonly maxContainersPerProject: number;
   readonly maxSessionsPerContainer: number;
   readonly commandTimeoutMs: number;
+}
+
+/** How requests are read. */
+export interface RequestsConfig {
+  /** Create-request parameters OpenAI's API does not define: refused with a 400, or dropped and logged. */
+  readonly unknownParameters: 'reject' | 'ignore';
 }
 
 /** The Files API (`/v1/files`). */

@@ -43,6 +43,7 @@ const badValues: readonly { readonly field: string; readonly config: unknown }[]
   { field: 'defaultProvider', config: { defaultProvider: '' } },
   { field: 'files', config: { files: 512 } },
   { field: 'files.maxBytes', config: { files: { maxBytes: -1 } } },
+  { field: 'requests.unknownParameters', config: { requests: { unknownParameters: 'maybe' } } },
   { field: 'compaction', config: { compaction: 'on' } },
   { field: 'compaction.keyFile', config: { compaction: { keyFile: '' } } },
   { field: 'sandbox', config: { sandbox: 'runc' } },

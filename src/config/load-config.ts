@@ -73,6 +73,7 @@ export function loadConfig(
     providers,
     defaultProvider,
     files: { maxBytes: file?.files?.maxBytes ?? defaultFileMaxBytes },
+    requests: { unknownParameters: file?.requests?.unknownParameters ?? 'reject' },
     compaction: { keyFile: file?.compaction?.keyFile ?? null },
     sandbox: {
       ...defaultSandboxConfig,

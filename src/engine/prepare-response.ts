@@ -131,6 +131,10 @@ export function toModelRequest(
     textFormat: params.text?.format ?? null,
     // Validated against the same enums; `mode` is an open string in both, which TypeScript cannot see.
     reasoning: (params.reasoning ?? null) as Reasoning | null,
+    presencePenalty: params.presence_penalty ?? null,
+    frequencyPenalty: params.frequency_penalty ?? null,
+    verbosity: params.text?.verbosity ?? null,
+    endUser: { safetyIdentifier: params.safety_identifier ?? null, user: params.user ?? null },
   };
 }
 

@@ -62,6 +62,10 @@ export const responseCreateParamsSchema = z.strictObject({
   max_output_tokens: z.int().min(1).nullable().optional(),
   temperature: z.number().min(0).max(2).nullable().optional(),
   top_p: z.number().min(0).max(1).nullable().optional(),
+  // Not in OpenAI's Responses types, but in the Open Responses spec and its response object; sent to
+  // Chat Completions upstreams, which know them.
+  presence_penalty: z.number().min(-2).max(2).nullable().optional(),
+  frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
   tools: z.array(z.record(z.string(), z.unknown())).optional(),
   tool_choice: toolChoice.optional(),
   parallel_tool_calls: z.boolean().nullable().optional(),
@@ -89,6 +93,9 @@ export const responseCreateParamsSchema = z.strictObject({
   include: z.array(z.string()).nullable().optional(),
   stream_options: z.strictObject({ include_obfuscation: z.boolean().optional() }).nullable().optional(),
   user: z.string().nullable().optional(),
+  // Sent by coding-agent harnesses (string pairs describing the client); OpenAI's API accepts it ahead
+  // of its SDK types. Kept for the log, not sent upstream.
+  client_metadata: z.record(z.string(), z.string()).nullable().optional(),
   safety_identifier: z.string().max(128).nullable().optional(),
   prompt_cache_key: z.string().nullable().optional(),
   prompt_cache_retention: z.string().nullable().optional(),

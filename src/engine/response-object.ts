@@ -50,6 +50,8 @@ export function createResponseBody(
     tools: echoedTools(prepared),
     top_logprobs: params.top_logprobs ?? 0,
     top_p: params.top_p ?? 1,
+    presence_penalty: params.presence_penalty ?? 0,
+    frequency_penalty: params.frequency_penalty ?? 0,
     truncation: params.truncation ?? 'disabled',
     usage: null,
     user: params.user ?? null,

@@ -21,6 +21,7 @@ import { ResponseRun, type RunDependencies } from './response-run.js';
 import type { StreamEvent } from './stream-event.js';
 import { toToolCallObject, type ToolCallObject } from './tool-call-object.js';
 import { parseRequest } from '../validation/parse-request.js';
+import { parseRequestIgnoringUnknown } from '../validation/parse-request-ignoring-unknown.js';
 
 export interface ResponseServiceDependencies extends RunDependencies {
   /** A run's stores, and the conversations its context is loaded from. */
@@ -31,6 +32,8 @@ export interface ResponseServiceDependencies extends RunDependencies {
   };
   readonly providers: ProviderRegistry;
   readonly compactionSealer: CompactionSealer;
+  /** Create-request parameters OpenAI does not define: refused (the default) or dropped and logged. */
+  readonly unknownParameters?: 'reject' | 'ignore';
 }
 
 export interface CreateOptions {
@@ -65,8 +68,16 @@ export class ResponseService {
   async create(projectId: string, body: unknown, options: CreateOptions = {}): Promise<ResponseRun> {
     if (this.#closing)
       throw new BerthError('server_shutting_down', 'The server is shutting down; retry shortly.');
-    const params = parseRequest(responseCreateParamsSchema, body);
+    const params = this.#parseCreateParams(body);
     return this.#start(projectId, params, this.#dependencies.ids.next('resp'), options);
+  }
+
+  #parseCreateParams(body: unknown): ResponseCreateParams {
+    if (this.#dependencies.unknownParameters !== 'ignore')
+      return parseRequest(responseCreateParamsSchema, body);
+    return parseRequestIgnoringUnknown(responseCreateParamsSchema, body, (params) => {
+      this.#dependencies.logger.warn('ignored unknown request parameters', { params });
+    });
   }
 
   async #start(

@@ -45,6 +45,16 @@ export interface ModelRequest {
   readonly textFormat: ResponseFormatTextConfig | null;
   /** Passed through to upstreams that reason; null when the client sent none. */
   readonly reasoning: Reasoning | null;
+  /** Chat Completions sampling penalties (-2 to 2); only Chat Completions upstreams apply them. */
+  readonly presencePenalty: number | null;
+  readonly frequencyPenalty: number | null;
+  /** `text.verbosity`: how much the model should write; OpenAI's models honour it. */
+  readonly verbosity: 'low' | 'medium' | 'high' | null;
+  /**
+   * Who the end user is, for the upstream's abuse detection: OpenAI's `safety_identifier` and its
+   * older `user`. Sent only to OpenAI's Responses API, which defines them.
+   */
+  readonly endUser: { readonly safetyIdentifier: string | null; readonly user: string | null };
 }
 
 /** Token accounting in OpenAI's terms. */

@@ -137,6 +137,7 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
     clock,
     logger,
     containers,
+    unknownParameters: config.requests.unknownParameters,
   });
   const context: AppContext = {
     keys,

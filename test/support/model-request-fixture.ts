@@ -20,6 +20,10 @@ export function modelRequest(overrides: Partial<ModelRequest> & Pick<ModelReques
     maxOutputTokens: null,
     textFormat: null,
     reasoning: null,
+    presencePenalty: null,
+    frequencyPenalty: null,
+    verbosity: null,
+    endUser: { safetyIdentifier: null, user: null },
     ...overrides,
   };
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import type { Clock } from '../../src/clock.js';
-import type { BerthConfig, SandboxConfig } from '../../src/config/config-schema.js';
+import type { BerthConfig, RequestsConfig, SandboxConfig } from '../../src/config/config-schema.js';
 import {
   defaultBodyLimitBytes,
   defaultFileMaxBytes,
@@ -44,6 +44,8 @@ export interface TestBerthOptions {
   readonly bodyLimitBytes?: number;
   /** `files.maxBytes`: the largest upload accepted. */
   readonly fileMaxBytes?: number;
+  /** How requests are read, over the defaults (unknown parameters rejected). */
+  readonly requests?: Partial<RequestsConfig>;
   /** The runtime's clock (the system clock by default). */
   readonly clock?: Clock;
   readonly upstreams?: Readonly<Record<TestProviderName, FakeUpstream>>;
@@ -72,6 +74,7 @@ export async function startTestBerth(options: TestBerthOptions = {}): Promise<Te
     })),
     defaultProvider: 'oai',
     files: { maxBytes: options.fileMaxBytes ?? defaultFileMaxBytes },
+    requests: { unknownParameters: 'reject', ...options.requests },
     compaction: { keyFile: null },
     // Containers are off unless a test asks for a driver: most tests never start a sandbox.
     sandbox: { ...defaultSandboxConfig, driver: 'none', warmPool: 0, ...options.sandbox },

@@ -80,6 +80,10 @@ export async function summarizeForCompaction(
     maxOutputTokens: null,
     textFormat: null,
     reasoning: null,
+    presencePenalty: null,
+    frequencyPenalty: null,
+    verbosity: null,
+    endUser: { safetyIdentifier: null, user: null },
   };
   let summary = '';
   let usage: ModelUsage = { inputTokens: 0, outputTokens: 0 };

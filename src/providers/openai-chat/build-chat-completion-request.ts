@@ -21,6 +21,8 @@ export function buildChatCompletionRequest(request: ModelRequest): ChatCompletio
     ...convertToChatTools(request),
     ...(request.temperature === null ? {} : { temperature: request.temperature }),
     ...(request.topP === null ? {} : { top_p: request.topP }),
+    ...(request.presencePenalty === null ? {} : { presence_penalty: request.presencePenalty }),
+    ...(request.frequencyPenalty === null ? {} : { frequency_penalty: request.frequencyPenalty }),
     // `max_tokens`, not `max_completion_tokens`: OpenAI deprecated the former, but Ollama, llama.cpp,
     // LM Studio and older vLLM only know `max_tokens`, and OpenAI still accepts it for non-o-series models.
     ...(request.maxOutputTokens === null ? {} : { max_tokens: request.maxOutputTokens }),

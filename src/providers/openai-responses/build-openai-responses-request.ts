@@ -1,4 +1,9 @@
-import type { FunctionShellTool, ResponseCreateParamsBase, Tool } from 'openai/resources/responses/responses';
+import type {
+  FunctionShellTool,
+  ResponseCreateParamsBase,
+  ResponseTextConfig,
+  Tool,
+} from 'openai/resources/responses/responses';
 import type { InputTokenCountParams } from 'openai/resources/responses/input-tokens';
 import type { ModelRequest } from '../model-provider.js';
 import { convertToOpenAIResponsesInput } from './convert-to-openai-responses-input.js';
@@ -19,6 +24,10 @@ export function buildOpenAIResponsesRequest(request: ModelRequest): OpenAIRespon
     ...(request.temperature !== null ? { temperature: request.temperature } : {}),
     ...(request.topP !== null ? { top_p: request.topP } : {}),
     ...(request.maxOutputTokens !== null ? { max_output_tokens: request.maxOutputTokens } : {}),
+    ...(request.endUser.safetyIdentifier !== null
+      ? { safety_identifier: request.endUser.safetyIdentifier }
+      : {}),
+    ...(request.endUser.user !== null ? { user: request.endUser.user } : {}),
   };
 }
 
@@ -43,7 +52,18 @@ function buildSharedFields(request: ModelRequest) {
     ...(tools.length > 0 ? { tools } : {}),
     ...(request.toolChoice !== null ? { tool_choice: request.toolChoice } : {}),
     ...(request.parallelToolCalls !== null ? { parallel_tool_calls: request.parallelToolCalls } : {}),
-    ...(request.textFormat !== null ? { text: { format: request.textFormat } } : {}),
+    ...textConfig(request),
     ...(request.reasoning !== null ? { reasoning: request.reasoning } : {}),
+  };
+}
+
+/** `text`: the output format and verbosity, each only when the client set it. */
+function textConfig(request: ModelRequest): { text?: ResponseTextConfig } {
+  if (request.textFormat === null && request.verbosity === null) return {};
+  return {
+    text: {
+      ...(request.textFormat !== null ? { format: request.textFormat } : {}),
+      ...(request.verbosity !== null ? { verbosity: request.verbosity } : {}),
+    },
   };
 }
