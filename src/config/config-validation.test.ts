@@ -43,6 +43,7 @@ const badValues: readonly { readonly field: string; readonly config: unknown }[]
   { field: 'defaultProvider', config: { defaultProvider: '' } },
   { field: 'files', config: { files: 512 } },
   { field: 'files.maxBytes', config: { files: { maxBytes: -1 } } },
+  { field: 'requests', config: { requests: 'strict' } },
   { field: 'requests.unknownParameters', config: { requests: { unknownParameters: 'maybe' } } },
   { field: 'compaction', config: { compaction: 'on' } },
   { field: 'compaction.keyFile', config: { compaction: { keyFile: '' } } },
@@ -116,6 +117,7 @@ describe('config file validation', () => {
           providers: [{ ...goodProvider, timeoutMs: 1_000, maxRetries: 0 }],
           defaultProvider: 'oai',
           files: { maxBytes: 1 },
+          requests: { unknownParameters: 'ignore' },
           compaction: { keyFile: join(directory, 'key') },
           sandbox: {
             driver: 'none',
@@ -132,7 +134,12 @@ describe('config file validation', () => {
       },
       {},
     );
-    expect(config).toMatchObject({ host: '0.0.0.0', port: 0, sandbox: { warmPool: 64, cpus: 0.5 } });
+    expect(config).toMatchObject({
+      host: '0.0.0.0',
+      port: 0,
+      requests: { unknownParameters: 'ignore' },
+      sandbox: { warmPool: 64, cpus: 0.5 },
+    });
   });
 
   it('covers every field of the schema', () => {
