@@ -1,4 +1,4 @@
-import type { FunctionTool } from 'openai/resources/responses/responses';
+import type { FunctionTool, ResponseInputItem } from 'openai/resources/responses/responses';
 import type { Reasoning } from 'openai/resources/shared';
 import type { CompactionSealer } from './compaction/compaction-sealer.js';
 import { compactThresholdOf } from './compaction/context-management.js';
@@ -12,6 +12,8 @@ import type { ConversationStore, ResponseStore, StoredItem } from '../store/stor
 import { parseRequest } from '../validation/parse-request.js';
 import { checkToolOutputsHaveCalls, normalizeInputItems } from './normalize-input-items.js';
 import { functionToolSchema, type ResponseCreateParams } from './response-create-params.js';
+import type { ReasoningSealer } from './reasoning-sealer.js';
+import { openSealedReasoning, verifySealedReasoning } from './reasoning-sealing.js';
 import { withAddedInstructions } from './skills-instructions.js';
 import { shellToolNames, shellToolSchema, type ShellSetup, type ShellToolParams } from './shell-tool.js';
 
@@ -40,6 +42,8 @@ export interface PreparedResponse {
   readonly compactThreshold: number | null;
   /** Seals and opens compaction items (`encrypted_content`) for this response's project. */
   readonly compactionSealer: CompactionSealer;
+  /** Seals and opens reasoning state (`encrypted_content` of Anthropic's reasoning), when configured. */
+  readonly reasoningSealer: ReasoningSealer | null;
 }
 
 export interface PrepareDependencies {
@@ -48,6 +52,7 @@ export interface PrepareDependencies {
   readonly providers: ProviderRegistry;
   readonly ids: IdGenerator;
   readonly compactionSealer: CompactionSealer;
+  readonly reasoningSealer?: ReasoningSealer;
   /**
    * Context of responses that exist only on a live connection (WebSocket `store:false` turns), looked up
    * before the store.
@@ -74,6 +79,8 @@ export async function prepareResponse(
     dependencies.compactionSealer,
     params.previous_response_id ? 'previous_response_id' : conversationId ? 'conversation' : null,
   );
+  if (dependencies.reasoningSealer)
+    verifySealedReasoning(inputItems, projectId, dependencies.reasoningSealer);
   const background = params.background ?? false;
   const store = params.store ?? true;
   if (background && !store) {
@@ -96,6 +103,7 @@ export async function prepareResponse(
     stream: params.stream ?? false,
     compactThreshold: compactThresholdOf(params.context_management),
     compactionSealer: dependencies.compactionSealer,
+    reasoningSealer: dependencies.reasoningSealer ?? null,
   };
 }
 
@@ -116,10 +124,13 @@ export function toModelRequest(
     ),
     // Compaction items become the summary they carry (the latest stands in for what came before it):
     // providers understand only ordinary items.
-    input: storedContextForModel(
-      [...prepared.contextItems, ...prepared.inputItems, ...outputSoFar],
-      prepared.compactionSealer,
-      prepared.projectId,
+    input: openReasoningFor(
+      prepared,
+      storedContextForModel(
+        [...prepared.contextItems, ...prepared.inputItems, ...outputSoFar],
+        prepared.compactionSealer,
+        prepared.projectId,
+      ),
     ),
     tools: prepared.tools,
     shellTool: prepared.shellTool !== null,
@@ -136,6 +147,17 @@ export function toModelRequest(
     verbosity: params.text?.verbosity ?? null,
     endUser: { safetyIdentifier: params.safety_identifier ?? null, user: params.user ?? null },
   };
+}
+
+/** Sealed reasoning, opened for the provider this response runs on (see `openSealedReasoning`). */
+function openReasoningFor(prepared: PreparedResponse, input: ResponseInputItem[]): ResponseInputItem[] {
+  if (!prepared.reasoningSealer) return input;
+  return openSealedReasoning(
+    input,
+    prepared.reasoningSealer,
+    prepared.projectId,
+    prepared.resolved.provider.kind,
+  );
 }
 
 function checkSupportedFeatures(params: ResponseCreateParams): void {

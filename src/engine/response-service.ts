@@ -1,4 +1,5 @@
 import type { CompactionSealer } from './compaction/compaction-sealer.js';
+import type { ReasoningSealer } from './reasoning-sealer.js';
 import { BerthError, notFound } from '../errors/berth-error.js';
 import { unixSeconds } from '../clock.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
@@ -32,6 +33,8 @@ export interface ResponseServiceDependencies extends RunDependencies {
   };
   readonly providers: ProviderRegistry;
   readonly compactionSealer: CompactionSealer;
+  /** Seals Anthropic's reasoning state into `encrypted_content`; without it the state is sent in clear. */
+  readonly reasoningSealer?: ReasoningSealer;
   /** Create-request parameters OpenAI does not define: refused (the default) or dropped and logged. */
   readonly unknownParameters?: 'reject' | 'ignore';
 }

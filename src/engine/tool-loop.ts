@@ -1,3 +1,4 @@
+import { ReasoningSealing } from './reasoning-sealing.js';
 import type { Clock } from '../clock.js';
 import type { ShellHost } from '../containers/shell-host.js';
 import type { IdGenerator } from '../ids.js';
@@ -187,6 +188,10 @@ export class ToolLoop {
     const events: AsyncIterable<ModelEvent> | Iterable<ModelEvent> = this.#options.streaming
       ? provider.stream(request, signal)
       : await provider.complete(request, signal);
+    const { reasoningSealer, projectId, resolved } = this.#options.prepared;
+    const sealing = reasoningSealer
+      ? new ReasoningSealing(reasoningSealer, projectId, resolved.provider.kind)
+      : null;
     let finish: TurnFinish | undefined;
     for await (const event of events) {
       if (signal.aborted) break;
@@ -194,7 +199,7 @@ export class ToolLoop {
       else {
         // Files the commands wrote are looked up once, when the answer starts, to cite them in it.
         if (event.type === 'text-start' && this.#filesChanged) await this.#refreshCitableFiles();
-        assembler.apply(event);
+        assembler.apply(sealing ? sealing.apply(event) : event);
       }
     }
     return finish;

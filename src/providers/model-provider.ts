@@ -98,7 +98,17 @@ export type ModelEvent =
    * `encryptedContent` is whatever the upstream needs to see the reasoning again on the next turn
    * (OpenAI's `encrypted_content`, Anthropic's thinking `signature`); it rides in the reasoning item.
    */
-  | { readonly type: 'reasoning-end'; readonly id: string; readonly encryptedContent?: string | null }
+  | {
+      readonly type: 'reasoning-end';
+      readonly id: string;
+      readonly encryptedContent?: string | null;
+      /**
+       * True when `encryptedContent` is readable provider state (Anthropic's thinking signature or
+       * redacted data) that the engine must seal before a client sees it; OpenAI's own
+       * `encrypted_content` is opaque already and passes as it is.
+       */
+      readonly sealState?: boolean;
+    }
   | { readonly type: 'tool-call-start'; readonly id: string; readonly callId: string; readonly name: string }
   | { readonly type: 'tool-call-delta'; readonly id: string; readonly delta: string }
   /** `arguments` is the complete JSON text of the call's arguments. */

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from '../clock.js';
 import { loadCompactionKey } from '../engine/compaction/compaction-key.js';
 import { createCompactionSealer, type CompactionSealer } from '../engine/compaction/compaction-sealer.js';
+import { createReasoningSealer, type ReasoningSealer } from '../engine/reasoning-sealer.js';
 import type { BerthConfig } from '../config/config-schema.js';
 import { ConversationService } from '../engine/conversation-service.js';
 import { ModelCatalog } from '../engine/model-catalog.js';
@@ -87,8 +88,12 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
     );
   }
   let compactionSealer: CompactionSealer;
+  let reasoningSealer: ReasoningSealer;
   try {
-    compactionSealer = createCompactionSealer(loadCompactionKey(config.compaction.keyFile, config.dataDir));
+    // One server key seals compaction items and reasoning state, each under its own derived key.
+    const serverKey = loadCompactionKey(config.compaction.keyFile, config.dataDir);
+    compactionSealer = createCompactionSealer(serverKey);
+    reasoningSealer = createReasoningSealer(serverKey);
   } catch (error) {
     await store.close();
     throw new StartupError(error instanceof Error ? error.message : String(error));
@@ -133,6 +138,7 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
     store,
     providers,
     compactionSealer,
+    reasoningSealer,
     ids,
     clock,
     logger,

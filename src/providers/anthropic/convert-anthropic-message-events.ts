@@ -19,13 +19,13 @@ function blockEvents(block: ContentBlock, id: string, options: AnthropicEventOpt
     return [
       { type: 'reasoning-start', id },
       ...(block.thinking === '' ? [] : [{ type: 'reasoning-delta' as const, id, delta: block.thinking }]),
-      { type: 'reasoning-end', id, encryptedContent },
+      { type: 'reasoning-end', id, encryptedContent, sealState: true },
     ];
   }
   if (block.type === 'redacted_thinking') {
     return [
       { type: 'reasoning-start', id },
-      { type: 'reasoning-end', id, encryptedContent: encodeRedactedThinking(block.data) },
+      { type: 'reasoning-end', id, encryptedContent: encodeRedactedThinking(block.data), sealState: true },
     ];
   }
   if (block.type === 'tool_use' && options.shellTool && block.name === anthropicBashToolName) {

@@ -42,7 +42,12 @@ describe('convertAnthropicStreamEvents', () => {
 
     expect(events).toEqual([
       { type: 'reasoning-start', id: 'block-0' },
-      { type: 'reasoning-end', id: 'block-0', encryptedContent: 'anthropic-redacted-thinking:opaque' },
+      {
+        type: 'reasoning-end',
+        id: 'block-0',
+        encryptedContent: 'anthropic-redacted-thinking:opaque',
+        sealState: true,
+      },
       { type: 'text-start', id: 'block-1' },
       { type: 'text-delta', id: 'block-1', delta: 'Hi' },
       { type: 'text-end', id: 'block-1' },

@@ -51,7 +51,7 @@ function startBlock(
       block: null,
       events: [
         { type: 'reasoning-start', id },
-        { type: 'reasoning-end', id, encryptedContent },
+        { type: 'reasoning-end', id, encryptedContent, sealState: true },
       ],
     };
   }
@@ -108,6 +108,7 @@ function endBlock(block: OpenBlock): ModelEvent {
         type: 'reasoning-end',
         id: block.id,
         encryptedContent: block.signature === '' ? null : encodeThinkingSignature(block.signature),
+        sealState: true,
       };
     case 'tool':
       // A call without arguments streams no JSON at all; its arguments are still an object.
