@@ -27,7 +27,7 @@ async function collect(events: AsyncIterable<ModelEvent>): Promise<ModelEvent[]>
 /** Concatenated deltas per part type, the way a client would see the reply. */
 function textOf(
   events: readonly ModelEvent[],
-  type: 'text-delta' | 'reasoning-delta' | 'tool-call-delta',
+  type: 'text-delta' | 'reasoning-text-delta' | 'tool-call-delta',
 ): string {
   return events
     .filter((event) => event.type === type)
@@ -369,15 +369,21 @@ describe('openai-chat provider', () => {
     ]);
   });
 
-  it('turns reasoning_content into reasoning events, streaming and not', async () => {
+  it('turns reasoning_content and reasoning into raw reasoning text, streaming and not', async () => {
     const turn = { reasoning: 'Six sevens are forty-two.', text: '42', usage: { input: 9, output: 12 } };
-    upstream.script(turn, turn);
+    const ollamaTurn = { ...turn, reasoningField: 'reasoning' } as const;
+    upstream.script(turn, turn, ollamaTurn, ollamaTurn);
 
-    const streamed = await collect(provider.stream(requestOf(), signal));
-    const completed = await provider.complete(requestOf(), signal);
+    const runs = [
+      await collect(provider.stream(requestOf(), signal)),
+      await provider.complete(requestOf(), signal),
+      await collect(provider.stream(requestOf(), signal)),
+      await provider.complete(requestOf(), signal),
+    ];
 
-    for (const events of [streamed, completed]) {
-      expect(textOf(events, 'reasoning-delta')).toBe('Six sevens are forty-two.');
+    for (const events of runs) {
+      expect(textOf(events, 'reasoning-text-delta')).toBe('Six sevens are forty-two.');
+      expect(events.map((event) => event.type)).not.toContain('reasoning-delta');
       expect(textOf(events, 'text-delta')).toBe('42');
       const types = events.map((event) => event.type);
       expect(types.indexOf('reasoning-end')).toBeLessThan(types.indexOf('text-start'));
