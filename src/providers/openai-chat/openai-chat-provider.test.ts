@@ -558,6 +558,15 @@ describe('openai-chat provider', () => {
     });
     // 2 characters → 1 token, one message, reply priming, one image.
     expect(await provider.countInputTokens(withImage, signal)).toBe(1 + 4 + 3 + 85);
+    const withReasoning = requestOf({
+      input: [
+        { role: 'user', content: 'Hi' },
+        { type: 'reasoning', id: 'rs_1', summary: [], content: [{ type: 'reasoning_text', text: 'Greet.' }] },
+        { role: 'assistant', content: 'Hello' },
+      ],
+    });
+    // The reasoning sent back counts: "Hi" + "Greet." + "Hello" = 13 characters → 4 tokens, two messages.
+    expect(await provider.countInputTokens(withReasoning, signal)).toBe(4 + 2 * 4 + 3);
     expect(upstream.requests.length).toBe(sent);
   });
 
