@@ -78,6 +78,21 @@ describe('formatResponseSummary', () => {
     );
   });
 
+  it("shows an open model's raw reasoning when there is no summary", () => {
+    const rawOnly: Response = {
+      ...response,
+      output: [
+        {
+          type: 'reasoning',
+          id: 'rs_2',
+          summary: [],
+          content: [{ type: 'reasoning_text', text: 'Count the rows first.' }],
+        },
+      ],
+    };
+    expect(formatResponseSummary(rawOnly)).toContain('output:\n  reasoning: Count the rows first.');
+  });
+
   it('says when there is no output and shows a failure', () => {
     const failed: Response = {
       ...response,

@@ -61,8 +61,10 @@ function formatOutputItem(item: ResponseOutputItem): string {
   }
   if (item.type === 'function_call') return `  function_call ${item.name}(${oneLine(item.arguments, 200)})`;
   if (item.type === 'reasoning') {
+    // The summary when there is one; open models on Chat Completions servers give only raw text.
     const summary = item.summary.map((part) => part.text).join(' ');
-    return `  reasoning${summary ? `: ${oneLine(summary, 200)}` : ''}`;
+    const text = summary || (item.content ?? []).map((part) => part.text).join(' ');
+    return `  reasoning${text ? `: ${oneLine(text, 200)}` : ''}`;
   }
   return `  ${item.type}`;
 }

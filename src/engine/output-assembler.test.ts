@@ -86,6 +86,86 @@ describe('OutputAssembler', () => {
     });
   });
 
+  it('streams raw reasoning text as a reasoning_text content part, then the answer', () => {
+    const { output, emitted } = assemble([
+      { type: 'reasoning-start', id: 'r' },
+      { type: 'reasoning-text-delta', id: 'r', delta: 'Six sevens' },
+      { type: 'reasoning-text-delta', id: 'r', delta: ' are 42.' },
+      { type: 'reasoning-end', id: 'r', encryptedContent: null },
+      { type: 'text-start', id: 't' },
+      { type: 'text-delta', id: 't', delta: '42' },
+      { type: 'text-end', id: 't' },
+    ]);
+    const reasoningId = output[0]?.id;
+    expect(output[0]).toEqual({
+      id: reasoningId,
+      type: 'reasoning',
+      summary: [],
+      content: [{ type: 'reasoning_text', text: 'Six sevens are 42.' }],
+    });
+    const at = { item_id: reasoningId, output_index: 0, content_index: 0 };
+    expect(emitted.slice(0, 7)).toEqual([
+      {
+        type: 'response.output_item.added',
+        output_index: 0,
+        item: { id: reasoningId, type: 'reasoning', summary: [] },
+      },
+      { type: 'response.content_part.added', ...at, part: { type: 'reasoning_text', text: '' } },
+      { type: 'response.reasoning_text.delta', ...at, delta: 'Six sevens' },
+      { type: 'response.reasoning_text.delta', ...at, delta: ' are 42.' },
+      { type: 'response.reasoning_text.done', ...at, text: 'Six sevens are 42.' },
+      {
+        type: 'response.content_part.done',
+        ...at,
+        part: { type: 'reasoning_text', text: 'Six sevens are 42.' },
+      },
+      { type: 'response.output_item.done', output_index: 0, item: output[0] },
+    ]);
+    expect(emitted[7]).toMatchObject({ type: 'response.output_item.added', output_index: 1 });
+  });
+
+  it('keeps a summary and raw text of one reasoning part apart, each with its own events', () => {
+    const { output, emitted } = assemble([
+      { type: 'reasoning-start', id: 'r' },
+      { type: 'reasoning-delta', id: 'r', delta: 'Brief.' },
+      { type: 'reasoning-text-delta', id: 'r', delta: 'At length.' },
+      { type: 'reasoning-end', id: 'r', encryptedContent: 'sealed' },
+    ]);
+    expect(output[0]).toMatchObject({
+      summary: [{ type: 'summary_text', text: 'Brief.' }],
+      content: [{ type: 'reasoning_text', text: 'At length.' }],
+      encrypted_content: 'sealed',
+    });
+    expect(emitted.map((event) => event.type)).toEqual([
+      'response.output_item.added',
+      'response.reasoning_summary_part.added',
+      'response.reasoning_summary_text.delta',
+      'response.content_part.added',
+      'response.reasoning_text.delta',
+      'response.reasoning_summary_text.done',
+      'response.reasoning_summary_part.done',
+      'response.reasoning_text.done',
+      'response.content_part.done',
+      'response.output_item.done',
+    ]);
+  });
+
+  it('closes raw reasoning text cut off mid-way, incomplete', () => {
+    const { output, emitted } = assemble(
+      [
+        { type: 'reasoning-start', id: 'r' },
+        { type: 'reasoning-text-delta', id: 'r', delta: 'Hmm' },
+      ],
+      'incomplete',
+    );
+    expect(output[0]).toMatchObject({ status: 'incomplete', content: [{ text: 'Hmm' }] });
+    expect(emitted.map((event) => event.type).slice(-3)).toEqual([
+      'response.reasoning_text.done',
+      'response.content_part.done',
+      'response.output_item.done',
+    ]);
+  });
+
   it('keeps each upstream message apart, with its phase', () => {
     const { output } = assemble([
       { type: 'text-start', id: 'a', message: { key: '0', phase: 'commentary' } },

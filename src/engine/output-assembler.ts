@@ -127,7 +127,10 @@ export class OutputAssembler {
         this.#reasoning.start(event.id);
         return;
       case 'reasoning-delta':
-        this.#reasoning.delta(event.id, event.delta);
+        this.#reasoning.summaryDelta(event.id, event.delta);
+        return;
+      case 'reasoning-text-delta':
+        this.#reasoning.textDelta(event.id, event.delta);
         return;
       case 'reasoning-end':
         this.#reasoning.end(event.id, event.encryptedContent ?? null);

@@ -83,6 +83,13 @@ export interface MessageGroup {
  * One step of a model's reply, noun-action like the Vercel AI SDK's stream parts. `id` ties the
  * start/delta/end of one part together; parts may interleave. Every started part is ended before
  * `finish`, which is always the last event.
+ *
+ * A reasoning part (`reasoning-start` … `reasoning-end`) becomes one `reasoning` item. What the model
+ * shows of its reasoning comes in two kinds that an upstream may mix in one part: a summary written
+ * for people (`reasoning-delta`, OpenAI's `summary_text`, Anthropic's thinking) and the raw reasoning
+ * text itself (`reasoning-text-delta`, OpenAI's `reasoning_text` content, which open models on Chat
+ * Completions servers send as `reasoning_content` or `reasoning`). They are kept apart because
+ * clients show them differently and because only raw text may go back to the model that wrote it.
  */
 export type ModelEvent =
   | { readonly type: 'text-start'; readonly id: string; readonly message?: MessageGroup }
@@ -94,6 +101,8 @@ export type ModelEvent =
   | { readonly type: 'reasoning-start'; readonly id: string }
   /** Reasoning summary text (what OpenAI shows as `summary_text`). */
   | { readonly type: 'reasoning-delta'; readonly id: string; readonly delta: string }
+  /** Raw reasoning text, as the model produced it (what OpenAI shows as `reasoning_text` content). */
+  | { readonly type: 'reasoning-text-delta'; readonly id: string; readonly delta: string }
   /**
    * `encryptedContent` is whatever the upstream needs to see the reasoning again on the next turn
    * (OpenAI's `encrypted_content`, Anthropic's thinking `signature`); it rides in the reasoning item.

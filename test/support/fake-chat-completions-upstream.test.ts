@@ -112,6 +112,29 @@ describe('fake Chat Completions upstream', () => {
     expect(completion.usage).toMatchObject({ prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 });
   });
 
+  it('sends reasoning in the field the turn names, streaming and not', async () => {
+    upstream.script(
+      { reasoning: 'Hmm.', text: 'Hi' },
+      { reasoning: 'Hmm.', text: 'Hi', reasoningField: 'reasoning' },
+      { reasoning: 'Hmm.', text: 'Hi', reasoningField: 'reasoning' },
+    );
+
+    const asVLLM = JSON.parse((await post(upstream, hello)).text) as {
+      choices: { message: Record<string, unknown> }[];
+    };
+    const asOllama = JSON.parse((await post(upstream, hello)).text) as typeof asVLLM;
+    const streamed = framesOf((await post(upstream, { ...hello, stream: true })).text) as {
+      choices: { delta: { reasoning?: string; reasoning_content?: string } }[];
+    }[];
+
+    expect(asVLLM.choices[0]?.message).toMatchObject({ content: 'Hi', reasoning_content: 'Hmm.' });
+    expect(asOllama.choices[0]?.message).toMatchObject({ content: 'Hi', reasoning: 'Hmm.' });
+    expect(asOllama.choices[0]?.message).not.toHaveProperty('reasoning_content');
+    const deltas = streamed.flatMap((chunk) => chunk.choices.map((choice) => choice.delta));
+    expect(deltas.map((delta) => delta.reasoning ?? '').join('')).toBe('Hmm.');
+    expect(deltas.some((delta) => 'reasoning_content' in delta)).toBe(false);
+  });
+
   it("answers errors in OpenAI's envelope", async () => {
     upstream.script({ error: { status: 429, message: 'Slow down.', type: 'rate_limit_exceeded' } });
 

@@ -22,8 +22,9 @@ export const fakeChatCompletionsModels: readonly string[] = ['llama3.2', 'qwen3:
 /**
  * Starts a loopback server that speaks OpenAI's Chat Completions API as api.openai.com does:
  * `POST /v1/chat/completions` (SSE `chat.completion.chunk`s ending in `data: [DONE]`, or one
- * `chat.completion` body), `GET /v1/models`, and the `{"error":{…}}` envelope. Reasoning is sent as
- * `reasoning_content`, the field vLLM and DeepSeek add to the protocol.
+ * `chat.completion` body), `GET /v1/models`, and the `{"error":{…}}` envelope. Reasoning is sent in
+ * one of the fields servers add to the protocol: `reasoning_content` (vLLM, DeepSeek, llama.cpp) or,
+ * when the turn's `reasoningField` says so, `reasoning` (Ollama, OpenRouter).
  *
  * @example
  * const upstream = await startFakeChatCompletionsUpstream();
@@ -186,7 +187,8 @@ function renderChunks(params: Json, turn: ScriptedTurn): { chunk: Json; isDelta:
   };
 
   push({ role: 'assistant', content: '', refusal: null }, null, false);
-  for (const piece of chunkText(turn.reasoning ?? '', size)) push({ reasoning_content: piece }, null, true);
+  const reasoningField = turn.reasoningField ?? 'reasoning_content';
+  for (const piece of chunkText(turn.reasoning ?? '', size)) push({ [reasoningField]: piece }, null, true);
   for (const piece of chunkText(turn.text ?? '', size)) push({ content: piece }, null, true);
   for (const [index, call] of functionCallsOf(turn).entries()) {
     // The first delta of each call carries its id and name; the arguments follow in pieces.
@@ -219,7 +221,7 @@ function renderCompletion(params: Json, turn: ScriptedTurn): Json {
     refusal: null,
     annotations: [],
   };
-  if (turn.reasoning !== undefined) message['reasoning_content'] = turn.reasoning;
+  if (turn.reasoning !== undefined) message[turn.reasoningField ?? 'reasoning_content'] = turn.reasoning;
   const calls = functionCallsOf(turn);
   if (calls.length > 0) {
     message['tool_calls'] = calls.map((call) => ({

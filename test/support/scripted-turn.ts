@@ -4,8 +4,17 @@
  * test scenario runs against every provider kind.
  */
 export interface ScriptedTurn {
-  /** Reasoning summary text, emitted before anything else. */
+  /**
+   * Reasoning, emitted before anything else, in each protocol's own form: a summary (`summary_text`)
+   * from OpenAI Responses, a thinking block from Anthropic, the model's raw reasoning text from Chat
+   * Completions (in the field `reasoningField` names).
+   */
   readonly reasoning?: string;
+  /**
+   * Chat Completions only: the field its reasoning comes in, on the message and on each delta:
+   * `reasoning_content` (vLLM, DeepSeek, llama.cpp; the default) or `reasoning` (Ollama, OpenRouter).
+   */
+  readonly reasoningField?: 'reasoning_content' | 'reasoning';
   /** The assistant's text answer. */
   readonly text?: string;
   /** Tool calls the model makes, after the text. */

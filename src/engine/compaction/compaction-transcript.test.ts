@@ -41,6 +41,25 @@ describe('compactionTranscript', () => {
     );
   });
 
+  it('shows reasoning by its summary, or by its raw text when it has no summary', () => {
+    const transcript = compactionTranscript([
+      {
+        type: 'reasoning',
+        id: 'rs_1',
+        summary: [{ type: 'summary_text', text: 'In short.' }],
+        content: [{ type: 'reasoning_text', text: 'At length.' }],
+      },
+      {
+        type: 'reasoning',
+        id: 'rs_2',
+        summary: [],
+        content: [{ type: 'reasoning_text', text: 'Raw only.' }],
+      },
+      { type: 'reasoning', id: 'rs_3', summary: [] },
+    ]);
+    expect(transcript).toBe('[assistant reasoning]\nIn short.\n\n[assistant reasoning]\nRaw only.');
+  });
+
   it('keeps the head and tail of a very long item and says how much it left out', () => {
     const output = `HEAD${'x'.repeat(20_000)}TAIL`;
     const transcript = compactionTranscript([{ type: 'function_call_output', call_id: 'c1', output }]);

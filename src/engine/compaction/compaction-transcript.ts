@@ -35,8 +35,10 @@ function renderItem(item: ResponseInputItem): string | null {
     return section(`[result of function call ${item.call_id}]`, output);
   }
   if (item.type === 'reasoning') {
+    // The summary when there is one; open models on Chat Completions servers give only raw text.
     const summary = item.summary.map((part) => part.text).join('\n');
-    return summary === '' ? null : section('[assistant reasoning]', summary);
+    const text = summary || (item.content ?? []).map((part) => part.text).join('\n');
+    return text === '' ? null : section('[assistant reasoning]', text);
   }
   if (item.type === 'shell_call') {
     const commands = item.action.commands.map((command) => `$ ${command}`).join('\n');

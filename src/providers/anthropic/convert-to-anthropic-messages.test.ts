@@ -295,6 +295,13 @@ describe('converting Berth context to Anthropic messages', () => {
       [
         ask,
         { type: 'reasoning', id: 'rs_openai', summary: [], encrypted_content: 'gAAAAABopenai-encrypted' },
+        // An open model's raw reasoning (from a Chat Completions turn) has no signature either.
+        {
+          type: 'reasoning',
+          id: 'rs_open',
+          summary: [],
+          content: [{ type: 'reasoning_text', text: 'Raw thoughts.' }],
+        },
         { type: 'function_call', call_id: call.callId, name: 'get_weather', arguments: '{"city":"Oslo"}' },
         {
           type: 'reasoning',

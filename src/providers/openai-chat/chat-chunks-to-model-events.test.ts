@@ -148,6 +148,27 @@ describe('chatChunksToModelEvents', () => {
     ]);
   });
 
+  it('streams reasoning_content (vLLM, DeepSeek, llama.cpp) as raw reasoning text before the answer', async () => {
+    const events = await convert([
+      delta({ role: 'assistant', content: '', reasoning_content: null }),
+      delta({ reasoning_content: 'Six sevens' }),
+      delta({ reasoning_content: ' are 42.', content: null }),
+      delta({ content: '42' }),
+      delta({}, 'stop'),
+    ]);
+
+    expect(events).toEqual([
+      { type: 'reasoning-start', id: 'reasoning-0' },
+      { type: 'reasoning-text-delta', id: 'reasoning-0', delta: 'Six sevens' },
+      { type: 'reasoning-text-delta', id: 'reasoning-0', delta: ' are 42.' },
+      { type: 'reasoning-end', id: 'reasoning-0', encryptedContent: null },
+      { type: 'text-start', id: 'text-1' },
+      { type: 'text-delta', id: 'text-1', delta: '42' },
+      { type: 'text-end', id: 'text-1' },
+      { type: 'finish', reason: 'stop', usage: { inputTokens: 0, outputTokens: 0 } },
+    ]);
+  });
+
   it('reads reasoning from `reasoning` (Ollama, OpenRouter) and never twice when both fields are sent', async () => {
     const events = await convert([
       delta({ reasoning: 'Think' }),
@@ -158,21 +179,37 @@ describe('chatChunksToModelEvents', () => {
 
     expect(events.map((event) => event.type)).toEqual([
       'reasoning-start',
-      'reasoning-delta',
-      'reasoning-delta',
+      'reasoning-text-delta',
+      'reasoning-text-delta',
       'reasoning-end',
       'text-start',
       'text-delta',
       'text-end',
       'reasoning-start',
-      'reasoning-delta',
+      'reasoning-text-delta',
       'reasoning-end',
       'finish',
     ]);
-    expect(events.filter((event) => event.type === 'reasoning-delta').map((event) => event.delta)).toEqual([
-      'Think',
-      'ing.',
-      'More?',
+    expect(
+      events.filter((event) => event.type === 'reasoning-text-delta').map((event) => event.delta),
+    ).toEqual(['Think', 'ing.', 'More?']);
+  });
+
+  it('ends the reasoning when a tool call starts, so the call is its own item after it', async () => {
+    const events = await convert([
+      delta({ reasoning_content: 'Need the weather.' }),
+      delta({ tool_calls: [{ index: 0, id: 'call_1', function: { name: 'get_weather', arguments: '{}' } }] }),
+      delta({}, 'tool_calls'),
+    ]);
+
+    expect(events.map((event) => event.type)).toEqual([
+      'reasoning-start',
+      'reasoning-text-delta',
+      'reasoning-end',
+      'tool-call-start',
+      'tool-call-delta',
+      'tool-call-end',
+      'finish',
     ]);
   });
 
@@ -231,12 +268,36 @@ describe('chatCompletionToModelEvents', () => {
 
     expect(events).toEqual([
       { type: 'reasoning-start', id: 'reasoning-0' },
-      { type: 'reasoning-delta', id: 'reasoning-0', delta: 'Need the weather.' },
+      { type: 'reasoning-text-delta', id: 'reasoning-0', delta: 'Need the weather.' },
       { type: 'reasoning-end', id: 'reasoning-0', encryptedContent: null },
       { type: 'tool-call-start', id: 'call-0', callId: 'call_synthetic', name: 'get_weather' },
       { type: 'tool-call-delta', id: 'call-0', delta: '{"city":"Oslo"}' },
       { type: 'tool-call-end', id: 'call-0', arguments: '{"city":"Oslo"}' },
       { type: 'finish', reason: 'tool_calls', usage: { inputTokens: 0, outputTokens: 0 } },
+    ]);
+  });
+
+  it('reads reasoning_content as raw reasoning text, before the text', () => {
+    const events = chatCompletionToModelEvents(
+      {
+        choices: [
+          {
+            message: { role: 'assistant', content: '42', reasoning_content: 'Six sevens are 42.' },
+            finish_reason: 'stop',
+          },
+        ],
+      },
+      noShell,
+    );
+
+    expect(events).toEqual([
+      { type: 'reasoning-start', id: 'reasoning-0' },
+      { type: 'reasoning-text-delta', id: 'reasoning-0', delta: 'Six sevens are 42.' },
+      { type: 'reasoning-end', id: 'reasoning-0', encryptedContent: null },
+      { type: 'text-start', id: 'text-0' },
+      { type: 'text-delta', id: 'text-0', delta: '42' },
+      { type: 'text-end', id: 'text-0' },
+      { type: 'finish', reason: 'stop', usage: { inputTokens: 0, outputTokens: 0 } },
     ]);
   });
 

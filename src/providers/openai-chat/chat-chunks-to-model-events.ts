@@ -33,13 +33,14 @@ export interface ChatEventOptions {
  * Turns a stream of `chat.completion.chunk` payloads into ModelEvents.
  *
  * Reasoning and text alternate as exclusive parts (a new one starts whenever the stream switches
- * between them), refusal text is its own part, and tool calls are assembled from deltas keyed by
- * `index` and stay open until the stream ends, because servers may interleave the deltas of parallel
- * calls. A call of the `shell` function (when it stands for the shell tool) is a shell call: its
- * arguments are JSON, not command text, so it streams no deltas and ends with the parsed action.
- * `finish` comes after the source is exhausted, since the usage chunk follows the finish chunk.
- * `newCallId` serves servers that send tool calls without an `id` (older Ollama and llama.cpp
- * builds, some Gemini responses).
+ * between them). The reasoning servers send (`reasoning_content` or `reasoning`) is the model's raw
+ * reasoning, not a summary, so it streams as `reasoning-text-delta`. Refusal text is its own part,
+ * and tool calls are assembled from deltas keyed by `index` and stay open until the stream ends,
+ * because servers may interleave the deltas of parallel calls. A call of the `shell` function (when
+ * it stands for the shell tool) is a shell call: its arguments are JSON, not command text, so it
+ * streams no deltas and ends with the parsed action. `finish` comes after the source is exhausted,
+ * since the usage chunk follows the finish chunk. `newCallId` serves servers that send tool calls
+ * without an `id` (older Ollama and llama.cpp builds, some Gemini responses).
  */
 export async function* chatChunksToModelEvents(
   chunks: AsyncIterable<unknown>,
@@ -68,7 +69,7 @@ export async function* chatChunksToModelEvents(
       current = { kind, id: nextPartId(kind) };
       yield { type: kind === 'text' ? 'text-start' : 'reasoning-start', id: current.id };
     }
-    yield { type: kind === 'text' ? 'text-delta' : 'reasoning-delta', id: current.id, delta };
+    yield { type: kind === 'text' ? 'text-delta' : 'reasoning-text-delta', id: current.id, delta };
   }
 
   for await (const raw of chunks) {

@@ -13,7 +13,8 @@ import {
 
 /**
  * Turns a non-streaming `chat.completion` into the events its streaming twin would produce, in the
- * same order: reasoning, text, refusal, tool and shell calls, finish.
+ * same order: reasoning (raw text, as `reasoning-text-delta`), text, refusal, tool and shell calls,
+ * finish.
  */
 export function chatCompletionToModelEvents(
   raw: unknown,
@@ -31,7 +32,7 @@ export function chatCompletionToModelEvents(
   if (reasoning !== '') {
     events.push(
       { type: 'reasoning-start', id: 'reasoning-0' },
-      { type: 'reasoning-delta', id: 'reasoning-0', delta: reasoning },
+      { type: 'reasoning-text-delta', id: 'reasoning-0', delta: reasoning },
       { type: 'reasoning-end', id: 'reasoning-0', encryptedContent: null },
     );
   }

@@ -63,6 +63,64 @@ describe('convertToChatMessages', () => {
     ]);
   });
 
+  it('sends raw reasoning back as reasoning_content on the assistant message it belongs to', () => {
+    const reasoning = (id: string, text: string): ResponseInputItem => ({
+      type: 'reasoning',
+      id,
+      summary: [],
+      content: [{ type: 'reasoning_text', text }],
+    });
+    const messages = convertToChatMessages(null, [
+      { role: 'user', content: 'Weather?' },
+      // Reasoning, text and a call of one turn: one Chat message.
+      reasoning('rs_1', 'Need the weather.'),
+      { role: 'assistant', content: 'Checking.' },
+      { type: 'function_call', call_id: 'call_1', name: 'get_weather', arguments: '{}' },
+      { type: 'function_call_output', call_id: 'call_1', output: 'Rain' },
+      // Reasoning before a call alone opens the call's message.
+      reasoning('rs_2', 'Check again.'),
+      { type: 'function_call', call_id: 'call_2', name: 'get_weather', arguments: '{}' },
+      { type: 'function_call_output', call_id: 'call_2', output: 'Still rain' },
+      // Reasoning between two messages goes with the one after it.
+      { role: 'assistant', content: 'Rain.' },
+      reasoning('rs_3', 'Add advice.'),
+      { role: 'assistant', content: 'Take an umbrella.' },
+      // Reasoning no assistant item follows stays with the message still open.
+      reasoning('rs_4', 'Done.'),
+      { role: 'user', content: 'Thanks' },
+      // With no message open and none following, it has nowhere to go.
+      reasoning('rs_5', 'Orphan.'),
+      { role: 'user', content: 'Bye' },
+      // A summary is not the model's own text, and encrypted reasoning is another provider's.
+      { type: 'reasoning', id: 'rs_6', summary: [{ type: 'summary_text', text: 'A summary.' }] },
+      { type: 'reasoning', id: 'rs_7', summary: [], encrypted_content: 'opaque' },
+      { role: 'assistant', content: 'Welcome.' },
+    ]);
+
+    expect(messages).toEqual([
+      { role: 'user', content: 'Weather?' },
+      {
+        role: 'assistant',
+        content: 'Checking.',
+        reasoning_content: 'Need the weather.',
+        tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{}' } }],
+      },
+      { role: 'tool', tool_call_id: 'call_1', content: 'Rain' },
+      {
+        role: 'assistant',
+        content: null,
+        reasoning_content: 'Check again.',
+        tool_calls: [{ id: 'call_2', type: 'function', function: { name: 'get_weather', arguments: '{}' } }],
+      },
+      { role: 'tool', tool_call_id: 'call_2', content: 'Still rain' },
+      { role: 'assistant', content: 'Rain.' },
+      { role: 'assistant', content: 'Take an umbrella.', reasoning_content: 'Add advice.\nDone.' },
+      { role: 'user', content: 'Thanks' },
+      { role: 'user', content: 'Bye' },
+      { role: 'assistant', content: 'Welcome.' },
+    ]);
+  });
+
   it('puts a shell call beside the function calls of the same turn', () => {
     const messages = convertToChatMessages(null, [
       { type: 'function_call', call_id: 'call_1', name: 'a', arguments: '{}' },

@@ -1,17 +1,9 @@
-import type {
-  ChatCompletionMessageFunctionToolCall,
-  ChatCompletionMessageParam,
-} from 'openai/resources/chat/completions';
+import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { ResponseInputItem } from 'openai/resources/responses/responses';
 import { BerthError } from '../../errors/berth-error.js';
+import { ChatAssistantMessages } from './chat-assistant-messages.js';
 import { shellCallOutputToChatToolMessage, shellCallToChatToolCall } from './chat-shell-tool.js';
 import { convertToChatText, convertToChatUserContent } from './convert-to-chat-content.js';
-
-/** An assistant message being assembled: its text, then the function calls that follow it. */
-interface PendingAssistant {
-  readonly content: string | null;
-  readonly toolCalls: ChatCompletionMessageFunctionToolCall[];
-}
 
 /**
  * Converts Berth's context (Responses input items) into Chat Completions messages.
@@ -20,10 +12,11 @@ interface PendingAssistant {
  *   compatible servers reject the `developer` role).
  * - `function_call` items join the assistant message before them as `tool_calls`: Chat Completions
  *   has one assistant message per turn holding both its text and its calls.
+ * - The raw reasoning text of `reasoning` items goes back as that message's `reasoning_content`;
+ *   summaries and encrypted reasoning are dropped (see ChatAssistantMessages).
  * - `function_call_output` becomes a `tool` message.
  * - `shell_call` and `shell_call_output` become a call of the `shell` function and its `tool` message,
  *   the output as plain text.
- * - `reasoning` items are dropped: Chat Completions has no field to send reasoning back in.
  * - Anything else (hosted tool calls, item references) cannot be expressed: 400 `invalid_value`.
  *
  * @example
@@ -37,27 +30,17 @@ export function convertToChatMessages(
   const messages: ChatCompletionMessageParam[] = [];
   if (instructions) messages.push({ role: 'system', content: instructions });
 
-  let assistant: PendingAssistant | null = null;
-  const flushAssistant = (): void => {
-    if (assistant === null) return;
-    messages.push({
-      role: 'assistant',
-      // `null` (not "") is the spec's value for a message that is only tool calls.
-      content: assistant.content,
-      ...(assistant.toolCalls.length > 0 ? { tool_calls: assistant.toolCalls } : {}),
-    });
-    assistant = null;
-  };
+  const assistant = new ChatAssistantMessages(messages);
 
   for (const item of input) {
     if (item.type === 'reasoning') {
-      // Dropped without ending the pending assistant message: reasoning often sits between an
-      // assistant's text and its function calls, which still belong to one Chat message.
+      // Kept without ending the open assistant message: reasoning often sits between an assistant's
+      // text and its function calls, which still belong to one Chat message.
+      assistant.addReasoning(item);
       continue;
     }
     if (item.type === 'function_call') {
-      assistant ??= { content: null, toolCalls: [] };
-      assistant.toolCalls.push({
+      assistant.addToolCall({
         id: item.call_id,
         type: 'function',
         function: { name: item.name, arguments: item.arguments },
@@ -65,12 +48,11 @@ export function convertToChatMessages(
       continue;
     }
     if (item.type === 'shell_call') {
-      assistant ??= { content: null, toolCalls: [] };
-      assistant.toolCalls.push(shellCallToChatToolCall(item));
+      assistant.addToolCall(shellCallToChatToolCall(item));
       continue;
     }
     if (item.type === 'shell_call_output') {
-      flushAssistant();
+      assistant.flush();
       if (!item.call_id) {
         throw new BerthError('invalid_value', 'A shell_call_output item needs its call_id.', {
           param: 'input',
@@ -80,10 +62,12 @@ export function convertToChatMessages(
       continue;
     }
     if (item.type === 'message' || (item.type === undefined && 'role' in item)) {
-      flushAssistant();
       if (item.role === 'assistant') {
-        assistant = { content: convertToChatText(item.content, 'assistant'), toolCalls: [] };
-      } else if (item.role === 'user') {
+        assistant.addText(convertToChatText(item.content, 'assistant'));
+        continue;
+      }
+      assistant.flush();
+      if (item.role === 'user') {
         messages.push({ role: 'user', content: convertToChatUserContent(item.content) });
       } else {
         messages.push({ role: 'system', content: convertToChatText(item.content, item.role) });
@@ -91,7 +75,7 @@ export function convertToChatMessages(
       continue;
     }
     if (item.type === 'function_call_output') {
-      flushAssistant();
+      assistant.flush();
       if (!item.call_id) {
         throw new BerthError('invalid_value', 'A function_call_output item needs its call_id.', {
           param: 'input',
@@ -111,6 +95,6 @@ export function convertToChatMessages(
       { param: 'input' },
     );
   }
-  flushAssistant();
+  assistant.flush();
   return messages;
 }

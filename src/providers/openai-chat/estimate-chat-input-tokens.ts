@@ -14,10 +14,10 @@ const tokensPerImage = 85;
 /**
  * An ESTIMATE of a request's input tokens: Chat Completions has no token counting endpoint and
  * compatible servers use tokenizers Berth does not have. About one token per four characters of the
- * rendered text (message content, tool call names and arguments, the JSON of the tools and the
- * response format), plus a few tokens per message and a fixed cost per image; a file counts as its
- * decoded bytes read as text. Expect it to be off by ±20% for English prose and more for code or
- * other languages.
+ * rendered text (message content and reasoning, tool call names and arguments, the JSON of the
+ * tools and the response format), plus a few tokens per message and a fixed cost per image; a file
+ * counts as its decoded bytes read as text. Expect it to be off by ±20% for English prose and more for
+ * code or other languages.
  */
 export function estimateChatInputTokens(body: ChatCompletionRequestBody): number {
   let characters = 0;
@@ -66,6 +66,10 @@ function countMessage(message: ChatCompletionMessageParam): { characters: number
     }
   }
   if (message.role === 'assistant') {
+    // Earlier reasoning sent back as `reasoning_content` is read by the model like any other text.
+    if ('reasoning_content' in message && typeof message.reasoning_content === 'string') {
+      characters += message.reasoning_content.length;
+    }
     for (const call of message.tool_calls ?? []) {
       if (call.type === 'function') characters += call.function.name.length + call.function.arguments.length;
     }

@@ -27,7 +27,7 @@ async function collect(events: AsyncIterable<ModelEvent>): Promise<ModelEvent[]>
 /** Concatenated deltas per part type, the way a client would see the reply. */
 function textOf(
   events: readonly ModelEvent[],
-  type: 'text-delta' | 'reasoning-delta' | 'tool-call-delta',
+  type: 'text-delta' | 'reasoning-text-delta' | 'tool-call-delta',
 ): string {
   return events
     .filter((event) => event.type === type)
@@ -369,15 +369,21 @@ describe('openai-chat provider', () => {
     ]);
   });
 
-  it('turns reasoning_content into reasoning events, streaming and not', async () => {
+  it('turns reasoning_content and reasoning into raw reasoning text, streaming and not', async () => {
     const turn = { reasoning: 'Six sevens are forty-two.', text: '42', usage: { input: 9, output: 12 } };
-    upstream.script(turn, turn);
+    const ollamaTurn = { ...turn, reasoningField: 'reasoning' } as const;
+    upstream.script(turn, turn, ollamaTurn, ollamaTurn);
 
-    const streamed = await collect(provider.stream(requestOf(), signal));
-    const completed = await provider.complete(requestOf(), signal);
+    const runs = [
+      await collect(provider.stream(requestOf(), signal)),
+      await provider.complete(requestOf(), signal),
+      await collect(provider.stream(requestOf(), signal)),
+      await provider.complete(requestOf(), signal),
+    ];
 
-    for (const events of [streamed, completed]) {
-      expect(textOf(events, 'reasoning-delta')).toBe('Six sevens are forty-two.');
+    for (const events of runs) {
+      expect(textOf(events, 'reasoning-text-delta')).toBe('Six sevens are forty-two.');
+      expect(events.map((event) => event.type)).not.toContain('reasoning-delta');
       expect(textOf(events, 'text-delta')).toBe('42');
       const types = events.map((event) => event.type);
       expect(types.indexOf('reasoning-end')).toBeLessThan(types.indexOf('text-start'));
@@ -552,6 +558,15 @@ describe('openai-chat provider', () => {
     });
     // 2 characters → 1 token, one message, reply priming, one image.
     expect(await provider.countInputTokens(withImage, signal)).toBe(1 + 4 + 3 + 85);
+    const withReasoning = requestOf({
+      input: [
+        { role: 'user', content: 'Hi' },
+        { type: 'reasoning', id: 'rs_1', summary: [], content: [{ type: 'reasoning_text', text: 'Greet.' }] },
+        { role: 'assistant', content: 'Hello' },
+      ],
+    });
+    // The reasoning sent back counts: "Hi" + "Greet." + "Hello" = 13 characters → 4 tokens, two messages.
+    expect(await provider.countInputTokens(withReasoning, signal)).toBe(4 + 2 * 4 + 3);
     expect(upstream.requests.length).toBe(sent);
   });
 

@@ -368,6 +368,13 @@ describe('reasoning', () => {
             encrypted_content: encrypted ?? null,
           },
           { type: 'reasoning', id: 'rs_berth_2', summary: [{ type: 'summary_text', text: 'Lost state.' }] },
+          // An open model's raw reasoning (from a Chat Completions turn): nothing OpenAI could verify.
+          {
+            type: 'reasoning',
+            id: 'rs_berth_3',
+            summary: [],
+            content: [{ type: 'reasoning_text', text: 'Raw thoughts.' }],
+          },
           { role: 'assistant', content: 'Yes.' },
           { role: 'user', content: 'Sure?' },
         ],
