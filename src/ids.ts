@@ -14,6 +14,8 @@ export type IdPrefix =
   | 'rs'
   | 'call'
   | 'fco'
+  | 'ctc'
+  | 'ctco'
   | 'conv'
   | 'sh'
   | 'sho'

@@ -60,6 +60,7 @@ function formatOutputItem(item: ResponseOutputItem): string {
     return `  shell_call_output ${item.call_id}: ${outcomes.join(', ') || '(no output)'}`;
   }
   if (item.type === 'function_call') return `  function_call ${item.name}(${oneLine(item.arguments, 200)})`;
+  if (item.type === 'custom_tool_call') return `  custom_tool_call ${item.name}: ${oneLine(item.input, 200)}`;
   if (item.type === 'reasoning') {
     // The summary when there is one; open models on Chat Completions servers give only raw text.
     const summary = item.summary.map((part) => part.text).join(' ');

@@ -72,6 +72,29 @@ const functionCallOutputItem = z.strictObject({
   ...callProvenance,
 });
 
+/** A custom tool call as the model made it: free text `input` instead of JSON arguments. */
+const customToolCallItem = z.strictObject({
+  type: z.literal('custom_tool_call'),
+  id: z.string().optional(),
+  call_id: z.string().min(1),
+  name: z.string().min(1),
+  input: z.string(),
+  status,
+  ...callProvenance,
+});
+
+/** The client's answer to a custom tool call; its output takes the same forms as a function's. */
+const customToolCallOutputItem = z.strictObject({
+  type: z.literal('custom_tool_call_output'),
+  id: z.string().nullable().optional(),
+  call_id: z.string().min(1),
+  output: z.union([z.string(), z.array(z.discriminatedUnion('type', [inputText, inputImage, inputFile]))]),
+  status: status.nullable(),
+  // Output items listed back by OpenAI carry who made them; a client may echo them as input.
+  created_by: z.string().optional(),
+  caller: z.unknown().optional(),
+});
+
 const reasoningItem = z.strictObject({
   type: z.literal('reasoning'),
   id: z.string().optional(),
@@ -150,6 +173,8 @@ export const inputItemSchema = z.preprocess(
     messageItemSchema,
     functionCallItem,
     functionCallOutputItem,
+    customToolCallItem,
+    customToolCallOutputItem,
     reasoningItem,
     shellCallItem,
     shellCallOutputItem,

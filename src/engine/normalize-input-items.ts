@@ -59,6 +59,14 @@ function normalizeItem(
       const id = item.id ?? ids.next('fco');
       return { id, item: { ...item, id, status: item.status ?? 'completed' } };
     }
+    case 'custom_tool_call': {
+      const id = item.id ?? ids.next('ctc');
+      return { id, item: { ...item, id, status: item.status ?? 'completed' } };
+    }
+    case 'custom_tool_call_output': {
+      const id = item.id ?? ids.next('ctco');
+      return { id, item: { ...item, id, status: item.status ?? 'completed' } };
+    }
     case 'reasoning': {
       const id = item.id ?? ids.next('rs');
       return { id, item: { ...item, id } };
@@ -105,6 +113,10 @@ function idPrefixOf(type: unknown): IdPrefix {
       return 'fc';
     case 'function_call_output':
       return 'fco';
+    case 'custom_tool_call':
+      return 'ctc';
+    case 'custom_tool_call_output':
+      return 'ctco';
     case 'reasoning':
       return 'rs';
     case 'shell_call':
@@ -126,18 +138,14 @@ export function checkToolOutputsHaveCalls(
   context: readonly StoredItem[],
   input: readonly StoredItem[],
 ): void {
-  const callIds = { function_call: new Set<unknown>(), shell_call: new Set<unknown>() };
+  const callIds = new Map<unknown, Set<unknown>>();
   for (const { item } of [...context, ...input]) {
-    if (item.type === 'function_call' || item.type === 'shell_call') callIds[item.type].add(item.call_id);
+    const ids = callIds.get(item.type) ?? new Set();
+    callIds.set(item.type, ids.add(item.call_id));
   }
   for (const { item } of input) {
-    const answered =
-      item.type === 'function_call_output'
-        ? { calls: callIds.function_call, kind: 'function call' }
-        : item.type === 'shell_call_output'
-          ? { calls: callIds.shell_call, kind: 'shell call' }
-          : undefined;
-    if (answered && !answered.calls.has(item.call_id)) {
+    const answered = answeredCalls.get(item.type);
+    if (answered && !callIds.get(answered.callType)?.has(item.call_id)) {
       throw new BerthError(
         'invalid_value',
         `No tool call found for ${answered.kind} output with call_id ${String(item.call_id)}.`,
@@ -146,3 +154,10 @@ export function checkToolOutputsHaveCalls(
     }
   }
 }
+
+/** Each tool output item type, with the call type it answers and how OpenAI's message names it. */
+const answeredCalls = new Map<unknown, { readonly callType: string; readonly kind: string }>([
+  ['function_call_output', { callType: 'function_call', kind: 'function call' }],
+  ['custom_tool_call_output', { callType: 'custom_tool_call', kind: 'custom tool call' }],
+  ['shell_call_output', { callType: 'shell_call', kind: 'shell call' }],
+]);

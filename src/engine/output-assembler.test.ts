@@ -231,4 +231,58 @@ describe('OutputAssembler', () => {
     expect(assembler.output[0]).toMatchObject({ status: 'incomplete', action: { commands: ['rm -rf /tm'] } });
     expect(eventsAfterDone(emitted)).toEqual([]);
   });
+
+  it('builds a custom_tool_call whose input streams, with the ids of the final output', () => {
+    const { output, emitted } = assemble([
+      { type: 'text-start', id: 'a' },
+      { type: 'text-delta', id: 'a', delta: 'Calculating.' },
+      { type: 'custom-call-start', id: 'c', callId: 'call_1', name: 'calculator' },
+      { type: 'custom-call-delta', id: 'c', delta: 'add(1, ' },
+      { type: 'custom-call-delta', id: 'c', delta: '2)' },
+      { type: 'custom-call-end', id: 'c', input: 'add(1, 2)' },
+      { type: 'text-end', id: 'a' },
+    ]);
+    expect(eventsAfterDone(emitted)).toEqual([]);
+    const call = output[1];
+    expect(call).toEqual({
+      id: expect.stringMatching(/^ctc_/) as string,
+      type: 'custom_tool_call',
+      status: 'completed',
+      call_id: 'call_1',
+      name: 'calculator',
+      input: 'add(1, 2)',
+    });
+    const callEvents = emitted.filter((event) => event.output_index === 1);
+    expect(callEvents.map((event) => event.type)).toEqual([
+      'response.output_item.added',
+      'response.custom_tool_call_input.delta',
+      'response.custom_tool_call_input.delta',
+      'response.custom_tool_call_input.done',
+      'response.output_item.done',
+    ]);
+    expect(callEvents.map((event) => event.item_id ?? (event.item as { id: string }).id)).toEqual(
+      callEvents.map(() => call?.id),
+    );
+    expect(callEvents[0]?.item).toMatchObject({ status: 'in_progress', input: '' });
+    expect(callEvents[3]).toMatchObject({ input: 'add(1, 2)' });
+  });
+
+  it('reports a custom tool call cut off mid-input incomplete, with the input so far', () => {
+    const { output } = assemble(
+      [
+        { type: 'custom-call-start', id: 'c', callId: 'call_1', name: 'calculator' },
+        { type: 'custom-call-delta', id: 'c', delta: 'add(1' },
+      ],
+      'incomplete',
+    );
+    expect(output[0]).toMatchObject({ type: 'custom_tool_call', status: 'incomplete', input: 'add(1' });
+  });
+
+  it('counts custom tool calls as calls the client must run', () => {
+    const assembler = new OutputAssembler(createRandomIdGenerator(), null);
+    assembler.apply({ type: 'custom-call-start', id: 'c', callId: 'call_1', name: 'calculator' });
+    assembler.apply({ type: 'custom-call-end', id: 'c', input: 'add(1, 2)' });
+    expect(assembler.hasClientCalls()).toBe(true);
+    expect(assembler.hasClientCalls(1)).toBe(false);
+  });
 });

@@ -1,6 +1,7 @@
 import type { CommandResult } from '../containers/shell-host.js';
 import type { IdGenerator } from '../ids.js';
 import type { ModelEvent } from '../providers/model-provider.js';
+import { CustomCallOutput } from './output-custom-call.js';
 import { FunctionCallOutput } from './output-function-call.js';
 import { OutputItems, type CompletedShellCall, type MutableItem } from './output-items.js';
 import { MessageOutput } from './output-message.js';
@@ -36,6 +37,7 @@ export class OutputAssembler {
   readonly #messages: MessageOutput;
   readonly #reasoning: ReasoningOutput;
   readonly #functionCalls: FunctionCallOutput;
+  readonly #customCalls: CustomCallOutput;
   readonly #shellCalls: ShellCallOutput;
 
   constructor(
@@ -48,6 +50,7 @@ export class OutputAssembler {
     this.#messages = new MessageOutput(this.#items, options.annotate);
     this.#reasoning = new ReasoningOutput(this.#items);
     this.#functionCalls = new FunctionCallOutput(this.#items);
+    this.#customCalls = new CustomCallOutput(this.#items);
     this.#shellCalls = new ShellCallOutput(this.#items, options.shellEnvironment ?? null);
   }
 
@@ -56,9 +59,14 @@ export class OutputAssembler {
     return this.#items.takeShellCalls();
   }
 
-  /** Whether any `function_call` is in the output (the client must run it before the loop goes on). */
-  hasFunctionCalls(since = 0): boolean {
-    return this.output.slice(since).some((item) => item.type === 'function_call');
+  /**
+   * Whether any `function_call` or `custom_tool_call` is in the output since `since`: the client must
+   * run it before the loop goes on.
+   */
+  hasClientCalls(since = 0): boolean {
+    return this.output
+      .slice(since)
+      .some((item) => item.type === 'function_call' || item.type === 'custom_tool_call');
   }
 
   /** Appends a `shell_call_output` for `call`; its entries are added with `shellOutputDelta`/`Done`. */
@@ -146,6 +154,16 @@ export class OutputAssembler {
       case 'tool-call-end':
         this.#functionCalls.end(event.id, event.arguments);
         return;
+      case 'custom-call-start':
+        this.#messages.close('completed');
+        this.#customCalls.start(event.id, event.callId, event.name);
+        return;
+      case 'custom-call-delta':
+        this.#customCalls.delta(event.id, event.delta);
+        return;
+      case 'custom-call-end':
+        this.#customCalls.end(event.id, event.input);
+        return;
       case 'shell-call-start':
         this.#messages.close('completed');
         this.#shellCalls.start(event.id, event.callId);
@@ -170,6 +188,8 @@ export class OutputAssembler {
         this.#reasoning.end(id, null);
       } else if (part.item.type === 'shell_call') {
         this.#shellCalls.cutOff(id);
+      } else if (part.item.type === 'custom_tool_call') {
+        this.#customCalls.end(id, part.text);
       } else {
         this.#functionCalls.end(id, part.text);
       }

@@ -13,6 +13,7 @@ import type { Store } from '../store/store.js';
 import { createCompactionSealer, generateCompactionKey } from './compaction/compaction-sealer.js';
 import { prepareResponse, toModelRequest, type PrepareDependencies } from './prepare-response.js';
 import type { ResponseCreateParams } from './response-create-params.js';
+import { createResponseBody } from './response-object.js';
 import { ResponseService } from './response-service.js';
 
 const projectId = 'proj_test';
@@ -189,8 +190,40 @@ describe('prepareResponse', () => {
       expect(request.tools.map((tool) => tool.name)).toEqual(['lookup']);
     });
 
+    const custom = (name: string) => ({
+      type: 'custom',
+      name,
+      format: { type: 'grammar', syntax: 'regex', definition: '^[a-z]+$' },
+    });
+
+    it('keeps custom tools beside functions in request order, and echoes every tool in it', async () => {
+      const prepared = await prepare({
+        input: 'Hi',
+        tools: [custom('words'), shell, fn('lookup'), { type: 'custom', name: 'note' }],
+      });
+      expect(prepared.tools.map((tool) => [tool.type, tool.name])).toEqual([
+        ['custom', 'words'],
+        ['function', 'lookup'],
+        ['custom', 'note'],
+      ]);
+      // Without a format the input is free text, as OpenAI echoes it.
+      expect(prepared.tools[2]).toEqual({ type: 'custom', name: 'note', format: { type: 'text' } });
+      const body = createResponseBody(prepared, 'resp_1', 0, 'in_progress');
+      expect((body.tools as { type: string }[]).map((tool) => tool.type)).toEqual([
+        'custom',
+        'shell',
+        'function',
+        'custom',
+      ]);
+    });
+
     it.each([
       ['a second shell tool', [shell, shell], 'invalid_value', 'tools[1]'],
+      ['a custom tool named like a function', [fn('f'), custom('f')], 'invalid_value', 'tools[1].name'],
+      ['a function named like a custom tool', [custom('f'), fn('f')], 'invalid_value', 'tools[1].name'],
+      ['two custom tools of one name', [custom('f'), custom('f')], 'invalid_value', 'tools[1].name'],
+      ['a custom tool named like the shell beside it', [shell, custom('bash')], 'invalid_value', 'tools'],
+      ['a custom tool name with spaces', [custom('two words')], 'invalid_value', 'tools[0].name'],
       ['a tool type Berth does not run', [{ type: 'web_search' }], 'unsupported_parameter', 'tools[0].type'],
       ['a function named like the shell beside it', [shell, fn('shell')], 'invalid_value', 'tools'],
       ['a function name with spaces', [fn('look up')], 'invalid_value', 'tools[0].name'],
@@ -198,6 +231,13 @@ describe('prepareResponse', () => {
       const error = await refusal(prepare({ input: 'Hi', tools }));
       expect(error.code).toBe(code);
       expect(error.param).toBe(param);
+    });
+
+    it('refuses a custom tool_choice naming no custom tool', async () => {
+      const error = await refusal(
+        prepare({ input: 'Hi', tools: [fn('lookup')], tool_choice: { type: 'custom', name: 'lookup' } }),
+      );
+      expect(error.param).toBe('tool_choice');
     });
 
     it('refuses a tool_choice naming the shell when there is no shell tool', async () => {

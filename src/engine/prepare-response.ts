@@ -1,4 +1,4 @@
-import type { FunctionTool, ResponseInputItem } from 'openai/resources/responses/responses';
+import type { CustomTool, FunctionTool, ResponseInputItem } from 'openai/resources/responses/responses';
 import type { Reasoning } from 'openai/resources/shared';
 import type { CompactionSealer } from './compaction/compaction-sealer.js';
 import { compactThresholdOf } from './compaction/context-management.js';
@@ -11,7 +11,7 @@ import type { ProviderRegistry, ResolvedModel } from '../providers/provider-regi
 import type { ConversationStore, ResponseStore, StoredItem } from '../store/store.js';
 import { parseRequest } from '../validation/parse-request.js';
 import { checkToolOutputsHaveCalls, normalizeInputItems } from './normalize-input-items.js';
-import { functionToolSchema, type ResponseCreateParams } from './response-create-params.js';
+import { customToolSchema, functionToolSchema, type ResponseCreateParams } from './response-create-params.js';
 import type { ReasoningSealer } from './reasoning-sealer.js';
 import { openSealedReasoning, verifySealedReasoning } from './reasoning-sealing.js';
 import { withAddedInstructions } from './skills-instructions.js';
@@ -26,7 +26,8 @@ export interface PreparedResponse {
   readonly contextItems: readonly StoredItem[];
   /** This request's own input items, with ids. */
   readonly inputItems: readonly StoredItem[];
-  readonly tools: readonly FunctionTool[];
+  /** The client-executed function and custom tools, in request order. */
+  readonly tools: readonly (FunctionTool | CustomTool)[];
   /** The request's shell tool and its position in `tools`, when it offers one. */
   readonly shellTool: { readonly params: ShellToolParams; readonly index: number } | null;
   /**
@@ -173,9 +174,12 @@ function checkSupportedFeatures(params: ResponseCreateParams): void {
   }
 }
 
-/** The request's function tools and its one shell tool, each validated; other tool types are refused. */
+/**
+ * The request's client tools (function and custom, in request order) and its one shell tool, each
+ * validated; other tool types are refused.
+ */
 function parseTools(params: ResponseCreateParams): Pick<PreparedResponse, 'tools' | 'shellTool'> {
-  const tools: FunctionTool[] = [];
+  const tools: ClientTool[] = [];
   let shellTool: PreparedResponse['shellTool'] = null;
   for (const [index, tool] of (params.tools ?? []).entries()) {
     if (tool.type === 'shell') {
@@ -186,20 +190,61 @@ function parseTools(params: ResponseCreateParams): Pick<PreparedResponse, 'tools
       }
       shellTool = { params: parseRequest(shellToolSchema, tool, `tools[${index}]`), index };
     } else {
-      tools.push(toFunctionTool(tool, index));
+      tools.push({ tool: toClientTool(tool, index), index });
     }
   }
-  if (shellTool) {
-    const clash = tools.findIndex((tool) => (shellToolNames as readonly string[]).includes(tool.name));
-    if (clash >= 0) {
+  checkToolNames(tools, shellTool !== null);
+  checkToolChoice(params.tool_choice, tools, shellTool !== null);
+  return { tools: tools.map(({ tool }) => tool), shellTool };
+}
+
+/** A client tool with its position in the request's `tools`, for errors that name it. */
+interface ClientTool {
+  readonly tool: FunctionTool | CustomTool;
+  readonly index: number;
+}
+
+/**
+ * Names the model calls tools by must say which tool is meant: beside the shell tool no client tool
+ * may take a name the shell has in some provider's form, and a custom tool may share its name with no
+ * other tool (providers without custom tools offer it as a function of that name, and a call is told
+ * apart from a function's only by it).
+ */
+function checkToolNames(tools: readonly ClientTool[], hasShellTool: boolean): void {
+  if (hasShellTool) {
+    const clash = tools.find(({ tool }) => (shellToolNames as readonly string[]).includes(tool.name));
+    if (clash) {
       throw new BerthError(
         'invalid_value',
-        `A function tool cannot be named '${tools[clash]?.name}' beside the shell tool: models see the shell under that name.`,
+        `A ${clash.tool.type} tool cannot be named '${clash.tool.name}' beside the shell tool: models see the shell under that name.`,
         { param: 'tools' },
       );
     }
   }
-  if (typeof params.tool_choice === 'object' && params.tool_choice.type === 'shell' && !shellTool) {
+  for (const [position, { tool, index }] of tools.entries()) {
+    const earlier = tools
+      .slice(0, position)
+      .find(
+        (other) => other.tool.name === tool.name && (other.tool.type === 'custom' || tool.type === 'custom'),
+      );
+    if (earlier) {
+      throw new BerthError(
+        'invalid_value',
+        `Tool names must be unique: tools[${earlier.index}] (${earlier.tool.type}) and tools[${index}] (${tool.type}) are both named '${tool.name}'.`,
+        { param: `tools[${index}].name` },
+      );
+    }
+  }
+}
+
+/** A `tool_choice` that names a tool must name one the request offers. */
+function checkToolChoice(
+  choice: ResponseCreateParams['tool_choice'],
+  tools: readonly ClientTool[],
+  hasShellTool: boolean,
+): void {
+  if (typeof choice !== 'object') return;
+  if (choice.type === 'shell' && !hasShellTool) {
     throw new BerthError(
       'invalid_value',
       "tool_choice names the shell tool, but tools has no 'shell' tool.",
@@ -208,7 +253,32 @@ function parseTools(params: ResponseCreateParams): Pick<PreparedResponse, 'tools
       },
     );
   }
-  return { tools, shellTool };
+  if (
+    choice.type === 'custom' &&
+    !tools.some(({ tool }) => tool.type === 'custom' && tool.name === choice.name)
+  ) {
+    throw new BerthError(
+      'invalid_value',
+      `tool_choice names the custom tool '${choice.name}', but tools has no custom tool of that name.`,
+      { param: 'tool_choice' },
+    );
+  }
+}
+
+function toClientTool(tool: Record<string, unknown>, index: number): FunctionTool | CustomTool {
+  if (tool.type === 'custom') return toCustomTool(tool, index);
+  return toFunctionTool(tool, index);
+}
+
+/** A custom tool in its full form: with no format given, the input is free text (OpenAI's default). */
+function toCustomTool(tool: Record<string, unknown>, index: number): CustomTool {
+  const parsed = parseRequest(customToolSchema, tool, `tools[${index}]`);
+  return {
+    type: 'custom',
+    name: parsed.name,
+    ...(parsed.description === undefined ? {} : { description: parsed.description }),
+    format: parsed.format ?? { type: 'text' },
+  };
 }
 
 function toFunctionTool(tool: Record<string, unknown>, index: number): FunctionTool {
@@ -216,7 +286,7 @@ function toFunctionTool(tool: Record<string, unknown>, index: number): FunctionT
     const type = typeof tool.type === 'string' ? tool.type : String(tool.type);
     throw new BerthError(
       'unsupported_parameter',
-      `Tool type '${type}' is not supported by Berth; function and shell tools are.`,
+      `Tool type '${type}' is not supported by Berth; function, custom and shell tools are.`,
       { param: `tools[${index}].type` },
     );
   }

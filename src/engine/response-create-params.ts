@@ -2,9 +2,11 @@ import { z } from 'zod';
 import { contextManagementSchema } from './compaction/context-management.js';
 import { inputItemSchema } from './input-item-schema.js';
 
+const toolName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "_" or "-"');
+
 const functionTool = z.strictObject({
   type: z.literal('function'),
-  name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "_" or "-"'),
+  name: toolName,
   description: z.string().nullable().optional(),
   parameters: z.record(z.string(), z.unknown()).nullable().optional(),
   strict: z.boolean().nullable().optional(),
@@ -15,9 +17,35 @@ const functionTool = z.strictObject({
   output_schema: z.record(z.string(), z.unknown()).nullable().optional(),
 });
 
+/**
+ * OpenAI's `custom` tool: the model writes free text as the tool's input instead of JSON arguments,
+ * optionally constrained by a grammar. The format is checked strictly, because a grammar Berth
+ * misreads would be passed on (or described to the model) wrongly.
+ */
+const customTool = z.strictObject({
+  type: z.literal('custom'),
+  name: toolName,
+  description: z.string().optional(),
+  format: z
+    .discriminatedUnion('type', [
+      z.strictObject({ type: z.literal('text') }),
+      z.strictObject({
+        type: z.literal('grammar'),
+        syntax: z.enum(['lark', 'regex']),
+        definition: z.string().min(1),
+      }),
+    ])
+    .optional(),
+  // Newer SDK fields for OpenAI's own tool-search and programmatic calling; accepted and ignored.
+  allowed_callers: z.array(z.string()).nullable().optional(),
+  async: z.boolean().nullable().optional(),
+  defer_loading: z.boolean().nullable().optional(),
+});
+
 const toolChoice = z.union([
   z.enum(['none', 'auto', 'required']),
   z.strictObject({ type: z.literal('function'), name: z.string().min(1) }),
+  z.strictObject({ type: z.literal('custom'), name: z.string().min(1) }),
   z.strictObject({ type: z.literal('shell') }),
   z.strictObject({
     type: z.literal('allowed_tools'),
@@ -114,3 +142,5 @@ export const responseCreateParamsSchema = z.strictObject({
 export type ResponseCreateParams = z.infer<typeof responseCreateParamsSchema>;
 export const functionToolSchema = functionTool;
 export type FunctionToolParams = z.infer<typeof functionTool>;
+export const customToolSchema = customTool;
+export type CustomToolParams = z.infer<typeof customTool>;

@@ -71,13 +71,13 @@ export function toUsage(usage: ModelUsage): Record<string, unknown> {
 }
 
 /**
- * The tools as the response shows them: in request order, function tools in their full form and the
- * shell tool with its settled environment (`container_auto` becomes the `container_reference` it
- * created, so the client can reuse the container).
+ * The tools as the response shows them: in request order, function and custom tools in their full
+ * form and the shell tool with its settled environment (`container_auto` becomes the
+ * `container_reference` it created, so the client can reuse the container).
  */
 function echoedTools(prepared: PreparedResponse): unknown[] {
-  const functions = [...prepared.tools];
+  const clientTools = [...prepared.tools];
   return (prepared.params.tools ?? []).map((tool, index) =>
-    index === prepared.shellTool?.index ? (prepared.shell?.echo ?? tool) : functions.shift(),
+    index === prepared.shellTool?.index ? (prepared.shell?.echo ?? tool) : clientTools.shift(),
   );
 }

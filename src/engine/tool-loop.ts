@@ -51,9 +51,9 @@ export interface ToolLoopOptions {
 /**
  * The agent loop of one response: a model turn, then the hosted shell calls it made, their outputs
  * appended, then the next turn with everything so far — until the model answers without a hosted
- * call, a client must act (a function call, or a client-executed shell call), `max_tool_calls` is
- * reached, or the run is stopped. Between turns it compacts the context once it passes the response's
- * `compact_threshold`. Usage adds up over turns.
+ * call, a client must act (a function or custom tool call, or a client-executed shell call),
+ * `max_tool_calls` is reached, or the run is stopped. Between turns it compacts the context once it
+ * passes the response's `compact_threshold`. Usage adds up over turns.
  *
  * @example
  * const loop = new ToolLoop(dependencies, { responseId, prepared, streaming: true, signal, onCommandRan });
@@ -126,8 +126,8 @@ export class ToolLoop {
         });
         this.#filesChanged = true;
       }
-      // A function call in the same turn is the client's to run: the response ends for it.
-      if (signal.aborted || lastTurn || assembler.hasFunctionCalls(outputBefore)) return result;
+      // A function or custom tool call in the same turn is the client's to run: the response ends for it.
+      if (signal.aborted || lastTurn || assembler.hasClientCalls(outputBefore)) return result;
     }
   }
 

@@ -1,6 +1,8 @@
 import type {
   ResponseInputItem,
+  CustomTool,
   FunctionTool,
+  ToolChoiceCustom,
   ToolChoiceOptions,
   ToolChoiceFunction,
   ToolChoiceAllowed,
@@ -23,8 +25,14 @@ export interface ModelRequest {
   readonly instructions: string | null;
   /** The whole context, oldest first: prior inputs and outputs (as input items) and this turn's input. */
   readonly input: readonly ResponseInputItem[];
-  /** Client-executed function tools. */
-  readonly tools: readonly FunctionTool[];
+  /**
+   * Client-executed tools, in request order: function tools (JSON arguments) and custom tools (free
+   * text input, optionally constrained by a grammar). Adapters whose protocol has no custom tools
+   * offer each as a function of one string parameter (`custom-tool-as-function.ts`) and turn its calls
+   * back into `custom-call-*` events; `custom_tool_call` and `custom_tool_call_output` items in
+   * `input` are converted the same way.
+   */
+  readonly tools: readonly (FunctionTool | CustomTool)[];
   /**
    * True when the response offers the shell tool. Each adapter presents it in the form its models are
    * trained on (OpenAI's native `shell` tool, Anthropic's bash tool, a `shell` function for Chat
@@ -36,7 +44,8 @@ export interface ModelRequest {
    * `{type:"shell"}` forces a shell call; it only comes with `shellTool` true. Each adapter names its
    * own form of the shell tool (the native tool, Anthropic's `bash`, the `shell` function).
    */
-  readonly toolChoice: ToolChoiceOptions | ToolChoiceFunction | ToolChoiceAllowed | ToolChoiceShell | null;
+  readonly toolChoice:
+    ToolChoiceOptions | ToolChoiceFunction | ToolChoiceCustom | ToolChoiceAllowed | ToolChoiceShell | null;
   readonly parallelToolCalls: boolean | null;
   readonly temperature: number | null;
   readonly topP: number | null;
@@ -122,6 +131,17 @@ export type ModelEvent =
   | { readonly type: 'tool-call-delta'; readonly id: string; readonly delta: string }
   /** `arguments` is the complete JSON text of the call's arguments. */
   | { readonly type: 'tool-call-end'; readonly id: string; readonly arguments: string }
+  /** The model calls a custom tool; its `callId` ties the call to its `custom_tool_call_output`. */
+  | {
+      readonly type: 'custom-call-start';
+      readonly id: string;
+      readonly callId: string;
+      readonly name: string;
+    }
+  /** Input text of the call as it streams. */
+  | { readonly type: 'custom-call-delta'; readonly id: string; readonly delta: string }
+  /** `input` is the call's complete input text (what the deltas add up to, when they came). */
+  | { readonly type: 'custom-call-end'; readonly id: string; readonly input: string }
   /** The model asks to run shell commands; its `callId` ties the call to its `shell_call_output`. */
   | { readonly type: 'shell-call-start'; readonly id: string; readonly callId: string }
   /** Text of the call's command `commandIndex` as it streams (upstreams that stream commands only). */

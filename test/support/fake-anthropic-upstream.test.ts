@@ -42,6 +42,20 @@ describe('fake Anthropic upstream', () => {
     });
   });
 
+  it('renders a custom tool call as a tool_use of its tool with the input as its one field', async () => {
+    upstream.script({ customCalls: [{ name: 'calculator', input: 'add(1, 2)' }] });
+    const tool = { name: 'calculator', input_schema: { type: 'object' } };
+    const response = await fetch(`${upstream.baseURL}/v1/messages`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ ...body, tools: [tool] }),
+    });
+    await expect(response.json()).resolves.toMatchObject({
+      stop_reason: 'tool_use',
+      content: [{ type: 'tool_use', name: 'calculator', input: { input: 'add(1, 2)' } }],
+    });
+  });
+
   it('rejects a tool_result that answers no tool_use of the message before it', async () => {
     const response = await fetch(`${upstream.baseURL}/v1/messages`, {
       method: 'POST',

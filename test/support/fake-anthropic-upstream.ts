@@ -151,6 +151,18 @@ function renderTurn(turn: ScriptedTurn, body: Json, ids: { next(prefix: string):
       caller: { type: 'direct' },
     });
   }
+  for (const call of turn.customCalls ?? []) {
+    // A custom tool is offered to Claude as a tool of one string input, `input`.
+    const input = { input: call.input };
+    toolArguments.push(JSON.stringify(input));
+    content.push({
+      type: 'tool_use',
+      id: ids.next('toolu_'),
+      name: call.name,
+      input,
+      caller: { type: 'direct' },
+    });
+  }
   for (const call of turn.shellCalls ?? []) {
     // The bash tool takes one command and no limits: several commands go as lines of one command.
     const input = { command: call.commands.join('\n') };

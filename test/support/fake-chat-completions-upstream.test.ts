@@ -41,6 +41,20 @@ describe('fake Chat Completions upstream', () => {
     await upstream.close();
   });
 
+  it('renders a custom tool call as a call of its function with the input as its one argument', async () => {
+    upstream.script({ customCalls: [{ name: 'calculator', input: 'add(1, 2)' }] });
+    const reply = await post(upstream, hello);
+    const completion = JSON.parse(reply.text) as { choices: { message: unknown; finish_reason: string }[] };
+    expect(completion.choices[0]).toMatchObject({
+      finish_reason: 'tool_calls',
+      message: {
+        tool_calls: [
+          { type: 'function', function: { name: 'calculator', arguments: '{"input":"add(1, 2)"}' } },
+        ],
+      },
+    });
+  });
+
   it('streams chat.completion.chunk frames: role, deltas, tool calls, finish, usage, [DONE]', async () => {
     upstream.script({
       reasoning: 'Hmm.',

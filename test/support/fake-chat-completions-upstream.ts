@@ -149,8 +149,9 @@ function rejectionOf(params: Json): Rejection | null {
 }
 
 /**
- * The turn's function calls: its tool calls, then its shell calls as calls of the `shell` function
- * Berth offers Chat Completions models, with the limits the script sets.
+ * The turn's function calls: its tool calls, then its custom tool calls as calls of the function
+ * Berth offers for each (`{"input": …}`), then its shell calls as calls of the `shell` function Berth
+ * offers Chat Completions models, with the limits the script sets.
  */
 function functionCallsOf(turn: ScriptedTurn): { name: string; arguments: string }[] {
   const shellCalls = (turn.shellCalls ?? []).map((call) => ({
@@ -161,7 +162,11 @@ function functionCallsOf(turn: ScriptedTurn): { name: string; arguments: string 
       ...(call.maxOutputLength === undefined ? {} : { max_output_length: call.maxOutputLength }),
     }),
   }));
-  return [...(turn.toolCalls ?? []), ...shellCalls];
+  const customCalls = (turn.customCalls ?? []).map((call) => ({
+    name: call.name,
+    arguments: JSON.stringify({ input: call.input }),
+  }));
+  return [...(turn.toolCalls ?? []), ...customCalls, ...shellCalls];
 }
 
 /** The SSE chunks of one scripted turn; `isDelta` marks the ones `chunkDelayMs` paces. */

@@ -25,6 +25,37 @@ function post(path: string, body: unknown): Promise<Response> {
 }
 
 describe('fake OpenAI Responses upstream', () => {
+  it('streams a custom tool call as custom_tool_call_input events and a custom_tool_call item', async () => {
+    upstream.script({ customCalls: [{ name: 'calculator', input: 'add(1, 2)' }], chunkSize: 4 });
+    const stream = await client.responses.create({ model: 'gpt-5', input: 'Add', stream: true });
+    const events = [];
+    for await (const event of stream) events.push(event);
+    expect(events.map((event) => event.type)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.custom_tool_call_input.delta',
+      'response.custom_tool_call_input.delta',
+      'response.custom_tool_call_input.delta',
+      'response.custom_tool_call_input.done',
+      'response.output_item.done',
+      'response.completed',
+    ]);
+    expect(events[2]).toMatchObject({ item: { type: 'custom_tool_call', status: 'in_progress', input: '' } });
+    expect(events[6]).toMatchObject({ input: 'add(1, 2)' });
+    const last = events.at(-1);
+    expect(last?.type === 'response.completed' && last.response.output).toEqual([
+      {
+        id: expect.stringMatching(/^ctc_/) as string,
+        type: 'custom_tool_call',
+        status: 'completed',
+        call_id: expect.stringMatching(/^call_/) as string,
+        input: 'add(1, 2)',
+        name: 'calculator',
+      },
+    ]);
+  });
+
   it('streams the real event sequence, numbered from 0', async () => {
     upstream.script({
       reasoning: 'Hm.',

@@ -213,6 +213,33 @@ function renderTurn(params: Json, turn: ScriptedTurn): { events: Json[]; final: 
     output.push(item);
   }
 
+  for (const call of turn.customCalls ?? []) {
+    const id = `ctc_${hex(24)}`;
+    const output_index = output.length;
+    const added = {
+      id,
+      type: 'custom_tool_call',
+      status: 'in_progress',
+      call_id: `call_${hex(12)}`,
+      input: '',
+      name: call.name,
+    };
+    emit({ type: 'response.output_item.added', output_index, item: added });
+    for (const delta of chunkText(call.input, size)) {
+      emit({
+        type: 'response.custom_tool_call_input.delta',
+        item_id: id,
+        output_index,
+        delta,
+        obfuscation: pad(delta),
+      });
+    }
+    emit({ type: 'response.custom_tool_call_input.done', item_id: id, output_index, input: call.input });
+    const item = { ...added, status: itemStatus, input: call.input };
+    emit({ type: 'response.output_item.done', output_index, item });
+    output.push(item);
+  }
+
   for (const call of turn.shellCalls ?? []) {
     const id = `sh_${hex(24)}`;
     const output_index = output.length;
@@ -295,6 +322,7 @@ function usageOf(params: Json, turn: ScriptedTurn): Json {
   const produced =
     (turn.text ?? '') +
     (turn.toolCalls ?? []).map((call) => call.arguments).join('') +
+    (turn.customCalls ?? []).map((call) => call.input).join('') +
     (turn.shellCalls ?? []).map((call) => call.commands.join('')).join('');
   const reasoningTokens = Math.ceil((turn.reasoning ?? '').length / 4);
   const input = turn.usage?.input ?? estimateInputTokens(params);

@@ -20,13 +20,20 @@ export interface ScriptedTurn {
   /** Tool calls the model makes, after the text. */
   readonly toolCalls?: readonly { readonly name: string; readonly arguments: string }[];
   /**
-   * Shell calls the model makes, after the tool calls, each in the upstream's own shell form: OpenAI's
+   * Custom tool calls the model makes, after the tool calls, each in the upstream's own form: OpenAI's
+   * `custom_tool_call` (its input streamed as `response.custom_tool_call_input.delta` events), or — on
+   * upstreams without custom tools — a call of the function of the same name with arguments
+   * `{"input": …}` (a Chat Completions tool call, an Anthropic tool_use), the form Berth offers them in.
+   */
+  readonly customCalls?: readonly ScriptedCustomCall[];
+  /**
+   * Shell calls the model makes, after the tool and custom tool calls, each in the upstream's own shell form: OpenAI's
    * `shell_call`, a Chat Completions call of the `shell` function, or an Anthropic `bash` tool_use. The
    * bash tool takes one command, so a call with several is rendered as one tool_use whose command is
    * the commands joined by newlines.
    */
   readonly shellCalls?: readonly ScriptedShellCall[];
-  /** Defaults to `tool_calls` when there are tool or shell calls, else `stop`. */
+  /** Defaults to `tool_calls` when there are tool, custom tool or shell calls, else `stop`. */
   readonly finish?: 'stop' | 'length' | 'tool_calls' | 'content_filter';
   readonly usage?: { readonly input: number; readonly output: number };
   /** Instead of a reply, answer with this HTTP error in the protocol's error envelope. */
@@ -43,6 +50,12 @@ export interface ScriptedTurn {
   readonly chunkDelayMs?: number;
   /** When streaming, break the text into deltas of this many characters (default 4). */
   readonly chunkSize?: number;
+}
+
+/** One scripted custom tool call: the tool's name and the free-text input the model writes. */
+export interface ScriptedCustomCall {
+  readonly name: string;
+  readonly input: string;
 }
 
 /** One scripted shell call: its commands and the limits the model chose (null when left out). */
@@ -89,7 +102,8 @@ export const defaultTurn: ScriptedTurn = { text: 'ok' };
 
 /** The finish reason a script implies. */
 export function finishReasonOf(turn: ScriptedTurn): NonNullable<ScriptedTurn['finish']> {
-  const calls = (turn.toolCalls?.length ?? 0) + (turn.shellCalls?.length ?? 0);
+  const calls =
+    (turn.toolCalls?.length ?? 0) + (turn.customCalls?.length ?? 0) + (turn.shellCalls?.length ?? 0);
   return turn.finish ?? (calls > 0 ? 'tool_calls' : 'stop');
 }
 

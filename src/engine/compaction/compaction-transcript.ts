@@ -34,6 +34,13 @@ function renderItem(item: ResponseInputItem): string | null {
     const output = typeof item.output === 'string' ? item.output : contentText(item.output);
     return section(`[result of function call ${item.call_id}]`, output);
   }
+  if (item.type === 'custom_tool_call') {
+    return section(`[assistant called the tool ${item.name}]`, item.input);
+  }
+  if (item.type === 'custom_tool_call_output') {
+    const output = typeof item.output === 'string' ? item.output : contentText(item.output);
+    return section(`[result of tool call ${item.call_id}]`, output);
+  }
   if (item.type === 'reasoning') {
     // The summary when there is one; open models on Chat Completions servers give only raw text.
     const summary = item.summary.map((part) => part.text).join('\n');

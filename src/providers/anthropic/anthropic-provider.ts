@@ -1,4 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
+import { customToolNamesOf } from '../custom-tool-as-function.js';
 import type { ModelEvent, ModelProvider, ModelRequest, ProviderSettings } from '../model-provider.js';
 import { buildAnthropicMessageParams, toCountTokensParams } from './build-anthropic-message-params.js';
 import { convertAnthropicMessageEvents } from './convert-anthropic-message-events.js';
@@ -58,7 +59,10 @@ export function createAnthropicProvider(settings: ProviderSettings): ModelProvid
       try {
         // Passing the signal to the SDK aborts its fetch, which closes the upstream connection.
         const upstream = await client.messages.create({ ...params, stream: true }, { signal });
-        yield* convertAnthropicStreamEvents(upstream, name, { shellTool: request.shellTool });
+        yield* convertAnthropicStreamEvents(upstream, name, {
+          shellTool: request.shellTool,
+          customToolNames: customToolNamesOf(request),
+        });
       } catch (error) {
         throw mapAnthropicError(name, error, signal);
       }
@@ -68,7 +72,10 @@ export function createAnthropicProvider(settings: ProviderSettings): ModelProvid
       const params = buildAnthropicMessageParams(request);
       try {
         const message = await client.messages.create({ ...params, stream: false }, { signal });
-        return convertAnthropicMessageEvents(message, { shellTool: request.shellTool });
+        return convertAnthropicMessageEvents(message, {
+          shellTool: request.shellTool,
+          customToolNames: customToolNamesOf(request),
+        });
       } catch (error) {
         throw mapAnthropicError(name, error, signal);
       }

@@ -4,6 +4,7 @@ import type {
   OutputConfig,
 } from '@anthropic-ai/sdk/resources/messages';
 import { BerthError } from '../../errors/berth-error.js';
+import { customToolsAsFunctions } from '../custom-tool-as-function.js';
 import type { ModelRequest } from '../model-provider.js';
 import { convertToAnthropicMessages } from './convert-to-anthropic-messages.js';
 import { mapAnthropicTokenSettings } from './map-anthropic-thinking.js';
@@ -47,10 +48,12 @@ function mapOutputConfig(request: ModelRequest): OutputConfig | undefined {
 }
 
 /**
- * Converts a ModelRequest into a Messages API request body. Throws a 400 BerthError for what Anthropic
+ * Converts a ModelRequest into a Messages API request body; custom tools, which Anthropic lacks, go as
+ * tools of one string input (`customToolsAsFunctions`). Throws a 400 BerthError for what Anthropic
  * cannot express, before anything is sent.
  */
-export function buildAnthropicMessageParams(request: ModelRequest): AnthropicMessageParams {
+export function buildAnthropicMessageParams(modelRequest: ModelRequest): AnthropicMessageParams {
+  const request = customToolsAsFunctions(modelRequest);
   rejectSamplingParameters(request);
   const outputConfig = mapOutputConfig(request);
   const { system, messages } = convertToAnthropicMessages(request.instructions, request.input);

@@ -5,6 +5,7 @@ import type {
   StopReason,
 } from '@anthropic-ai/sdk/resources/messages';
 import { UpstreamError } from '../../errors/berth-error.js';
+import { StreamedCustomCall } from '../custom-tool-as-function.js';
 import type { ModelEvent } from '../model-provider.js';
 import { anthropicBashToolName, bashInputToShellAction } from './anthropic-bash-tool.js';
 import { encodeRedactedThinking, encodeThinkingSignature } from './anthropic-thinking-content.js';
@@ -20,12 +21,21 @@ type OpenBlock =
   | { readonly kind: 'text'; readonly id: string }
   | { readonly kind: 'reasoning'; readonly id: string; signature: string }
   | { readonly kind: 'tool'; readonly id: string; json: string }
+  | {
+      readonly kind: 'custom';
+      readonly id: string;
+      json: string;
+      readonly startInput: unknown;
+      readonly call: StreamedCustomCall;
+    }
   | { readonly kind: 'shell'; readonly id: string; json: string; readonly startInput: unknown };
 
 /** How the turn's tools were offered, which decides what a tool_use is. */
 export interface AnthropicEventOptions {
   /** True when the bash tool stands for Berth's shell tool: a `bash` tool_use is then a shell call. */
   readonly shellTool: boolean;
+  /** The tools that stand for custom tools: a tool_use of one of them is a custom tool call. */
+  readonly customToolNames: ReadonlySet<string>;
 }
 
 function startBlock(
@@ -62,6 +72,13 @@ function startBlock(
       events: [{ type: 'shell-call-start', id, callId: content.id }],
     };
   }
+  if (content.type === 'tool_use' && options.customToolNames.has(content.name)) {
+    const call = new StreamedCustomCall(id);
+    return {
+      block: { kind: 'custom', id, json: '', startInput: content.input, call },
+      events: [call.start(content.id, content.name)],
+    };
+  }
   if (content.type === 'tool_use') {
     return {
       block: { kind: 'tool', id, json: '' },
@@ -89,6 +106,10 @@ function applyDelta(block: OpenBlock | undefined, event: RawContentBlockDeltaEve
     block.json += delta.partial_json;
     return null;
   }
+  if (block.kind === 'custom' && delta.type === 'input_json_delta') {
+    block.json += delta.partial_json;
+    return block.call.delta(delta.partial_json);
+  }
   if (block.kind === 'tool' && delta.type === 'input_json_delta') {
     block.json += delta.partial_json;
     return delta.partial_json === ''
@@ -99,22 +120,27 @@ function applyDelta(block: OpenBlock | undefined, event: RawContentBlockDeltaEve
   return null;
 }
 
-function endBlock(block: OpenBlock): ModelEvent {
+function endBlock(block: OpenBlock): ModelEvent[] {
   switch (block.kind) {
     case 'text':
-      return { type: 'text-end', id: block.id };
+      return [{ type: 'text-end', id: block.id }];
     case 'reasoning':
-      return {
-        type: 'reasoning-end',
-        id: block.id,
-        encryptedContent: block.signature === '' ? null : encodeThinkingSignature(block.signature),
-        sealState: true,
-      };
+      return [
+        {
+          type: 'reasoning-end',
+          id: block.id,
+          encryptedContent: block.signature === '' ? null : encodeThinkingSignature(block.signature),
+          sealState: true,
+        },
+      ];
     case 'tool':
       // A call without arguments streams no JSON at all; its arguments are still an object.
-      return { type: 'tool-call-end', id: block.id, arguments: block.json === '' ? '{}' : block.json };
+      return [{ type: 'tool-call-end', id: block.id, arguments: block.json === '' ? '{}' : block.json }];
+    case 'custom':
+      // With no JSON streamed, the start's input is the whole input (as for the bash tool).
+      return block.call.end(block.json === '' ? JSON.stringify(block.startInput ?? {}) : block.json);
     case 'shell':
-      return { type: 'shell-call-end', id: block.id, action: bashInputToShellAction(shellInput(block)) };
+      return [{ type: 'shell-call-end', id: block.id, action: bashInputToShellAction(shellInput(block)) }];
   }
 }
 
@@ -164,7 +190,7 @@ export async function* convertAnthropicStreamEvents(
         const block = openBlocks.get(event.index);
         if (block !== undefined) {
           openBlocks.delete(event.index);
-          yield endBlock(block);
+          yield* endBlock(block);
         }
         break;
       }
@@ -185,6 +211,6 @@ export async function* convertAnthropicStreamEvents(
     });
   }
   // Every started part must end before `finish`, even if the upstream forgot a content_block_stop.
-  for (const block of openBlocks.values()) yield endBlock(block);
+  for (const block of openBlocks.values()) yield* endBlock(block);
   yield { type: 'finish', reason: mapAnthropicStopReason(stopReason), usage: mapAnthropicUsage(usage) };
 }

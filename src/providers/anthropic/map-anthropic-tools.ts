@@ -1,6 +1,6 @@
 import type { ToolChoice, ToolUnion } from '@anthropic-ai/sdk/resources/messages';
 import type { FunctionTool } from 'openai/resources/responses/responses';
-import type { ModelRequest } from '../model-provider.js';
+import type { FunctionToolsRequest } from '../custom-tool-as-function.js';
 import { anthropicBashTool, anthropicBashToolName } from './anthropic-bash-tool.js';
 
 /** Anthropic's `tools` and `tool_choice` for one request; both undefined when there are no tools. */
@@ -31,13 +31,13 @@ function allowedToolNames(tools: readonly { [key: string]: unknown }[]): Set<str
 }
 
 /**
- * Maps function tools, the shell tool (as Anthropic's bash tool, after the functions), `tool_choice`
- * and `parallel_tool_calls`: auto → auto, required → any, none → none, a named function → tool, the
- * shell → the bash tool; `allowed_tools` narrows the tool list (Anthropic has no equivalent) and keeps
- * its auto/required mode. `parallel_tool_calls: false` becomes `disable_parallel_tool_use`, which only
- * the choices that allow tool use carry.
+ * Maps function tools (custom tools are functions by now), the shell tool (as Anthropic's bash tool,
+ * after the functions), `tool_choice` and `parallel_tool_calls`: auto → auto, required → any, none →
+ * none, a named function → tool, the shell → the bash tool; `allowed_tools` narrows the tool list
+ * (Anthropic has no equivalent) and keeps its auto/required mode. `parallel_tool_calls: false` becomes
+ * `disable_parallel_tool_use`, which only the choices that allow tool use carry.
  */
-export function mapAnthropicTools(request: ModelRequest): AnthropicToolSettings {
+export function mapAnthropicTools(request: FunctionToolsRequest): AnthropicToolSettings {
   const choice = request.toolChoice;
   const allowed = typeof choice === 'object' && choice?.type === 'allowed_tools' ? choice : null;
   const names = allowed === null ? null : allowedToolNames(allowed.tools);

@@ -4,7 +4,7 @@ import type {
   ChatCompletionToolChoiceOption,
 } from 'openai/resources/chat/completions';
 import { BerthError } from '../../errors/berth-error.js';
-import type { ModelRequest } from '../model-provider.js';
+import type { FunctionToolsRequest } from '../custom-tool-as-function.js';
 import { chatShellTool, chatShellToolName } from './chat-shell-tool.js';
 
 /** The tool fields of a Chat Completions request. */
@@ -14,12 +14,12 @@ export type ChatToolFields = Pick<
 >;
 
 /**
- * Converts function tools, the shell tool (as the `shell` function, after the others), `tool_choice`
- * and `parallel_tool_calls`. With no tools none of the three is sent: OpenAI rejects `tool_choice` and
- * `parallel_tool_calls` without `tools`, and servers that do not support tools at all still answer
- * plain requests.
+ * Converts function tools (custom tools are functions by now), the shell tool (as the `shell`
+ * function, after the others), `tool_choice` and `parallel_tool_calls`. With no tools none of the
+ * three is sent: OpenAI rejects `tool_choice` and `parallel_tool_calls` without `tools`, and servers
+ * that do not support tools at all still answer plain requests.
  */
-export function convertToChatTools(request: ModelRequest): ChatToolFields {
+export function convertToChatTools(request: FunctionToolsRequest): ChatToolFields {
   const toolChoice = convertToChatToolChoice(request.toolChoice);
   const tools = request.tools.map((tool): ChatCompletionFunctionTool => ({
     type: 'function',
@@ -41,7 +41,7 @@ export function convertToChatTools(request: ModelRequest): ChatToolFields {
 
 /** Maps `tool_choice`; `allowed_tools` has no counterpart that compatible servers understand. */
 function convertToChatToolChoice(
-  toolChoice: ModelRequest['toolChoice'],
+  toolChoice: FunctionToolsRequest['toolChoice'],
 ): ChatCompletionToolChoiceOption | undefined {
   if (toolChoice === null) return undefined;
   if (typeof toolChoice === 'string') return toolChoice;

@@ -1,5 +1,6 @@
 import { NotFoundError } from 'openai';
 import { createRandomIdGenerator } from '../../ids.js';
+import { customToolNamesOf } from '../custom-tool-as-function.js';
 import type { ModelEvent, ModelProvider, ModelRequest, ProviderSettings } from '../model-provider.js';
 import { buildChatCompletionRequest } from './build-chat-completion-request.js';
 import { chatChunksToModelEvents } from './chat-chunks-to-model-events.js';
@@ -51,6 +52,7 @@ export function createOpenAIChatProvider(settings: ProviderSettings): ModelProvi
         yield* chatChunksToModelEvents(chunksOf(request, signal), {
           newCallId,
           shellTool: request.shellTool,
+          customToolNames: customToolNamesOf(request),
         });
       } catch (error) {
         throw fail(error, signal);
@@ -63,7 +65,11 @@ export function createOpenAIChatProvider(settings: ProviderSettings): ModelProvi
           { ...buildChatCompletionRequest(request), stream: false },
           { signal },
         );
-        return chatCompletionToModelEvents(completion, { newCallId, shellTool: request.shellTool });
+        return chatCompletionToModelEvents(completion, {
+          newCallId,
+          shellTool: request.shellTool,
+          customToolNames: customToolNamesOf(request),
+        });
       } catch (error) {
         throw fail(error, signal);
       }

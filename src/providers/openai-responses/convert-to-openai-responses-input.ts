@@ -22,6 +22,8 @@ type UpstreamInputItem =
     }
   | { type: 'function_call'; call_id: string; name: string; arguments: string }
   | { type: 'function_call_output'; call_id: string; output: string | InputPart[] }
+  | { type: 'custom_tool_call'; call_id: string; name: string; input: string }
+  | { type: 'custom_tool_call_output'; call_id: string; output: string | InputPart[] }
   | { type: 'reasoning'; summary: { type: 'summary_text'; text: string }[]; encrypted_content: string }
   | { type: 'shell_call'; call_id: string; action: ShellCallAction }
   | {
@@ -61,6 +63,13 @@ function convertItem(item: ResponseInputItem, index: number): UpstreamInputItem 
     const output = typeof item.output === 'string' ? item.output : convertParts(item.output, index);
     return { type: 'function_call_output', call_id: item.call_id, output };
   }
+  if (item.type === 'custom_tool_call') {
+    return { type: 'custom_tool_call', call_id: item.call_id, name: item.name, input: item.input };
+  }
+  if (item.type === 'custom_tool_call_output') {
+    const output = typeof item.output === 'string' ? item.output : convertParts(item.output, index);
+    return { type: 'custom_tool_call_output', call_id: item.call_id, output };
+  }
   if (item.type === 'reasoning') {
     // Without encrypted content the upstream could only find the reasoning by id, which it never stored.
     if (!item.encrypted_content) return null;
@@ -69,7 +78,7 @@ function convertItem(item: ResponseInputItem, index: number): UpstreamInputItem 
   }
   if (item.type === 'shell_call') return convertShellCall(item, index);
   if (item.type === 'shell_call_output') return convertShellCallOutput(item, index);
-  // Item references, hosted-tool calls and the like: nothing Berth hands a stateless function-tool model.
+  // Item references, hosted-tool calls and the like: nothing Berth hands a stateless client-tool model.
   throw invalidInput(
     `input[${index}] has type '${item.type ?? 'item_reference'}', which provider kind 'openai' cannot send.`,
   );

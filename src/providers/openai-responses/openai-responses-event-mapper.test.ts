@@ -39,6 +39,39 @@ describe('OpenAIResponsesEventMapper', () => {
     ]);
   });
 
+  it('maps a streamed custom tool call, the done item deciding its input', () => {
+    const item = { type: 'custom_tool_call', call_id: 'call_9', name: 'calculator', input: '' };
+    const location = { item_id: 'ctc_1', output_index: 0 };
+    const events = mapAll([
+      { type: 'response.output_item.added', output_index: 0, item },
+      { type: 'response.custom_tool_call_input.delta', ...location, delta: 'add(1, ' },
+      { type: 'response.custom_tool_call_input.delta', ...location, delta: '2)' },
+      { type: 'response.custom_tool_call_input.done', ...location, input: 'add(1, 2)' },
+      { type: 'response.output_item.done', output_index: 0, item: { ...item, input: 'add(1, 2)' } },
+      completed,
+    ]);
+    expect(events).toEqual([
+      { type: 'custom-call-start', id: 'part_0', callId: 'call_9', name: 'calculator' },
+      { type: 'custom-call-delta', id: 'part_0', delta: 'add(1, ' },
+      { type: 'custom-call-delta', id: 'part_0', delta: '2)' },
+      { type: 'custom-call-end', id: 'part_0', input: 'add(1, 2)' },
+      { type: 'finish', reason: 'tool_calls', usage: { inputTokens: 1, outputTokens: 2 } },
+    ]);
+  });
+
+  it('maps a custom tool call that arrives whole, as in a non-streaming response', () => {
+    const mapper = new OpenAIResponsesEventMapper('openai');
+    const events = mapper.mapResponse({
+      status: 'completed',
+      output: [{ type: 'custom_tool_call', call_id: 'call_9', name: 'calculator', input: 'add(1, 2)' }],
+    });
+    expect(events.filter((event) => event.type !== 'finish')).toEqual([
+      { type: 'custom-call-start', id: 'part_0', callId: 'call_9', name: 'calculator' },
+      { type: 'custom-call-delta', id: 'part_0', delta: 'add(1, 2)' },
+      { type: 'custom-call-end', id: 'part_0', input: 'add(1, 2)' },
+    ]);
+  });
+
   it('keeps two upstream messages apart with their phases', () => {
     const message = (phase: string, text: string) => ({
       type: 'message',

@@ -3,7 +3,7 @@ import type { ModelEvent, ShellAction } from '../model-provider.js';
 import { mapOpenAIResponsesFinishReason, mapOpenAIResponsesUsage } from './map-openai-responses-finish.js';
 import type { OutputItem, StreamEvent, WireResponse } from './openai-responses-wire-schemas.js';
 
-type PartKind = 'text' | 'refusal' | 'reasoning' | 'tool-call' | 'shell-call';
+type PartKind = 'text' | 'refusal' | 'reasoning' | 'tool-call' | 'custom-call' | 'shell-call';
 
 interface Part {
   /** Adapter-local id: upstream item ids (msg_…, fc_…, rs_…) never reach the engine. */
@@ -21,7 +21,7 @@ interface Part {
 
 /**
  * Turns Responses stream events into ModelEvents for one turn. Text and refusals are keyed by
- * output and content index, reasoning, function calls and shell calls by output index. It is lenient about order:
+ * output and content index, reasoning, function, custom tool and shell calls by output index. It is lenient about order:
  * a part whose `added` event never came is started by its first delta or by its `done` item, which is
  * also how a non-streaming Response is mapped (every item arrives as `output_item.done`).
  */
@@ -79,6 +79,16 @@ export class OpenAIResponsesEventMapper {
         if (part?.kind === 'tool-call') this.#delta(part, event.delta, out);
         break;
       }
+      case 'response.custom_tool_call_input.delta': {
+        const part = this.#parts.get(String(event.output_index));
+        if (part?.kind === 'custom-call') this.#delta(part, event.delta, out);
+        break;
+      }
+      case 'response.custom_tool_call_input.done': {
+        const part = this.#parts.get(String(event.output_index));
+        if (part?.kind === 'custom-call') this.#fill(part, event.input, out);
+        break;
+      }
       case 'response.shell_call_command.added':
       case 'response.shell_call_command.done': {
         // `added` usually carries "", `done` the whole command: either fills a command never streamed.
@@ -133,6 +143,7 @@ export class OpenAIResponsesEventMapper {
     if (item.type === 'message') this.#rememberPhase(outputIndex, item);
     if (item.type === 'reasoning') this.#part(String(outputIndex), 'reasoning', outputIndex, out);
     if (item.type === 'function_call') this.#toolCall(outputIndex, item, out);
+    if (item.type === 'custom_tool_call') this.#customCall(outputIndex, item, out);
     if (item.type === 'shell_call') this.#shellCall(outputIndex, item, out);
   }
 
@@ -152,6 +163,8 @@ export class OpenAIResponsesEventMapper {
       this.#end(part, out, summary, item.encrypted_content ?? null);
     } else if (item.type === 'function_call') {
       this.#end(this.#toolCall(outputIndex, item, out), out, item.arguments);
+    } else if (item.type === 'custom_tool_call') {
+      this.#end(this.#customCall(outputIndex, item, out), out, item.input);
     } else if (item.type === 'shell_call') {
       const part = this.#shellCall(outputIndex, item, out);
       // The done item's commands are authoritative; a server that streamed none still sends them here.
@@ -186,6 +199,22 @@ export class OpenAIResponsesEventMapper {
     return part;
   }
 
+  /** The custom tool call at `outputIndex`, started now if this is the first event that mentions it. */
+  #customCall(outputIndex: number, item: OutputItem, out: ModelEvent[]): Part {
+    const key = String(outputIndex);
+    const existing = this.#parts.get(key);
+    if (existing) return existing;
+    const part = this.#create(key, 'custom-call', outputIndex);
+    this.#hasToolCalls = true;
+    out.push({
+      type: 'custom-call-start',
+      id: part.id,
+      callId: item.call_id ?? `call_${part.id}`,
+      name: item.name ?? '',
+    });
+    return part;
+  }
+
   /** The shell call at `outputIndex`, started now if this is the first event that mentions it. */
   #shellCall(outputIndex: number, item: OutputItem | undefined, out: ModelEvent[]): Part {
     const key = String(outputIndex);
@@ -208,7 +237,7 @@ export class OpenAIResponsesEventMapper {
   /** The part under `key`, started now if this is the first event that mentions it. */
   #part(
     key: string,
-    kind: Exclude<PartKind, 'tool-call' | 'shell-call'>,
+    kind: Exclude<PartKind, 'tool-call' | 'custom-call' | 'shell-call'>,
     outputIndex: number,
     out: ModelEvent[],
   ): Part {
@@ -258,6 +287,10 @@ export class OpenAIResponsesEventMapper {
       case 'tool-call':
         // The done item's arguments are authoritative; the deltas are what was seen on the way.
         out.push({ type: 'tool-call-end', id: part.id, arguments: text || part.streamed });
+        break;
+      case 'custom-call':
+        // Likewise the done item's input; an empty input is an input, so only a missing one falls back.
+        out.push({ type: 'custom-call-end', id: part.id, input: text ?? part.streamed });
         break;
       case 'shell-call':
         // Without a done item (a stream that skipped it), the streamed commands are all there is.

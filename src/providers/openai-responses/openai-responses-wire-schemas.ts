@@ -17,7 +17,10 @@ const shellActionSchema = z.looseObject({
   max_output_length: z.number().nullish(),
 });
 
-/** An item of `response.output`: message, reasoning, function_call, shell_call, or a kind we ignore. */
+/**
+ * An item of `response.output`: message, reasoning, function_call, custom_tool_call, shell_call, or a
+ * kind we ignore.
+ */
 export const outputItemSchema = z.looseObject({
   type: z.string(),
   content: z.array(contentPartSchema).nullish(),
@@ -26,6 +29,7 @@ export const outputItemSchema = z.looseObject({
   call_id: z.string().nullish(),
   name: z.string().nullish(),
   arguments: z.string().nullish(),
+  input: z.string().nullish(),
   phase: z.string().nullish(),
   action: shellActionSchema.nullish(),
 });
@@ -91,6 +95,16 @@ export const streamEventSchema = z.discriminatedUnion('type', [
     type: z.literal('response.function_call_arguments.delta'),
     output_index: z.number(),
     delta: z.string(),
+  }),
+  z.looseObject({
+    type: z.literal('response.custom_tool_call_input.delta'),
+    output_index: z.number(),
+    delta: z.string(),
+  }),
+  z.looseObject({
+    type: z.literal('response.custom_tool_call_input.done'),
+    output_index: z.number(),
+    input: z.string().nullish(),
   }),
   z.looseObject({
     type: z.enum(['response.shell_call_command.added', 'response.shell_call_command.done']),
