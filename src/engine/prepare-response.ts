@@ -11,6 +11,7 @@ import type { ProviderRegistry, ResolvedModel } from '../providers/provider-regi
 import type { ConversationStore, ResponseStore, StoredItem } from '../store/store.js';
 import { parseRequest } from '../validation/parse-request.js';
 import { checkToolOutputsHaveCalls, normalizeInputItems } from './normalize-input-items.js';
+import { promptCacheSettingsOf } from './prompt-cache-settings.js';
 import { functionToolSchema, type ResponseCreateParams } from './response-create-params.js';
 import { withAddedInstructions } from './skills-instructions.js';
 import { shellToolNames, shellToolSchema, type ShellSetup, type ShellToolParams } from './shell-tool.js';
@@ -131,6 +132,7 @@ export function toModelRequest(
     textFormat: params.text?.format ?? null,
     // Validated against the same enums; `mode` is an open string in both, which TypeScript cannot see.
     reasoning: (params.reasoning ?? null) as Reasoning | null,
+    promptCache: promptCacheSettingsOf(params),
   };
 }
 

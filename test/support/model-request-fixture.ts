@@ -1,8 +1,8 @@
 import type { ModelRequest } from '../../src/providers/model-provider.js';
 
 /**
- * A sample one-turn ModelRequest for provider tests: the user says "Hi", with no tools, instructions
- * or sampling settings. The model is required because each provider's tests use one its upstream knows.
+ * A sample one-turn ModelRequest for provider tests: the user says "Hi", with no tools, instructions,
+ * sampling settings or prompt caching (so request bodies carry no cache fields unless a test asks). The model is required because each provider's tests use one its upstream knows.
  *
  * @example
  * provider.stream(modelRequest({ model: 'gpt-5', instructions: 'Be brief.' }), signal);
@@ -20,6 +20,7 @@ export function modelRequest(overrides: Partial<ModelRequest> & Pick<ModelReques
     maxOutputTokens: null,
     textFormat: null,
     reasoning: null,
+    promptCache: null,
     ...overrides,
   };
 }

@@ -80,6 +80,8 @@ export async function summarizeForCompaction(
     maxOutputTokens: null,
     textFormat: null,
     reasoning: null,
+    // A transcript no later request starts with: caching it would pay for writes never read.
+    promptCache: null,
   };
   let summary = '';
   let usage: ModelUsage = { inputTokens: 0, outputTokens: 0 };
