@@ -12,6 +12,11 @@ export const providerConfigSchema = z.strictObject({
   /** Upstream request timeout; a turn that takes longer fails with a clear upstream error. */
   timeoutMs: z.int().positive().optional(),
   maxRetries: z.int().min(0).max(10).optional(),
+  /**
+   * Anthropic only: false stops Berth from marking prompt-cache breakpoints (see docs/decisions.md),
+   * for workloads whose prompts are never sent twice. Other kinds cache on the upstream's own terms.
+   */
+  promptCaching: z.boolean().optional(),
 });
 
 export const configFileSchema = z.strictObject({

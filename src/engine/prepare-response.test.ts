@@ -120,6 +120,21 @@ describe('prepareResponse', () => {
     expect(JSON.stringify(toModelRequest(replaced).input)).not.toContain('French');
   });
 
+  it("gives the provider the client's cache key and retention, in the API's spelling", async () => {
+    expect(toModelRequest(await prepare({ input: 'Hi' })).promptCache).toEqual({
+      key: null,
+      retention: null,
+    });
+    const keyed = await prepare({
+      input: 'Hi',
+      prompt_cache_key: 'session-1',
+      prompt_cache_retention: '24h',
+    });
+    expect(toModelRequest(keyed).promptCache).toEqual({ key: 'session-1', retention: '24h' });
+    const older = await prepare({ input: 'Hi', prompt_cache_retention: 'in-memory' });
+    expect(toModelRequest(older).promptCache).toEqual({ key: null, retention: 'in_memory' });
+  });
+
   it('records nothing of a store:false response, so nothing can continue from it', async () => {
     provider.script(textTurn('not kept'));
     const run = await service.create(projectId, { model, input: 'Hi', store: false });

@@ -14,6 +14,7 @@ import { checkToolOutputsHaveCalls, normalizeInputItems } from './normalize-inpu
 import { customToolSchema, functionToolSchema, type ResponseCreateParams } from './response-create-params.js';
 import type { ReasoningSealer } from './reasoning-sealer.js';
 import { openSealedReasoning, verifySealedReasoning } from './reasoning-sealing.js';
+import { promptCacheSettingsOf } from './prompt-cache-settings.js';
 import { withAddedInstructions } from './skills-instructions.js';
 import { shellToolNames, shellToolSchema, type ShellSetup, type ShellToolParams } from './shell-tool.js';
 
@@ -147,6 +148,7 @@ export function toModelRequest(
     frequencyPenalty: params.frequency_penalty ?? null,
     verbosity: params.text?.verbosity ?? null,
     endUser: { safetyIdentifier: params.safety_identifier ?? null, user: params.user ?? null },
+    promptCache: promptCacheSettingsOf(params),
   };
 }
 

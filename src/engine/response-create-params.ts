@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { contextManagementSchema } from './compaction/context-management.js';
 import { inputItemSchema } from './input-item-schema.js';
+import { promptCacheRetentionSchema } from './prompt-cache-settings.js';
 
 const toolName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "_" or "-"');
 
@@ -72,9 +73,9 @@ const metadata = z
 
 /**
  * The body of `POST /v1/responses` (and of a WebSocket `response.create`), validated strictly. Fields
- * OpenAI defines that only tune OpenAI's own service (caching, tiers, moderation) are accepted and
- * ignored, so unmodified clients keep working; fields that would change the answer and that Berth
- * cannot honour are rejected by `checkSupportedFeatures`.
+ * OpenAI defines that only tune OpenAI's own service (tiers, moderation) are accepted and ignored,
+ * so unmodified clients keep working; fields that would change the answer and that Berth cannot
+ * honour are rejected by `checkSupportedFeatures`.
  */
 export const responseCreateParamsSchema = z.strictObject({
   model: z.string().min(1),
@@ -117,6 +118,9 @@ export const responseCreateParamsSchema = z.strictObject({
     .optional(),
   stream: z.boolean().nullable().optional(),
   background: z.boolean().nullable().optional(),
+  // Passed to upstreams that take them (OpenAI's Responses API); they steer Anthropic's cache TTL too.
+  prompt_cache_key: z.string().nullable().optional(),
+  prompt_cache_retention: promptCacheRetentionSchema.nullable().optional(),
   // Accepted and ignored: they tune OpenAI's hosted service, not the answer.
   include: z.array(z.string()).nullable().optional(),
   stream_options: z.strictObject({ include_obfuscation: z.boolean().optional() }).nullable().optional(),
@@ -125,8 +129,6 @@ export const responseCreateParamsSchema = z.strictObject({
   // of its SDK types. Kept for the log, not sent upstream.
   client_metadata: z.record(z.string(), z.string()).nullable().optional(),
   safety_identifier: z.string().max(128).nullable().optional(),
-  prompt_cache_key: z.string().nullable().optional(),
-  prompt_cache_retention: z.string().nullable().optional(),
   prompt_cache_options: z.record(z.string(), z.unknown()).nullable().optional(),
   moderation: z.unknown().optional(),
   image: z.unknown().optional(),

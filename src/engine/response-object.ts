@@ -1,6 +1,7 @@
 import type { ModelUsage } from '../providers/model-provider.js';
 import type { ResponseStatus } from '../store/store.js';
 import type { PreparedResponse } from './prepare-response.js';
+import { canonicalRetention } from './prompt-cache-settings.js';
 
 /** The OpenAI Response object while Berth builds it. */
 export type ResponseBody = Record<string, unknown> & {
@@ -38,7 +39,8 @@ export function createResponseBody(
     previous_response_id: params.previous_response_id ?? null,
     conversation: prepared.conversationId === null ? null : { id: prepared.conversationId },
     prompt_cache_key: params.prompt_cache_key ?? null,
-    prompt_cache_retention: params.prompt_cache_retention ?? null,
+    // The API's spelling, whichever the client used: the Response type knows only `in_memory`.
+    prompt_cache_retention: canonicalRetention(params.prompt_cache_retention),
     access_programs: null,
     reasoning: { effort: params.reasoning?.effort ?? null, summary: params.reasoning?.summary ?? null },
     safety_identifier: params.safety_identifier ?? null,
@@ -59,11 +61,14 @@ export function createResponseBody(
   };
 }
 
-/** OpenAI's usage object from a provider's counts. */
+/** OpenAI's usage object from a provider's counts; cache counts an upstream does not report read as 0. */
 export function toUsage(usage: ModelUsage): Record<string, unknown> {
   return {
     input_tokens: usage.inputTokens,
-    input_tokens_details: { cached_tokens: usage.cachedInputTokens ?? 0, cache_write_tokens: 0 },
+    input_tokens_details: {
+      cached_tokens: usage.cachedInputTokens ?? 0,
+      cache_write_tokens: usage.cacheWriteInputTokens ?? 0,
+    },
     output_tokens: usage.outputTokens,
     output_tokens_details: { reasoning_tokens: usage.reasoningTokens ?? 0 },
     total_tokens: usage.inputTokens + usage.outputTokens,

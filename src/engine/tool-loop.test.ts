@@ -177,6 +177,39 @@ describe('the tool loop', () => {
     expect(run.events).toEqual([]);
   });
 
+  it("sums every turn's usage, cache reads and writes included, and keeps the cache settings each turn", async () => {
+    const shellTurn = shellCallTurn(['echo hi']).slice(0, -1);
+    const firstUsage = {
+      inputTokens: 2000,
+      outputTokens: 20,
+      cachedInputTokens: 0,
+      cacheWriteInputTokens: 1800,
+    };
+    const secondUsage = {
+      inputTokens: 2100,
+      outputTokens: 10,
+      cachedInputTokens: 1800,
+      cacheWriteInputTokens: 250,
+    };
+    const run = await respond(
+      { prompt_cache_key: 'loop-1', prompt_cache_retention: '24h' },
+      [...shellTurn, { type: 'finish' as const, reason: 'tool_calls' as const, usage: firstUsage }],
+      textTurn('Done.', 'stop', secondUsage),
+    );
+
+    expect(run.body.usage).toEqual({
+      input_tokens: 4100,
+      input_tokens_details: { cached_tokens: 1800, cache_write_tokens: 2050 },
+      output_tokens: 30,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: 4130,
+    });
+    expect(provider.requests.map((request) => request.promptCache)).toEqual([
+      { key: 'loop-1', retention: '24h' },
+      { key: 'loop-1', retention: '24h' },
+    ]);
+  });
+
   it('ends the response for a function call the client must run, after running the shell calls', async () => {
     const turn = [...shellCallTurn(['echo first']).slice(0, -1), ...functionCallTurn('lookup', '{}')];
     const run = await respond({ tools: [autoShell, { type: 'function', name: 'lookup' }] }, turn);

@@ -237,6 +237,7 @@ function addUsage(total: ModelUsage | undefined, turn: ModelUsage): ModelUsage {
     inputTokens: total.inputTokens + turn.inputTokens,
     outputTokens: total.outputTokens + turn.outputTokens,
     cachedInputTokens: (total.cachedInputTokens ?? 0) + (turn.cachedInputTokens ?? 0),
+    cacheWriteInputTokens: (total.cacheWriteInputTokens ?? 0) + (turn.cacheWriteInputTokens ?? 0),
     reasoningTokens: (total.reasoningTokens ?? 0) + (turn.reasoningTokens ?? 0),
   };
 }

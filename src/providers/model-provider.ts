@@ -64,13 +64,34 @@ export interface ModelRequest {
    * older `user`. Sent only to OpenAI's Responses API, which defines them.
    */
   readonly endUser: { readonly safetyIdentifier: string | null; readonly user: string | null };
+  /**
+   * The client's prompt-caching wishes (`prompt_cache_key`, `prompt_cache_retention`), each null when
+   * not given; each adapter uses what its upstream understands. Null for a one-off request whose
+   * prefix no later request shares (a compaction summary): adapters then ask for no cache writes.
+   */
+  readonly promptCache: PromptCacheSettings | null;
+}
+
+/** How long the client wants cached prompt prefixes kept, in OpenAI's terms. */
+export type PromptCacheRetention = 'in_memory' | '24h';
+
+/** What the client asked of the upstream's prompt cache. */
+export interface PromptCacheSettings {
+  /** OpenAI's `prompt_cache_key`: requests sharing a key are routed to the same cache. */
+  readonly key: string | null;
+  /** `24h` asks for the longest retention the upstream offers; null leaves the upstream's default. */
+  readonly retention: PromptCacheRetention | null;
 }
 
 /** Token accounting in OpenAI's terms. */
 export interface ModelUsage {
+  /** Every input token, cached or not (OpenAI's `input_tokens`). */
   readonly inputTokens: number;
   readonly outputTokens: number;
+  /** Input tokens read from the upstream's prompt cache (`input_tokens_details.cached_tokens`). */
   readonly cachedInputTokens?: number;
+  /** Input tokens written to the prompt cache (`input_tokens_details.cache_write_tokens`). */
+  readonly cacheWriteInputTokens?: number;
   readonly reasoningTokens?: number;
 }
 
@@ -203,4 +224,9 @@ export interface ProviderSettings {
   readonly timeoutMs?: number | undefined;
   /** How many times the SDK retries a retryable upstream failure before the turn fails. */
   readonly maxRetries?: number | undefined;
+  /**
+   * False turns off the cache breakpoints Berth places for upstreams that cache only where asked
+   * (Anthropic). Upstreams that cache on their own are unaffected. Default true.
+   */
+  readonly promptCaching?: boolean | undefined;
 }

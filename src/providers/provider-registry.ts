@@ -30,6 +30,7 @@ export function createProvider(config: ProviderConfig): ModelProvider {
     apiKey: config.apiKey,
     timeoutMs: config.timeoutMs,
     maxRetries: config.maxRetries,
+    promptCaching: config.promptCaching,
   };
   switch (config.kind) {
     case 'openai':

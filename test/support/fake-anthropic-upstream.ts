@@ -1,5 +1,10 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  createFakeAnthropicPromptCache,
+  type AnthropicCacheUsage,
+  type FakeAnthropicPromptCache,
+} from './fake-anthropic-prompt-cache.js';
 import { scriptedWait, startFakeUpstreamServer, type FakeUpstreamExchange } from './fake-upstream-server.js';
 import { chunkText, finishReasonOf, type FakeUpstream, type ScriptedTurn } from './scripted-turn.js';
 
@@ -44,9 +49,15 @@ function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** A rough, deterministic token count: Anthropic's own counter is not available offline. */
+/**
+ * A rough, deterministic token count: Anthropic's own counter is not available offline. Cache
+ * markers are not prompt text, so they do not count.
+ */
 function countTokens(body: Json): number {
-  const counted = JSON.stringify([body['system'] ?? null, body['messages'] ?? null, body['tools'] ?? null]);
+  const counted = JSON.stringify(
+    [body['system'] ?? null, body['messages'] ?? null, body['tools'] ?? null],
+    (key, value: unknown) => (key === 'cache_control' ? undefined : value),
+  );
   return Math.max(1, Math.ceil(counted.length / 4));
 }
 
@@ -132,7 +143,29 @@ interface RenderedTurn {
   readonly toolArguments: readonly string[];
 }
 
-function renderTurn(turn: ScriptedTurn, body: Json, ids: { next(prefix: string): string }): RenderedTurn {
+/**
+ * The input side of `usage`: scripted counts as given (with no cache activity), otherwise the request's
+ * estimated size split by the emulated prompt cache into reads, writes and uncached input.
+ */
+function inputUsageOf(turn: ScriptedTurn, body: Json, cache: FakeAnthropicPromptCache): AnthropicCacheUsage {
+  if (turn.usage !== undefined) {
+    const cacheRead = turn.usage.cached ?? 0;
+    return {
+      input_tokens: turn.usage.input - cacheRead,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: cacheRead,
+      cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+    };
+  }
+  return cache.use(body, countTokens(body));
+}
+
+function renderTurn(
+  turn: ScriptedTurn,
+  body: Json,
+  ids: { next(prefix: string): string },
+  inputUsage: AnthropicCacheUsage,
+): RenderedTurn {
   const content: Json[] = [];
   if (turn.reasoning !== undefined) {
     const signature = Buffer.from(`fake-signature:${turn.reasoning}`).toString('base64');
@@ -188,10 +221,7 @@ function renderTurn(turn: ScriptedTurn, body: Json, ids: { next(prefix: string):
     stop_details: finish === 'content_filter' ? { type: 'refusal', category: null, explanation: null } : null,
     container: null,
     usage: {
-      input_tokens: turn.usage?.input ?? countTokens(body),
-      cache_creation_input_tokens: 0,
-      cache_read_input_tokens: 0,
-      cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+      ...inputUsage,
       output_tokens: turn.usage?.output ?? Math.max(1, Math.ceil(produced.length / 4)),
       service_tier: 'standard',
     },
@@ -277,8 +307,8 @@ async function streamTurn(
     },
     usage: {
       input_tokens: usage['input_tokens'],
-      cache_creation_input_tokens: 0,
-      cache_read_input_tokens: 0,
+      cache_creation_input_tokens: usage['cache_creation_input_tokens'],
+      cache_read_input_tokens: usage['cache_read_input_tokens'],
       output_tokens: usage['output_tokens'],
     },
   });
@@ -303,8 +333,11 @@ function findHeaderError(
  * Starts a loopback server that speaks Anthropic's Messages API: `POST /v1/messages` (SSE or JSON),
  * `POST /v1/messages/count_tokens` and `GET /v1/models`, with Anthropic's error envelope. Its
  * `baseURL` is the bare origin with no `/v1`, because the Anthropic SDK appends `/v1/...` itself.
+ * Each server has its own emulated prompt cache (`fake-anthropic-prompt-cache.ts`), so usage shows
+ * cache writes and reads wherever requests mark breakpoints.
  */
 export function startFakeAnthropicUpstream(): Promise<FakeUpstream> {
+  const promptCache = createFakeAnthropicPromptCache();
   let counter = 0;
   const ids = { next: (prefix: string) => `${prefix}fake${(counter += 1).toString().padStart(8, '0')}` };
 
@@ -352,7 +385,7 @@ export function startFakeAnthropicUpstream(): Promise<FakeUpstream> {
     if (route === 'POST /v1/messages/count_tokens') {
       return sendJson(response, 200, { input_tokens: countTokens(body) }, requestId);
     }
-    const invalid = findInvalidMessagesBody(body);
+    const invalid = findInvalidMessagesBody(body) ?? promptCache.findInvalidBreakpoints(body);
     if (invalid !== null) return sendError(response, 400, 'invalid_request_error', invalid, requestId);
 
     const turn = nextTurn();
@@ -362,7 +395,7 @@ export function startFakeAnthropicUpstream(): Promise<FakeUpstream> {
       const type = turn.error.type ?? errorTypesByStatus[status] ?? 'api_error';
       return sendError(response, status, type, message, requestId);
     }
-    const rendered = renderTurn(turn, body, ids);
+    const rendered = renderTurn(turn, body, ids, inputUsageOf(turn, body, promptCache));
     if (body['stream'] !== true) return sendJson(response, 200, rendered.message, requestId);
     response.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',

@@ -1,6 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  createFakeAutomaticPromptCache,
+  type FakeAutomaticPromptCache,
+} from './fake-automatic-prompt-cache.js';
 import { scriptedWait, startFakeUpstreamServer, type FakeUpstreamExchange } from './fake-upstream-server.js';
 import {
   asObject,
@@ -31,17 +35,15 @@ export const fakeChatCompletionsModels: readonly string[] = ['llama3.2', 'qwen3:
  * upstream.script({ toolCalls: [{ name: 'get_weather', arguments: '{"city":"Oslo"}' }] });
  */
 export function startFakeChatCompletionsUpstream(): Promise<FakeUpstream> {
-  return startFakeUpstreamServer({ baseURLPath: '/v1', handle });
+  // Each server caches on its own, as separate OpenAI organizations do.
+  const cache = createFakeAutomaticPromptCache();
+  return startFakeUpstreamServer({ baseURLPath: '/v1', handle: (exchange) => handle(exchange, cache) });
 }
 
-async function handle({
-  route,
-  body,
-  bodyIsJson,
-  response,
-  disconnected,
-  nextTurn,
-}: FakeUpstreamExchange): Promise<void> {
+async function handle(
+  { route, body, bodyIsJson, response, disconnected, nextTurn }: FakeUpstreamExchange,
+  cache: FakeAutomaticPromptCache,
+): Promise<void> {
   if (!bodyIsJson) {
     sendInvalidJson(response);
     return;
@@ -49,7 +51,7 @@ async function handle({
   if (route === 'GET /v1/models') {
     sendModelList(response, fakeChatCompletionsModels);
   } else if (route === 'POST /v1/chat/completions') {
-    await respond(asObject(body), nextTurn(), response, disconnected);
+    await respond(asObject(body), nextTurn(), response, disconnected, cache);
   } else {
     sendError(response, 404, `Invalid URL (${route})`, 'invalid_request_error');
   }
@@ -60,6 +62,7 @@ async function respond(
   turn: ScriptedTurn,
   response: ServerResponse,
   disconnected: AbortSignal,
+  cache: FakeAutomaticPromptCache,
 ): Promise<void> {
   if (!(await scriptedWait(turn, disconnected))) return;
   if (turn.error) {
@@ -71,11 +74,12 @@ async function respond(
     sendRejection(response, rejection);
     return;
   }
+  const usage = usageOf(params, turn, cachedTokensOf(params, turn, cache));
   if (params['stream'] !== true) {
-    sendJson(response, 200, renderCompletion(params, turn));
+    sendJson(response, 200, renderCompletion(params, turn, usage));
     return;
   }
-  const chunks = renderChunks(params, turn);
+  const chunks = renderChunks(params, turn, usage);
   writeEventStreamHead(response);
   const paced = turn.chunkDelayMs !== undefined && turn.chunkDelayMs > 0;
   if (!paced) {
@@ -169,8 +173,19 @@ function functionCallsOf(turn: ScriptedTurn): { name: string; arguments: string 
   return [...(turn.toolCalls ?? []), ...customCalls, ...shellCalls];
 }
 
+/**
+ * Input tokens read from the prompt cache: as scripted, or what the emulated automatic cache had of
+ * the prompt's tools and messages.
+ */
+function cachedTokensOf(params: Json, turn: ScriptedTurn, cache: FakeAutomaticPromptCache): number {
+  if (turn.usage !== undefined) return turn.usage.cached ?? 0;
+  const routingKey = JSON.stringify([params['model'], params['prompt_cache_key'] ?? null]);
+  const prompt = JSON.stringify([params['tools'] ?? null, params['messages']]);
+  return Math.min(cache.use(routingKey, prompt), estimateInputTokens(params));
+}
+
 /** The SSE chunks of one scripted turn; `isDelta` marks the ones `chunkDelayMs` paces. */
-function renderChunks(params: Json, turn: ScriptedTurn): { chunk: Json; isDelta: boolean }[] {
+function renderChunks(params: Json, turn: ScriptedTurn, usage: Json): { chunk: Json; isDelta: boolean }[] {
   const includeUsage = asObject(params['stream_options'])['include_usage'] === true;
   const size = turn.chunkSize ?? 4;
   const base = {
@@ -211,7 +226,7 @@ function renderChunks(params: Json, turn: ScriptedTurn): { chunk: Json; isDelta:
   push({}, finishReasonOf(turn), false);
   if (includeUsage) {
     chunks.push({
-      chunk: { ...base, choices: [], usage: usageOf(params, turn), obfuscation: pad('') },
+      chunk: { ...base, choices: [], usage, obfuscation: pad('') },
       isDelta: false,
     });
   }
@@ -219,7 +234,7 @@ function renderChunks(params: Json, turn: ScriptedTurn): { chunk: Json; isDelta:
 }
 
 /** The non-streaming `chat.completion` for one scripted turn. */
-function renderCompletion(params: Json, turn: ScriptedTurn): Json {
+function renderCompletion(params: Json, turn: ScriptedTurn, usage: Json): Json {
   const message: Json = {
     role: 'assistant',
     content: turn.text ?? null,
@@ -241,13 +256,13 @@ function renderCompletion(params: Json, turn: ScriptedTurn): Json {
     created: Math.floor(Date.now() / 1000),
     model: params['model'],
     choices: [{ index: 0, message, logprobs: null, finish_reason: finishReasonOf(turn) }],
-    usage: usageOf(params, turn),
+    usage,
     service_tier: 'default',
     system_fingerprint: systemFingerprint,
   };
 }
 
-function usageOf(params: Json, turn: ScriptedTurn): Json {
+function usageOf(params: Json, turn: ScriptedTurn, cachedTokens: number): Json {
   const produced =
     (turn.text ?? '') +
     functionCallsOf(turn)
@@ -260,7 +275,7 @@ function usageOf(params: Json, turn: ScriptedTurn): Json {
     prompt_tokens: input,
     completion_tokens: output,
     total_tokens: input + output,
-    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    prompt_tokens_details: { cached_tokens: cachedTokens, audio_tokens: 0 },
     completion_tokens_details: {
       reasoning_tokens: Math.min(reasoningTokens, output),
       audio_tokens: 0,

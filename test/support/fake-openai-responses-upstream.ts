@@ -1,6 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  createFakeAutomaticPromptCache,
+  type FakeAutomaticPromptCache,
+} from './fake-automatic-prompt-cache.js';
 import { scriptedWait, startFakeUpstreamServer, type FakeUpstreamExchange } from './fake-upstream-server.js';
 import {
   asObject,
@@ -30,17 +34,15 @@ export const fakeOpenAIResponsesModels: readonly string[] = ['gpt-5', 'gpt-5-min
  * upstream.script({ text: 'hello', usage: { input: 3, output: 1 } });
  */
 export function startFakeOpenAIResponsesUpstream(): Promise<FakeUpstream> {
-  return startFakeUpstreamServer({ baseURLPath: '/v1', handle });
+  // Each server caches on its own, as separate OpenAI organizations do.
+  const cache = createFakeAutomaticPromptCache();
+  return startFakeUpstreamServer({ baseURLPath: '/v1', handle: (exchange) => handle(exchange, cache) });
 }
 
-async function handle({
-  route,
-  body,
-  bodyIsJson,
-  response,
-  disconnected,
-  nextTurn,
-}: FakeUpstreamExchange): Promise<void> {
+async function handle(
+  { route, body, bodyIsJson, response, disconnected, nextTurn }: FakeUpstreamExchange,
+  cache: FakeAutomaticPromptCache,
+): Promise<void> {
   if (!bodyIsJson) {
     sendInvalidJson(response);
     return;
@@ -51,7 +53,7 @@ async function handle({
     const params = asObject(body);
     sendJson(response, 200, { object: 'response.input_tokens', input_tokens: estimateInputTokens(params) });
   } else if (route === 'POST /v1/responses') {
-    await respond(asObject(body), nextTurn(), response, disconnected);
+    await respond(asObject(body), nextTurn(), response, disconnected, cache);
   } else {
     sendError(response, 404, `Invalid URL (${route})`, 'invalid_request_error');
   }
@@ -62,6 +64,7 @@ async function respond(
   turn: ScriptedTurn,
   response: ServerResponse,
   disconnected: AbortSignal,
+  cache: FakeAutomaticPromptCache,
 ): Promise<void> {
   if (!(await scriptedWait(turn, disconnected)) || response.destroyed) return;
   if (turn.error) {
@@ -73,7 +76,7 @@ async function respond(
     sendRejection(response, rejection);
     return;
   }
-  const reply = renderTurn(params, turn);
+  const reply = renderTurn(params, turn, cachedTokensOf(params, turn, cache));
   if (params['stream'] !== true) {
     sendJson(response, 200, reply.final);
     return;
@@ -103,6 +106,14 @@ function rejectionOf(params: Json): Rejection | null {
       code: 'missing_required_parameter',
     };
   }
+  const retention = params['prompt_cache_retention'];
+  if (retention !== undefined && retention !== null && retention !== 'in_memory' && retention !== '24h') {
+    return {
+      message: `Invalid value: ${JSON.stringify(retention)}. Supported values are: 'in_memory' and '24h'.`,
+      param: 'prompt_cache_retention',
+      code: 'invalid_value',
+    };
+  }
   const input = Array.isArray(params['input']) ? (params['input'] as unknown[]) : [];
   for (const [index, item] of input.entries()) {
     const object = asObject(item);
@@ -130,8 +141,19 @@ function rejectionOf(params: Json): Rejection | null {
   return shellInputRejection(input);
 }
 
+/**
+ * Input tokens read from the prompt cache: as scripted, or what the emulated automatic cache (keyed
+ * by model and `prompt_cache_key`) had of the prompt's tools, instructions and input.
+ */
+function cachedTokensOf(params: Json, turn: ScriptedTurn, cache: FakeAutomaticPromptCache): number {
+  if (turn.usage !== undefined) return turn.usage.cached ?? 0;
+  const routingKey = JSON.stringify([params['model'], params['prompt_cache_key'] ?? null]);
+  const prompt = JSON.stringify([params['tools'] ?? null, params['instructions'] ?? null, params['input']]);
+  return Math.min(cache.use(routingKey, prompt), estimateInputTokens(params));
+}
+
 /** The SSE events and the final Response object for one scripted turn. */
-function renderTurn(params: Json, turn: ScriptedTurn): { events: Json[]; final: Json } {
+function renderTurn(params: Json, turn: ScriptedTurn, cachedTokens: number): { events: Json[]; final: Json } {
   const finishReason = finishReasonOf(turn);
   const incomplete = finishReason === 'length' || finishReason === 'content_filter';
   const itemStatus = incomplete ? 'incomplete' : 'completed';
@@ -274,7 +296,7 @@ function renderTurn(params: Json, turn: ScriptedTurn): { events: Json[]; final: 
       ? { reason: finishReason === 'length' ? 'max_output_tokens' : 'content_filter' }
       : null,
     output,
-    usage: usageOf(params, turn),
+    usage: usageOf(params, turn, cachedTokens),
   };
   emit({ type: incomplete ? 'response.incomplete' : 'response.completed', response: final });
   return { events, final };
@@ -300,7 +322,8 @@ function responseObject(params: Json): Json {
     output: [],
     parallel_tool_calls: params['parallel_tool_calls'] ?? true,
     previous_response_id: null,
-    prompt_cache_key: null,
+    prompt_cache_key: params['prompt_cache_key'] ?? null,
+    prompt_cache_retention: params['prompt_cache_retention'] ?? null,
     reasoning: { effort: reasoning['effort'] ?? null, summary: reasoning['summary'] ?? null },
     safety_identifier: null,
     service_tier: 'default',
@@ -318,7 +341,7 @@ function responseObject(params: Json): Json {
   };
 }
 
-function usageOf(params: Json, turn: ScriptedTurn): Json {
+function usageOf(params: Json, turn: ScriptedTurn, cachedTokens: number): Json {
   const produced =
     (turn.text ?? '') +
     (turn.toolCalls ?? []).map((call) => call.arguments).join('') +
@@ -329,7 +352,8 @@ function usageOf(params: Json, turn: ScriptedTurn): Json {
   const output = turn.usage?.output ?? Math.ceil(produced.length / 4) + reasoningTokens;
   return {
     input_tokens: input,
-    input_tokens_details: { cached_tokens: 0 },
+    // Automatic caching writes without charge, so nothing counts as a cache write.
+    input_tokens_details: { cached_tokens: cachedTokens, cache_write_tokens: 0 },
     output_tokens: output,
     output_tokens_details: { reasoning_tokens: Math.min(reasoningTokens, output) },
     total_tokens: input + output,

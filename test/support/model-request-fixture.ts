@@ -1,8 +1,8 @@
 import type { ModelRequest } from '../../src/providers/model-provider.js';
 
 /**
- * A sample one-turn ModelRequest for provider tests: the user says "Hi", with no tools, instructions
- * or sampling settings. The model is required because each provider's tests use one its upstream knows.
+ * A sample one-turn ModelRequest for provider tests: the user says "Hi", with no tools, instructions,
+ * sampling settings or prompt caching (so request bodies carry no cache fields unless a test asks). The model is required because each provider's tests use one its upstream knows.
  *
  * @example
  * provider.stream(modelRequest({ model: 'gpt-5', instructions: 'Be brief.' }), signal);
@@ -24,6 +24,7 @@ export function modelRequest(overrides: Partial<ModelRequest> & Pick<ModelReques
     frequencyPenalty: null,
     verbosity: null,
     endUser: { safetyIdentifier: null, user: null },
+    promptCache: null,
     ...overrides,
   };
 }

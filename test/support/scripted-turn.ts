@@ -35,7 +35,11 @@ export interface ScriptedTurn {
   readonly shellCalls?: readonly ScriptedShellCall[];
   /** Defaults to `tool_calls` when there are tool, custom tool or shell calls, else `stop`. */
   readonly finish?: 'stop' | 'length' | 'tool_calls' | 'content_filter';
-  readonly usage?: { readonly input: number; readonly output: number };
+  /**
+   * Token counts to report instead of the fake's estimate; `cached` of the `input` tokens are reported
+   * as cache reads (default 0). Without it, the fake estimates and its emulated cache decides.
+   */
+  readonly usage?: { readonly input: number; readonly output: number; readonly cached?: number };
   /** Instead of a reply, answer with this HTTP error in the protocol's error envelope. */
   readonly error?: { readonly status: number; readonly message: string; readonly type?: string };
   /** Wait this long before answering (for cancel and disconnect tests). */

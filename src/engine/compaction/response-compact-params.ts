@@ -15,7 +15,7 @@ export const responseCompactParamsSchema = z.strictObject({
   // Accepted and ignored: they tune OpenAI's hosted service, not the summary.
   prompt_cache_key: z.string().nullable().optional(),
   prompt_cache_options: z.record(z.string(), z.unknown()).nullable().optional(),
-  prompt_cache_retention: z.string().nullable().optional(),
+  prompt_cache_retention: responseCreateParamsSchema.shape.prompt_cache_retention,
   service_tier: z.string().nullable().optional(),
   image: z.unknown().optional(),
 });

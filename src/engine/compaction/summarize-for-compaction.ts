@@ -84,6 +84,8 @@ export async function summarizeForCompaction(
     frequencyPenalty: null,
     verbosity: null,
     endUser: { safetyIdentifier: null, user: null },
+    // A transcript no later request starts with: caching it would pay for writes never read.
+    promptCache: null,
   };
   let summary = '';
   let usage: ModelUsage = { inputTokens: 0, outputTokens: 0 };

@@ -55,7 +55,7 @@ describe('Anthropic provider', () => {
     expect(events.at(-1)).toEqual({
       type: 'finish',
       reason: 'stop',
-      usage: { inputTokens: 12, outputTokens: 5, cachedInputTokens: 0 },
+      usage: { inputTokens: 12, outputTokens: 5, cachedInputTokens: 0, cacheWriteInputTokens: 0 },
     });
 
     const sent = upstream.requests.at(-1);
@@ -80,7 +80,11 @@ describe('Anthropic provider', () => {
       { type: 'text-start', id: 'block-0' },
       { type: 'text-delta', id: 'block-0', delta: 'Hello there' },
       { type: 'text-end', id: 'block-0' },
-      { type: 'finish', reason: 'stop', usage: { inputTokens: 7, outputTokens: 2, cachedInputTokens: 0 } },
+      {
+        type: 'finish',
+        reason: 'stop',
+        usage: { inputTokens: 7, outputTokens: 2, cachedInputTokens: 0, cacheWriteInputTokens: 0 },
+      },
     ]);
     expect(upstream.requests.at(-1)?.body).toMatchObject({ stream: false, max_tokens: 4096 });
   });

@@ -49,13 +49,16 @@ function createAnthropicClient(settings: ProviderSettings): Anthropic {
 export function createAnthropicProvider(settings: ProviderSettings): ModelProvider {
   const client = createAnthropicClient(settings);
   const name = settings.name;
+  // Cache breakpoints by default: a write costs 1.25× and a read 0.1×, so any tool loop or follow-up
+  // pays for them from its second turn; prefixes too short to cache cost nothing (docs/decisions.md).
+  const options = { promptCaching: settings.promptCaching ?? true };
 
   return {
     name,
     kind: 'anthropic',
 
     async *stream(request: ModelRequest, signal: AbortSignal): AsyncIterable<ModelEvent> {
-      const params = buildAnthropicMessageParams(request);
+      const params = buildAnthropicMessageParams(request, options);
       try {
         // Passing the signal to the SDK aborts its fetch, which closes the upstream connection.
         const upstream = await client.messages.create({ ...params, stream: true }, { signal });
@@ -69,7 +72,7 @@ export function createAnthropicProvider(settings: ProviderSettings): ModelProvid
     },
 
     async complete(request: ModelRequest, signal: AbortSignal): Promise<readonly ModelEvent[]> {
-      const params = buildAnthropicMessageParams(request);
+      const params = buildAnthropicMessageParams(request, options);
       try {
         const message = await client.messages.create({ ...params, stream: false }, { signal });
         return convertAnthropicMessageEvents(message, {
@@ -93,7 +96,7 @@ export function createAnthropicProvider(settings: ProviderSettings): ModelProvid
     },
 
     async countInputTokens(request: ModelRequest, signal: AbortSignal): Promise<number> {
-      const params = toCountTokensParams(buildAnthropicMessageParams(request));
+      const params = toCountTokensParams(buildAnthropicMessageParams(request, options));
       try {
         const counted = await client.messages.countTokens(params, { signal });
         return counted.input_tokens;

@@ -147,4 +147,40 @@ describe('building Anthropic Messages requests', () => {
       param: 'top_p',
     });
   });
+
+  it('marks cache breakpoints on the tools, the instructions and the conversation', async () => {
+    const body = await sentBody({
+      instructions: 'Be brief.',
+      tools: [tool('a')],
+      promptCache: { key: 'session-1', retention: '24h' },
+    });
+    const oneHour = { type: 'ephemeral', ttl: '1h' };
+    expect(body['tools']).toEqual([
+      { name: 'a', input_schema: { type: 'object', properties: {} }, cache_control: oneHour },
+    ]);
+    expect(body['system']).toEqual([{ type: 'text', text: 'Be brief.', cache_control: oneHour }]);
+    expect(body['messages']).toEqual([
+      { role: 'user', content: [{ type: 'text', text: 'Hi', cache_control: oneHour }] },
+    ]);
+    expect(body).not.toHaveProperty('prompt_cache_key');
+  });
+
+  it('marks nothing for a provider configured with promptCaching off', async () => {
+    const uncached = createAnthropicProvider({
+      name: 'anthropic',
+      baseURL: upstream.baseURL,
+      apiKey: 'k',
+      maxRetries: 0,
+      promptCaching: false,
+    });
+    await uncached.complete(
+      request({ instructions: 'Be brief.', promptCache: { key: null, retention: null } }),
+      signal,
+    );
+    expect(upstream.requests.at(-1)?.body).toMatchObject({
+      system: 'Be brief.',
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }],
+    });
+    expect(JSON.stringify(upstream.requests.at(-1)?.body)).not.toContain('cache_control');
+  });
 });

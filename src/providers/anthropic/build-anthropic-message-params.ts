@@ -6,6 +6,7 @@ import type {
 import { BerthError } from '../../errors/berth-error.js';
 import { customToolsAsFunctions } from '../custom-tool-as-function.js';
 import type { ModelRequest } from '../model-provider.js';
+import { placeCacheBreakpoints } from './anthropic-cache-breakpoints.js';
 import { convertToAnthropicMessages } from './convert-to-anthropic-messages.js';
 import { mapAnthropicTokenSettings } from './map-anthropic-thinking.js';
 import { mapAnthropicTools } from './map-anthropic-tools.js';
@@ -47,19 +48,36 @@ function mapOutputConfig(request: ModelRequest): OutputConfig | undefined {
   );
 }
 
+/** How the provider was configured to build requests. */
+export interface AnthropicRequestOptions {
+  /** Place prompt-cache breakpoints (the provider's `promptCaching` setting, on by default). */
+  readonly promptCaching: boolean;
+}
+
 /**
  * Converts a ModelRequest into a Messages API request body; custom tools, which Anthropic lacks, go as
  * tools of one string input (`customToolsAsFunctions`). Throws a 400 BerthError for what Anthropic
  * cannot express, before anything is sent.
  */
-export function buildAnthropicMessageParams(modelRequest: ModelRequest): AnthropicMessageParams {
+export function buildAnthropicMessageParams(
+  modelRequest: ModelRequest,
+  options: AnthropicRequestOptions,
+): AnthropicMessageParams {
   const request = customToolsAsFunctions(modelRequest);
   rejectSamplingParameters(request);
   const outputConfig = mapOutputConfig(request);
-  const { system, messages } = convertToAnthropicMessages(request.instructions, request.input);
+  const converted = convertToAnthropicMessages(request.instructions, request.input);
   const offered = mapAnthropicTools(request);
-  const { tools, toolChoice } =
-    offered.tools === undefined ? (toolsForHistory(messages) ?? offered) : offered;
+  const { tools: convertedTools, toolChoice } =
+    offered.tools === undefined ? (toolsForHistory(converted.messages) ?? offered) : offered;
+  const { system, tools, messages } = placeCacheBreakpoints(
+    {
+      messages: converted.messages,
+      ...(converted.system === undefined ? {} : { system: converted.system }),
+      ...(convertedTools === undefined ? {} : { tools: convertedTools }),
+    },
+    options.promptCaching ? request.promptCache : null,
+  );
   const { maxTokens, thinking } = mapAnthropicTokenSettings(request.reasoning, request.maxOutputTokens);
   return {
     model: request.model,

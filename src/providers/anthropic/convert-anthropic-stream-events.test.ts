@@ -51,7 +51,11 @@ describe('convertAnthropicStreamEvents', () => {
       { type: 'text-start', id: 'block-1' },
       { type: 'text-delta', id: 'block-1', delta: 'Hi' },
       { type: 'text-end', id: 'block-1' },
-      { type: 'finish', reason: 'stop', usage: { inputTokens: 5, outputTokens: 9, cachedInputTokens: 0 } },
+      {
+        type: 'finish',
+        reason: 'stop',
+        usage: { inputTokens: 5, outputTokens: 9, cachedInputTokens: 0, cacheWriteInputTokens: 0 },
+      },
     ]);
   });
 
@@ -136,7 +140,7 @@ describe('convertAnthropicStreamEvents', () => {
       {
         type: 'finish',
         reason: 'tool_calls',
-        usage: { inputTokens: 0, outputTokens: 3, cachedInputTokens: 0 },
+        usage: { inputTokens: 0, outputTokens: 3, cachedInputTokens: 0, cacheWriteInputTokens: 0 },
       },
     ]);
   });

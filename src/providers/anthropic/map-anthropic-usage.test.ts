@@ -14,12 +14,18 @@ describe('mapAnthropicUsage', () => {
       inputTokens: 1210,
       outputTokens: 50,
       cachedInputTokens: 1000,
+      cacheWriteInputTokens: 200,
       reasoningTokens: 30,
     });
   });
 
   it('reads missing counters as zero', () => {
-    expect(mapAnthropicUsage({})).toEqual({ inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 });
+    expect(mapAnthropicUsage({})).toEqual({
+      inputTokens: 0,
+      outputTokens: 0,
+      cachedInputTokens: 0,
+      cacheWriteInputTokens: 0,
+    });
   });
 
   it("lets message_delta's cumulative counts override message_start's, keeping what it leaves null", () => {
@@ -27,6 +33,11 @@ describe('mapAnthropicUsage', () => {
       { input_tokens: 40, cache_read_input_tokens: 8, output_tokens: 1 },
       { input_tokens: null, output_tokens: 25 },
     );
-    expect(mapAnthropicUsage(merged)).toEqual({ inputTokens: 48, outputTokens: 25, cachedInputTokens: 8 });
+    expect(mapAnthropicUsage(merged)).toEqual({
+      inputTokens: 48,
+      outputTokens: 25,
+      cachedInputTokens: 8,
+      cacheWriteInputTokens: 0,
+    });
   });
 });

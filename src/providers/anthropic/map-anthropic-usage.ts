@@ -13,9 +13,9 @@ export interface AnthropicUsageCounters {
 }
 
 /**
- * Converts Anthropic usage to OpenAI's terms. Anthropic's `input_tokens` excludes cached tokens, while
- * OpenAI's includes them, so cache reads and cache writes are added back in; cache reads are also
- * reported as `cachedInputTokens`.
+ * Converts Anthropic usage to OpenAI's terms. Anthropic's `input_tokens` counts only the tokens after
+ * the last cache breakpoint, while OpenAI's counts every input token, so cache reads and cache writes
+ * are added back in; reads are reported as `cachedInputTokens` and writes as `cacheWriteInputTokens`.
  */
 export function mapAnthropicUsage(usage: AnthropicUsageCounters): ModelUsage {
   const cacheRead = usage.cache_read_input_tokens ?? 0;
@@ -25,6 +25,7 @@ export function mapAnthropicUsage(usage: AnthropicUsageCounters): ModelUsage {
     inputTokens: (usage.input_tokens ?? 0) + cacheRead + cacheCreation,
     outputTokens: usage.output_tokens ?? 0,
     cachedInputTokens: cacheRead,
+    cacheWriteInputTokens: cacheCreation,
     ...(typeof thinkingTokens === 'number' ? { reasoningTokens: thinkingTokens } : {}),
   };
 }

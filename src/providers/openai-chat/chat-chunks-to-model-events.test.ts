@@ -282,6 +282,29 @@ describe('chatChunksToModelEvents', () => {
     });
   });
 
+  it("reads cache writes, and DeepSeek's prompt_cache_hit_tokens when prompt_tokens_details is absent", async () => {
+    const written = await convert([
+      delta({ content: 'a' }, 'stop'),
+      {
+        usage: { prompt_tokens: 50, completion_tokens: 1, prompt_tokens_details: { cache_write_tokens: 40 } },
+      },
+    ]);
+    expect(written.at(-1)).toMatchObject({ usage: { inputTokens: 50, cacheWriteInputTokens: 40 } });
+
+    const deepSeek = await convert([
+      delta({ content: 'a' }, 'stop'),
+      {
+        usage: {
+          prompt_tokens: 50,
+          completion_tokens: 1,
+          prompt_cache_hit_tokens: 32,
+          prompt_cache_miss_tokens: 18,
+        },
+      },
+    ]);
+    expect(deepSeek.at(-1)).toMatchObject({ usage: { inputTokens: 50, cachedInputTokens: 32 } });
+  });
+
   it('emits refusals as their own part', async () => {
     const events = await convert([delta({ refusal: "I can't " }), delta({ refusal: 'help.' }, 'stop')]);
 

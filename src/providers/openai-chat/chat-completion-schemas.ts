@@ -19,12 +19,18 @@ const chatContentSchema = z
 /** Tool call arguments are JSON text per the spec; some servers send the parsed object instead. */
 const chatArgumentsSchema = z.union([z.string(), z.record(z.string(), z.unknown())]).nullish();
 
-/** `usage`: any counter may be missing; llama.cpp and older Ollama omit the `*_details` objects. */
+/**
+ * `usage`: any counter may be missing; llama.cpp and older Ollama omit the `*_details` objects.
+ * DeepSeek reports cache hits in its own `prompt_cache_hit_tokens` instead of `prompt_tokens_details`.
+ */
 export const chatUsageSchema = z
   .object({
     prompt_tokens: z.number().nullish(),
     completion_tokens: z.number().nullish(),
-    prompt_tokens_details: z.object({ cached_tokens: z.number().nullish() }).nullish(),
+    prompt_tokens_details: z
+      .object({ cached_tokens: z.number().nullish(), cache_write_tokens: z.number().nullish() })
+      .nullish(),
+    prompt_cache_hit_tokens: z.number().nullish(),
     completion_tokens_details: z.object({ reasoning_tokens: z.number().nullish() }).nullish(),
   })
   .nullish();

@@ -5,7 +5,7 @@ import type {
   Tool,
 } from 'openai/resources/responses/responses';
 import type { InputTokenCountParams } from 'openai/resources/responses/input-tokens';
-import type { ModelRequest } from '../model-provider.js';
+import type { ModelRequest, PromptCacheSettings } from '../model-provider.js';
 import { convertToOpenAIResponsesInput } from './convert-to-openai-responses-input.js';
 
 /** The `POST /v1/responses` body for one turn, without `stream` (the caller sets it). */
@@ -28,6 +28,23 @@ export function buildOpenAIResponsesRequest(request: ModelRequest): OpenAIRespon
       ? { safety_identifier: request.endUser.safetyIdentifier }
       : {}),
     ...(request.endUser.user !== null ? { user: request.endUser.user } : {}),
+    ...promptCacheFields(request.promptCache),
+  };
+}
+
+/**
+ * The client's cache key and retention, as given: OpenAI caches every prompt on its own, and the key
+ * routes requests that share a prefix to the same cache. Left out when unset, so compatible servers
+ * that know neither field never see them.
+ */
+function promptCacheFields(
+  settings: PromptCacheSettings | null,
+): Pick<OpenAIResponsesRequestBody, 'prompt_cache_key' | 'prompt_cache_retention'> {
+  const key = settings?.key ?? null;
+  const retention = settings?.retention ?? null;
+  return {
+    ...(key !== null ? { prompt_cache_key: key } : {}),
+    ...(retention !== null ? { prompt_cache_retention: retention } : {}),
   };
 }
 

@@ -16,11 +16,13 @@ export function mapOpenAIResponsesFinishReason(response: WireResponse, hasToolCa
 /** Usage in Berth's terms; missing counts (some compatible servers send none) read as zero. */
 export function mapOpenAIResponsesUsage(usage: WireUsage | null | undefined): ModelUsage {
   const cached = usage?.input_tokens_details?.cached_tokens;
+  const cacheWrites = usage?.input_tokens_details?.cache_write_tokens;
   const reasoning = usage?.output_tokens_details?.reasoning_tokens;
   return {
     inputTokens: usage?.input_tokens ?? 0,
     outputTokens: usage?.output_tokens ?? 0,
     ...(typeof cached === 'number' ? { cachedInputTokens: cached } : {}),
+    ...(typeof cacheWrites === 'number' ? { cacheWriteInputTokens: cacheWrites } : {}),
     ...(typeof reasoning === 'number' ? { reasoningTokens: reasoning } : {}),
   };
 }

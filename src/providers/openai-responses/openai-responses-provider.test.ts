@@ -85,7 +85,13 @@ describe('text', () => {
     expect(events.at(-1)).toEqual({
       type: 'finish',
       reason: 'stop',
-      usage: { inputTokens: 5, outputTokens: 3, cachedInputTokens: 0, reasoningTokens: 0 },
+      usage: {
+        inputTokens: 5,
+        outputTokens: 3,
+        cachedInputTokens: 0,
+        cacheWriteInputTokens: 0,
+        reasoningTokens: 0,
+      },
     });
 
     const request = upstream.requests.at(-1);
@@ -221,6 +227,25 @@ describe('tool calls', () => {
     ]);
     expect(events.at(-2)).toMatchObject({ arguments: '{"city":"Oslo"}' });
     expect(events.at(-1)).toMatchObject({ reason: 'tool_calls' });
+  });
+});
+
+describe('prompt caching', () => {
+  it("sends the client's cache key and retention, and reports cache hits as cached input", async () => {
+    upstream.script({ text: 'ok', usage: { input: 2000, output: 5, cached: 1536 } });
+    const events = await streamAll(gptRequest({ promptCache: { key: 'session-1', retention: 'in_memory' } }));
+
+    expect(lastBody()).toMatchObject({ prompt_cache_key: 'session-1', prompt_cache_retention: 'in_memory' });
+    expect(events.at(-1)).toMatchObject({
+      type: 'finish',
+      usage: { inputTokens: 2000, cachedInputTokens: 1536, cacheWriteInputTokens: 0 },
+    });
+  });
+
+  it('sends neither field when the client set neither', async () => {
+    await complete(gptRequest({ promptCache: { key: null, retention: null } }));
+    expect(lastBody()).not.toHaveProperty('prompt_cache_key');
+    expect(lastBody()).not.toHaveProperty('prompt_cache_retention');
   });
 });
 

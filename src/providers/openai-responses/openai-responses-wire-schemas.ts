@@ -39,7 +39,9 @@ export type OutputItem = z.infer<typeof outputItemSchema>;
 const usageSchema = z.looseObject({
   input_tokens: z.number().nullish(),
   output_tokens: z.number().nullish(),
-  input_tokens_details: z.looseObject({ cached_tokens: z.number().nullish() }).nullish(),
+  input_tokens_details: z
+    .looseObject({ cached_tokens: z.number().nullish(), cache_write_tokens: z.number().nullish() })
+    .nullish(),
   output_tokens_details: z.looseObject({ reasoning_tokens: z.number().nullish() }).nullish(),
 });
 
