@@ -1,0 +1,132 @@
+// node --import tsx bench/gateway-cpu.ts [--trees a,b] [--rounds 5] [--requests 5000] [--warmup 2000]
+//   [--concurrency 8] [--modes stream,json] [--cpu-prof DIR]
+// CPU seconds `berth serve` spends per 10,000 responses, not wall-clock throughput: on a shared machine
+// other processes change the responses/s a run measures, but not how much CPU Berth spends on each.
+// Each tree (a checkout with a built dist/ and bin/berth.js) runs its own `berth serve` against one
+// instant upstream; bursts of requests alternate between them and the medians are printed at the end.
+// --cpu-prof writes each server's V8 CPU profile (on exit) for a self-time comparison.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import { basename, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startProcess, stopProcess } from './child-process.js';
+import { runLoad } from './load.js';
+
+const { values } = parseArgs({
+  options: {
+    trees: { type: 'string', default: '.' },
+    rounds: { type: 'string', default: '5' },
+    requests: { type: 'string', default: '5000' },
+    warmup: { type: 'string', default: '2000' },
+    concurrency: { type: 'string', default: '8' },
+    modes: { type: 'string', default: 'stream,json' },
+    'cpu-prof': { type: 'string' },
+  },
+});
+const trees = values.trees.split(',').map((tree) => resolve(tree));
+const rounds = Number(values.rounds);
+const requests = Number(values.requests);
+const warmup = Number(values.warmup);
+const concurrency = Number(values.concurrency);
+const modes = values.modes.split(',');
+
+// utime + stime of a process, in seconds (Linux /proc; fields 14 and 15 after the command name).
+const ticksPerSecond = 100;
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
+
+const directory = mkdtempSync(join(tmpdir(), 'berth-cpu-bench-'));
+const upstream = await startProcess(
+  process.execPath,
+  ['--import', 'tsx', 'bench/instant-upstream.ts'],
+  /upstream (\S+)/,
+);
+const upstreamURL = upstream.match[1] ?? '';
+const config = join(directory, 'config.json');
+writeFileSync(
+  config,
+  JSON.stringify({
+    providers: [{ name: 'oai', kind: 'openai', baseURL: upstreamURL, apiKey: 'bench', maxRetries: 0 }],
+    // No sandbox: a warm pool starting containers would spend the server's CPU on something else.
+    sandbox: { driver: 'none' },
+  }),
+);
+
+const results = new Map<string, number[]>();
+// Every tree's server runs for the whole measurement and the bursts alternate (a, b, a, b, …), so a
+// change in the machine's load falls on both trees alike.
+const servers: { tree: string; child: ChildProcess; url: string }[] = [];
+try {
+  for (const [index, tree] of trees.entries()) {
+    const profile = values['cpu-prof']
+      ? [
+          '--cpu-prof',
+          `--cpu-prof-dir=${resolve(values['cpu-prof'])}`,
+          `--cpu-prof-name=${basename(tree)}-${index}.cpuprofile`,
+        ]
+      : [];
+    const berth = await startProcess(
+      process.execPath,
+      [
+        ...profile,
+        join(tree, 'bin/berth.js'),
+        'serve',
+        '--port',
+        '0',
+        '--config',
+        config,
+        '--data-dir',
+        join(directory, `data-${index}`),
+      ],
+      /listening on (\S+)/,
+      { PATH: process.env.PATH, HOME: directory },
+    );
+    servers.push({ tree, child: berth.child, url: `${berth.match[1] ?? ''}/responses` });
+  }
+  for (const mode of modes) {
+    const body = JSON.stringify({
+      model: 'oai/gpt-5',
+      input: 'Say hello in five words.',
+      instructions: 'Be brief.',
+      stream: mode === 'stream',
+    });
+    for (const server of servers) await runLoad(server.url, body, concurrency, warmup);
+    for (let round = 0; round < rounds; round += 1) {
+      // The order flips every round (a, b, b, a, a, b, …), so neither tree always runs right after the other.
+      for (const server of round % 2 === 0 ? servers : [...servers].reverse()) {
+        const pid = server.child.pid ?? 0;
+        const before = cpuSeconds(pid);
+        const load = await runLoad(server.url, body, concurrency, requests);
+        const per10k = ((cpuSeconds(pid) - before) * 10000) / requests;
+        const key = `${server.tree} ${mode}`;
+        results.set(key, [...(results.get(key) ?? []), per10k]);
+        console.log(
+          `round ${round + 1} ${key}: ${per10k.toFixed(2)} CPU s per 10k responses ` +
+            `(${Math.round(requests / load.seconds)}/s wall, ${load.errors} errors)`,
+        );
+      }
+    }
+  }
+} finally {
+  for (const server of servers) await stopProcess(server.child);
+  await stopProcess(upstream.child);
+  rmSync(directory, { recursive: true, force: true });
+}
+
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+};
+console.log(
+  `\nmedian CPU s per 10k responses (${rounds} rounds, ${requests} requests, ${concurrency} clients)`,
+);
+for (const [key, samples] of results) {
+  console.log(
+    `${key}: ${median(samples).toFixed(2)}  [${samples.map((sample) => sample.toFixed(2)).join(', ')}]`,
+  );
+}
