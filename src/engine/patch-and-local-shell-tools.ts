@@ -40,7 +40,7 @@ export function isPatchOrLocalShellTool(tool: Record<string, unknown>): boolean 
 export function checkPatchAndLocalShellTools(
   tools: readonly Record<string, unknown>[],
   toolChoice: unknown,
-): { readonly applyPatchTool: boolean; readonly localShellTool: boolean } {
+): void {
   const seen = new Set<PatchOrLocalShellToolType>();
   for (const [index, tool] of tools.entries()) {
     if (!isPatchOrLocalShellTool(tool)) continue;
@@ -76,7 +76,17 @@ export function checkPatchAndLocalShellTools(
       },
     );
   }
-  return { applyPatchTool: seen.has('apply_patch'), localShellTool: seen.has('local_shell') };
+}
+
+/** Which of the two tools a request (validated already) offers, as `ModelRequest` says it. */
+export function offeredPatchAndLocalShellTools(tools: readonly Record<string, unknown>[]): {
+  readonly applyPatchTool: boolean;
+  readonly localShellTool: boolean;
+} {
+  return {
+    applyPatchTool: tools.some((tool) => tool.type === 'apply_patch'),
+    localShellTool: tools.some((tool) => tool.type === 'local_shell'),
+  };
 }
 
 function isApplyPatchChoice(choice: unknown): boolean {

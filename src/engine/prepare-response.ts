@@ -15,6 +15,7 @@ import {
   checkLocalShellOutputsHaveCalls,
   checkPatchAndLocalShellTools,
   isPatchOrLocalShellTool,
+  offeredPatchAndLocalShellTools,
 } from './patch-and-local-shell-tools.js';
 import { customToolSchema, functionToolSchema, type ResponseCreateParams } from './response-create-params.js';
 import type { ReasoningSealer } from './reasoning-sealer.js';
@@ -141,7 +142,7 @@ export function toModelRequest(
     ),
     tools: prepared.tools,
     shellTool: prepared.shellTool !== null,
-    ...checkPatchAndLocalShellTools(params.tools ?? [], params.tool_choice),
+    ...offeredPatchAndLocalShellTools(params.tools ?? []),
     toolChoice: params.tool_choice ?? null,
     parallelToolCalls: params.parallel_tool_calls ?? null,
     temperature: params.temperature ?? null,
