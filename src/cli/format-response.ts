@@ -61,6 +61,10 @@ function formatOutputItem(item: ResponseOutputItem): string {
   }
   if (item.type === 'function_call') return `  function_call ${item.name}(${oneLine(item.arguments, 200)})`;
   if (item.type === 'custom_tool_call') return `  custom_tool_call ${item.name}: ${oneLine(item.input, 200)}`;
+  if (item.type === 'apply_patch_call')
+    return `  apply_patch_call ${item.operation.type} ${item.operation.path}`;
+  if (item.type === 'local_shell_call')
+    return `  local_shell_call ${oneLine(item.action.command.join(' '), 200)}`;
   if (item.type === 'reasoning') {
     // The summary when there is one; open models on Chat Completions servers give only raw text.
     const summary = item.summary.map((part) => part.text).join(' ');

@@ -1,4 +1,10 @@
 import { z } from 'zod';
+import {
+  applyPatchCallItemSchema,
+  applyPatchCallOutputItemSchema,
+  localShellCallItemSchema,
+  localShellCallOutputItemSchema,
+} from './patch-and-local-shell-tools.js';
 
 /**
  * Input items as clients send them (OpenAI's `ResponseInputItem`), validated strictly: an unknown field
@@ -178,6 +184,10 @@ export const inputItemSchema = z.preprocess(
     reasoningItem,
     shellCallItem,
     shellCallOutputItem,
+    applyPatchCallItemSchema,
+    applyPatchCallOutputItemSchema,
+    localShellCallItemSchema,
+    localShellCallOutputItemSchema,
     compactionItem,
     compactionTriggerItem,
     itemReference,

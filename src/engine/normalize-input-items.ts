@@ -2,6 +2,7 @@ import { BerthError } from '../errors/berth-error.js';
 import type { IdGenerator, IdPrefix } from '../ids.js';
 import type { StoredItem } from '../store/store.js';
 import type { InputItem } from './input-item-schema.js';
+import { normalizePatchOrLocalShellItem } from './patch-and-local-shell-tools.js';
 
 /**
  * Turns a request's `input` into stored items in OpenAI's full form, each with an id: a string
@@ -79,6 +80,11 @@ function normalizeItem(
       const id = item.id ?? ids.next('sho');
       return { id, item: { ...item, id, status: item.status ?? 'completed' } };
     }
+    case 'apply_patch_call':
+    case 'apply_patch_call_output':
+    case 'local_shell_call':
+    case 'local_shell_call_output':
+      return normalizePatchOrLocalShellItem(item, ids);
     case 'compaction': {
       // Opened (verified) by `verifyCompactionItems` once the whole request is normalized.
       const id = item.id ?? ids.next('cmp');
@@ -125,6 +131,14 @@ function idPrefixOf(type: unknown): IdPrefix {
       return 'sho';
     case 'compaction':
       return 'cmp';
+    case 'apply_patch_call':
+      return 'apc';
+    case 'apply_patch_call_output':
+      return 'apco';
+    case 'local_shell_call':
+      return 'lsh';
+    case 'local_shell_call_output':
+      return 'lsho';
     default:
       return 'item';
   }
@@ -160,4 +174,5 @@ const answeredCalls = new Map<unknown, { readonly callType: string; readonly kin
   ['function_call_output', { callType: 'function_call', kind: 'function call' }],
   ['custom_tool_call_output', { callType: 'custom_tool_call', kind: 'custom tool call' }],
   ['shell_call_output', { callType: 'shell_call', kind: 'shell call' }],
+  ['apply_patch_call_output', { callType: 'apply_patch_call', kind: 'apply patch call' }],
 ]);

@@ -5,6 +5,7 @@ import { CustomCallOutput } from './output-custom-call.js';
 import { FunctionCallOutput } from './output-function-call.js';
 import { OutputItems, type CompletedShellCall, type MutableItem } from './output-items.js';
 import { MessageOutput } from './output-message.js';
+import { PatchAndLocalShellCallOutput } from './output-patch-and-local-shell-call.js';
 import { ReasoningOutput } from './output-reasoning.js';
 import { ShellCallOutput, type OpenShellOutput } from './output-shell-call.js';
 import type { UnsequencedEvent } from './stream-event.js';
@@ -38,6 +39,7 @@ export class OutputAssembler {
   readonly #reasoning: ReasoningOutput;
   readonly #functionCalls: FunctionCallOutput;
   readonly #customCalls: CustomCallOutput;
+  readonly #patchAndLocalShellCalls: PatchAndLocalShellCallOutput;
   readonly #shellCalls: ShellCallOutput;
 
   constructor(
@@ -51,6 +53,7 @@ export class OutputAssembler {
     this.#reasoning = new ReasoningOutput(this.#items);
     this.#functionCalls = new FunctionCallOutput(this.#items);
     this.#customCalls = new CustomCallOutput(this.#items);
+    this.#patchAndLocalShellCalls = new PatchAndLocalShellCallOutput(this.#items);
     this.#shellCalls = new ShellCallOutput(this.#items, options.shellEnvironment ?? null);
   }
 
@@ -60,13 +63,11 @@ export class OutputAssembler {
   }
 
   /**
-   * Whether any `function_call` or `custom_tool_call` is in the output since `since`: the client must
-   * run it before the loop goes on.
+   * Whether any client-executed call (`function_call`, `custom_tool_call`, `apply_patch_call`,
+   * `local_shell_call`) is in the output since `since`: the client must run it before the loop goes on.
    */
   hasClientCalls(since = 0): boolean {
-    return this.output
-      .slice(since)
-      .some((item) => item.type === 'function_call' || item.type === 'custom_tool_call');
+    return this.output.slice(since).some((item) => clientCallTypes.has(item.type));
   }
 
   /** Appends a `shell_call_output` for `call`; its entries are added with `shellOutputDelta`/`Done`. */
@@ -164,6 +165,14 @@ export class OutputAssembler {
       case 'custom-call-end':
         this.#customCalls.end(event.id, event.input);
         return;
+      case 'apply-patch-call':
+        this.#messages.close('completed');
+        this.#patchAndLocalShellCalls.applyPatch(event.callId, event.operation);
+        return;
+      case 'local-shell-call':
+        this.#messages.close('completed');
+        this.#patchAndLocalShellCalls.localShell(event.callId, event.action);
+        return;
       case 'shell-call-start':
         this.#messages.close('completed');
         this.#shellCalls.start(event.id, event.callId);
@@ -198,3 +207,11 @@ export class OutputAssembler {
     this.#items.flushPendingCall(status);
   }
 }
+
+/** Item types the client runs: a response that outputs one ends for the client to act. */
+const clientCallTypes: ReadonlySet<string> = new Set([
+  'function_call',
+  'custom_tool_call',
+  'apply_patch_call',
+  'local_shell_call',
+]);

@@ -11,6 +11,12 @@ import type { ProviderRegistry, ResolvedModel } from '../providers/provider-regi
 import type { ConversationStore, ResponseStore, StoredItem } from '../store/store.js';
 import { parseRequest } from '../validation/parse-request.js';
 import { checkToolOutputsHaveCalls, normalizeInputItems } from './normalize-input-items.js';
+import {
+  checkLocalShellOutputsHaveCalls,
+  checkPatchAndLocalShellTools,
+  isPatchOrLocalShellTool,
+  offeredPatchAndLocalShellTools,
+} from './patch-and-local-shell-tools.js';
 import { customToolSchema, functionToolSchema, type ResponseCreateParams } from './response-create-params.js';
 import type { ReasoningSealer } from './reasoning-sealer.js';
 import { openSealedReasoning, verifySealedReasoning } from './reasoning-sealing.js';
@@ -74,6 +80,7 @@ export async function prepareResponse(
   const contextItems = await loadContext(params, projectId, conversationId, dependencies);
   const inputItems = normalizeInputItems(params.input, contextItems, dependencies.ids);
   checkToolOutputsHaveCalls(contextItems, inputItems);
+  checkLocalShellOutputsHaveCalls(contextItems, inputItems);
   verifyCompactionItems(
     contextItems,
     inputItems,
@@ -136,6 +143,7 @@ export function toModelRequest(
     ),
     tools: prepared.tools,
     shellTool: prepared.shellTool !== null,
+    ...offeredPatchAndLocalShellTools(params.tools ?? []),
     toolChoice: params.tool_choice ?? null,
     parallelToolCalls: params.parallel_tool_calls ?? null,
     temperature: params.temperature ?? null,
@@ -191,12 +199,13 @@ function parseTools(params: ResponseCreateParams): Pick<PreparedResponse, 'tools
         });
       }
       shellTool = { params: parseRequest(shellToolSchema, tool, `tools[${index}]`), index };
-    } else {
+    } else if (!isPatchOrLocalShellTool(tool)) {
       tools.push({ tool: toClientTool(tool, index), index });
     }
   }
   checkToolNames(tools, shellTool !== null);
   checkToolChoice(params.tool_choice, tools, shellTool !== null);
+  checkPatchAndLocalShellTools(params.tools ?? [], params.tool_choice);
   return { tools: tools.map(({ tool }) => tool), shellTool };
 }
 
@@ -288,7 +297,7 @@ function toFunctionTool(tool: Record<string, unknown>, index: number): FunctionT
     const type = typeof tool.type === 'string' ? tool.type : String(tool.type);
     throw new BerthError(
       'unsupported_parameter',
-      `Tool type '${type}' is not supported by Berth; function, custom and shell tools are.`,
+      `Tool type '${type}' is not supported by Berth; function, custom, shell, apply_patch and local_shell tools are.`,
       { param: `tools[${index}].type` },
     );
   }

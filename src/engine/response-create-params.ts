@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { contextManagementSchema } from './compaction/context-management.js';
 import { inputItemSchema } from './input-item-schema.js';
+import { applyPatchToolChoiceSchema } from './patch-and-local-shell-tools.js';
 import { promptCacheRetentionSchema } from './prompt-cache-settings.js';
 
 const toolName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "_" or "-"');
@@ -48,6 +49,7 @@ const toolChoice = z.union([
   z.strictObject({ type: z.literal('function'), name: z.string().min(1) }),
   z.strictObject({ type: z.literal('custom'), name: z.string().min(1) }),
   z.strictObject({ type: z.literal('shell') }),
+  applyPatchToolChoiceSchema,
   z.strictObject({
     type: z.literal('allowed_tools'),
     mode: z.enum(['auto', 'required']),

@@ -1,6 +1,7 @@
 import type { ModelUsage } from '../providers/model-provider.js';
 import type { ResponseStatus } from '../store/store.js';
 import type { PreparedResponse } from './prepare-response.js';
+import { isPatchOrLocalShellTool } from './patch-and-local-shell-tools.js';
 import { canonicalRetention } from './prompt-cache-settings.js';
 
 /** The OpenAI Response object while Berth builds it. */
@@ -83,6 +84,10 @@ export function toUsage(usage: ModelUsage): Record<string, unknown> {
 function echoedTools(prepared: PreparedResponse): unknown[] {
   const clientTools = [...prepared.tools];
   return (prepared.params.tools ?? []).map((tool, index) =>
-    index === prepared.shellTool?.index ? (prepared.shell?.echo ?? tool) : clientTools.shift(),
+    index === prepared.shellTool?.index
+      ? (prepared.shell?.echo ?? tool)
+      : isPatchOrLocalShellTool(tool)
+        ? tool
+        : clientTools.shift(),
   );
 }

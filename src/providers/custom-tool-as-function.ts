@@ -2,6 +2,7 @@ import type {
   CustomTool,
   FunctionTool,
   ResponseInputItem,
+  ToolChoiceApplyPatch,
   ToolChoiceCustom,
 } from 'openai/resources/responses/responses';
 import { z } from 'zod';
@@ -22,7 +23,8 @@ export const customInputArgument = 'input';
 /** A ModelRequest as a provider that knows only function tools sees it. */
 export type FunctionToolsRequest = Omit<ModelRequest, 'tools' | 'toolChoice'> & {
   readonly tools: readonly FunctionTool[];
-  readonly toolChoice: Exclude<ModelRequest['toolChoice'], ToolChoiceCustom>;
+  /** `apply_patch` is named as its function before this (`withPatchAndLocalShellAsFunctions`). */
+  readonly toolChoice: Exclude<ModelRequest['toolChoice'], ToolChoiceCustom | ToolChoiceApplyPatch>;
   /** The functions that stand for custom tools: a call of one of them is a custom tool call. */
   readonly customToolNames: ReadonlySet<string>;
 };
@@ -85,6 +87,7 @@ function customToolDescription(tool: CustomTool): string | null {
 function toolChoiceAsFunction(choice: ModelRequest['toolChoice']): FunctionToolsRequest['toolChoice'] {
   if (choice === null || typeof choice === 'string') return choice;
   if (choice.type === 'custom') return { type: 'function', name: choice.name };
+  if (choice.type === 'apply_patch') return { type: 'function', name: 'apply_patch' };
   if (choice.type === 'allowed_tools') {
     const tools = choice.tools.map((tool) =>
       tool['type'] === 'custom' ? { ...tool, type: 'function' } : tool,

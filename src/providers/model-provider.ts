@@ -7,8 +7,10 @@ import type {
   ToolChoiceFunction,
   ToolChoiceAllowed,
   ToolChoiceShell,
+  ToolChoiceApplyPatch,
   ResponseFormatTextConfig,
 } from 'openai/resources/responses/responses';
+import type { ApplyPatchOperation, LocalShellAction } from './patch-and-local-shell-calls.js';
 import type { Reasoning } from 'openai/resources/shared';
 
 /** The upstream protocols Berth speaks. */
@@ -45,7 +47,21 @@ export interface ModelRequest {
    * own form of the shell tool (the native tool, Anthropic's `bash`, the `shell` function).
    */
   readonly toolChoice:
-    ToolChoiceOptions | ToolChoiceFunction | ToolChoiceCustom | ToolChoiceAllowed | ToolChoiceShell | null;
+    | ToolChoiceOptions
+    | ToolChoiceFunction
+    | ToolChoiceCustom
+    | ToolChoiceAllowed
+    | ToolChoiceShell
+    | ToolChoiceApplyPatch
+    | null;
+  /**
+   * OpenAI's client-executed `apply_patch` and `local_shell` tools, when the response offers them.
+   * The openai kind sends them natively; the others are wrapped (`withPatchAndLocalShellAsFunctions`)
+   * so they see function tools and function items, and their calls come back as
+   * `apply-patch-call` / `local-shell-call` events. Absent means not offered.
+   */
+  readonly applyPatchTool?: boolean;
+  readonly localShellTool?: boolean;
   readonly parallelToolCalls: boolean | null;
   readonly temperature: number | null;
   readonly topP: number | null;
@@ -163,6 +179,20 @@ export type ModelEvent =
   | { readonly type: 'custom-call-delta'; readonly id: string; readonly delta: string }
   /** `input` is the call's complete input text (what the deltas add up to, when they came). */
   | { readonly type: 'custom-call-end'; readonly id: string; readonly input: string }
+  /** A whole `apply_patch` call (no upstream streams its operation); the client applies it. */
+  | {
+      readonly type: 'apply-patch-call';
+      readonly id: string;
+      readonly callId: string;
+      readonly operation: ApplyPatchOperation;
+    }
+  /** A whole `local_shell` call: the command the client runs on its own machine. */
+  | {
+      readonly type: 'local-shell-call';
+      readonly id: string;
+      readonly callId: string;
+      readonly action: LocalShellAction;
+    }
   /** The model asks to run shell commands; its `callId` ties the call to its `shell_call_output`. */
   | { readonly type: 'shell-call-start'; readonly id: string; readonly callId: string }
   /** Text of the call's command `commandIndex` as it streams (upstreams that stream commands only). */

@@ -4,6 +4,7 @@ import type { ModelProvider } from './model-provider.js';
 import { createOpenAIResponsesProvider } from './openai-responses/openai-responses-provider.js';
 import { createOpenAIChatProvider } from './openai-chat/openai-chat-provider.js';
 import { createAnthropicProvider } from './anthropic/anthropic-provider.js';
+import { withPatchAndLocalShellAsFunctions } from './with-patch-and-local-shell-as-functions.js';
 
 /** A request's `model` resolved to the provider that serves it and the upstream's own model name. */
 export interface ResolvedModel {
@@ -36,9 +37,10 @@ export function createProvider(config: ProviderConfig): ModelProvider {
     case 'openai':
       return createOpenAIResponsesProvider(settings);
     case 'openai-chat':
-      return createOpenAIChatProvider(settings);
+      // Neither protocol has apply_patch or local_shell: they are offered as functions.
+      return withPatchAndLocalShellAsFunctions(createOpenAIChatProvider(settings));
     case 'anthropic':
-      return createAnthropicProvider(settings);
+      return withPatchAndLocalShellAsFunctions(createAnthropicProvider(settings));
   }
 }
 

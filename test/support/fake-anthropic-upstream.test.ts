@@ -56,6 +56,30 @@ describe('fake Anthropic upstream', () => {
     });
   });
 
+  it('renders apply_patch and local_shell calls as tool_use blocks of the tools Berth offers', async () => {
+    upstream.script({
+      applyPatchCalls: [{ type: 'create_file', path: 'a.txt', diff: '+a\n' }],
+      localShellCalls: [{ command: ['ls'] }],
+    });
+    const tools = ['apply_patch', 'local_shell'].map((name) => ({ name, input_schema: { type: 'object' } }));
+    const response = await fetch(`${upstream.baseURL}/v1/messages`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ ...body, tools }),
+    });
+    await expect(response.json()).resolves.toMatchObject({
+      stop_reason: 'tool_use',
+      content: [
+        {
+          type: 'tool_use',
+          name: 'apply_patch',
+          input: { type: 'create_file', path: 'a.txt', diff: '+a\n' },
+        },
+        { type: 'tool_use', name: 'local_shell', input: { command: ['ls'] } },
+      ],
+    });
+  });
+
   it('rejects a tool_result that answers no tool_use of the message before it', async () => {
     const response = await fetch(`${upstream.baseURL}/v1/messages`, {
       method: 'POST',

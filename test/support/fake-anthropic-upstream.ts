@@ -6,7 +6,14 @@ import {
   type FakeAnthropicPromptCache,
 } from './fake-anthropic-prompt-cache.js';
 import { scriptedWait, startFakeUpstreamServer, type FakeUpstreamExchange } from './fake-upstream-server.js';
-import { chunkText, finishReasonOf, type FakeUpstream, type ScriptedTurn } from './scripted-turn.js';
+import {
+  applyPatchArgumentsOf,
+  chunkText,
+  finishReasonOf,
+  localShellArgumentsOf,
+  type FakeUpstream,
+  type ScriptedTurn,
+} from './scripted-turn.js';
 
 type Json = Record<string, unknown>;
 
@@ -205,6 +212,27 @@ function renderTurn(
       id: ids.next('toolu_'),
       name: 'bash',
       input,
+      caller: { type: 'direct' },
+    });
+  }
+  const functionCalls = [
+    ...(turn.applyPatchCalls ?? []).map((call) => ({
+      name: 'apply_patch',
+      input: applyPatchArgumentsOf(call),
+    })),
+    ...(turn.localShellCalls ?? []).map((call) => ({
+      name: 'local_shell',
+      input: localShellArgumentsOf(call),
+    })),
+  ];
+  for (const call of functionCalls) {
+    // apply_patch and local_shell are offered to Claude as tools of those names.
+    toolArguments.push(JSON.stringify(call.input));
+    content.push({
+      type: 'tool_use',
+      id: ids.next('toolu_'),
+      name: call.name,
+      input: call.input,
       caller: { type: 'direct' },
     });
   }

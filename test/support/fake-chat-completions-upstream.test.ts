@@ -55,6 +55,24 @@ describe('fake Chat Completions upstream', () => {
     });
   });
 
+  it('renders apply_patch and local_shell calls as calls of the functions Berth offers', async () => {
+    upstream.script({
+      applyPatchCalls: [{ type: 'delete_file', path: 'old.txt' }],
+      localShellCalls: [{ command: ['ls'], timeoutMs: 10 }],
+    });
+    const reply = await post(upstream, hello);
+    const completion = JSON.parse(reply.text) as { choices: { message: unknown; finish_reason: string }[] };
+    expect(completion.choices[0]).toMatchObject({
+      finish_reason: 'tool_calls',
+      message: {
+        tool_calls: [
+          { function: { name: 'apply_patch', arguments: '{"type":"delete_file","path":"old.txt"}' } },
+          { function: { name: 'local_shell', arguments: '{"command":["ls"],"timeout_ms":10}' } },
+        ],
+      },
+    });
+  });
+
   it('streams chat.completion.chunk frames: role, deltas, tool calls, finish, usage, [DONE]', async () => {
     upstream.script({
       reasoning: 'Hmm.',

@@ -18,7 +18,14 @@ import {
   type Json,
   type Rejection,
 } from './fake-openai-wire.js';
-import { chunkText, finishReasonOf, type FakeUpstream, type ScriptedTurn } from './scripted-turn.js';
+import {
+  applyPatchArgumentsOf,
+  chunkText,
+  finishReasonOf,
+  localShellArgumentsOf,
+  type FakeUpstream,
+  type ScriptedTurn,
+} from './scripted-turn.js';
 
 /** The model ids the fake lists at `GET /v1/models`. */
 export const fakeChatCompletionsModels: readonly string[] = ['llama3.2', 'qwen3:8b', 'deepseek-r1'];
@@ -170,7 +177,15 @@ function functionCallsOf(turn: ScriptedTurn): { name: string; arguments: string 
     name: call.name,
     arguments: JSON.stringify({ input: call.input }),
   }));
-  return [...(turn.toolCalls ?? []), ...customCalls, ...shellCalls];
+  const applyPatchCalls = (turn.applyPatchCalls ?? []).map((call) => ({
+    name: 'apply_patch',
+    arguments: JSON.stringify(applyPatchArgumentsOf(call)),
+  }));
+  const localShellCalls = (turn.localShellCalls ?? []).map((call) => ({
+    name: 'local_shell',
+    arguments: JSON.stringify(localShellArgumentsOf(call)),
+  }));
+  return [...(turn.toolCalls ?? []), ...customCalls, ...shellCalls, ...applyPatchCalls, ...localShellCalls];
 }
 
 /**

@@ -56,6 +56,49 @@ describe('fake OpenAI Responses upstream', () => {
     ]);
   });
 
+  it('sends apply_patch and local_shell calls as whole native items', async () => {
+    upstream.script({
+      applyPatchCalls: [{ type: 'delete_file', path: 'old.txt' }],
+      localShellCalls: [{ command: ['ls'], workdir: '/repo' }],
+    });
+    const stream = await client.responses.create({ model: 'gpt-5', input: 'Tidy', stream: true });
+    const events = [];
+    for await (const event of stream) events.push(event);
+    expect(events.map((event) => event.type)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.output_item.done',
+      'response.output_item.added',
+      'response.output_item.done',
+      'response.completed',
+    ]);
+    const last = events.at(-1);
+    expect(last?.type === 'response.completed' && last.response.output).toEqual([
+      {
+        id: expect.stringMatching(/^apc_/) as string,
+        type: 'apply_patch_call',
+        status: 'completed',
+        call_id: expect.stringMatching(/^call_/) as string,
+        operation: { type: 'delete_file', path: 'old.txt' },
+      },
+      {
+        id: expect.stringMatching(/^lsh_/) as string,
+        type: 'local_shell_call',
+        status: 'completed',
+        call_id: expect.stringMatching(/^call_/) as string,
+        action: {
+          type: 'exec',
+          command: ['ls'],
+          env: {},
+          timeout_ms: null,
+          user: null,
+          working_directory: '/repo',
+        },
+      },
+    ]);
+  });
+
   it('streams the real event sequence, numbered from 0', async () => {
     upstream.script({
       reasoning: 'Hm.',

@@ -19,7 +19,13 @@ import {
   type Rejection,
 } from './fake-openai-wire.js';
 import { shellInputRejection } from './openai-shell-input-rejection.js';
-import { chunkText, finishReasonOf, type FakeUpstream, type ScriptedTurn } from './scripted-turn.js';
+import {
+  applyPatchArgumentsOf,
+  chunkText,
+  finishReasonOf,
+  type FakeUpstream,
+  type ScriptedTurn,
+} from './scripted-turn.js';
 
 /** The model ids the fake lists at `GET /v1/models`. */
 export const fakeOpenAIResponsesModels: readonly string[] = ['gpt-5', 'gpt-5-mini', 'gpt-4.1'];
@@ -284,6 +290,46 @@ function renderTurn(params: Json, turn: ScriptedTurn, cachedTokens: number): { e
       emit({ type: 'response.shell_call_command.done', ...location, command });
     });
     const item = { ...added, status: itemStatus, action: { ...action, commands: [...call.commands] } };
+    emit({ type: 'response.output_item.done', output_index, item });
+    output.push(item);
+  }
+
+  for (const call of turn.applyPatchCalls ?? []) {
+    // OpenAI sends the operation whole: the SDK defines no event that streams it.
+    const id = `apc_${hex(24)}`;
+    const output_index = output.length;
+    const added = {
+      id,
+      type: 'apply_patch_call',
+      status: 'in_progress',
+      call_id: `call_${hex(12)}`,
+      operation: applyPatchArgumentsOf(call),
+    };
+    emit({ type: 'response.output_item.added', output_index, item: added });
+    const item = { ...added, status: itemStatus === 'incomplete' ? 'in_progress' : 'completed' };
+    emit({ type: 'response.output_item.done', output_index, item });
+    output.push(item);
+  }
+
+  for (const call of turn.localShellCalls ?? []) {
+    const id = `lsh_${hex(24)}`;
+    const output_index = output.length;
+    const added = {
+      id,
+      type: 'local_shell_call',
+      status: 'in_progress',
+      call_id: `call_${hex(12)}`,
+      action: {
+        type: 'exec',
+        command: [...call.command],
+        env: {},
+        timeout_ms: call.timeoutMs ?? null,
+        user: null,
+        working_directory: call.workdir ?? null,
+      },
+    };
+    emit({ type: 'response.output_item.added', output_index, item: added });
+    const item = { ...added, status: itemStatus };
     emit({ type: 'response.output_item.done', output_index, item });
     output.push(item);
   }

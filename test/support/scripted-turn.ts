@@ -33,6 +33,17 @@ export interface ScriptedTurn {
    * the commands joined by newlines.
    */
   readonly shellCalls?: readonly ScriptedShellCall[];
+  /**
+   * `apply_patch` calls the model makes, after the shell calls: OpenAI's native `apply_patch_call`,
+   * or — on upstreams without the tool — a call of the `apply_patch` function Berth offers, with
+   * arguments `{type, path, diff}` (a Chat Completions tool call, an Anthropic tool_use).
+   */
+  readonly applyPatchCalls?: readonly ScriptedApplyPatchCall[];
+  /**
+   * `local_shell` calls the model makes, after the apply_patch calls: OpenAI's native
+   * `local_shell_call`, or a call of the `local_shell` function with `{command, workdir, timeout_ms}`.
+   */
+  readonly localShellCalls?: readonly ScriptedLocalShellCall[];
   /** Defaults to `tool_calls` when there are tool, custom tool or shell calls, else `stop`. */
   readonly finish?: 'stop' | 'length' | 'tool_calls' | 'content_filter';
   /**
@@ -60,6 +71,34 @@ export interface ScriptedTurn {
 export interface ScriptedCustomCall {
   readonly name: string;
   readonly input: string;
+}
+
+/** One scripted apply_patch call: the operation on one file (`diff` left out for a delete). */
+export interface ScriptedApplyPatchCall {
+  readonly type: 'create_file' | 'update_file' | 'delete_file';
+  readonly path: string;
+  readonly diff?: string;
+}
+
+/** One scripted local_shell call: the argv and where and how long to run it. */
+export interface ScriptedLocalShellCall {
+  readonly command: readonly string[];
+  readonly workdir?: string;
+  readonly timeoutMs?: number;
+}
+
+/** The arguments of the function Berth offers for `apply_patch` where it is a function. */
+export function applyPatchArgumentsOf(call: ScriptedApplyPatchCall): Record<string, unknown> {
+  return { type: call.type, path: call.path, ...(call.diff === undefined ? {} : { diff: call.diff }) };
+}
+
+/** The arguments of the function Berth offers for `local_shell` where it is a function. */
+export function localShellArgumentsOf(call: ScriptedLocalShellCall): Record<string, unknown> {
+  return {
+    command: call.command,
+    ...(call.workdir === undefined ? {} : { workdir: call.workdir }),
+    ...(call.timeoutMs === undefined ? {} : { timeout_ms: call.timeoutMs }),
+  };
 }
 
 /** One scripted shell call: its commands and the limits the model chose (null when left out). */
@@ -107,7 +146,11 @@ export const defaultTurn: ScriptedTurn = { text: 'ok' };
 /** The finish reason a script implies. */
 export function finishReasonOf(turn: ScriptedTurn): NonNullable<ScriptedTurn['finish']> {
   const calls =
-    (turn.toolCalls?.length ?? 0) + (turn.customCalls?.length ?? 0) + (turn.shellCalls?.length ?? 0);
+    (turn.toolCalls?.length ?? 0) +
+    (turn.customCalls?.length ?? 0) +
+    (turn.shellCalls?.length ?? 0) +
+    (turn.applyPatchCalls?.length ?? 0) +
+    (turn.localShellCalls?.length ?? 0);
   return turn.finish ?? (calls > 0 ? 'tool_calls' : 'stop');
 }
 

@@ -2,6 +2,34 @@ import { describe, expect, it } from 'vitest';
 import { compactionTranscript } from './compaction-transcript.js';
 
 describe('compactionTranscript', () => {
+  it('writes apply_patch and local_shell calls and their outputs as text', () => {
+    const transcript = compactionTranscript([
+      {
+        type: 'apply_patch_call',
+        call_id: 'c1',
+        status: 'completed',
+        operation: { type: 'update_file', path: 'a.py', diff: '@@\n-a\n+b' },
+      },
+      { type: 'apply_patch_call_output', call_id: 'c1', status: 'failed', output: 'no match' },
+      {
+        type: 'local_shell_call',
+        id: 'lsh_1',
+        call_id: 'c2',
+        status: 'completed',
+        action: { type: 'exec', command: ['git', 'status'], env: {} },
+      },
+      { type: 'local_shell_call_output', id: 'c2', output: '{"output":"clean"}' },
+    ]);
+    expect(transcript).toBe(
+      [
+        '[assistant called apply_patch: update_file a.py]\n@@\n-a\n+b',
+        '[apply_patch failed]\nno match',
+        '[assistant ran a local command]\n$ git status',
+        '[local command output]\n{"output":"clean"}',
+      ].join('\n\n'),
+    );
+  });
+
   it('writes each kind of item as a labelled section', () => {
     const transcript = compactionTranscript([
       {

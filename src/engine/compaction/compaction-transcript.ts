@@ -54,6 +54,18 @@ function renderItem(item: ResponseInputItem): string | null {
   if (item.type === 'shell_call_output') {
     return section('[shell output]', shellOutputText(item.output));
   }
+  if (item.type === 'apply_patch_call') {
+    const { operation } = item;
+    const diff = operation.type === 'delete_file' ? '' : operation.diff;
+    return section(`[assistant called apply_patch: ${operation.type} ${operation.path}]`, diff);
+  }
+  if (item.type === 'apply_patch_call_output') {
+    return section(`[apply_patch ${item.status}]`, item.output ?? '');
+  }
+  if (item.type === 'local_shell_call') {
+    return section('[assistant ran a local command]', `$ ${item.action.command.join(' ')}`);
+  }
+  if (item.type === 'local_shell_call_output') return section('[local command output]', item.output);
   // Items Berth does not carry yet (other hosted tools): shown whole, so nothing is silently lost.
   return section(`[${String(item.type)}]`, JSON.stringify(item));
 }

@@ -61,7 +61,12 @@ export function buildOpenAIInputTokenCountRequest(request: ModelRequest): InputT
 const clientExecutedShellTool: FunctionShellTool = { type: 'shell' };
 
 function buildSharedFields(request: ModelRequest) {
-  const tools: Tool[] = [...request.tools, ...(request.shellTool ? [clientExecutedShellTool] : [])];
+  const tools: Tool[] = [
+    ...request.tools,
+    ...(request.shellTool ? [clientExecutedShellTool] : []),
+    ...(request.applyPatchTool ? [{ type: 'apply_patch' as const }] : []),
+    ...(request.localShellTool ? [{ type: 'local_shell' as const }] : []),
+  ];
   return {
     model: request.model,
     input: convertToOpenAIResponsesInput(request.input),

@@ -7,12 +7,17 @@ import type {
   ResponseOutputMessage,
 } from 'openai/resources/responses/responses';
 import { invalidInput } from '../invalid-input-error.js';
+import {
+  convertPatchOrLocalShellItem,
+  type PatchOrLocalShellUpstreamItem,
+} from './map-openai-patch-and-local-shell-items.js';
 
 type InputPart = ResponseInputContent | ResponseFunctionCallOutputItem;
 type AssistantPart = { type: 'output_text'; text: string } | { type: 'refusal'; refusal: string };
 
 /** An input item as sent upstream: no `id`, `status` or other Berth-side bookkeeping. */
 type UpstreamInputItem =
+  | PatchOrLocalShellUpstreamItem
   | { type: 'message'; role: 'user' | 'system' | 'developer'; content: string | InputPart[] }
   | {
       type: 'message';
@@ -77,6 +82,8 @@ function convertItem(item: ResponseInputItem, index: number): UpstreamInputItem 
     return { type: 'reasoning', summary, encrypted_content: item.encrypted_content };
   }
   if (item.type === 'shell_call') return convertShellCall(item, index);
+  const patchOrLocalShell = convertPatchOrLocalShellItem(item);
+  if (patchOrLocalShell) return patchOrLocalShell;
   if (item.type === 'shell_call_output') return convertShellCallOutput(item, index);
   // Item references, hosted-tool calls and the like: nothing Berth hands a stateless client-tool model.
   throw invalidInput(

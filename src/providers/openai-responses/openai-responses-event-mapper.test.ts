@@ -72,6 +72,38 @@ describe('OpenAIResponsesEventMapper', () => {
     ]);
   });
 
+  it('maps apply_patch and local_shell calls, which arrive whole', () => {
+    const patch = {
+      type: 'apply_patch_call',
+      call_id: 'call_1',
+      status: 'completed',
+      operation: { type: 'update_file', path: 'a.py', diff: '@@\n-a\n+b\n' },
+    };
+    const shell = {
+      type: 'local_shell_call',
+      call_id: 'call_2',
+      status: 'completed',
+      action: { type: 'exec', command: ['ls'], env: { A: '1' }, timeout_ms: null, working_directory: '/r' },
+    };
+    const events = mapAll([
+      { type: 'response.output_item.added', output_index: 0, item: { ...patch, status: 'in_progress' } },
+      { type: 'response.output_item.done', output_index: 0, item: patch },
+      { type: 'response.output_item.added', output_index: 1, item: { ...shell, status: 'in_progress' } },
+      { type: 'response.output_item.done', output_index: 1, item: shell },
+      completed,
+    ]);
+    expect(events).toEqual([
+      { type: 'apply-patch-call', id: 'call_item_0', callId: 'call_1', operation: patch.operation },
+      {
+        type: 'local-shell-call',
+        id: 'call_item_1',
+        callId: 'call_2',
+        action: { ...shell.action, user: null },
+      },
+      { type: 'finish', reason: 'tool_calls', usage: { inputTokens: 1, outputTokens: 2 } },
+    ]);
+  });
+
   it('keeps two upstream messages apart with their phases', () => {
     const message = (phase: string, text: string) => ({
       type: 'message',

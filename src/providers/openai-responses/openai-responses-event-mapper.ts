@@ -1,5 +1,6 @@
 import { UpstreamError } from '../../errors/berth-error.js';
 import type { ModelEvent, ShellAction } from '../model-provider.js';
+import { patchOrLocalShellCallEvent } from './map-openai-patch-and-local-shell-items.js';
 import { mapOpenAIResponsesFinishReason, mapOpenAIResponsesUsage } from './map-openai-responses-finish.js';
 import type { OutputItem, StreamEvent, WireResponse } from './openai-responses-wire-schemas.js';
 
@@ -165,6 +166,10 @@ export class OpenAIResponsesEventMapper {
       this.#end(this.#toolCall(outputIndex, item, out), out, item.arguments);
     } else if (item.type === 'custom_tool_call') {
       this.#end(this.#customCall(outputIndex, item, out), out, item.input);
+    } else if (item.type === 'apply_patch_call' || item.type === 'local_shell_call') {
+      const event = patchOrLocalShellCallEvent(`call_item_${outputIndex}`, item);
+      if (event) out.push(event);
+      this.#hasToolCalls ||= event !== null;
     } else if (item.type === 'shell_call') {
       const part = this.#shellCall(outputIndex, item, out);
       // The done item's commands are authoritative; a server that streamed none still sends them here.

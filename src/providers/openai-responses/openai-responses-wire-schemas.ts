@@ -31,7 +31,9 @@ export const outputItemSchema = z.looseObject({
   arguments: z.string().nullish(),
   input: z.string().nullish(),
   phase: z.string().nullish(),
+  // A local_shell_call's action has `command`, read by map-openai-patch-and-local-shell-items.ts.
   action: shellActionSchema.nullish(),
+  operation: z.unknown().optional(),
 });
 
 export type OutputItem = z.infer<typeof outputItemSchema>;
