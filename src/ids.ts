@@ -20,6 +20,7 @@ export type IdPrefix =
   | 'sh'
   | 'sho'
   | 'cmp'
+  | 'ws'
   | 'key'
   | 'req'
   | 'item'

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hostedItemSchema } from './hosted-item-schema.js';
 
 /**
  * Input items as clients send them (OpenAI's `ResponseInputItem`), validated strictly: an unknown field
@@ -181,6 +182,7 @@ export const inputItemSchema = z.preprocess(
     compactionItem,
     compactionTriggerItem,
     itemReference,
+    hostedItemSchema,
   ]),
 );
 

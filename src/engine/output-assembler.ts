@@ -3,6 +3,7 @@ import type { IdGenerator } from '../ids.js';
 import type { ModelEvent } from '../providers/model-provider.js';
 import { CustomCallOutput } from './output-custom-call.js';
 import { FunctionCallOutput } from './output-function-call.js';
+import { HostedItemOutput } from './output-hosted-item.js';
 import { OutputItems, type CompletedShellCall, type MutableItem } from './output-items.js';
 import { MessageOutput } from './output-message.js';
 import { ReasoningOutput } from './output-reasoning.js';
@@ -39,6 +40,7 @@ export class OutputAssembler {
   readonly #functionCalls: FunctionCallOutput;
   readonly #customCalls: CustomCallOutput;
   readonly #shellCalls: ShellCallOutput;
+  readonly #hostedItems: HostedItemOutput;
 
   constructor(
     ids: IdGenerator,
@@ -52,6 +54,7 @@ export class OutputAssembler {
     this.#functionCalls = new FunctionCallOutput(this.#items);
     this.#customCalls = new CustomCallOutput(this.#items);
     this.#shellCalls = new ShellCallOutput(this.#items, options.shellEnvironment ?? null);
+    this.#hostedItems = new HostedItemOutput(this.#items);
   }
 
   /** The shell calls completed since the last call, in output order. */
@@ -127,6 +130,8 @@ export class OutputAssembler {
         this.#messages.delta(event.id, event.delta);
         return;
       case 'text-end':
+        this.#messages.endPart(event.id, event.annotations);
+        return;
       case 'refusal-end':
         this.#messages.endPart(event.id);
         return;
@@ -174,6 +179,17 @@ export class OutputAssembler {
       case 'shell-call-end':
         this.#shellCalls.end(event.id, event.action);
         return;
+      case 'hosted-item-start':
+        this.#messages.close('completed');
+        this.#hostedItems.start(event.id, event.item);
+        return;
+      case 'hosted-item-event':
+        this.#hostedItems.event(event.id, event.event);
+        return;
+      case 'hosted-item-done':
+        this.#messages.close('completed');
+        this.#hostedItems.done(event.id, event.item);
+        return;
       case 'finish':
         return;
     }
@@ -194,6 +210,7 @@ export class OutputAssembler {
         this.#functionCalls.end(id, part.text);
       }
     }
+    this.#hostedItems.finish();
     this.#messages.close(status);
     this.#items.flushPendingCall(status);
   }

@@ -14,6 +14,13 @@ import { checkToolOutputsHaveCalls, normalizeInputItems } from './normalize-inpu
 import { customToolSchema, functionToolSchema, type ResponseCreateParams } from './response-create-params.js';
 import type { ReasoningSealer } from './reasoning-sealer.js';
 import { openSealedReasoning, verifySealedReasoning } from './reasoning-sealing.js';
+import { hostedItemsFor } from './hosted-items-in-context.js';
+import {
+  isHostedToolType,
+  planHostedTools,
+  type HostedToolsPlan,
+  type UnsupportedHostedTools,
+} from './hosted-tools.js';
 import { withAddedInstructions } from './skills-instructions.js';
 import { shellToolNames, shellToolSchema, type ShellSetup, type ShellToolParams } from './shell-tool.js';
 
@@ -28,6 +35,8 @@ export interface PreparedResponse {
   readonly inputItems: readonly StoredItem[];
   /** The client-executed function and custom tools, in request order. */
   readonly tools: readonly (FunctionTool | CustomTool)[];
+  /** Hosted tools the provider runs itself, and those left out because it cannot (`hosted-tools.ts`). */
+  readonly hosted: HostedToolsPlan;
   /** The request's shell tool and its position in `tools`, when it offers one. */
   readonly shellTool: { readonly params: ShellToolParams; readonly index: number } | null;
   /**
@@ -59,6 +68,8 @@ export interface PrepareDependencies {
    * before the store.
    */
   readonly localChain?: (responseId: string) => readonly StoredItem[] | undefined;
+  /** Hosted tools the provider kind cannot run: left out (the default) or refused with a 400. */
+  readonly hostedToolsUnsupported?: UnsupportedHostedTools;
 }
 
 export async function prepareResponse(
@@ -69,6 +80,11 @@ export async function prepareResponse(
   checkSupportedFeatures(params);
   const resolved = dependencies.providers.resolve(params.model);
   const { tools, shellTool } = parseTools(params);
+  const hosted = planHostedTools(
+    params,
+    resolved.provider.kind,
+    dependencies.hostedToolsUnsupported ?? 'ignore',
+  );
   const conversationId = conversationIdOf(params);
   const contextItems = await loadContext(params, projectId, conversationId, dependencies);
   const inputItems = normalizeInputItems(params.input, contextItems, dependencies.ids);
@@ -96,6 +112,7 @@ export async function prepareResponse(
     contextItems,
     inputItems,
     tools,
+    hosted,
     shellTool,
     shell: null,
     conversationId,
@@ -125,15 +142,19 @@ export function toModelRequest(
     ),
     // Compaction items become the summary they carry (the latest stands in for what came before it):
     // providers understand only ordinary items.
-    input: openReasoningFor(
-      prepared,
-      storedContextForModel(
-        [...prepared.contextItems, ...prepared.inputItems, ...outputSoFar],
-        prepared.compactionSealer,
-        prepared.projectId,
+    input: hostedItemsFor(
+      prepared.resolved.provider.kind,
+      openReasoningFor(
+        prepared,
+        storedContextForModel(
+          [...prepared.contextItems, ...prepared.inputItems, ...outputSoFar],
+          prepared.compactionSealer,
+          prepared.projectId,
+        ),
       ),
     ),
     tools: prepared.tools,
+    hostedTools: prepared.hosted.hostedTools,
     shellTool: prepared.shellTool !== null,
     toolChoice: params.tool_choice ?? null,
     parallelToolCalls: params.parallel_tool_calls ?? null,
@@ -189,7 +210,7 @@ function parseTools(params: ResponseCreateParams): Pick<PreparedResponse, 'tools
         });
       }
       shellTool = { params: parseRequest(shellToolSchema, tool, `tools[${index}]`), index };
-    } else {
+    } else if (!isHostedToolType(tool.type)) {
       tools.push({ tool: toClientTool(tool, index), index });
     }
   }
@@ -286,7 +307,7 @@ function toFunctionTool(tool: Record<string, unknown>, index: number): FunctionT
     const type = typeof tool.type === 'string' ? tool.type : String(tool.type);
     throw new BerthError(
       'unsupported_parameter',
-      `Tool type '${type}' is not supported by Berth; function, custom and shell tools are.`,
+      `Tool type '${type}' is not supported by Berth; function, custom, shell and OpenAI's hosted tools are.`,
       { param: `tools[${index}].type` },
     );
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { contextManagementSchema } from './compaction/context-management.js';
+import { hostedToolChoiceSchemas } from './hosted-tool-choice-schema.js';
 import { inputItemSchema } from './input-item-schema.js';
 
 const toolName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "_" or "-"');
@@ -52,6 +53,7 @@ const toolChoice = z.union([
     mode: z.enum(['auto', 'required']),
     tools: z.array(z.record(z.string(), z.unknown())),
   }),
+  ...hostedToolChoiceSchemas,
 ]);
 
 const textFormat = z.discriminatedUnion('type', [

@@ -7,6 +7,8 @@ import type {
   ToolChoiceFunction,
   ToolChoiceAllowed,
   ToolChoiceShell,
+  ToolChoiceTypes,
+  ToolChoiceMcp,
   ResponseFormatTextConfig,
 } from 'openai/resources/responses/responses';
 import type { Reasoning } from 'openai/resources/shared';
@@ -41,11 +43,24 @@ export interface ModelRequest {
    */
   readonly shellTool: boolean;
   /**
+   * OpenAI's hosted tools the provider runs itself (`web_search`, `file_search`, `mcp`, …), each as the
+   * client wrote it; only those this provider kind can run are here (`hosted-tools.ts` in the engine).
+   * Their calls come back as `hosted-item-*` events.
+   */
+  readonly hostedTools?: readonly HostedTool[];
+  /**
    * `{type:"shell"}` forces a shell call; it only comes with `shellTool` true. Each adapter names its
    * own form of the shell tool (the native tool, Anthropic's `bash`, the `shell` function).
    */
   readonly toolChoice:
-    ToolChoiceOptions | ToolChoiceFunction | ToolChoiceCustom | ToolChoiceAllowed | ToolChoiceShell | null;
+    | ToolChoiceOptions
+    | ToolChoiceFunction
+    | ToolChoiceCustom
+    | ToolChoiceAllowed
+    | ToolChoiceShell
+    | ToolChoiceTypes
+    | ToolChoiceMcp
+    | null;
   readonly parallelToolCalls: boolean | null;
   readonly temperature: number | null;
   readonly topP: number | null;
@@ -65,6 +80,9 @@ export interface ModelRequest {
    */
   readonly endUser: { readonly safetyIdentifier: string | null; readonly user: string | null };
 }
+
+/** A hosted tool's definition as the client sent it: its `type` and whatever settings that type has. */
+export type HostedTool = Readonly<Record<string, unknown>> & { readonly type: string };
 
 /** Token accounting in OpenAI's terms. */
 export interface ModelUsage {
@@ -103,7 +121,8 @@ export interface MessageGroup {
 export type ModelEvent =
   | { readonly type: 'text-start'; readonly id: string; readonly message?: MessageGroup }
   | { readonly type: 'text-delta'; readonly id: string; readonly delta: string }
-  | { readonly type: 'text-end'; readonly id: string }
+  /** `annotations` are OpenAI's `output_text` annotations (`url_citation`, …) the upstream attached. */
+  | { readonly type: 'text-end'; readonly id: string; readonly annotations?: readonly object[] }
   | { readonly type: 'refusal-start'; readonly id: string; readonly message?: MessageGroup }
   | { readonly type: 'refusal-delta'; readonly id: string; readonly delta: string }
   | { readonly type: 'refusal-end'; readonly id: string }
@@ -153,7 +172,27 @@ export type ModelEvent =
     }
   /** The whole call: every command, complete, and the model's limits. */
   | { readonly type: 'shell-call-end'; readonly id: string; readonly action: ShellAction }
+  /**
+   * An item of a hosted tool the provider ran itself (`web_search_call`, `mcp_call`, …), in OpenAI's
+   * shape. The engine appends it to the output as it is (minting an id when it has none), re-emits
+   * each `hosted-item-event` (the upstream's item events, such as `response.web_search_call.searching`,
+   * without `item_id`, `output_index` or `sequence_number`) with its own, and takes the done item's
+   * fields as final.
+   */
+  | { readonly type: 'hosted-item-start'; readonly id: string; readonly item: HostedOutputItem }
+  | {
+      readonly type: 'hosted-item-event';
+      readonly id: string;
+      readonly event: Readonly<Record<string, unknown>> & { readonly type: string };
+    }
+  | { readonly type: 'hosted-item-done'; readonly id: string; readonly item: HostedOutputItem }
   | { readonly type: 'finish'; readonly reason: FinishReason; readonly usage: ModelUsage };
+
+/** A hosted tool's output item in OpenAI's shape; `id` is the upstream's when it has one. */
+export type HostedOutputItem = Readonly<Record<string, unknown>> & {
+  readonly type: string;
+  readonly id?: string;
+};
 
 /** What a shell call asks for, in OpenAI's terms (`shell_call.action`). */
 export interface ShellAction {

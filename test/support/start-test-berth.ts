@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import type { Clock } from '../../src/clock.js';
-import type { BerthConfig, RequestsConfig, SandboxConfig } from '../../src/config/config-schema.js';
+import type {
+  BerthConfig,
+  HostedToolsConfig,
+  RequestsConfig,
+  SandboxConfig,
+} from '../../src/config/config-schema.js';
 import {
   defaultBodyLimitBytes,
   defaultFileMaxBytes,
@@ -46,6 +51,8 @@ export interface TestBerthOptions {
   readonly fileMaxBytes?: number;
   /** How requests are read, over the defaults (unknown parameters rejected). */
   readonly requests?: Partial<RequestsConfig>;
+  /** Hosted tools on kinds that cannot run them, over the default (`ignore`). */
+  readonly hostedTools?: Partial<HostedToolsConfig>;
   /** The runtime's clock (the system clock by default). */
   readonly clock?: Clock;
   readonly upstreams?: Readonly<Record<TestProviderName, FakeUpstream>>;
@@ -75,6 +82,7 @@ export async function startTestBerth(options: TestBerthOptions = {}): Promise<Te
     defaultProvider: 'oai',
     files: { maxBytes: options.fileMaxBytes ?? defaultFileMaxBytes },
     requests: { unknownParameters: 'reject', ...options.requests },
+    hostedTools: { unsupported: 'ignore', ...options.hostedTools },
     compaction: { keyFile: null },
     // Containers are off unless a test asks for a driver: most tests never start a sandbox.
     sandbox: { ...defaultSandboxConfig, driver: 'none', warmPool: 0, ...options.sandbox },

@@ -44,7 +44,12 @@ export function buildOpenAIInputTokenCountRequest(request: ModelRequest): InputT
 const clientExecutedShellTool: FunctionShellTool = { type: 'shell' };
 
 function buildSharedFields(request: ModelRequest) {
-  const tools: Tool[] = [...request.tools, ...(request.shellTool ? [clientExecutedShellTool] : [])];
+  const tools: Tool[] = [
+    ...request.tools,
+    // Hosted tools go as the client wrote them: the upstream is the one that validates and runs them.
+    ...((request.hostedTools ?? []) as unknown as Tool[]),
+    ...(request.shellTool ? [clientExecutedShellTool] : []),
+  ];
   return {
     model: request.model,
     input: convertToOpenAIResponsesInput(request.input),
