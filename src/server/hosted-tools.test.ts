@@ -245,3 +245,102 @@ describe('hosted tools on openai pass through', () => {
     ]);
   });
 });
+
+describe('web search on anthropic', () => {
+  it.each([false, true])(
+    "runs as Anthropic's server-side search and comes back as web_search_call and url_citation (stream: %s)",
+    async (stream) => {
+      const text = 'The harbour is by the sea.';
+      berth.upstreams.claude.script({ webSearches: [search], citations: search.results, text });
+      const body = request('claude/claude-sonnet-5-5', [webSearch, lookup]);
+      const result = stream ? await streamed(berth, body) : await completed(berth, body);
+      expect(result.headers.get('berth-ignored-tools')).toBeNull();
+
+      const upstreamTools = lastUpstreamBody(berth, 'claude')['tools'] as Record<string, unknown>[];
+      expect(upstreamTools).toContainEqual({
+        type: 'web_search_20250305',
+        name: 'web_search',
+        allowed_domains: ['example.com'],
+        user_location: { type: 'approximate', city: 'Lyon', country: 'FR', timezone: 'Europe/Paris' },
+      });
+
+      const { output } = result.response;
+      expect(output.map((item) => item.type)).toEqual(['web_search_call', 'message']);
+      expect(output[0]).toMatchObject({
+        type: 'web_search_call',
+        id: expect.stringMatching(/^ws_/) as unknown,
+        status: 'completed',
+        action: {
+          type: 'search',
+          query: search.query,
+          sources: [{ type: 'url', url: 'https://example.com/harbour' }],
+        },
+      });
+      expect(output[1]).toMatchObject({
+        content: [
+          {
+            type: 'output_text',
+            text,
+            annotations: [
+              {
+                type: 'url_citation',
+                url: 'https://example.com/harbour',
+                title: 'The harbour',
+                start_index: 0,
+                end_index: text.length,
+              },
+            ],
+          },
+        ],
+      });
+      if (!('events' in result)) return;
+      const events = result.events as ResponseStreamEvent[];
+      expect(
+        events
+          .filter((event) => event.type.startsWith('response.web_search_call.'))
+          .map((event) => event.type),
+      ).toEqual([
+        'response.web_search_call.in_progress',
+        'response.web_search_call.searching',
+        'response.web_search_call.completed',
+      ]);
+    },
+  );
+
+  it('maps web_search_preview and a tool_choice forcing it', async () => {
+    const body = request('claude/claude-sonnet-5-5', [{ type: 'web_search_preview' }], {
+      tool_choice: { type: 'web_search_preview' },
+    });
+    await completed(berth, body);
+    const upstream = lastUpstreamBody(berth, 'claude');
+    expect(upstream['tools']).toEqual([{ type: 'web_search_20250305', name: 'web_search' }]);
+    expect(upstream['tool_choice']).toEqual({ type: 'tool', name: 'web_search' });
+  });
+
+  it('follows the rule for hosted tools Anthropic cannot run', async () => {
+    const body = request('claude/claude-sonnet-5-5', [webSearch, fileSearch, mcp]);
+    const { headers } = await completed(berth, body);
+    expect(headers.get('berth-ignored-tools')).toBe('file_search,mcp');
+    expect(lastUpstreamBody(berth, 'claude')['tools']).toHaveLength(1);
+    await expect(completed(rejecting, body)).rejects.toMatchObject({
+      status: 400,
+      param: 'tools[1].type',
+    });
+  });
+
+  it('keeps a follow-up valid: the search stays out of the history, its answer stays in', async () => {
+    const text = 'The harbour is by the sea.';
+    berth.upstreams.claude.script({ webSearches: [search], citations: search.results, text });
+    const first = await berth.client().responses.create(request('claude/claude-sonnet-5-5', [webSearch]));
+    const second = await berth.client().responses.create({
+      model: 'claude/claude-sonnet-5-5',
+      previous_response_id: first.id,
+      input: 'And the lighthouse?',
+      tools: [webSearch],
+    });
+    expect(second.status).toBe('completed');
+    const messages = lastUpstreamBody(berth, 'claude')['messages'] as { role: string; content: unknown }[];
+    expect(messages.map((message) => message.role)).toEqual(['user', 'assistant', 'user']);
+    expect(JSON.stringify(messages[1]?.content)).toContain(text);
+  });
+});
