@@ -53,7 +53,8 @@ function startBlock(
     const events: ModelEvent[] = [{ type: 'text-start', id }];
     if (content.text) events.push({ type: 'text-delta', id, delta: content.text });
     const citations = [...(content.citations ?? [])];
-    return { block: { kind: 'text', id, length: content.text.length, citations }, events };
+    const length = content.text ? content.text.length : 0;
+    return { block: { kind: 'text', id, length, citations }, events };
   }
   if (content.type === 'server_tool_use' && content.name === anthropicWebSearchName) {
     // The query streams as partial JSON, like a tool's input; it is known whole when the block stops.
