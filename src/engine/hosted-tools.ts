@@ -112,3 +112,22 @@ export function hostedToolFamily(type: string): string {
   if (type.startsWith('computer')) return 'computer';
   return type;
 }
+
+/**
+ * The `include` entries that ask for more of hosted tools' items, kept when the provider runs hosted
+ * tools (others have no such items to fill in). Berth asks for `reasoning.encrypted_content` itself.
+ */
+export function hostedIncludeOf(
+  include: readonly string[] | null | undefined,
+  hostedTools: readonly HostedTool[],
+): string[] {
+  if (!include || hostedTools.length === 0) return [];
+  return include.filter((entry) => hostedIncludePrefixes.some((prefix) => entry.startsWith(prefix)));
+}
+
+const hostedIncludePrefixes = [
+  'web_search_call.',
+  'file_search_call.',
+  'code_interpreter_call.',
+  'computer_call_output.',
+];

@@ -16,6 +16,7 @@ import type { ReasoningSealer } from './reasoning-sealer.js';
 import { openSealedReasoning, verifySealedReasoning } from './reasoning-sealing.js';
 import { hostedItemsFor } from './hosted-items-in-context.js';
 import {
+  hostedIncludeOf,
   isHostedToolType,
   planHostedTools,
   type HostedToolsPlan,
@@ -155,6 +156,7 @@ export function toModelRequest(
     ),
     tools: prepared.tools,
     hostedTools: prepared.hosted.hostedTools,
+    hostedInclude: hostedIncludeOf(params.include, prepared.hosted.hostedTools),
     shellTool: prepared.shellTool !== null,
     toolChoice: params.tool_choice ?? null,
     parallelToolCalls: params.parallel_tool_calls ?? null,

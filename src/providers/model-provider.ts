@@ -49,6 +49,11 @@ export interface ModelRequest {
    */
   readonly hostedTools?: readonly HostedTool[];
   /**
+   * The client's `include` entries about hosted tools' items (`web_search_call.action.sources`,
+   * `file_search_call.results`, …): what an upstream running those tools should add to their items.
+   */
+  readonly hostedInclude?: readonly string[];
+  /**
    * `{type:"shell"}` forces a shell call; it only comes with `shellTool` true. Each adapter names its
    * own form of the shell tool (the native tool, Anthropic's `bash`, the `shell` function).
    */

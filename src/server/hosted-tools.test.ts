@@ -158,6 +158,7 @@ describe('hosted tools on openai pass through', () => {
       });
       const body = request('oai/gpt-5', [webSearch, fileSearch, mcp, lookup], {
         tool_choice: { type: 'file_search' },
+        include: ['web_search_call.action.sources', 'message.input_image.image_url'],
       });
       const result = stream ? await streamed(berth, body) : await completed(berth, body);
       expect(result.headers.get('berth-ignored-tools')).toBeNull();
@@ -165,6 +166,8 @@ describe('hosted tools on openai pass through', () => {
       const upstream = lastUpstreamBody(berth, 'oai');
       expect(upstream['tools']).toEqual(expect.arrayContaining([webSearch, fileSearch, mcp]));
       expect(upstream['tool_choice']).toEqual({ type: 'file_search' });
+      // What the client asks of the hosted tools' items goes along; the rest is Berth's to decide.
+      expect(upstream['include']).toEqual(['web_search_call.action.sources']);
 
       const { output } = result.response;
       expect(output.map((item) => item.type)).toEqual([
