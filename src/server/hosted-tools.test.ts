@@ -4,12 +4,19 @@ import type {
   ResponseStreamEvent,
   Tool,
 } from 'openai/resources/responses/responses';
+import type { Logger } from '../logger.js';
 import { startTestBerth, type TestBerth } from '../../test/support/start-test-berth.js';
 
 let berth: TestBerth;
 let rejecting: TestBerth;
+const warnings: { message: string; fields?: Record<string, unknown> }[] = [];
+const logger: Logger = {
+  info: () => undefined,
+  warn: (message, fields) => void warnings.push({ message, ...(fields ? { fields } : {}) }),
+  error: () => undefined,
+};
 beforeAll(async () => {
-  berth = await startTestBerth();
+  berth = await startTestBerth({ logger });
   rejecting = await startTestBerth({ hostedTools: { unsupported: 'reject' } });
 });
 afterAll(async () => {
@@ -74,6 +81,10 @@ describe('a hosted tool on a kind that cannot run it (openai-chat)', () => {
       const { response, headers } = stream ? await streamed(berth, body) : await completed(berth, body);
       expect(response.status).toBe('completed');
       expect(headers.get('berth-ignored-tools')).toBe('web_search,file_search');
+      expect(warnings.at(-1)).toEqual({
+        message: 'ignored hosted tools the provider cannot run',
+        fields: { tools: ['web_search', 'file_search'], providerKind: 'openai-chat' },
+      });
       // Echoed as the client sent them.
       expect(response.tools.map((tool) => tool.type)).toEqual(['web_search', 'function', 'file_search']);
       const upstreamTools = lastUpstreamBody(berth, 'local')['tools'] as { type: string }[];

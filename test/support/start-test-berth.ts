@@ -14,6 +14,7 @@ import {
   defaultFileMaxBytes,
   defaultSandboxConfig,
 } from '../../src/config/load-config.js';
+import type { Logger } from '../../src/logger.js';
 import { startRuntime, type Runtime } from '../../src/runtime/start-runtime.js';
 import { startFakeAnthropicUpstream } from './fake-anthropic-upstream.js';
 import { startFakeChatCompletionsUpstream } from './fake-chat-completions-upstream.js';
@@ -55,6 +56,8 @@ export interface TestBerthOptions {
   readonly hostedTools?: Partial<HostedToolsConfig>;
   /** The runtime's clock (the system clock by default). */
   readonly clock?: Clock;
+  /** Where the runtime logs (nowhere by default). */
+  readonly logger?: Logger;
   readonly upstreams?: Readonly<Record<TestProviderName, FakeUpstream>>;
   /** Container settings over the defaults (driver `none`, no warm pool). */
   readonly sandbox?: Partial<SandboxConfig>;
@@ -87,7 +90,10 @@ export async function startTestBerth(options: TestBerthOptions = {}): Promise<Te
     // Containers are off unless a test asks for a driver: most tests never start a sandbox.
     sandbox: { ...defaultSandboxConfig, driver: 'none', warmPool: 0, ...options.sandbox },
   };
-  const runtime = await startRuntime(config, options.clock ? { clock: options.clock } : {});
+  const runtime = await startRuntime(config, {
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
   let stopped = false;
   const berth: TestBerth = {
     runtime,
