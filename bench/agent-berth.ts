@@ -32,6 +32,7 @@ const runtime = await startRuntime(
     files: { maxBytes: defaultFileMaxBytes },
     compaction: { keyFile: null },
     requests: { unknownParameters: 'reject' },
+    hostedTools: { unsupported: 'ignore' },
     // No warm pool: the benchmark uses one container it creates, and a pool refilling in the
     // background would run host commands during the measurements.
     sandbox: { ...defaultSandboxConfig, driver: driver as SandboxDriverName | 'auto', warmPool: 0 },

@@ -57,6 +57,7 @@ export class SandboxBerth {
         files: { maxBytes: defaultFileMaxBytes },
         compaction: { keyFile: null },
         requests: { unknownParameters: 'reject' },
+        hostedTools: { unsupported: 'ignore' },
         sandbox: config,
       },
       { logger },

@@ -24,6 +24,7 @@ export type IdPrefix =
   | 'sh'
   | 'sho'
   | 'cmp'
+  | 'ws'
   | 'key'
   | 'req'
   | 'item'

@@ -34,6 +34,16 @@ export const configFileSchema = z.strictObject({
       unknownParameters: z.enum(['reject', 'ignore']).optional(),
     })
     .optional(),
+  hostedTools: z
+    .strictObject({
+      /**
+       * What a hosted tool (`web_search`, `file_search`, `mcp`, …) gets on a provider kind that cannot
+       * run it: `ignore` (the default: left out of the model's tools, logged, and named in the
+       * `berth-ignored-tools` response header) or `reject` (400 naming `tools[i].type`).
+       */
+      unsupported: z.enum(['ignore', 'reject']).optional(),
+    })
+    .optional(),
   providers: z.array(providerConfigSchema).optional(),
   defaultProvider: z.string().min(1).optional(),
   files: z
@@ -101,6 +111,7 @@ export interface BerthConfig {
   readonly defaultProvider: string | null;
   readonly files: FilesConfig;
   readonly requests: RequestsConfig;
+  readonly hostedTools: HostedToolsConfig;
   readonly sandbox: SandboxConfig;
   readonly compaction: CompactionConfig;
 }
@@ -130,6 +141,12 @@ export interface SandboxConfig {
 export interface RequestsConfig {
   /** Create-request parameters OpenAI's API does not define: refused with a 400, or dropped and logged. */
   readonly unknownParameters: 'reject' | 'ignore';
+}
+
+/** OpenAI's hosted tools on provider kinds that cannot run them. */
+export interface HostedToolsConfig {
+  /** Left out of the model's tools (and named in `berth-ignored-tools`), or refused with a 400. */
+  readonly unsupported: 'ignore' | 'reject';
 }
 
 /** The Files API (`/v1/files`). */

@@ -49,6 +49,8 @@ const badValues: readonly { readonly field: string; readonly config: unknown }[]
   { field: 'files.maxBytes', config: { files: { maxBytes: -1 } } },
   { field: 'requests', config: { requests: 'strict' } },
   { field: 'requests.unknownParameters', config: { requests: { unknownParameters: 'maybe' } } },
+  { field: 'hostedTools', config: { hostedTools: 'off' } },
+  { field: 'hostedTools.unsupported', config: { hostedTools: { unsupported: 'drop' } } },
   { field: 'compaction', config: { compaction: 'on' } },
   { field: 'compaction.keyFile', config: { compaction: { keyFile: '' } } },
   { field: 'sandbox', config: { sandbox: 'runc' } },
@@ -122,6 +124,7 @@ describe('config file validation', () => {
           defaultProvider: 'oai',
           files: { maxBytes: 1 },
           requests: { unknownParameters: 'ignore' },
+          hostedTools: { unsupported: 'reject' },
           compaction: { keyFile: join(directory, 'key') },
           sandbox: {
             driver: 'none',
@@ -142,6 +145,7 @@ describe('config file validation', () => {
       host: '0.0.0.0',
       port: 0,
       requests: { unknownParameters: 'ignore' },
+      hostedTools: { unsupported: 'reject' },
       sandbox: { warmPool: 64, cpus: 0.5 },
     });
   });

@@ -74,6 +74,7 @@ export function loadConfig(
     defaultProvider,
     files: { maxBytes: file?.files?.maxBytes ?? defaultFileMaxBytes },
     requests: { unknownParameters: file?.requests?.unknownParameters ?? 'reject' },
+    hostedTools: { unsupported: file?.hostedTools?.unsupported ?? 'ignore' },
     compaction: { keyFile: file?.compaction?.keyFile ?? null },
     sandbox: {
       ...defaultSandboxConfig,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hostedItemSchema } from './hosted-item-schema.js';
 import {
   applyPatchCallItemSchema,
   applyPatchCallOutputItemSchema,
@@ -191,6 +192,7 @@ export const inputItemSchema = z.preprocess(
     compactionItem,
     compactionTriggerItem,
     itemReference,
+    hostedItemSchema,
   ]),
 );
 

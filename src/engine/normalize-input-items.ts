@@ -1,6 +1,7 @@
 import { BerthError } from '../errors/berth-error.js';
 import type { IdGenerator, IdPrefix } from '../ids.js';
 import type { StoredItem } from '../store/store.js';
+import { isHostedItemType } from './hosted-item-schema.js';
 import type { InputItem } from './input-item-schema.js';
 import { normalizePatchOrLocalShellItem } from './patch-and-local-shell-tools.js';
 
@@ -39,6 +40,10 @@ function normalizeItem(
   context: readonly StoredItem[],
   ids: IdGenerator,
 ): StoredItem {
+  if (isHostedItemType(item.type)) {
+    const id = item.id ?? ids.next(item.type === 'web_search_call' ? 'ws' : 'item');
+    return { id, item: { ...item, id } };
+  }
   switch (item.type) {
     case 'message': {
       const id = item.id ?? ids.next('msg');

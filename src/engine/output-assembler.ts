@@ -3,6 +3,7 @@ import type { IdGenerator } from '../ids.js';
 import type { ModelEvent } from '../providers/model-provider.js';
 import { CustomCallOutput } from './output-custom-call.js';
 import { FunctionCallOutput } from './output-function-call.js';
+import { HostedItemOutput } from './output-hosted-item.js';
 import { OutputItems, type CompletedShellCall, type MutableItem } from './output-items.js';
 import { MessageOutput } from './output-message.js';
 import { PatchAndLocalShellCallOutput } from './output-patch-and-local-shell-call.js';
@@ -41,6 +42,7 @@ export class OutputAssembler {
   readonly #customCalls: CustomCallOutput;
   readonly #patchAndLocalShellCalls: PatchAndLocalShellCallOutput;
   readonly #shellCalls: ShellCallOutput;
+  readonly #hostedItems: HostedItemOutput;
 
   constructor(
     ids: IdGenerator,
@@ -55,6 +57,7 @@ export class OutputAssembler {
     this.#customCalls = new CustomCallOutput(this.#items);
     this.#patchAndLocalShellCalls = new PatchAndLocalShellCallOutput(this.#items);
     this.#shellCalls = new ShellCallOutput(this.#items, options.shellEnvironment ?? null);
+    this.#hostedItems = new HostedItemOutput(this.#items);
   }
 
   /** The shell calls completed since the last call, in output order. */
@@ -128,6 +131,8 @@ export class OutputAssembler {
         this.#messages.delta(event.id, event.delta);
         return;
       case 'text-end':
+        this.#messages.endPart(event.id, event.annotations);
+        return;
       case 'refusal-end':
         this.#messages.endPart(event.id);
         return;
@@ -183,6 +188,17 @@ export class OutputAssembler {
       case 'shell-call-end':
         this.#shellCalls.end(event.id, event.action);
         return;
+      case 'hosted-item-start':
+        this.#messages.close('completed');
+        this.#hostedItems.start(event.id, event.item);
+        return;
+      case 'hosted-item-event':
+        this.#hostedItems.event(event.id, event.event);
+        return;
+      case 'hosted-item-done':
+        this.#messages.close('completed');
+        this.#hostedItems.done(event.id, event.item);
+        return;
       case 'finish':
         return;
     }
@@ -203,6 +219,7 @@ export class OutputAssembler {
         this.#functionCalls.end(id, part.text);
       }
     }
+    this.#hostedItems.finish();
     this.#messages.close(status);
     this.#items.flushPendingCall(status);
   }

@@ -54,14 +54,17 @@ export class MessageOutput {
   }
 
   /** Ends a part: its final text, its annotations (text parts), then its `done` events. */
-  endPart(id: string): void {
+  endPart(id: string, upstreamAnnotations: readonly object[] = []): void {
     const items = this.#items;
     const part = items.parts.get(id);
     if (!part) return;
     items.parts.delete(id);
     const content = part.item.content as Record<string, unknown>[];
     const isText = content[part.contentIndex]?.type === 'output_text';
-    const annotations: readonly object[] = isText ? (this.#annotate?.(part.text) ?? []) : [];
+    // The upstream's own annotations (url_citation from a web search) first, then Berth's.
+    const annotations: readonly object[] = isText
+      ? [...upstreamAnnotations, ...(this.#annotate?.(part.text) ?? [])]
+      : [];
     const finalPart = isText
       ? { type: 'output_text', text: part.text, annotations, logprobs: [] }
       : { type: 'refusal', refusal: part.text };

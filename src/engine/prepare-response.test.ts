@@ -239,7 +239,12 @@ describe('prepareResponse', () => {
       ['two custom tools of one name', [custom('f'), custom('f')], 'invalid_value', 'tools[1].name'],
       ['a custom tool named like the shell beside it', [shell, custom('bash')], 'invalid_value', 'tools'],
       ['a custom tool name with spaces', [custom('two words')], 'invalid_value', 'tools[0].name'],
-      ['a tool type Berth does not run', [{ type: 'web_search' }], 'unsupported_parameter', 'tools[0].type'],
+      [
+        'a tool type OpenAI does not define',
+        [{ type: 'no_such_tool' }],
+        'unsupported_parameter',
+        'tools[0].type',
+      ],
       ['a function named like the shell beside it', [shell, fn('shell')], 'invalid_value', 'tools'],
       ['a function name with spaces', [fn('look up')], 'invalid_value', 'tools[0].name'],
     ])('refuses %s', async (_case, tools, code, param) => {

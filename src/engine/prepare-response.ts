@@ -20,6 +20,14 @@ import {
 import { customToolSchema, functionToolSchema, type ResponseCreateParams } from './response-create-params.js';
 import type { ReasoningSealer } from './reasoning-sealer.js';
 import { openSealedReasoning, verifySealedReasoning } from './reasoning-sealing.js';
+import { hostedItemsFor } from './hosted-items-in-context.js';
+import {
+  hostedIncludeOf,
+  isHostedToolType,
+  planHostedTools,
+  type HostedToolsPlan,
+  type UnsupportedHostedTools,
+} from './hosted-tools.js';
 import { promptCacheSettingsOf } from './prompt-cache-settings.js';
 import { withAddedInstructions } from './skills-instructions.js';
 import { shellToolNames, shellToolSchema, type ShellSetup, type ShellToolParams } from './shell-tool.js';
@@ -35,6 +43,8 @@ export interface PreparedResponse {
   readonly inputItems: readonly StoredItem[];
   /** The client-executed function and custom tools, in request order. */
   readonly tools: readonly (FunctionTool | CustomTool)[];
+  /** Hosted tools the provider runs itself, and those left out because it cannot (`hosted-tools.ts`). */
+  readonly hosted: HostedToolsPlan;
   /** The request's shell tool and its position in `tools`, when it offers one. */
   readonly shellTool: { readonly params: ShellToolParams; readonly index: number } | null;
   /**
@@ -66,6 +76,8 @@ export interface PrepareDependencies {
    * before the store.
    */
   readonly localChain?: (responseId: string) => readonly StoredItem[] | undefined;
+  /** Hosted tools the provider kind cannot run: left out (the default) or refused with a 400. */
+  readonly hostedToolsUnsupported?: UnsupportedHostedTools;
 }
 
 export async function prepareResponse(
@@ -76,6 +88,11 @@ export async function prepareResponse(
   checkSupportedFeatures(params);
   const resolved = dependencies.providers.resolve(params.model);
   const { tools, shellTool } = parseTools(params);
+  const hosted = planHostedTools(
+    params,
+    resolved.provider.kind,
+    dependencies.hostedToolsUnsupported ?? 'ignore',
+  );
   const conversationId = conversationIdOf(params);
   const contextItems = await loadContext(params, projectId, conversationId, dependencies);
   const inputItems = normalizeInputItems(params.input, contextItems, dependencies.ids);
@@ -104,6 +121,7 @@ export async function prepareResponse(
     contextItems,
     inputItems,
     tools,
+    hosted,
     shellTool,
     shell: null,
     conversationId,
@@ -133,15 +151,20 @@ export function toModelRequest(
     ),
     // Compaction items become the summary they carry (the latest stands in for what came before it):
     // providers understand only ordinary items.
-    input: openReasoningFor(
-      prepared,
-      storedContextForModel(
-        [...prepared.contextItems, ...prepared.inputItems, ...outputSoFar],
-        prepared.compactionSealer,
-        prepared.projectId,
+    input: hostedItemsFor(
+      prepared.resolved.provider.kind,
+      openReasoningFor(
+        prepared,
+        storedContextForModel(
+          [...prepared.contextItems, ...prepared.inputItems, ...outputSoFar],
+          prepared.compactionSealer,
+          prepared.projectId,
+        ),
       ),
     ),
     tools: prepared.tools,
+    hostedTools: prepared.hosted.hostedTools,
+    hostedInclude: hostedIncludeOf(params.include, prepared.hosted.hostedTools),
     shellTool: prepared.shellTool !== null,
     ...offeredPatchAndLocalShellTools(params.tools ?? []),
     toolChoice: params.tool_choice ?? null,
@@ -199,7 +222,7 @@ function parseTools(params: ResponseCreateParams): Pick<PreparedResponse, 'tools
         });
       }
       shellTool = { params: parseRequest(shellToolSchema, tool, `tools[${index}]`), index };
-    } else if (!isPatchOrLocalShellTool(tool)) {
+    } else if (!isPatchOrLocalShellTool(tool) && !isHostedToolType(tool.type)) {
       tools.push({ tool: toClientTool(tool, index), index });
     }
   }
@@ -297,7 +320,7 @@ function toFunctionTool(tool: Record<string, unknown>, index: number): FunctionT
     const type = typeof tool.type === 'string' ? tool.type : String(tool.type);
     throw new BerthError(
       'unsupported_parameter',
-      `Tool type '${type}' is not supported by Berth; function, custom, shell, apply_patch and local_shell tools are.`,
+      `Tool type '${type}' is not supported by Berth; function, custom, shell, apply_patch, local_shell and OpenAI's hosted tools are.`,
       { param: `tools[${index}].type` },
     );
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { contextManagementSchema } from './compaction/context-management.js';
+import { hostedToolChoiceSchemas } from './hosted-tool-choice-schema.js';
 import { inputItemSchema } from './input-item-schema.js';
 import { applyPatchToolChoiceSchema } from './patch-and-local-shell-tools.js';
 import { promptCacheRetentionSchema } from './prompt-cache-settings.js';
@@ -55,6 +56,7 @@ const toolChoice = z.union([
     mode: z.enum(['auto', 'required']),
     tools: z.array(z.record(z.string(), z.unknown())),
   }),
+  ...hostedToolChoiceSchemas,
 ]);
 
 const textFormat = z.discriminatedUnion('type', [

@@ -1,6 +1,7 @@
 import type { ModelUsage } from '../providers/model-provider.js';
 import type { ResponseStatus } from '../store/store.js';
 import type { PreparedResponse } from './prepare-response.js';
+import { isHostedToolType } from './hosted-tools.js';
 import { isPatchOrLocalShellTool } from './patch-and-local-shell-tools.js';
 import { canonicalRetention } from './prompt-cache-settings.js';
 
@@ -79,15 +80,13 @@ export function toUsage(usage: ModelUsage): Record<string, unknown> {
 /**
  * The tools as the response shows them: in request order, function and custom tools in their full
  * form and the shell tool with its settled environment (`container_auto` becomes the
- * `container_reference` it created, so the client can reuse the container).
+ * `container_reference` it created, so the client can reuse the container), hosted tools as the
+ * client wrote them (those left out for the provider too).
  */
 function echoedTools(prepared: PreparedResponse): unknown[] {
   const clientTools = [...prepared.tools];
-  return (prepared.params.tools ?? []).map((tool, index) =>
-    index === prepared.shellTool?.index
-      ? (prepared.shell?.echo ?? tool)
-      : isPatchOrLocalShellTool(tool)
-        ? tool
-        : clientTools.shift(),
-  );
+  return (prepared.params.tools ?? []).map((tool, index) => {
+    if (isHostedToolType(tool.type) || isPatchOrLocalShellTool(tool)) return tool;
+    return index === prepared.shellTool?.index ? (prepared.shell?.echo ?? tool) : clientTools.shift();
+  });
 }

@@ -37,6 +37,8 @@ export interface ResponseServiceDependencies extends RunDependencies {
   readonly reasoningSealer?: ReasoningSealer;
   /** Create-request parameters OpenAI does not define: refused (the default) or dropped and logged. */
   readonly unknownParameters?: 'reject' | 'ignore';
+  /** Hosted tools a provider kind cannot run: left out and logged (the default), or refused. */
+  readonly hostedToolsUnsupported?: 'ignore' | 'reject';
 }
 
 export interface CreateOptions {
@@ -94,6 +96,13 @@ export class ResponseService {
       ...this.#dependencies,
       localChain: options.localChain ?? ((previous) => this.#recentChains.get(projectId, previous)),
     });
+    const ignoredTools = prepared.hosted.ignoredTools;
+    if (ignoredTools.length > 0) {
+      this.#dependencies.logger.warn('ignored hosted tools the provider cannot run', {
+        tools: ignoredTools,
+        providerKind: prepared.resolved.provider.kind,
+      });
+    }
     const generate = options.generate ?? true;
     const shellTool = prepared.shellTool;
     if (shellTool && generate) {

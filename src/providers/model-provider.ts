@@ -8,6 +8,8 @@ import type {
   ToolChoiceAllowed,
   ToolChoiceShell,
   ToolChoiceApplyPatch,
+  ToolChoiceTypes,
+  ToolChoiceMcp,
   ResponseFormatTextConfig,
 } from 'openai/resources/responses/responses';
 import type { ApplyPatchOperation, LocalShellAction } from './patch-and-local-shell-calls.js';
@@ -43,6 +45,17 @@ export interface ModelRequest {
    */
   readonly shellTool: boolean;
   /**
+   * OpenAI's hosted tools the provider runs itself (`web_search`, `file_search`, `mcp`, …), each as the
+   * client wrote it; only those this provider kind can run are here (`hosted-tools.ts` in the engine).
+   * Their calls come back as `hosted-item-*` events.
+   */
+  readonly hostedTools?: readonly HostedTool[];
+  /**
+   * The client's `include` entries about hosted tools' items (`web_search_call.action.sources`,
+   * `file_search_call.results`, …): what an upstream running those tools should add to their items.
+   */
+  readonly hostedInclude?: readonly string[];
+  /**
    * `{type:"shell"}` forces a shell call; it only comes with `shellTool` true. Each adapter names its
    * own form of the shell tool (the native tool, Anthropic's `bash`, the `shell` function).
    */
@@ -53,6 +66,8 @@ export interface ModelRequest {
     | ToolChoiceAllowed
     | ToolChoiceShell
     | ToolChoiceApplyPatch
+    | ToolChoiceTypes
+    | ToolChoiceMcp
     | null;
   /**
    * OpenAI's client-executed `apply_patch` and `local_shell` tools, when the response offers them.
@@ -99,6 +114,9 @@ export interface PromptCacheSettings {
   readonly retention: PromptCacheRetention | null;
 }
 
+/** A hosted tool's definition as the client sent it: its `type` and whatever settings that type has. */
+export type HostedTool = Readonly<Record<string, unknown>> & { readonly type: string };
+
 /** Token accounting in OpenAI's terms. */
 export interface ModelUsage {
   /** Every input token, cached or not (OpenAI's `input_tokens`). */
@@ -140,7 +158,8 @@ export interface MessageGroup {
 export type ModelEvent =
   | { readonly type: 'text-start'; readonly id: string; readonly message?: MessageGroup }
   | { readonly type: 'text-delta'; readonly id: string; readonly delta: string }
-  | { readonly type: 'text-end'; readonly id: string }
+  /** `annotations` are OpenAI's `output_text` annotations (`url_citation`, …) the upstream attached. */
+  | { readonly type: 'text-end'; readonly id: string; readonly annotations?: readonly object[] }
   | { readonly type: 'refusal-start'; readonly id: string; readonly message?: MessageGroup }
   | { readonly type: 'refusal-delta'; readonly id: string; readonly delta: string }
   | { readonly type: 'refusal-end'; readonly id: string }
@@ -204,7 +223,27 @@ export type ModelEvent =
     }
   /** The whole call: every command, complete, and the model's limits. */
   | { readonly type: 'shell-call-end'; readonly id: string; readonly action: ShellAction }
+  /**
+   * An item of a hosted tool the provider ran itself (`web_search_call`, `mcp_call`, …), in OpenAI's
+   * shape. The engine appends it to the output as it is (minting an id when it has none), re-emits
+   * each `hosted-item-event` (the upstream's item events, such as `response.web_search_call.searching`,
+   * without `item_id`, `output_index` or `sequence_number`) with its own, and takes the done item's
+   * fields as final.
+   */
+  | { readonly type: 'hosted-item-start'; readonly id: string; readonly item: HostedOutputItem }
+  | {
+      readonly type: 'hosted-item-event';
+      readonly id: string;
+      readonly event: Readonly<Record<string, unknown>> & { readonly type: string };
+    }
+  | { readonly type: 'hosted-item-done'; readonly id: string; readonly item: HostedOutputItem }
   | { readonly type: 'finish'; readonly reason: FinishReason; readonly usage: ModelUsage };
+
+/** A hosted tool's output item in OpenAI's shape; `id` is the upstream's when it has one. */
+export type HostedOutputItem = Readonly<Record<string, unknown>> & {
+  readonly type: string;
+  readonly id?: string;
+};
 
 /** What a shell call asks for, in OpenAI's terms (`shell_call.action`). */
 export interface ShellAction {

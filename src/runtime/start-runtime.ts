@@ -144,6 +144,7 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
     logger,
     containers,
     unknownParameters: config.requests.unknownParameters,
+    hostedToolsUnsupported: config.hostedTools.unsupported,
   });
   const context: AppContext = {
     keys,

@@ -107,9 +107,13 @@ describe('bad requests answer OpenAI error envelopes and change nothing', () => 
     expect(berth.upstreams.oai.requests.at(before)?.body).toMatchObject({ model: 'nowhere/model-x' });
   });
 
-  it('an unsupported hosted tool is a 400 naming the tool', async () => {
+  it('a tool type OpenAI does not define is a 400 naming the tool', async () => {
     await expect(
-      client.responses.create({ model: 'oai/gpt-5', input: 'x', tools: [{ type: 'web_search' }] }),
+      client.responses.create({
+        model: 'oai/gpt-5',
+        input: 'x',
+        tools: [{ type: 'no_such_tool' } as never],
+      }),
     ).rejects.toMatchObject({ status: 400, param: 'tools[0].type' });
   });
 

@@ -116,6 +116,9 @@ function findInvalidToolUse(body: Json, messages: readonly unknown[]): string | 
     if (isObject(tool) && tool['type'] === 'bash_20250124' && tool['name'] !== 'bash') {
       return `tools.${index}.bash_20250124.name: Input should be 'bash'`;
     }
+    if (isObject(tool) && tool['type'] === 'web_search_20250305' && tool['name'] !== 'web_search') {
+      return `tools.${index}.web_search_20250305.name: Input should be 'web_search'`;
+    }
   }
   let previousToolUseIds = new Set<unknown>();
   const hasToolBlocks = messages.some(
@@ -178,7 +181,40 @@ function renderTurn(
     const signature = Buffer.from(`fake-signature:${turn.reasoning}`).toString('base64');
     content.push({ type: 'thinking', thinking: turn.reasoning, signature });
   }
-  if (turn.text !== undefined) content.push({ type: 'text', text: turn.text });
+  for (const search of turn.webSearches ?? []) {
+    // A server-side search: the model's query as a server_tool_use, then the pages the API found
+    // (each with the encrypted content a later turn must send back).
+    const id = ids.next('srvtoolu_');
+    content.push({
+      type: 'server_tool_use',
+      id,
+      name: 'web_search',
+      input: { query: search.query },
+      caller: { type: 'direct' },
+    });
+    content.push({
+      type: 'web_search_tool_result',
+      tool_use_id: id,
+      caller: { type: 'direct' },
+      content: search.results.map((page) => ({
+        type: 'web_search_result',
+        url: page.url,
+        title: page.title,
+        encrypted_content: Buffer.from(`page:${page.url}`).toString('base64'),
+        page_age: null,
+      })),
+    });
+  }
+  if (turn.text !== undefined) {
+    const citations = (turn.citations ?? []).map((page) => ({
+      type: 'web_search_result_location',
+      url: page.url,
+      title: page.title,
+      cited_text: turn.text?.slice(0, 20) ?? '',
+      encrypted_index: Buffer.from(`index:${page.url}`).toString('base64'),
+    }));
+    content.push({ type: 'text', text: turn.text, citations: citations.length > 0 ? citations : null });
+  }
   const toolArguments: string[] = [];
   for (const call of turn.toolCalls ?? []) {
     toolArguments.push(call.arguments);
@@ -252,6 +288,9 @@ function renderTurn(
       ...inputUsage,
       output_tokens: turn.usage?.output ?? Math.max(1, Math.ceil(produced.length / 4)),
       service_tier: 'standard',
+      ...(turn.webSearches?.length
+        ? { server_tool_use: { web_search_requests: turn.webSearches.length } }
+        : {}),
     },
   };
   return { message, toolArguments };
@@ -308,8 +347,20 @@ async function streamTurn(
         index,
         delta: { type: 'signature_delta', signature: block['signature'] },
       });
+    } else if (block['type'] === 'server_tool_use') {
+      startBlock(index, { ...block, input: {} });
+      for (const partial_json of ['', ...chunkText(JSON.stringify(block['input']), 16)]) {
+        writer.event('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json } });
+      }
+    } else if (block['type'] === 'web_search_tool_result') {
+      // The results arrive whole in the block's start; no deltas follow.
+      startBlock(index, block);
     } else if (block['type'] === 'text') {
-      startBlock(index, { type: 'text', text: '' });
+      startBlock(index, { type: 'text', text: '', citations: null });
+      // Citations stream before the text they belong to.
+      for (const citation of Array.isArray(block['citations']) ? (block['citations'] as Json[]) : []) {
+        writer.event('content_block_delta', { index, delta: { type: 'citations_delta', citation } });
+      }
       for (const [chunkIndex, text] of chunkText(String(block['text']), chunkSize).entries()) {
         if (chunkIndex > 0 && turn.chunkDelayMs !== undefined) {
           writer.flush();

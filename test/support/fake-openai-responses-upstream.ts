@@ -192,16 +192,58 @@ function renderTurn(params: Json, turn: ScriptedTurn, cachedTokens: number): { e
     output.push(item);
   }
 
+  const hostedItems = [
+    ...(turn.webSearches ?? []).map((search) => ({
+      item: {
+        id: `ws_${hex(24)}`,
+        type: 'web_search_call',
+        status: 'completed',
+        action: {
+          type: 'search',
+          query: search.query,
+          sources: search.results.map((page) => ({ type: 'url', url: page.url })),
+        },
+      },
+      events: ['in_progress', 'searching', 'completed'],
+    })),
+    ...(turn.hostedItems ?? []),
+  ];
+  for (const hosted of hostedItems) {
+    const output_index = output.length;
+    const id = typeof hosted.item['id'] === 'string' ? hosted.item['id'] : `ht_${hex(24)}`;
+    const item: Json = { ...hosted.item, id };
+    const type = String(item['type']);
+    // The added item is the done one before it ran: in progress, without its results (observed).
+    const added: Json = { id, type, status: 'in_progress' };
+    if (type === 'web_search_call') added['action'] = { type: 'search' };
+    emit({ type: 'response.output_item.added', output_index, item: added });
+    for (const name of hosted.events ?? []) {
+      emit({ type: `response.${type}.${name}`, item_id: id, output_index });
+    }
+    emit({ type: 'response.output_item.done', output_index, item });
+    output.push(item);
+  }
+
   if (turn.text !== undefined) {
     const id = `msg_${hex(24)}`;
     const output_index = output.length;
-    const part = { type: 'output_text', annotations: [], logprobs: [], text: turn.text };
+    const annotations = (turn.citations ?? []).map((page) => ({
+      type: 'url_citation',
+      start_index: 0,
+      end_index: turn.text?.length ?? 0,
+      url: page.url,
+      title: page.title,
+    }));
+    const part = { type: 'output_text', annotations, logprobs: [], text: turn.text };
     const location = { item_id: id, output_index, content_index: 0 };
     const message = { id, type: 'message', status: 'in_progress', content: [], role: 'assistant' };
     emit({ type: 'response.output_item.added', output_index, item: message });
-    emit({ type: 'response.content_part.added', ...location, part: { ...part, text: '' } });
+    emit({ type: 'response.content_part.added', ...location, part: { ...part, text: '', annotations: [] } });
     for (const delta of chunkText(turn.text, size)) {
       emit({ type: 'response.output_text.delta', ...location, delta, logprobs: [], obfuscation: pad(delta) });
+    }
+    for (const [annotation_index, annotation] of annotations.entries()) {
+      emit({ type: 'response.output_text.annotation.added', ...location, annotation_index, annotation });
     }
     emit({ type: 'response.output_text.done', ...location, text: turn.text, logprobs: [] });
     emit({ type: 'response.content_part.done', ...location, part });

@@ -15,6 +15,26 @@ export interface ScriptedTurn {
    * `reasoning_content` (vLLM, DeepSeek, llama.cpp; the default) or `reasoning` (Ollama, OpenRouter).
    */
   readonly reasoningField?: 'reasoning_content' | 'reasoning';
+  /**
+   * Server-side web searches the model runs before its text, in each protocol's own form: OpenAI's
+   * `web_search_call` items (with their `response.web_search_call.*` events), Anthropic's
+   * `server_tool_use` and `web_search_tool_result` blocks. Chat Completions has none.
+   */
+  readonly webSearches?: readonly ScriptedWebSearch[];
+  /**
+   * Pages the text cites, each over the whole text: OpenAI's `url_citation` annotations, Anthropic's
+   * `web_search_result_location` citations of the text block.
+   */
+  readonly citations?: readonly ScriptedPage[];
+  /**
+   * OpenAI Responses only: other hosted tools' output items (`file_search_call`, `mcp_call`, …) as the
+   * done item, with the names of their item events (`in_progress`, `searching`, …, sent as
+   * `response.<item type>.<name>`), before the text.
+   */
+  readonly hostedItems?: readonly {
+    readonly item: Readonly<Record<string, unknown>>;
+    readonly events?: readonly string[];
+  }[];
   /** The assistant's text answer. */
   readonly text?: string;
   /** Tool calls the model makes, after the text. */
@@ -65,6 +85,18 @@ export interface ScriptedTurn {
   readonly chunkDelayMs?: number;
   /** When streaming, break the text into deltas of this many characters (default 4). */
   readonly chunkSize?: number;
+}
+
+/** A page a web search found (or a text cites). */
+export interface ScriptedPage {
+  readonly url: string;
+  readonly title: string;
+}
+
+/** One scripted server-side web search: what the model searched for and what it found. */
+export interface ScriptedWebSearch {
+  readonly query: string;
+  readonly results: readonly ScriptedPage[];
 }
 
 /** One scripted custom tool call: the tool's name and the free-text input the model writes. */

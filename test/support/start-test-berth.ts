@@ -3,12 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import type { Clock } from '../../src/clock.js';
-import type { BerthConfig, RequestsConfig, SandboxConfig } from '../../src/config/config-schema.js';
+import type {
+  BerthConfig,
+  HostedToolsConfig,
+  RequestsConfig,
+  SandboxConfig,
+} from '../../src/config/config-schema.js';
 import {
   defaultBodyLimitBytes,
   defaultFileMaxBytes,
   defaultSandboxConfig,
 } from '../../src/config/load-config.js';
+import type { Logger } from '../../src/logger.js';
 import { startRuntime, type Runtime } from '../../src/runtime/start-runtime.js';
 import { startFakeAnthropicUpstream } from './fake-anthropic-upstream.js';
 import { startFakeChatCompletionsUpstream } from './fake-chat-completions-upstream.js';
@@ -46,8 +52,12 @@ export interface TestBerthOptions {
   readonly fileMaxBytes?: number;
   /** How requests are read, over the defaults (unknown parameters rejected). */
   readonly requests?: Partial<RequestsConfig>;
+  /** Hosted tools on kinds that cannot run them, over the default (`ignore`). */
+  readonly hostedTools?: Partial<HostedToolsConfig>;
   /** The runtime's clock (the system clock by default). */
   readonly clock?: Clock;
+  /** Where the runtime logs (nowhere by default). */
+  readonly logger?: Logger;
   readonly upstreams?: Readonly<Record<TestProviderName, FakeUpstream>>;
   /** Container settings over the defaults (driver `none`, no warm pool). */
   readonly sandbox?: Partial<SandboxConfig>;
@@ -75,11 +85,15 @@ export async function startTestBerth(options: TestBerthOptions = {}): Promise<Te
     defaultProvider: 'oai',
     files: { maxBytes: options.fileMaxBytes ?? defaultFileMaxBytes },
     requests: { unknownParameters: 'reject', ...options.requests },
+    hostedTools: { unsupported: 'ignore', ...options.hostedTools },
     compaction: { keyFile: null },
     // Containers are off unless a test asks for a driver: most tests never start a sandbox.
     sandbox: { ...defaultSandboxConfig, driver: 'none', warmPool: 0, ...options.sandbox },
   };
-  const runtime = await startRuntime(config, options.clock ? { clock: options.clock } : {});
+  const runtime = await startRuntime(config, {
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
   let stopped = false;
   const berth: TestBerth = {
     runtime,

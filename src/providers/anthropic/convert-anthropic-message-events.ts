@@ -2,19 +2,30 @@ import type { ContentBlock, Message } from '@anthropic-ai/sdk/resources/messages
 import { customCallEvents } from '../custom-tool-as-function.js';
 import type { ModelEvent } from '../model-provider.js';
 import { anthropicBashToolName, bashInputToShellAction } from './anthropic-bash-tool.js';
+import { AnthropicWebSearches, anthropicWebSearchName, urlCitationsOf } from './anthropic-web-search.js';
 import { encodeRedactedThinking, encodeThinkingSignature } from './anthropic-thinking-content.js';
 import type { AnthropicEventOptions } from './convert-anthropic-stream-events.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
 import { mapAnthropicUsage } from './map-anthropic-usage.js';
 
-function blockEvents(block: ContentBlock, id: string, options: AnthropicEventOptions): ModelEvent[] {
+function blockEvents(
+  block: ContentBlock,
+  id: string,
+  options: AnthropicEventOptions,
+  searches: AnthropicWebSearches,
+): ModelEvent[] {
   if (block.type === 'text') {
+    const annotations = urlCitationsOf(block.citations ?? [], block.text.length);
     return [
       { type: 'text-start', id },
       ...(block.text === '' ? [] : [{ type: 'text-delta' as const, id, delta: block.text }]),
-      { type: 'text-end', id },
+      { type: 'text-end', id, ...(annotations.length > 0 ? { annotations } : {}) },
     ];
   }
+  if (block.type === 'server_tool_use' && block.name === anthropicWebSearchName) {
+    return [...searches.started(block.id), ...searches.searching(block.id, block.input)];
+  }
+  if (block.type === 'web_search_tool_result') return searches.result(block.tool_use_id, block.content);
   if (block.type === 'thinking') {
     const encryptedContent = block.signature ? encodeThinkingSignature(block.signature) : null;
     return [
@@ -46,7 +57,7 @@ function blockEvents(block: ContentBlock, id: string, options: AnthropicEventOpt
       { type: 'tool-call-end', id, arguments: argumentsText },
     ];
   }
-  // Server tool blocks only follow server tools, which Berth never sends.
+  // Other server tools' blocks only follow server tools Berth never sends.
   return [];
 }
 
@@ -58,9 +69,11 @@ export function convertAnthropicMessageEvents(
   message: Message,
   options: AnthropicEventOptions,
 ): ModelEvent[] {
+  const searches = new AnthropicWebSearches();
   const events = (message.content ?? []).flatMap((block, index) =>
-    blockEvents(block, `block-${index}`, options),
+    blockEvents(block, `block-${index}`, options, searches),
   );
+  events.push(...searches.unfinished());
   events.push({
     type: 'finish',
     reason: mapAnthropicStopReason(message.stop_reason),

@@ -170,4 +170,110 @@ describe('convertAnthropicStreamEvents', () => {
       status: 502,
     });
   });
+
+  it('maps a web search: its query, a failed result, citations, and a search the stream left unanswered', async () => {
+    const citation = {
+      type: 'web_search_result_location',
+      url: 'https://example.com/a',
+      title: null,
+      cited_text: 'A',
+      encrypted_index: 'x',
+    };
+    const events = await collect(
+      convertAnthropicStreamEvents(
+        streamOf([
+          { type: 'message_start', message: { usage: { input_tokens: 5, output_tokens: 1 } } },
+          {
+            type: 'content_block_start',
+            index: 0,
+            content_block: { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: {} },
+          },
+          {
+            type: 'content_block_delta',
+            index: 0,
+            delta: { type: 'input_json_delta', partial_json: '{"query":"a"}' },
+          },
+          { type: 'content_block_stop', index: 0 },
+          {
+            type: 'content_block_start',
+            index: 1,
+            content_block: {
+              type: 'web_search_tool_result',
+              tool_use_id: 'srvtoolu_1',
+              content: { type: 'web_search_tool_result_error', error_code: 'unavailable' },
+            },
+          },
+          { type: 'content_block_stop', index: 1 },
+          {
+            type: 'content_block_start',
+            index: 2,
+            content_block: { type: 'text', text: '', citations: null },
+          },
+          { type: 'content_block_delta', index: 2, delta: { type: 'citations_delta', citation } },
+          { type: 'content_block_delta', index: 2, delta: { type: 'text_delta', text: 'Abc' } },
+          { type: 'content_block_stop', index: 2 },
+          {
+            type: 'content_block_start',
+            index: 3,
+            content_block: {
+              type: 'server_tool_use',
+              id: 'srvtoolu_2',
+              name: 'web_search',
+              input: { query: 'b' },
+            },
+          },
+          { type: 'content_block_stop', index: 3 },
+          { type: 'message_delta', delta: { stop_reason: 'pause_turn' }, usage: { output_tokens: 9 } },
+          { type: 'message_stop' },
+        ]),
+        'anthropic',
+        noShell,
+      ),
+    );
+
+    const first = 'web-search-srvtoolu_1';
+    const second = 'web-search-srvtoolu_2';
+    expect(events.slice(0, -1)).toEqual([
+      {
+        type: 'hosted-item-start',
+        id: first,
+        item: { type: 'web_search_call', status: 'in_progress', action: { type: 'search' } },
+      },
+      { type: 'hosted-item-event', id: first, event: { type: 'response.web_search_call.in_progress' } },
+      { type: 'hosted-item-event', id: first, event: { type: 'response.web_search_call.searching' } },
+      {
+        type: 'hosted-item-done',
+        id: first,
+        item: { type: 'web_search_call', status: 'failed', action: { type: 'search', query: 'a' } },
+      },
+      { type: 'text-start', id: 'block-2' },
+      { type: 'text-delta', id: 'block-2', delta: 'Abc' },
+      {
+        type: 'text-end',
+        id: 'block-2',
+        annotations: [
+          {
+            type: 'url_citation',
+            url: 'https://example.com/a',
+            title: 'https://example.com/a',
+            start_index: 0,
+            end_index: 3,
+          },
+        ],
+      },
+      {
+        type: 'hosted-item-start',
+        id: second,
+        item: { type: 'web_search_call', status: 'in_progress', action: { type: 'search' } },
+      },
+      { type: 'hosted-item-event', id: second, event: { type: 'response.web_search_call.in_progress' } },
+      { type: 'hosted-item-event', id: second, event: { type: 'response.web_search_call.searching' } },
+      {
+        type: 'hosted-item-done',
+        id: second,
+        item: { type: 'web_search_call', status: 'failed', action: { type: 'search', query: 'b' } },
+      },
+    ]);
+    expect(events.at(-1)).toMatchObject({ type: 'finish', reason: 'stop' });
+  });
 });

@@ -3,11 +3,13 @@ import type {
   RawContentBlockStartEvent,
   RawMessageStreamEvent,
   StopReason,
+  TextCitation,
 } from '@anthropic-ai/sdk/resources/messages';
 import { UpstreamError } from '../../errors/berth-error.js';
 import { StreamedCustomCall } from '../custom-tool-as-function.js';
 import type { ModelEvent } from '../model-provider.js';
 import { anthropicBashToolName, bashInputToShellAction } from './anthropic-bash-tool.js';
+import { AnthropicWebSearches, anthropicWebSearchName, urlCitationsOf } from './anthropic-web-search.js';
 import { encodeRedactedThinking, encodeThinkingSignature } from './anthropic-thinking-content.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
 import {
@@ -18,7 +20,9 @@ import {
 
 /** A content block the stream has started and not yet stopped. */
 type OpenBlock =
-  | { readonly kind: 'text'; readonly id: string }
+  /** `length` and `citations` make the text's `url_citation` annotations when it ends. */
+  | { readonly kind: 'text'; readonly id: string; length: number; readonly citations: TextCitation[] }
+  | { readonly kind: 'web-search'; readonly id: string; json: string; readonly startInput: unknown }
   | { readonly kind: 'reasoning'; readonly id: string; signature: string }
   | { readonly kind: 'tool'; readonly id: string; json: string }
   | {
@@ -41,13 +45,26 @@ export interface AnthropicEventOptions {
 function startBlock(
   event: RawContentBlockStartEvent,
   options: AnthropicEventOptions,
+  searches: AnthropicWebSearches,
 ): { block: OpenBlock | null; events: ModelEvent[] } {
   const id = `block-${event.index}`;
   const content = event.content_block;
   if (content.type === 'text') {
     const events: ModelEvent[] = [{ type: 'text-start', id }];
     if (content.text) events.push({ type: 'text-delta', id, delta: content.text });
-    return { block: { kind: 'text', id }, events };
+    const citations = [...(content.citations ?? [])];
+    const length = content.text ? content.text.length : 0;
+    return { block: { kind: 'text', id, length, citations }, events };
+  }
+  if (content.type === 'server_tool_use' && content.name === anthropicWebSearchName) {
+    // The query streams as partial JSON, like a tool's input; it is known whole when the block stops.
+    return {
+      block: { kind: 'web-search', id: content.id, json: '', startInput: content.input },
+      events: searches.started(content.id),
+    };
+  }
+  if (content.type === 'web_search_tool_result') {
+    return { block: null, events: searches.result(content.tool_use_id, content.content) };
   }
   if (content.type === 'thinking') {
     const events: ModelEvent[] = [{ type: 'reasoning-start', id }];
@@ -85,7 +102,7 @@ function startBlock(
       events: [{ type: 'tool-call-start', id, callId: content.id, name: content.name }],
     };
   }
-  // Server tool blocks only follow server tools, which Berth never sends.
+  // Other server tools' blocks only follow server tools Berth never sends.
   return { block: null, events: [] };
 }
 
@@ -93,7 +110,16 @@ function applyDelta(block: OpenBlock | undefined, event: RawContentBlockDeltaEve
   const delta = event.delta;
   if (block === undefined) return null;
   if (block.kind === 'text' && delta.type === 'text_delta') {
+    block.length += delta.text.length;
     return { type: 'text-delta', id: block.id, delta: delta.text };
+  }
+  if (block.kind === 'text' && delta.type === 'citations_delta') {
+    block.citations.push(delta.citation);
+    return null;
+  }
+  if (block.kind === 'web-search' && delta.type === 'input_json_delta') {
+    block.json += delta.partial_json;
+    return null;
   }
   if (block.kind === 'reasoning' && delta.type === 'thinking_delta') {
     return { type: 'reasoning-delta', id: block.id, delta: delta.thinking };
@@ -116,14 +142,18 @@ function applyDelta(block: OpenBlock | undefined, event: RawContentBlockDeltaEve
       ? null
       : { type: 'tool-call-delta', id: block.id, delta: delta.partial_json };
   }
-  // citations_delta and anything newer carry nothing Berth reports.
+  // Anything newer carries nothing Berth reports.
   return null;
 }
 
-function endBlock(block: OpenBlock): ModelEvent[] {
+function endBlock(block: OpenBlock, searches: AnthropicWebSearches): ModelEvent[] {
   switch (block.kind) {
-    case 'text':
-      return [{ type: 'text-end', id: block.id }];
+    case 'text': {
+      const annotations = urlCitationsOf(block.citations, block.length);
+      return [{ type: 'text-end', id: block.id, ...(annotations.length > 0 ? { annotations } : {}) }];
+    }
+    case 'web-search':
+      return searches.searching(block.id, shellInput(block));
     case 'reasoning':
       return [
         {
@@ -144,7 +174,10 @@ function endBlock(block: OpenBlock): ModelEvent[] {
   }
 }
 
-/** The whole input of a bash tool_use: the streamed JSON, or the start's input when none streamed. */
+/**
+ * The whole input of a bash tool_use (or a web search's server_tool_use): the streamed JSON, or the
+ * start's input when none streamed.
+ */
 function shellInput(block: { json: string; startInput: unknown }): unknown {
   if (block.json === '') return block.startInput;
   try {
@@ -167,6 +200,7 @@ export async function* convertAnthropicStreamEvents(
   options: AnthropicEventOptions,
 ): AsyncGenerator<ModelEvent> {
   const openBlocks = new Map<number, OpenBlock>();
+  const searches = new AnthropicWebSearches();
   let usage: AnthropicUsageCounters = {};
   let stopReason: StopReason | null = null;
   let stopped = false;
@@ -176,7 +210,7 @@ export async function* convertAnthropicStreamEvents(
         usage = mergeAnthropicUsage(usage, event.message.usage ?? {});
         break;
       case 'content_block_start': {
-        const { block, events: started } = startBlock(event, options);
+        const { block, events: started } = startBlock(event, options, searches);
         if (block !== null) openBlocks.set(event.index, block);
         yield* started;
         break;
@@ -190,7 +224,7 @@ export async function* convertAnthropicStreamEvents(
         const block = openBlocks.get(event.index);
         if (block !== undefined) {
           openBlocks.delete(event.index);
-          yield* endBlock(block);
+          yield* endBlock(block, searches);
         }
         break;
       }
@@ -211,6 +245,7 @@ export async function* convertAnthropicStreamEvents(
     });
   }
   // Every started part must end before `finish`, even if the upstream forgot a content_block_stop.
-  for (const block of openBlocks.values()) yield* endBlock(block);
+  for (const block of openBlocks.values()) yield* endBlock(block, searches);
+  yield* searches.unfinished();
   yield { type: 'finish', reason: mapAnthropicStopReason(stopReason), usage: mapAnthropicUsage(usage) };
 }

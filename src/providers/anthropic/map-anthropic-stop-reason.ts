@@ -2,8 +2,9 @@ import type { StopReason } from '@anthropic-ai/sdk/resources/messages';
 import type { FinishReason } from '../model-provider.js';
 
 /**
- * Maps Anthropic's `stop_reason` to OpenAI's finish reasons. `pause_turn` only follows server tools,
- * which Berth never sends, and an unknown or missing reason (a newer API, a lenient proxy) reads as a
+ * Maps Anthropic's `stop_reason` to OpenAI's finish reasons. `pause_turn` only follows server tools
+ * (the web search): the answer so far is the answer, since continuing the turn would mean sending the
+ * search blocks back, which Berth does not keep (docs/compatibility.md). An unknown or missing reason (a newer API, a lenient proxy) reads as a
  * normal stop rather than failing a turn that did complete.
  */
 export function mapAnthropicStopReason(stopReason: StopReason | null | undefined): FinishReason {

@@ -2,6 +2,11 @@ import type { ToolChoice, ToolUnion } from '@anthropic-ai/sdk/resources/messages
 import type { FunctionTool } from 'openai/resources/responses/responses';
 import type { FunctionToolsRequest } from '../custom-tool-as-function.js';
 import { anthropicBashTool, anthropicBashToolName } from './anthropic-bash-tool.js';
+import {
+  anthropicWebSearchChoice,
+  anthropicWebSearchName,
+  anthropicWebSearchTool,
+} from './anthropic-web-search.js';
 
 /** Anthropic's `tools` and `tool_choice` for one request; both undefined when there are no tools. */
 export interface AnthropicToolSettings {
@@ -26,6 +31,8 @@ function allowedToolNames(tools: readonly { [key: string]: unknown }[]): Set<str
   for (const tool of tools) {
     if (tool['type'] === 'function' && typeof tool['name'] === 'string') names.add(tool['name']);
     if (tool['type'] === 'shell') names.add(anthropicBashToolName);
+    if (typeof tool['type'] === 'string' && tool['type'].startsWith('web_search'))
+      names.add(anthropicWebSearchName);
   }
   return names;
 }
@@ -44,6 +51,8 @@ export function mapAnthropicTools(request: FunctionToolsRequest): AnthropicToolS
   const tools = request.tools.filter((tool) => names === null || names.has(tool.name)).map(convertTool);
   if (request.shellTool && (names === null || names.has(anthropicBashToolName)))
     tools.push(anthropicBashTool);
+  const webSearch = anthropicWebSearchTool(request.hostedTools);
+  if (webSearch && (names === null || names.has(anthropicWebSearchName))) tools.push(webSearch);
   if (tools.length === 0) return { tools: undefined, toolChoice: undefined };
 
   const parallel = request.parallelToolCalls === false ? { disable_parallel_tool_use: true } : {};
@@ -58,6 +67,8 @@ export function mapAnthropicTools(request: FunctionToolsRequest): AnthropicToolS
     toolChoice = { type: 'tool', name: choice.name, ...parallel };
   } else if (choice.type === 'allowed_tools') {
     toolChoice = { type: choice.mode === 'required' ? 'any' : 'auto', ...parallel };
+  } else if (choice.type.startsWith('web_search')) {
+    toolChoice = anthropicWebSearchChoice(parallel);
   } else {
     toolChoice = { type: 'tool', name: anthropicBashToolName, ...parallel };
   }

@@ -1,6 +1,7 @@
 import type {
   FunctionShellTool,
   ResponseCreateParamsBase,
+  ResponseIncludable,
   ResponseTextConfig,
   Tool,
 } from 'openai/resources/responses/responses';
@@ -20,7 +21,7 @@ export function buildOpenAIResponsesRequest(request: ModelRequest): OpenAIRespon
   return {
     ...buildSharedFields(request),
     store: false,
-    ...(request.reasoning ? { include: ['reasoning.encrypted_content'] } : {}),
+    ...includeOf(request),
     ...(request.temperature !== null ? { temperature: request.temperature } : {}),
     ...(request.topP !== null ? { top_p: request.topP } : {}),
     ...(request.maxOutputTokens !== null ? { max_output_tokens: request.maxOutputTokens } : {}),
@@ -63,6 +64,8 @@ const clientExecutedShellTool: FunctionShellTool = { type: 'shell' };
 function buildSharedFields(request: ModelRequest) {
   const tools: Tool[] = [
     ...request.tools,
+    // Hosted tools go as the client wrote them: the upstream is the one that validates and runs them.
+    ...((request.hostedTools ?? []) as unknown as Tool[]),
     ...(request.shellTool ? [clientExecutedShellTool] : []),
     ...(request.applyPatchTool ? [{ type: 'apply_patch' as const }] : []),
     ...(request.localShellTool ? [{ type: 'local_shell' as const }] : []),
@@ -88,4 +91,16 @@ function textConfig(request: ModelRequest): { text?: ResponseTextConfig } {
       ...(request.verbosity !== null ? { verbosity: request.verbosity } : {}),
     },
   };
+}
+
+/**
+ * `include`: reasoning's encrypted state (only when reasoning is on) and what the client asked of the
+ * hosted tools' items (`web_search_call.action.sources`, …), which the upstream fills in.
+ */
+function includeOf(request: ModelRequest): { include?: ResponseIncludable[] } {
+  const include = [
+    ...(request.reasoning ? ['reasoning.encrypted_content'] : []),
+    ...(request.hostedInclude ?? []),
+  ];
+  return include.length > 0 ? { include: include as ResponseIncludable[] } : {};
 }

@@ -6,6 +6,7 @@ import type {
   ResponseInputItem,
   ResponseOutputMessage,
 } from 'openai/resources/responses/responses';
+import { isHostedItemType } from '../hosted-item-types.js';
 import { invalidInput } from '../invalid-input-error.js';
 import {
   convertPatchOrLocalShellItem,
@@ -31,6 +32,8 @@ type UpstreamInputItem =
   | { type: 'custom_tool_call_output'; call_id: string; output: string | InputPart[] }
   | { type: 'reasoning'; summary: { type: 'summary_text'; text: string }[]; encrypted_content: string }
   | { type: 'shell_call'; call_id: string; action: ShellCallAction }
+  /** A hosted tool's item (`web_search_call`, `mcp_call`, …), as the upstream made it. */
+  | { type: string; [field: string]: unknown }
   | {
       type: 'shell_call_output';
       call_id: string;
@@ -85,6 +88,7 @@ function convertItem(item: ResponseInputItem, index: number): UpstreamInputItem 
   const patchOrLocalShell = convertPatchOrLocalShellItem(item);
   if (patchOrLocalShell) return patchOrLocalShell;
   if (item.type === 'shell_call_output') return convertShellCallOutput(item, index);
+  if (isHostedItemType(item.type)) return withoutId(item);
   // Item references, hosted-tool calls and the like: nothing Berth hands a stateless client-tool model.
   throw invalidInput(
     `input[${index}] has type '${item.type ?? 'item_reference'}', which provider kind 'openai' cannot send.`,
@@ -188,4 +192,14 @@ function convertParts(parts: readonly InputPart[], index: number): InputPart[] {
         throw invalidInput(`input[${index}] has a content part of an unknown type.`);
     }
   });
+}
+
+/**
+ * A hosted tool's item goes back as the upstream made it, less its `id`: with `store: false` the
+ * upstream would look the id up and fail (as for every other item), and the item carries everything
+ * the model needs.
+ */
+function withoutId(item: ResponseInputItem): UpstreamInputItem {
+  const { id: _id, ...rest } = item as { id?: unknown; type: string };
+  return rest;
 }

@@ -271,4 +271,59 @@ describe('OpenAIResponsesEventMapper', () => {
       expect.objectContaining({ wireCode: 'rate_limit_exceeded' }) as Error,
     );
   });
+
+  it("passes a hosted tool's item and its events on, and skips item events about other items", () => {
+    const mapper = new OpenAIResponsesEventMapper('openai');
+    const item = { id: 'ws_1', type: 'web_search_call', status: 'in_progress' };
+    const done = { ...item, status: 'completed', action: { type: 'search', query: 'q' } };
+    const events = [
+      ...mapper.map(streamEventSchema.parse({ type: 'response.output_item.added', output_index: 0, item })),
+      ...mapper.mapItemEvent({
+        type: 'response.web_search_call.searching',
+        item_id: 'ws_1',
+        output_index: 0,
+        sequence_number: 3,
+      }),
+      ...mapper.mapItemEvent({ type: 'response.something.else', output_index: 5 }),
+      ...mapper.map(
+        streamEventSchema.parse({ type: 'response.output_item.done', output_index: 0, item: done }),
+      ),
+      // After its done item, nothing more is said about it.
+      ...mapper.mapItemEvent({ type: 'response.web_search_call.completed', output_index: 0 }),
+    ];
+    expect(events).toEqual([
+      { type: 'hosted-item-start', id: 'hosted_0', item },
+      {
+        type: 'hosted-item-event',
+        id: 'hosted_0',
+        event: {
+          type: 'response.web_search_call.searching',
+          item_id: 'ws_1',
+          output_index: 0,
+          sequence_number: 3,
+        },
+      },
+      { type: 'hosted-item-done', id: 'hosted_0', item: done },
+    ]);
+  });
+
+  it("keeps a non-streaming message's annotations on its text", () => {
+    const annotation = {
+      type: 'url_citation',
+      url: 'https://a.example',
+      title: 'A',
+      start_index: 0,
+      end_index: 2,
+    };
+    const events = new OpenAIResponsesEventMapper('openai').mapResponse({
+      status: 'completed',
+      output: [
+        {
+          type: 'message',
+          content: [{ type: 'output_text', text: 'Hi', annotations: [annotation] }],
+        },
+      ],
+    });
+    expect(events).toContainEqual({ type: 'text-end', id: 'part_0', annotations: [annotation] });
+  });
 });

@@ -1,5 +1,6 @@
 import { UpstreamError } from '../../errors/berth-error.js';
-import type { ModelEvent, ShellAction } from '../model-provider.js';
+import { isHostedItemType } from '../hosted-item-types.js';
+import type { HostedOutputItem, ModelEvent, ShellAction } from '../model-provider.js';
 import { patchOrLocalShellCallEvent } from './map-openai-patch-and-local-shell-items.js';
 import { mapOpenAIResponsesFinishReason, mapOpenAIResponsesUsage } from './map-openai-responses-finish.js';
 import type { OutputItem, StreamEvent, WireResponse } from './openai-responses-wire-schemas.js';
@@ -17,6 +18,8 @@ interface Part {
   readonly commands: string[];
   /** A shell call's whole action, once its done item has said it. */
   action?: ShellAction;
+  /** A text part's annotations (`url_citation`, …), once its done part or item has said them. */
+  annotations?: readonly object[];
   ended: boolean;
 }
 
@@ -31,6 +34,8 @@ export class OpenAIResponsesEventMapper {
   readonly #parts = new Map<string, Part>();
   /** The `phase` of each upstream message, by output index, so its parts keep it. */
   readonly #phases = new Map<number, 'commentary' | 'final_answer'>();
+  /** Hosted tools' items by output index, with the adapter-local id the engine knows them by. */
+  readonly #hosted = new Map<number, { readonly id: string; ended: boolean }>();
   #hasToolCalls = false;
   #finished = false;
 
@@ -60,6 +65,7 @@ export class OpenAIResponsesEventMapper {
         break;
       case 'response.content_part.done': {
         const part = this.#parts.get(contentKey(event));
+        if (part) part.annotations = annotationsOf(event.part);
         if (part) this.#end(part, out, event.part.text ?? event.part.refusal);
         break;
       }
@@ -140,7 +146,35 @@ export class OpenAIResponsesEventMapper {
     return out;
   }
 
+  /**
+   * An event of the upstream's that Berth does not map (`response.web_search_call.searching`, …): when
+   * it is about a hosted tool's item, it goes to the engine as it is; otherwise it is skipped.
+   */
+  mapItemEvent(raw: unknown): ModelEvent[] {
+    if (this.#finished || typeof raw !== 'object' || raw === null) return [];
+    const event = raw as Record<string, unknown>;
+    if (typeof event.type !== 'string' || typeof event.output_index !== 'number') return [];
+    const hosted = this.#hosted.get(event.output_index);
+    if (!hosted || hosted.ended) return [];
+    return [{ type: 'hosted-item-event', id: hosted.id, event: { ...event, type: event.type } }];
+  }
+
+  /** A hosted tool's item (`web_search_call`, `mcp_call`, …): the engine gets it as the upstream made it. */
+  #hostedItem(outputIndex: number, item: OutputItem, done: boolean, out: ModelEvent[]): void {
+    let hosted = this.#hosted.get(outputIndex);
+    if (!hosted) {
+      hosted = { id: `hosted_${outputIndex}`, ended: false };
+      this.#hosted.set(outputIndex, hosted);
+      out.push({ type: 'hosted-item-start', id: hosted.id, item: hostedItemOf(item) });
+    }
+    if (done && !hosted.ended) {
+      hosted.ended = true;
+      out.push({ type: 'hosted-item-done', id: hosted.id, item: hostedItemOf(item) });
+    }
+  }
+
   #itemAdded(outputIndex: number, item: OutputItem, out: ModelEvent[]): void {
+    if (isHostedItemType(item.type)) this.#hostedItem(outputIndex, item, false, out);
     if (item.type === 'message') this.#rememberPhase(outputIndex, item);
     if (item.type === 'reasoning') this.#part(String(outputIndex), 'reasoning', outputIndex, out);
     if (item.type === 'function_call') this.#toolCall(outputIndex, item, out);
@@ -149,12 +183,15 @@ export class OpenAIResponsesEventMapper {
   }
 
   #itemDone(outputIndex: number, item: OutputItem, out: ModelEvent[]): void {
-    if (item.type === 'message') {
+    if (isHostedItemType(item.type)) {
+      this.#hostedItem(outputIndex, item, true, out);
+    } else if (item.type === 'message') {
       this.#rememberPhase(outputIndex, item);
       (item.content ?? []).forEach((content, contentIndex) => {
         const kind = content.type === 'output_text' ? 'text' : content.type === 'refusal' ? 'refusal' : null;
         if (!kind) return;
         const part = this.#part(`${outputIndex}:${contentIndex}`, kind, outputIndex, out);
+        part.annotations ??= annotationsOf(content);
         this.#end(part, out, kind === 'text' ? content.text : content.refusal);
       });
       this.#endAll(out, outputIndex);
@@ -181,7 +218,7 @@ export class OpenAIResponsesEventMapper {
       };
       this.#end(part, out);
     }
-    // Other item types (hosted tools Berth never offers upstream) carry nothing for the engine.
+    // Other item types carry nothing for the engine.
   }
 
   #rememberPhase(outputIndex: number, item: OutputItem): void {
@@ -283,8 +320,14 @@ export class OpenAIResponsesEventMapper {
     part.ended = true;
     switch (part.kind) {
       case 'text':
+        out.push({
+          type: 'text-end',
+          id: part.id,
+          ...(part.annotations?.length ? { annotations: part.annotations } : {}),
+        });
+        break;
       case 'refusal':
-        out.push({ type: `${part.kind}-end`, id: part.id });
+        out.push({ type: 'refusal-end', id: part.id });
         break;
       case 'reasoning':
         out.push({ type: 'reasoning-end', id: part.id, encryptedContent: encryptedContent ?? null });
@@ -317,6 +360,7 @@ export class OpenAIResponsesEventMapper {
 
   #finish(response: WireResponse, out: ModelEvent[]): void {
     this.#endAll(out);
+    // A hosted item the upstream never finished is left open: the engine marks it incomplete.
     const reason = mapOpenAIResponsesFinishReason(response, this.#hasToolCalls);
     out.push({ type: 'finish', reason, usage: mapOpenAIResponsesUsage(response.usage) });
     this.#finished = true;
@@ -327,6 +371,20 @@ export class OpenAIResponsesEventMapper {
       code: code ?? null,
     });
   }
+}
+
+/** A hosted item as the engine gets it: everything the upstream sent, its `id` included. */
+function hostedItemOf(item: OutputItem): HostedOutputItem {
+  return item;
+}
+
+/** The annotations of a done `output_text` part, when it has any. */
+function annotationsOf(part: Readonly<Record<string, unknown>>): readonly object[] | undefined {
+  const annotations = part['annotations'];
+  if (!Array.isArray(annotations)) return undefined;
+  return annotations.filter(
+    (annotation): annotation is object => typeof annotation === 'object' && annotation !== null,
+  );
 }
 
 function contentKey(event: { output_index: number; content_index: number }): string {

@@ -470,10 +470,6 @@ describe('images and unconvertible input', () => {
       { role: 'user', content: [{ type: 'input_image', file_id: 'file_1', detail: 'auto' }] },
     ],
     ['an item reference', { type: 'item_reference', id: 'msg_1' }],
-    [
-      'a hosted tool call',
-      { type: 'web_search_call', id: 'ws_1', status: 'completed', action: { type: 'search' } },
-    ],
   ])('rejects %s with a 400 invalid_value before calling the upstream', async (_name, item) => {
     const error = await streamAll(gptRequest({ input: [item] })).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(BerthError);

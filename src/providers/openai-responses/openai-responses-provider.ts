@@ -39,8 +39,7 @@ export function createOpenAIResponsesProvider(settings: ProviderSettings): Model
       const events = await client.responses.create({ ...body, stream: true }, { signal });
       for await (const raw of events) {
         const event = parseStreamEvent(name, raw);
-        if (!event) continue;
-        for (const modelEvent of mapper.map(event)) {
+        for (const modelEvent of event ? mapper.map(event) : mapper.mapItemEvent(raw)) {
           // `finish` waits until the upstream closes the stream, so the connection ends cleanly
           // instead of being aborted mid-body when the consumer stops after `finish`.
           if (modelEvent.type === 'finish') finish = modelEvent;

@@ -17,6 +17,8 @@ const retrieveQuery = z.looseObject({
 export function registerResponsesRoutes(app: FastifyInstance, context: AppContext): void {
   app.post('/v1/responses', async function createResponse(request, reply) {
     const run = await context.responses.create(request.projectId, request.body);
+    const ignoredTools = ignoredToolsHeader(run);
+    if (ignoredTools) reply.header(ignoredToolsHeaderName, ignoredTools);
     if (run.prepared.stream) return streamRun(run, request, reply);
     if (run.prepared.background) return run.accepted;
     // Nobody will read the answer of a client that went away: cancel the upstream call.
@@ -90,6 +92,21 @@ async function streamRun(
       if (!reply.raw.writableFinished) run.stop('disconnect');
     });
   }
-  await writeEventStream(reply.raw, run.eventsAfter(-1), { 'x-request-id': request.id });
+  const ignoredTools = ignoredToolsHeader(run);
+  await writeEventStream(reply.raw, run.eventsAfter(-1), {
+    'x-request-id': request.id,
+    ...(ignoredTools ? { [ignoredToolsHeaderName]: ignoredTools } : {}),
+  });
   return reply;
+}
+
+/**
+ * Names the hosted tools left out of the model's tools because its provider kind cannot run them
+ * (config `hostedTools.unsupported: "ignore"`), so a client can tell its tool was never offered.
+ */
+const ignoredToolsHeaderName = 'berth-ignored-tools';
+
+function ignoredToolsHeader(run: ResponseRun): string | null {
+  const { ignoredTools } = run.prepared.hosted;
+  return ignoredTools.length > 0 ? ignoredTools.join(',') : null;
 }
