@@ -19,6 +19,8 @@ export type IdPrefix =
   | 'conv'
   | 'sh'
   | 'sho'
+  | 'tsc'
+  | 'tso'
   | 'cmp'
   | 'key'
   | 'req'

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { toolSearchCallItemSchema, toolSearchOutputItemSchema } from './tool-search-item-schemas.js';
 
 /**
  * Input items as clients send them (OpenAI's `ResponseInputItem`), validated strictly: an unknown field
@@ -181,6 +182,8 @@ export const inputItemSchema = z.preprocess(
     compactionItem,
     compactionTriggerItem,
     itemReference,
+    toolSearchCallItemSchema,
+    toolSearchOutputItemSchema,
   ]),
 );
 

@@ -79,6 +79,11 @@ function normalizeItem(
       const id = item.id ?? ids.next('sho');
       return { id, item: { ...item, id, status: item.status ?? 'completed' } };
     }
+    case 'tool_search_call':
+    case 'tool_search_output': {
+      const id = item.id ?? ids.next(item.type === 'tool_search_call' ? 'tsc' : 'tso');
+      return { id, item: { ...item, id, status: item.status ?? 'completed' } };
+    }
     case 'compaction': {
       // Opened (verified) by `verifyCompactionItems` once the whole request is normalized.
       const id = item.id ?? ids.next('cmp');
@@ -125,6 +130,10 @@ function idPrefixOf(type: unknown): IdPrefix {
       return 'sho';
     case 'compaction':
       return 'cmp';
+    case 'tool_search_call':
+      return 'tsc';
+    case 'tool_search_output':
+      return 'tso';
     default:
       return 'item';
   }

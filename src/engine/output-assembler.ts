@@ -7,6 +7,7 @@ import { OutputItems, type CompletedShellCall, type MutableItem } from './output
 import { MessageOutput } from './output-message.js';
 import { ReasoningOutput } from './output-reasoning.js';
 import { ShellCallOutput, type OpenShellOutput } from './output-shell-call.js';
+import { ToolSearchOutput, type PendingToolSearch } from './output-tool-search.js';
 import type { UnsequencedEvent } from './stream-event.js';
 
 export type { CompletedShellCall } from './output-items.js';
@@ -39,6 +40,7 @@ export class OutputAssembler {
   readonly #functionCalls: FunctionCallOutput;
   readonly #customCalls: CustomCallOutput;
   readonly #shellCalls: ShellCallOutput;
+  readonly #toolSearches: ToolSearchOutput;
 
   constructor(
     ids: IdGenerator,
@@ -52,6 +54,19 @@ export class OutputAssembler {
     this.#functionCalls = new FunctionCallOutput(this.#items);
     this.#customCalls = new CustomCallOutput(this.#items);
     this.#shellCalls = new ShellCallOutput(this.#items, options.shellEnvironment ?? null);
+    this.#toolSearches = new ToolSearchOutput(this.#items);
+  }
+
+  /** Tool searches Berth must run: server-executed calls no output answered. */
+  takeToolSearches(): PendingToolSearch[] {
+    this.#items.flushPendingCall('completed');
+    return this.#toolSearches.takePending();
+  }
+
+  /** Appends the `tool_search_output` of a search Berth ran. */
+  addToolSearchOutput(callId: string | null, tools: Parameters<ToolSearchOutput['output']>[1]): void {
+    this.#messages.close('completed');
+    this.#toolSearches.output(callId, tools, 'server');
   }
 
   /** The shell calls completed since the last call, in output order. */
@@ -66,7 +81,12 @@ export class OutputAssembler {
   hasClientCalls(since = 0): boolean {
     return this.output
       .slice(since)
-      .some((item) => item.type === 'function_call' || item.type === 'custom_tool_call');
+      .some(
+        (item) =>
+          item.type === 'function_call' ||
+          item.type === 'custom_tool_call' ||
+          (item.type === 'tool_search_call' && item.execution === 'client'),
+      );
   }
 
   /** Appends a `shell_call_output` for `call`; its entries are added with `shellOutputDelta`/`Done`. */
@@ -146,7 +166,7 @@ export class OutputAssembler {
       case 'tool-call-start':
         // A message interrupted by a tool call is finished; text after the call opens a new message.
         this.#messages.close('completed');
-        this.#functionCalls.start(event.id, event.callId, event.name);
+        this.#functionCalls.start(event.id, event.callId, event.name, event.namespace);
         return;
       case 'tool-call-delta':
         this.#functionCalls.delta(event.id, event.delta);
@@ -156,7 +176,7 @@ export class OutputAssembler {
         return;
       case 'custom-call-start':
         this.#messages.close('completed');
-        this.#customCalls.start(event.id, event.callId, event.name);
+        this.#customCalls.start(event.id, event.callId, event.name, event.namespace);
         return;
       case 'custom-call-delta':
         this.#customCalls.delta(event.id, event.delta);
@@ -173,6 +193,14 @@ export class OutputAssembler {
         return;
       case 'shell-call-end':
         this.#shellCalls.end(event.id, event.action);
+        return;
+      case 'tool-search-call':
+        this.#messages.close('completed');
+        this.#toolSearches.call(event.callId, event.arguments, event.execution);
+        return;
+      case 'tool-search-output':
+        this.#messages.close('completed');
+        this.#toolSearches.output(event.callId, event.tools, event.execution);
         return;
       case 'finish':
         return;

@@ -15,6 +15,7 @@ import { customToolSchema, functionToolSchema, type ResponseCreateParams } from 
 import type { ReasoningSealer } from './reasoning-sealer.js';
 import { openSealedReasoning, verifySealedReasoning } from './reasoning-sealing.js';
 import { withAddedInstructions } from './skills-instructions.js';
+import { isGroupedTool, parseGroupedTools, type GroupedTools } from './grouped-tools.js';
 import { shellToolNames, shellToolSchema, type ShellSetup, type ShellToolParams } from './shell-tool.js';
 
 /** A validated create request with its context loaded: everything needed to run and record it. */
@@ -30,6 +31,8 @@ export interface PreparedResponse {
   readonly tools: readonly (FunctionTool | CustomTool)[];
   /** The request's shell tool and its position in `tools`, when it offers one. */
   readonly shellTool: { readonly params: ShellToolParams; readonly index: number } | null;
+  /** Namespace tools and the `tool_search` tool (`grouped-tools.ts`); absent means none. */
+  readonly grouped?: GroupedTools;
   /**
    * Where shell calls run, once settled (`provisionShellEnvironment`); null until then, and for
    * requests that never run (token counting).
@@ -68,7 +71,7 @@ export async function prepareResponse(
 ): Promise<PreparedResponse> {
   checkSupportedFeatures(params);
   const resolved = dependencies.providers.resolve(params.model);
-  const { tools, shellTool } = parseTools(params);
+  const { tools, shellTool, grouped } = parseTools(params);
   const conversationId = conversationIdOf(params);
   const contextItems = await loadContext(params, projectId, conversationId, dependencies);
   const inputItems = normalizeInputItems(params.input, contextItems, dependencies.ids);
@@ -97,6 +100,7 @@ export async function prepareResponse(
     inputItems,
     tools,
     shellTool,
+    grouped,
     shell: null,
     conversationId,
     store,
@@ -134,6 +138,8 @@ export function toModelRequest(
       ),
     ),
     tools: prepared.tools,
+    namespaces: prepared.grouped?.namespaces ?? [],
+    toolSearch: prepared.grouped?.toolSearch ?? null,
     shellTool: prepared.shellTool !== null,
     toolChoice: params.tool_choice ?? null,
     parallelToolCalls: params.parallel_tool_calls ?? null,
@@ -178,10 +184,13 @@ function checkSupportedFeatures(params: ResponseCreateParams): void {
  * The request's client tools (function and custom, in request order) and its one shell tool, each
  * validated; other tool types are refused.
  */
-function parseTools(params: ResponseCreateParams): Pick<PreparedResponse, 'tools' | 'shellTool'> {
+function parseTools(
+  params: ResponseCreateParams,
+): Pick<PreparedResponse, 'tools' | 'shellTool'> & { grouped: GroupedTools } {
   const tools: ClientTool[] = [];
   let shellTool: PreparedResponse['shellTool'] = null;
   for (const [index, tool] of (params.tools ?? []).entries()) {
+    if (isGroupedTool(tool)) continue;
     if (tool.type === 'shell') {
       if (shellTool) {
         throw new BerthError('invalid_value', 'Only one shell tool may be given.', {
@@ -195,7 +204,8 @@ function parseTools(params: ResponseCreateParams): Pick<PreparedResponse, 'tools
   }
   checkToolNames(tools, shellTool !== null);
   checkToolChoice(params.tool_choice, tools, shellTool !== null);
-  return { tools: tools.map(({ tool }) => tool), shellTool };
+  const grouped = parseGroupedTools(params.tools ?? [], tools);
+  return { tools: tools.map(({ tool }) => tool), shellTool, grouped };
 }
 
 /** A client tool with its position in the request's `tools`, for errors that name it. */
@@ -297,6 +307,7 @@ function toFunctionTool(tool: Record<string, unknown>, index: number): FunctionT
     description: parsed.description ?? null,
     parameters: parsed.parameters ?? null,
     strict: parsed.strict ?? null,
+    ...(parsed.defer_loading ? { defer_loading: true } : {}),
   };
 }
 

@@ -4,6 +4,7 @@ import type { ModelProvider } from './model-provider.js';
 import { createOpenAIResponsesProvider } from './openai-responses/openai-responses-provider.js';
 import { createOpenAIChatProvider } from './openai-chat/openai-chat-provider.js';
 import { createAnthropicProvider } from './anthropic/anthropic-provider.js';
+import { withFlattenedTools } from './with-flattened-tools.js';
 
 /** A request's `model` resolved to the provider that serves it and the upstream's own model name. */
 export interface ResolvedModel {
@@ -34,10 +35,11 @@ export function createProvider(config: ProviderConfig): ModelProvider {
   switch (config.kind) {
     case 'openai':
       return createOpenAIResponsesProvider(settings);
+    // Namespaces and tool search are Berth's on these protocols (flatten-tools.ts), within their name limits.
     case 'openai-chat':
-      return createOpenAIChatProvider(settings);
+      return withFlattenedTools(createOpenAIChatProvider(settings), 64);
     case 'anthropic':
-      return createAnthropicProvider(settings);
+      return withFlattenedTools(createAnthropicProvider(settings), 128);
   }
 }
 

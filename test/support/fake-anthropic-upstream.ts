@@ -1,7 +1,14 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { scriptedWait, startFakeUpstreamServer, type FakeUpstreamExchange } from './fake-upstream-server.js';
-import { chunkText, finishReasonOf, type FakeUpstream, type ScriptedTurn } from './scripted-turn.js';
+import {
+  chunkText,
+  finishReasonOf,
+  flatCallName,
+  toolSearchFunctionCalls,
+  type FakeUpstream,
+  type ScriptedTurn,
+} from './scripted-turn.js';
 
 type Json = Record<string, unknown>;
 
@@ -140,13 +147,13 @@ function renderTurn(turn: ScriptedTurn, body: Json, ids: { next(prefix: string):
   }
   if (turn.text !== undefined) content.push({ type: 'text', text: turn.text });
   const toolArguments: string[] = [];
-  for (const call of turn.toolCalls ?? []) {
+  for (const call of [...toolSearchFunctionCalls(turn), ...(turn.toolCalls ?? [])]) {
     toolArguments.push(call.arguments);
     const input = parseArguments(call.arguments);
     content.push({
       type: 'tool_use',
       id: ids.next('toolu_'),
-      name: call.name,
+      name: flatCallName(call),
       input,
       caller: { type: 'direct' },
     });

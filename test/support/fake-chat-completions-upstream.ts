@@ -14,7 +14,14 @@ import {
   type Json,
   type Rejection,
 } from './fake-openai-wire.js';
-import { chunkText, finishReasonOf, type FakeUpstream, type ScriptedTurn } from './scripted-turn.js';
+import {
+  chunkText,
+  finishReasonOf,
+  flatCallName,
+  toolSearchFunctionCalls,
+  type FakeUpstream,
+  type ScriptedTurn,
+} from './scripted-turn.js';
 
 /** The model ids the fake lists at `GET /v1/models`. */
 export const fakeChatCompletionsModels: readonly string[] = ['llama3.2', 'qwen3:8b', 'deepseek-r1'];
@@ -166,7 +173,11 @@ function functionCallsOf(turn: ScriptedTurn): { name: string; arguments: string 
     name: call.name,
     arguments: JSON.stringify({ input: call.input }),
   }));
-  return [...(turn.toolCalls ?? []), ...customCalls, ...shellCalls];
+  const toolCalls = (turn.toolCalls ?? []).map((call) => ({
+    name: flatCallName(call),
+    arguments: call.arguments,
+  }));
+  return [...toolSearchFunctionCalls(turn), ...toolCalls, ...customCalls, ...shellCalls];
 }
 
 /** The SSE chunks of one scripted turn; `isDelta` marks the ones `chunkDelayMs` paces. */

@@ -182,6 +182,34 @@ function renderTurn(params: Json, turn: ScriptedTurn): { events: Json[]; final: 
     output.push(item);
   }
 
+  for (const search of turn.toolSearches ?? []) {
+    // A server-run search arrives whole: its call, then its output; no deltas (observed item shapes).
+    const call_id = `call_${hex(12)}`;
+    for (const item of [
+      {
+        id: `tsc_${hex(24)}`,
+        type: 'tool_search_call',
+        call_id,
+        execution: 'server',
+        arguments: { query: search.query },
+        status: 'completed',
+      },
+      {
+        id: `tso_${hex(24)}`,
+        type: 'tool_search_output',
+        call_id,
+        execution: 'server',
+        tools: search.found ?? [],
+        status: 'completed',
+      },
+    ]) {
+      const output_index = output.length;
+      emit({ type: 'response.output_item.added', output_index, item });
+      emit({ type: 'response.output_item.done', output_index, item });
+      output.push(item);
+    }
+  }
+
   for (const call of turn.toolCalls ?? []) {
     const id = `fc_${hex(24)}`;
     const output_index = output.length;
@@ -191,6 +219,7 @@ function renderTurn(params: Json, turn: ScriptedTurn): { events: Json[]; final: 
       status: 'in_progress',
       arguments: '',
       call_id: `call_${hex(12)}`,
+      ...(call.namespace === undefined ? {} : { namespace: call.namespace }),
     };
     const item = { ...added, name: call.name, status: itemStatus, arguments: call.arguments };
     emit({ type: 'response.output_item.added', output_index, item: { ...added, name: call.name } });

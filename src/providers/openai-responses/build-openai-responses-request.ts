@@ -44,7 +44,12 @@ export function buildOpenAIInputTokenCountRequest(request: ModelRequest): InputT
 const clientExecutedShellTool: FunctionShellTool = { type: 'shell' };
 
 function buildSharedFields(request: ModelRequest) {
-  const tools: Tool[] = [...request.tools, ...(request.shellTool ? [clientExecutedShellTool] : [])];
+  const tools: Tool[] = [
+    ...request.tools,
+    ...(request.namespaces ?? []),
+    ...(request.toolSearch ? [request.toolSearch] : []),
+    ...(request.shellTool ? [clientExecutedShellTool] : []),
+  ];
   return {
     model: request.model,
     input: convertToOpenAIResponsesInput(request.input),
