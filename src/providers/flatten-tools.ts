@@ -21,7 +21,7 @@ export interface FlattenedTools {
   /** The request with only plain function and custom tools, and no namespaced or search items. */
   readonly request: ModelRequest;
   /** Turns one event of the provider's reply back into the request's terms (names, namespaces, searches). */
-  restore(event: ModelEvent): ModelEvent[];
+  readonly restore: (event: ModelEvent) => ModelEvent[];
 }
 
 /** Names of the shell tool on these providers; no flattened name may take them. */

@@ -62,85 +62,103 @@ function offeredNames(body: Json): unknown[] {
 describe.each(testProviders)('tool_search through the $kind provider', ({ name, kind, model }) => {
   const upstream = () => berth.upstreams[name];
 
-  it('finds a deferred tool by searching, then the model calls it', async () => {
-    const before = upstream().requests.length;
-    if (kind === 'openai') {
-      // OpenAI runs the search inside its own response and goes on to the call.
-      upstream().script(
-        {
-          toolSearches: [{ query: 'weather', found: [getWeather as unknown as Json] }],
-          toolCalls: [{ name: 'get_weather', arguments: weatherArguments }],
-        },
-        { text: 'Sunny in Oslo.' },
-      );
-    } else {
-      upstream().script(
-        { toolSearches: [{ query: 'weather' }] },
-        { toolCalls: [{ name: 'get_weather', arguments: weatherArguments }] },
-        { text: 'Sunny in Oslo.' },
-      );
-    }
-    const first = await client.responses.create({ model, input: 'Weather in Oslo?', tools });
-    expect(first.status).toBe('completed');
-    expect(first.output.map((item) => item.type)).toEqual([
-      'tool_search_call',
-      'tool_search_output',
-      'function_call',
-    ]);
-    const [searchCall, searchOutput, call] = first.output;
-    expect(searchCall).toMatchObject({
-      type: 'tool_search_call',
-      execution: 'server',
-      status: 'completed',
-      arguments: { query: 'weather' },
-    });
-    expect(searchOutput).toMatchObject({
-      type: 'tool_search_output',
-      execution: 'server',
-      status: 'completed',
-      call_id: (searchCall as { call_id: string }).call_id,
-    });
-    const found = (searchOutput as unknown as { tools: Json[] }).tools;
-    expect(found[0]).toMatchObject({ type: 'function', name: 'get_weather' });
-    expect(call).toMatchObject({ type: 'function_call', name: 'get_weather', arguments: weatherArguments });
-    if (call?.type !== 'function_call') throw new Error('no function call');
-
-    if (kind === 'openai') {
-      const sent = sentBody(upstream().requests, before);
-      expect(sent['tools']).toEqual(expect.arrayContaining([{ type: 'tool_search' }, getWeather]));
-      expect(upstream().requests.length).toBe(before + 1);
-    } else {
-      // The first turn sees only what is not deferred, and the search; the next turn the tool it found.
-      expect(offeredNames(sentBody(upstream().requests, before))).toEqual(['get_time', 'tool_search']);
-      expect(offeredNames(sentBody(upstream().requests, before + 1))).toEqual([
-        'get_time',
-        'get_weather',
-        'tool_search',
+  it.each([false, true])(
+    'finds a deferred tool by searching, then the model calls it (stream: %s)',
+    async (streaming) => {
+      const before = upstream().requests.length;
+      if (kind === 'openai') {
+        // OpenAI runs the search inside its own response and goes on to the call.
+        upstream().script(
+          {
+            toolSearches: [{ query: 'weather', found: [getWeather as unknown as Json] }],
+            toolCalls: [{ name: 'get_weather', arguments: weatherArguments }],
+          },
+          { text: 'Sunny in Oslo.' },
+        );
+      } else {
+        upstream().script(
+          { toolSearches: [{ query: 'weather' }] },
+          { toolCalls: [{ name: 'get_weather', arguments: weatherArguments }] },
+          { text: 'Sunny in Oslo.' },
+        );
+      }
+      const request = { model, input: 'Weather in Oslo?', tools };
+      const streamedTypes: string[] = [];
+      let first: OpenAI.Responses.Response;
+      if (streaming) {
+        const stream = client.responses.stream(request);
+        for await (const event of stream) {
+          if (event.type === 'response.output_item.added') streamedTypes.push(event.item.type);
+          // The search's arguments never stream as a function call's would.
+          if (event.type === 'response.function_call_arguments.delta')
+            expect(event.delta).not.toContain('weather');
+        }
+        first = await stream.finalResponse();
+        expect(streamedTypes).toEqual(['tool_search_call', 'tool_search_output', 'function_call']);
+      } else {
+        first = await client.responses.create(request);
+      }
+      expect(first.status).toBe('completed');
+      expect(first.output.map((item) => item.type)).toEqual([
+        'tool_search_call',
+        'tool_search_output',
+        'function_call',
       ]);
-    }
+      const [searchCall, searchOutput, call] = first.output;
+      expect(searchCall).toMatchObject({
+        type: 'tool_search_call',
+        execution: 'server',
+        status: 'completed',
+        arguments: { query: 'weather' },
+      });
+      expect(searchOutput).toMatchObject({
+        type: 'tool_search_output',
+        execution: 'server',
+        status: 'completed',
+        call_id: (searchCall as { call_id: string }).call_id,
+      });
+      const found = (searchOutput as unknown as { tools: Json[] }).tools;
+      expect(found[0]).toMatchObject({ type: 'function', name: 'get_weather' });
+      expect(call).toMatchObject({ type: 'function_call', name: 'get_weather', arguments: weatherArguments });
+      if (call?.type !== 'function_call') throw new Error('no function call');
 
-    const second = await client.responses.create({
-      model,
-      previous_response_id: first.id,
-      input: [{ type: 'function_call_output', call_id: call.call_id, output: 'Sunny, 21 °C' }],
-      tools,
-    });
-    expect(second.output_text).toBe('Sunny in Oslo.');
-    const last = sentBody(upstream().requests, upstream().requests.length - 1);
-    if (kind === 'openai') {
-      // The search goes back as OpenAI's own items, without Berth's ids.
-      expect(last['input']).toEqual(
-        expect.arrayContaining([
-          expect.objectContaining({ type: 'tool_search_call', arguments: { query: 'weather' } }),
-          expect.objectContaining({ type: 'tool_search_output', tools: [getWeather] }),
-        ]),
-      );
-      expect((last['input'] as Json[]).some((item) => 'id' in item)).toBe(false);
-    } else {
-      // The loaded tool stays loaded for the rest of the chain.
-      expect(offeredNames(last)).toEqual(['get_time', 'get_weather', 'tool_search']);
-    }
-  });
+      if (kind === 'openai') {
+        const sent = sentBody(upstream().requests, before);
+        expect(sent['tools']).toEqual(expect.arrayContaining([{ type: 'tool_search' }, getWeather]));
+        expect(upstream().requests.length).toBe(before + 1);
+      } else {
+        // The first turn sees only what is not deferred, and the search; the next turn the tool it found.
+        expect(offeredNames(sentBody(upstream().requests, before))).toEqual(['get_time', 'tool_search']);
+        expect(offeredNames(sentBody(upstream().requests, before + 1))).toEqual([
+          'get_time',
+          'get_weather',
+          'tool_search',
+        ]);
+      }
+
+      const second = await client.responses.create({
+        model,
+        previous_response_id: first.id,
+        input: [{ type: 'function_call_output', call_id: call.call_id, output: 'Sunny, 21 °C' }],
+        tools,
+      });
+      expect(second.output_text).toBe('Sunny in Oslo.');
+      const last = sentBody(upstream().requests, upstream().requests.length - 1);
+      if (kind === 'openai') {
+        // The search goes back as OpenAI's own items, without Berth's ids.
+        expect(last['input']).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({ type: 'tool_search_call', arguments: { query: 'weather' } }),
+            expect.objectContaining({ type: 'tool_search_output', tools: [getWeather] }),
+          ]),
+        );
+        expect((last['input'] as Json[]).some((item) => 'id' in item)).toBe(false);
+      } else {
+        // The loaded tool stays loaded for the rest of the chain.
+        expect(offeredNames(last)).toEqual(['get_time', 'get_weather', 'tool_search']);
+      }
+    },
+  );
 
   it('refuses a deferred tool without a tool_search tool', async () => {
     const error = await client.responses
