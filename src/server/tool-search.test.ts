@@ -160,6 +160,55 @@ describe.each(testProviders)('tool_search through the $kind provider', ({ name, 
     },
   );
 
+  it('hands a client-executed search to the client, and offers what its output loads', async () => {
+    const before = upstream().requests.length;
+    upstream().script(
+      { toolSearches: [{ query: 'weather', execution: 'client' }] },
+      { toolCalls: [{ name: 'get_weather', arguments: weatherArguments }] },
+    );
+    const clientTools: OpenAI.Responses.Tool[] = [
+      getTime,
+      getWeather,
+      { type: 'tool_search', execution: 'client' },
+    ];
+    const first = await client.responses.create({ model, input: 'Weather in Oslo?', tools: clientTools });
+    expect(first.output).toEqual([
+      expect.objectContaining({
+        type: 'tool_search_call',
+        execution: 'client',
+        arguments: { query: 'weather' },
+      }),
+    ]);
+    const searchCall = first.output[0] as unknown as { call_id: string };
+    const second = await client.responses.create({
+      model,
+      previous_response_id: first.id,
+      input: [
+        { type: 'tool_search_output', call_id: searchCall.call_id, execution: 'client', tools: [getWeather] },
+      ],
+      tools: clientTools,
+    });
+    expect(second.output).toEqual([expect.objectContaining({ type: 'function_call', name: 'get_weather' })]);
+    if (kind !== 'openai') {
+      expect(offeredNames(sentBody(upstream().requests, before))).toEqual(['get_time', 'tool_search']);
+      expect(offeredNames(sentBody(upstream().requests, before + 1))).toEqual([
+        'get_time',
+        'get_weather',
+        'tool_search',
+      ]);
+    } else {
+      expect(sentBody(upstream().requests, before + 1)['input']).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            type: 'tool_search_output',
+            call_id: searchCall.call_id,
+            tools: [getWeather],
+          }),
+        ]),
+      );
+    }
+  });
+
   it('refuses a deferred tool without a tool_search tool', async () => {
     const error = await client.responses
       .create({ model, input: 'hi', tools: [getWeather] })

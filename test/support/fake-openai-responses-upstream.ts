@@ -185,15 +185,17 @@ function renderTurn(params: Json, turn: ScriptedTurn): { events: Json[]; final: 
   for (const search of turn.toolSearches ?? []) {
     // A server-run search arrives whole: its call, then its output; no deltas (observed item shapes).
     const call_id = `call_${hex(12)}`;
+    const execution = search.execution ?? 'server';
+    const call = {
+      id: `tsc_${hex(24)}`,
+      type: 'tool_search_call',
+      call_id,
+      execution,
+      arguments: { query: search.query },
+      status: 'completed',
+    };
     for (const item of [
-      {
-        id: `tsc_${hex(24)}`,
-        type: 'tool_search_call',
-        call_id,
-        execution: 'server',
-        arguments: { query: search.query },
-        status: 'completed',
-      },
+      call,
       {
         id: `tso_${hex(24)}`,
         type: 'tool_search_output',
@@ -202,7 +204,7 @@ function renderTurn(params: Json, turn: ScriptedTurn): { events: Json[]; final: 
         tools: search.found ?? [],
         status: 'completed',
       },
-    ]) {
+    ].slice(0, execution === 'client' ? 1 : 2)) {
       const output_index = output.length;
       emit({ type: 'response.output_item.added', output_index, item });
       emit({ type: 'response.output_item.done', output_index, item });

@@ -69,6 +69,8 @@ export interface ScriptedTurn {
 export interface ScriptedToolSearch {
   readonly query: string;
   readonly found?: readonly Record<string, unknown>[];
+  /** `client`: OpenAI hands the call to the client and sends no output (a `tool_search` tool with `execution: "client"`). */
+  readonly execution?: 'server' | 'client';
 }
 
 /** The name a tool call has where tools are flat: Berth's `<namespace>__<name>` for namespaced tools. */
