@@ -101,4 +101,20 @@ describe('flattenTools', () => {
       { type: 'tool-call-end', id: 'a', arguments: '{}' },
     ]);
   });
+
+  it('flattens a custom tool of a namespace, which the custom-tool translation then offers as a function', () => {
+    const editor: NamespaceTool = {
+      type: 'namespace',
+      name: 'editor',
+      description: 'Edits files.',
+      tools: [{ type: 'custom', name: 'patch', description: 'Applies a patch.' }],
+    };
+    const { request: flat, restore } = flattenTools(modelRequest({ model: 'm', namespaces: [editor] }), 64);
+    expect(flat.tools).toEqual([
+      { type: 'custom', name: 'editor__patch', description: 'editor: Edits files.\n\nApplies a patch.' },
+    ]);
+    expect(restore({ type: 'custom-call-start', id: 'a', callId: 'c', name: 'editor__patch' })).toEqual([
+      { type: 'custom-call-start', id: 'a', callId: 'c', name: 'patch', namespace: 'editor' },
+    ]);
+  });
 });

@@ -17,6 +17,8 @@ describe('ToolNameMap', () => {
     expect(names.flatName({ kind: 'tool-search' })).toBe('tool_search');
     expect(names.targetOf('crm__lookup')).toEqual({ kind: 'tool', name: 'lookup', namespace: 'crm' });
     expect(names.targetOf('tool_search')).toEqual({ kind: 'tool-search' });
+    // A namespaced call in the history whose tool is gone keeps the joined form.
+    expect(names.flatName({ kind: 'tool', name: 'old', namespace: 'crm' })).toBe('crm__old');
   });
 
   it('shortens a name past the limit with a stable hash, the same on every build', () => {

@@ -53,9 +53,15 @@ export class ToolNameMap {
     return map;
   }
 
-  /** The name the provider knows `target` by (a tool the map does not know keeps its own name). */
+  /**
+   * The name the provider knows `target` by. A tool the map does not know (a call in the history of a
+   * tool the request no longer offers) gets the name it would have had unshortened.
+   */
   flatName(target: FlatToolTarget): string {
-    return this.#byKey.get(keyOf(target)) ?? (target.kind === 'tool' ? target.name : 'tool_search');
+    const known = this.#byKey.get(keyOf(target));
+    if (known !== undefined) return known;
+    if (target.kind === 'tool-search') return 'tool_search';
+    return target.namespace === undefined ? target.name : `${target.namespace}__${target.name}`;
   }
 
   /** What a name the model called stands for; undefined for names the map did not assign. */
