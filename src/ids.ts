@@ -23,6 +23,8 @@ export type IdPrefix =
   | 'conv'
   | 'sh'
   | 'sho'
+  | 'tsc'
+  | 'tso'
   | 'cmp'
   | 'ws'
   | 'key'

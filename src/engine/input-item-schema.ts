@@ -6,6 +6,7 @@ import {
   localShellCallItemSchema,
   localShellCallOutputItemSchema,
 } from './patch-and-local-shell-tools.js';
+import { toolSearchCallItemSchema, toolSearchOutputItemSchema } from './tool-search-item-schemas.js';
 
 /**
  * Input items as clients send them (OpenAI's `ResponseInputItem`), validated strictly: an unknown field
@@ -193,6 +194,8 @@ export const inputItemSchema = z.preprocess(
     compactionTriggerItem,
     itemReference,
     hostedItemSchema,
+    toolSearchCallItemSchema,
+    toolSearchOutputItemSchema,
   ]),
 );
 

@@ -90,6 +90,11 @@ function normalizeItem(
     case 'local_shell_call':
     case 'local_shell_call_output':
       return normalizePatchOrLocalShellItem(item, ids);
+    case 'tool_search_call':
+    case 'tool_search_output': {
+      const id = item.id ?? ids.next(item.type === 'tool_search_call' ? 'tsc' : 'tso');
+      return { id, item: { ...item, id, status: item.status ?? 'completed' } };
+    }
     case 'compaction': {
       // Opened (verified) by `verifyCompactionItems` once the whole request is normalized.
       const id = item.id ?? ids.next('cmp');
@@ -144,6 +149,10 @@ function idPrefixOf(type: unknown): IdPrefix {
       return 'lsh';
     case 'local_shell_call_output':
       return 'lsho';
+    case 'tool_search_call':
+      return 'tsc';
+    case 'tool_search_output':
+      return 'tso';
     default:
       return 'item';
   }

@@ -9,6 +9,7 @@ import { MessageOutput } from './output-message.js';
 import { PatchAndLocalShellCallOutput } from './output-patch-and-local-shell-call.js';
 import { ReasoningOutput } from './output-reasoning.js';
 import { ShellCallOutput, type OpenShellOutput } from './output-shell-call.js';
+import { ToolSearchOutput, type PendingToolSearch } from './output-tool-search.js';
 import type { UnsequencedEvent } from './stream-event.js';
 
 export type { CompletedShellCall } from './output-items.js';
@@ -43,6 +44,7 @@ export class OutputAssembler {
   readonly #patchAndLocalShellCalls: PatchAndLocalShellCallOutput;
   readonly #shellCalls: ShellCallOutput;
   readonly #hostedItems: HostedItemOutput;
+  readonly #toolSearches: ToolSearchOutput;
 
   constructor(
     ids: IdGenerator,
@@ -58,6 +60,19 @@ export class OutputAssembler {
     this.#patchAndLocalShellCalls = new PatchAndLocalShellCallOutput(this.#items);
     this.#shellCalls = new ShellCallOutput(this.#items, options.shellEnvironment ?? null);
     this.#hostedItems = new HostedItemOutput(this.#items);
+    this.#toolSearches = new ToolSearchOutput(this.#items);
+  }
+
+  /** Tool searches Berth must run: server-executed calls no output answered. */
+  takeToolSearches(): PendingToolSearch[] {
+    this.#items.flushPendingCall('completed');
+    return this.#toolSearches.takePending();
+  }
+
+  /** Appends the `tool_search_output` of a search Berth ran. */
+  addToolSearchOutput(callId: string | null, tools: Parameters<ToolSearchOutput['output']>[1]): void {
+    this.#messages.close('completed');
+    this.#toolSearches.output(callId, tools, 'server');
   }
 
   /** The shell calls completed since the last call, in output order. */
@@ -70,7 +85,12 @@ export class OutputAssembler {
    * `local_shell_call`) is in the output since `since`: the client must run it before the loop goes on.
    */
   hasClientCalls(since = 0): boolean {
-    return this.output.slice(since).some((item) => clientCallTypes.has(item.type));
+    return this.output
+      .slice(since)
+      .some(
+        (item) =>
+          clientCallTypes.has(item.type) || (item.type === 'tool_search_call' && item.execution === 'client'),
+      );
   }
 
   /** Appends a `shell_call_output` for `call`; its entries are added with `shellOutputDelta`/`Done`. */
@@ -152,7 +172,7 @@ export class OutputAssembler {
       case 'tool-call-start':
         // A message interrupted by a tool call is finished; text after the call opens a new message.
         this.#messages.close('completed');
-        this.#functionCalls.start(event.id, event.callId, event.name);
+        this.#functionCalls.start(event.id, event.callId, event.name, event.namespace);
         return;
       case 'tool-call-delta':
         this.#functionCalls.delta(event.id, event.delta);
@@ -162,7 +182,7 @@ export class OutputAssembler {
         return;
       case 'custom-call-start':
         this.#messages.close('completed');
-        this.#customCalls.start(event.id, event.callId, event.name);
+        this.#customCalls.start(event.id, event.callId, event.name, event.namespace);
         return;
       case 'custom-call-delta':
         this.#customCalls.delta(event.id, event.delta);
@@ -198,6 +218,14 @@ export class OutputAssembler {
       case 'hosted-item-done':
         this.#messages.close('completed');
         this.#hostedItems.done(event.id, event.item);
+        return;
+      case 'tool-search-call':
+        this.#messages.close('completed');
+        this.#toolSearches.call(event.callId, event.arguments, event.execution);
+        return;
+      case 'tool-search-output':
+        this.#messages.close('completed');
+        this.#toolSearches.output(event.callId, event.tools, event.execution);
         return;
       case 'finish':
         return;

@@ -13,7 +13,7 @@ export class CustomCallOutput {
   }
 
   /** Appends an `in_progress` call with empty input. */
-  start(id: string, callId: string, name: string): void {
+  start(id: string, callId: string, name: string, namespace?: string): void {
     const item: MutableItem = {
       id: this.#items.ids.next('ctc'),
       type: 'custom_tool_call',
@@ -21,6 +21,7 @@ export class CustomCallOutput {
       call_id: callId,
       name,
       input: '',
+      ...(namespace === undefined ? {} : { namespace }),
     };
     const outputIndex = this.#items.append(item);
     this.#items.parts.set(id, { outputIndex, item, contentIndex: 0, text: '' });

@@ -12,7 +12,7 @@ export class FunctionCallOutput {
   }
 
   /** Appends an `in_progress` call with empty arguments. */
-  start(id: string, callId: string, name: string): void {
+  start(id: string, callId: string, name: string, namespace?: string): void {
     const item: MutableItem = {
       id: this.#items.ids.next('fc'),
       type: 'function_call',
@@ -20,6 +20,7 @@ export class FunctionCallOutput {
       call_id: callId,
       name,
       arguments: '',
+      ...(namespace === undefined ? {} : { namespace }),
     };
     const outputIndex = this.#items.append(item);
     this.#items.parts.set(id, { outputIndex, item, contentIndex: 0, text: '' });

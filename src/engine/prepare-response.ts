@@ -30,6 +30,7 @@ import {
 } from './hosted-tools.js';
 import { promptCacheSettingsOf } from './prompt-cache-settings.js';
 import { withAddedInstructions } from './skills-instructions.js';
+import { isGroupedTool, parseGroupedTools, type GroupedTools } from './grouped-tools.js';
 import { shellToolNames, shellToolSchema, type ShellSetup, type ShellToolParams } from './shell-tool.js';
 
 /** A validated create request with its context loaded: everything needed to run and record it. */
@@ -47,6 +48,8 @@ export interface PreparedResponse {
   readonly hosted: HostedToolsPlan;
   /** The request's shell tool and its position in `tools`, when it offers one. */
   readonly shellTool: { readonly params: ShellToolParams; readonly index: number } | null;
+  /** Namespace tools and the `tool_search` tool (`grouped-tools.ts`); absent means none. */
+  readonly grouped?: GroupedTools;
   /**
    * Where shell calls run, once settled (`provisionShellEnvironment`); null until then, and for
    * requests that never run (token counting).
@@ -87,7 +90,7 @@ export async function prepareResponse(
 ): Promise<PreparedResponse> {
   checkSupportedFeatures(params);
   const resolved = dependencies.providers.resolve(params.model);
-  const { tools, shellTool } = parseTools(params);
+  const { tools, shellTool, grouped } = parseTools(params);
   const hosted = planHostedTools(
     params,
     resolved.provider.kind,
@@ -123,6 +126,7 @@ export async function prepareResponse(
     tools,
     hosted,
     shellTool,
+    grouped,
     shell: null,
     conversationId,
     store,
@@ -165,6 +169,8 @@ export function toModelRequest(
     tools: prepared.tools,
     hostedTools: prepared.hosted.hostedTools,
     hostedInclude: hostedIncludeOf(params.include, prepared.hosted.hostedTools),
+    namespaces: prepared.grouped?.namespaces ?? [],
+    toolSearch: prepared.grouped?.toolSearch ?? null,
     shellTool: prepared.shellTool !== null,
     ...offeredPatchAndLocalShellTools(params.tools ?? []),
     toolChoice: params.tool_choice ?? null,
@@ -211,10 +217,13 @@ function checkSupportedFeatures(params: ResponseCreateParams): void {
  * The request's client tools (function and custom, in request order) and its one shell tool, each
  * validated; other tool types are refused.
  */
-function parseTools(params: ResponseCreateParams): Pick<PreparedResponse, 'tools' | 'shellTool'> {
+function parseTools(
+  params: ResponseCreateParams,
+): Pick<PreparedResponse, 'tools' | 'shellTool'> & { grouped: GroupedTools } {
   const tools: ClientTool[] = [];
   let shellTool: PreparedResponse['shellTool'] = null;
   for (const [index, tool] of (params.tools ?? []).entries()) {
+    if (isGroupedTool(tool)) continue;
     if (tool.type === 'shell') {
       if (shellTool) {
         throw new BerthError('invalid_value', 'Only one shell tool may be given.', {
@@ -229,7 +238,8 @@ function parseTools(params: ResponseCreateParams): Pick<PreparedResponse, 'tools
   checkToolNames(tools, shellTool !== null);
   checkToolChoice(params.tool_choice, tools, shellTool !== null);
   checkPatchAndLocalShellTools(params.tools ?? [], params.tool_choice);
-  return { tools: tools.map(({ tool }) => tool), shellTool };
+  const grouped = parseGroupedTools(params.tools ?? [], tools);
+  return { tools: tools.map(({ tool }) => tool), shellTool, grouped };
 }
 
 /** A client tool with its position in the request's `tools`, for errors that name it. */
@@ -320,7 +330,7 @@ function toFunctionTool(tool: Record<string, unknown>, index: number): FunctionT
     const type = typeof tool.type === 'string' ? tool.type : String(tool.type);
     throw new BerthError(
       'unsupported_parameter',
-      `Tool type '${type}' is not supported by Berth; function, custom, shell, apply_patch, local_shell and OpenAI's hosted tools are.`,
+      `Tool type '${type}' is not supported by Berth; function, custom, namespace, tool_search, shell, apply_patch, local_shell and OpenAI's hosted tools are.`,
       { param: `tools[${index}].type` },
     );
   }
@@ -331,6 +341,7 @@ function toFunctionTool(tool: Record<string, unknown>, index: number): FunctionT
     description: parsed.description ?? null,
     parameters: parsed.parameters ?? null,
     strict: parsed.strict ?? null,
+    ...(parsed.defer_loading ? { defer_loading: true } : {}),
   };
 }
 

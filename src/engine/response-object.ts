@@ -85,8 +85,12 @@ export function toUsage(usage: ModelUsage): Record<string, unknown> {
  */
 function echoedTools(prepared: PreparedResponse): unknown[] {
   const clientTools = [...prepared.tools];
+  const namespaces = [...(prepared.grouped?.namespaces ?? [])];
   return (prepared.params.tools ?? []).map((tool, index) => {
     if (isHostedToolType(tool.type) || isPatchOrLocalShellTool(tool)) return tool;
-    return index === prepared.shellTool?.index ? (prepared.shell?.echo ?? tool) : clientTools.shift();
+    if (index === prepared.shellTool?.index) return prepared.shell?.echo ?? tool;
+    if (tool.type === 'namespace') return namespaces.shift();
+    if (tool.type === 'tool_search') return prepared.grouped?.toolSearch;
+    return clientTools.shift();
   });
 }

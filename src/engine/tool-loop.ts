@@ -12,6 +12,7 @@ import type { OutputAssembler } from './output-assembler.js';
 import { toStoredItems } from './output-items.js';
 import { toModelRequest, type PreparedResponse } from './prepare-response.js';
 import { refuseShellCall, runShellCall, type RanCommand } from './shell-call-runner.js';
+import { runToolSearches } from './tool-search-runner.js';
 
 /**
  * Hosted tool calls one response may make when the request sets no `max_tool_calls`: a bound on a model
@@ -101,12 +102,15 @@ export class ToolLoop {
       // What the upstream counted for this turn is about what the next one starts from.
       contextTokens = finish ? finish.usage.inputTokens + finish.usage.outputTokens : undefined;
       const result = finish && usage ? { reason: finish.reason, usage } : finish;
-      if (signal.aborted || shell?.mode !== 'hosted') return result;
+      if (signal.aborted) return result;
       if (finish && (finish.reason === 'length' || finish.reason === 'content_filter')) return result;
-      const calls = assembler.takeShellCalls();
-      if (calls.length === 0) return result;
+      // Searches the provider left to Berth (tool_search on providers without it) run before shell calls.
+      const searches = runToolSearches(assembler.takeToolSearches(), assembler, prepared);
+      toolCalls += searches;
+      const calls = shell?.mode === 'hosted' ? assembler.takeShellCalls() : [];
+      if (calls.length === 0 && searches === 0) return result;
       for (const call of calls) {
-        if (signal.aborted) return result;
+        if (signal.aborted || shell?.mode !== 'hosted') return result;
         if (toolCalls >= maxToolCalls) {
           refuseShellCall(
             call,

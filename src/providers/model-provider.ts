@@ -11,6 +11,9 @@ import type {
   ToolChoiceTypes,
   ToolChoiceMcp,
   ResponseFormatTextConfig,
+  NamespaceTool,
+  ToolSearchTool,
+  Tool,
 } from 'openai/resources/responses/responses';
 import type { ApplyPatchOperation, LocalShellAction } from './patch-and-local-shell-calls.js';
 import type { Reasoning } from 'openai/resources/shared';
@@ -37,6 +40,17 @@ export interface ModelRequest {
    * `input` are converted the same way.
    */
   readonly tools: readonly (FunctionTool | CustomTool)[];
+  /**
+   * Namespace tools (OpenAI's `namespace`: function and custom tools grouped under a name). Adapters
+   * without them offer each member as a function of a flattened name (`flattenNamespacedTools`).
+   */
+  readonly namespaces?: readonly NamespaceTool[];
+  /**
+   * OpenAI's `tool_search` tool, when offered. Tools marked `defer_loading` are then hidden from the
+   * model until a search loads them; adapters without tool search let Berth run it
+   * (`flattenNamespacedTools`).
+   */
+  readonly toolSearch?: ToolSearchTool | null;
   /**
    * True when the response offers the shell tool. Each adapter presents it in the form its models are
    * trained on (OpenAI's native `shell` tool, Anthropic's bash tool, a `shell` function for Chat
@@ -183,7 +197,14 @@ export type ModelEvent =
        */
       readonly sealState?: boolean;
     }
-  | { readonly type: 'tool-call-start'; readonly id: string; readonly callId: string; readonly name: string }
+  | {
+      readonly type: 'tool-call-start';
+      readonly id: string;
+      readonly callId: string;
+      readonly name: string;
+      /** The namespace tool the called function belongs to, when it belongs to one. */
+      readonly namespace?: string;
+    }
   | { readonly type: 'tool-call-delta'; readonly id: string; readonly delta: string }
   /** `arguments` is the complete JSON text of the call's arguments. */
   | { readonly type: 'tool-call-end'; readonly id: string; readonly arguments: string }
@@ -193,6 +214,24 @@ export type ModelEvent =
       readonly id: string;
       readonly callId: string;
       readonly name: string;
+      readonly namespace?: string;
+    }
+  /**
+   * The model searched the deferred tools (`tool_search_call`). `execution` says who answers it: the
+   * upstream or Berth (`server`), or the client.
+   */
+  | {
+      readonly type: 'tool-search-call';
+      readonly callId: string | null;
+      readonly arguments: unknown;
+      readonly execution: 'server' | 'client';
+    }
+  /** The tools a search loaded (`tool_search_output`), when the upstream ran the search itself. */
+  | {
+      readonly type: 'tool-search-output';
+      readonly callId: string | null;
+      readonly tools: readonly Tool[];
+      readonly execution: 'server' | 'client';
     }
   /** Input text of the call as it streams. */
   | { readonly type: 'custom-call-delta'; readonly id: string; readonly delta: string }

@@ -5,6 +5,7 @@ import { createOpenAIResponsesProvider } from './openai-responses/openai-respons
 import { createOpenAIChatProvider } from './openai-chat/openai-chat-provider.js';
 import { createAnthropicProvider } from './anthropic/anthropic-provider.js';
 import { withPatchAndLocalShellAsFunctions } from './with-patch-and-local-shell-as-functions.js';
+import { withFlattenedTools } from './with-flattened-tools.js';
 
 /** A request's `model` resolved to the provider that serves it and the upstream's own model name. */
 export interface ResolvedModel {
@@ -36,11 +37,13 @@ export function createProvider(config: ProviderConfig): ModelProvider {
   switch (config.kind) {
     case 'openai':
       return createOpenAIResponsesProvider(settings);
+    // Namespaces and tool search are Berth's on these protocols (flatten-tools.ts), within their name limits.
     case 'openai-chat':
-      // Neither protocol has apply_patch or local_shell: they are offered as functions.
-      return withPatchAndLocalShellAsFunctions(createOpenAIChatProvider(settings));
+      // Neither protocol has apply_patch, local_shell, namespaces or tool search: the first two are
+      // offered as functions, namespaced tools under flat names, and Berth runs the search.
+      return withFlattenedTools(withPatchAndLocalShellAsFunctions(createOpenAIChatProvider(settings)), 64);
     case 'anthropic':
-      return withPatchAndLocalShellAsFunctions(createAnthropicProvider(settings));
+      return withFlattenedTools(withPatchAndLocalShellAsFunctions(createAnthropicProvider(settings)), 128);
   }
 }
 

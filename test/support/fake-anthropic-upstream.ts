@@ -10,7 +10,9 @@ import {
   applyPatchArgumentsOf,
   chunkText,
   finishReasonOf,
+  flatCallName,
   localShellArgumentsOf,
+  toolSearchFunctionCalls,
   type FakeUpstream,
   type ScriptedTurn,
 } from './scripted-turn.js';
@@ -216,13 +218,13 @@ function renderTurn(
     content.push({ type: 'text', text: turn.text, citations: citations.length > 0 ? citations : null });
   }
   const toolArguments: string[] = [];
-  for (const call of turn.toolCalls ?? []) {
+  for (const call of [...toolSearchFunctionCalls(turn), ...(turn.toolCalls ?? [])]) {
     toolArguments.push(call.arguments);
     const input = parseArguments(call.arguments);
     content.push({
       type: 'tool_use',
       id: ids.next('toolu_'),
-      name: call.name,
+      name: flatCallName(call),
       input,
       caller: { type: 'direct' },
     });

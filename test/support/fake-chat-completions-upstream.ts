@@ -22,7 +22,9 @@ import {
   applyPatchArgumentsOf,
   chunkText,
   finishReasonOf,
+  flatCallName,
   localShellArgumentsOf,
+  toolSearchFunctionCalls,
   type FakeUpstream,
   type ScriptedTurn,
 } from './scripted-turn.js';
@@ -185,7 +187,18 @@ function functionCallsOf(turn: ScriptedTurn): { name: string; arguments: string 
     name: 'local_shell',
     arguments: JSON.stringify(localShellArgumentsOf(call)),
   }));
-  return [...(turn.toolCalls ?? []), ...customCalls, ...shellCalls, ...applyPatchCalls, ...localShellCalls];
+  const toolCalls = (turn.toolCalls ?? []).map((call) => ({
+    name: flatCallName(call),
+    arguments: call.arguments,
+  }));
+  return [
+    ...toolSearchFunctionCalls(turn),
+    ...toolCalls,
+    ...customCalls,
+    ...shellCalls,
+    ...applyPatchCalls,
+    ...localShellCalls,
+  ];
 }
 
 /**

@@ -252,6 +252,36 @@ function renderTurn(params: Json, turn: ScriptedTurn, cachedTokens: number): { e
     output.push(item);
   }
 
+  for (const search of turn.toolSearches ?? []) {
+    // A server-run search arrives whole: its call, then its output; no deltas (observed item shapes).
+    const call_id = `call_${hex(12)}`;
+    const execution = search.execution ?? 'server';
+    const call = {
+      id: `tsc_${hex(24)}`,
+      type: 'tool_search_call',
+      call_id,
+      execution,
+      arguments: { query: search.query },
+      status: 'completed',
+    };
+    for (const item of [
+      call,
+      {
+        id: `tso_${hex(24)}`,
+        type: 'tool_search_output',
+        call_id,
+        execution: 'server',
+        tools: search.found ?? [],
+        status: 'completed',
+      },
+    ].slice(0, execution === 'client' ? 1 : 2)) {
+      const output_index = output.length;
+      emit({ type: 'response.output_item.added', output_index, item });
+      emit({ type: 'response.output_item.done', output_index, item });
+      output.push(item);
+    }
+  }
+
   for (const call of turn.toolCalls ?? []) {
     const id = `fc_${hex(24)}`;
     const output_index = output.length;
@@ -261,6 +291,7 @@ function renderTurn(params: Json, turn: ScriptedTurn, cachedTokens: number): { e
       status: 'in_progress',
       arguments: '',
       call_id: `call_${hex(12)}`,
+      ...(call.namespace === undefined ? {} : { namespace: call.namespace }),
     };
     const item = { ...added, name: call.name, status: itemStatus, arguments: call.arguments };
     emit({ type: 'response.output_item.added', output_index, item: { ...added, name: call.name } });

@@ -37,8 +37,21 @@ export interface ScriptedTurn {
   }[];
   /** The assistant's text answer. */
   readonly text?: string;
-  /** Tool calls the model makes, after the text. */
-  readonly toolCalls?: readonly { readonly name: string; readonly arguments: string }[];
+  /**
+   * Tool searches the model makes, after the text: on OpenAI a `tool_search_call` the upstream runs
+   * itself, followed by its `tool_search_output` loading `found`; elsewhere a call of the
+   * `tool_search` function Berth offers (arguments `{"query": …}`), which Berth answers.
+   */
+  readonly toolSearches?: readonly ScriptedToolSearch[];
+  /**
+   * Tool calls the model makes, after the text. A call with a `namespace` is OpenAI's namespaced
+   * `function_call`; elsewhere a call of the flat function Berth offers for it (`<namespace>__<name>`).
+   */
+  readonly toolCalls?: readonly {
+    readonly name: string;
+    readonly arguments: string;
+    readonly namespace?: string;
+  }[];
   /**
    * Custom tool calls the model makes, after the tool calls, each in the upstream's own form: OpenAI's
    * `custom_tool_call` (its input streamed as `response.custom_tool_call_input.delta` events), or — on
@@ -97,6 +110,27 @@ export interface ScriptedPage {
 export interface ScriptedWebSearch {
   readonly query: string;
   readonly results: readonly ScriptedPage[];
+}
+
+/** One scripted tool search: the words searched for, and (OpenAI only) the tool definitions it loads. */
+export interface ScriptedToolSearch {
+  readonly query: string;
+  readonly found?: readonly Record<string, unknown>[];
+  /** `client`: OpenAI hands the call to the client and sends no output (a `tool_search` tool with `execution: "client"`). */
+  readonly execution?: 'server' | 'client';
+}
+
+/** The name a tool call has where tools are flat: Berth's `<namespace>__<name>` for namespaced tools. */
+export function flatCallName(call: { readonly name: string; readonly namespace?: string }): string {
+  return call.namespace === undefined ? call.name : `${call.namespace}__${call.name}`;
+}
+
+/** Tool searches as the calls of Berth's `tool_search` function that stand for them where tools are flat. */
+export function toolSearchFunctionCalls(turn: ScriptedTurn): { name: string; arguments: string }[] {
+  return (turn.toolSearches ?? []).map((search) => ({
+    name: 'tool_search',
+    arguments: JSON.stringify({ query: search.query }),
+  }));
 }
 
 /** One scripted custom tool call: the tool's name and the free-text input the model writes. */
@@ -182,7 +216,8 @@ export function finishReasonOf(turn: ScriptedTurn): NonNullable<ScriptedTurn['fi
     (turn.customCalls?.length ?? 0) +
     (turn.shellCalls?.length ?? 0) +
     (turn.applyPatchCalls?.length ?? 0) +
-    (turn.localShellCalls?.length ?? 0);
+    (turn.localShellCalls?.length ?? 0) +
+    (turn.toolSearches?.length ?? 0);
   return turn.finish ?? (calls > 0 ? 'tool_calls' : 'stop');
 }
 

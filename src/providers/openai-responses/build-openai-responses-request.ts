@@ -66,6 +66,8 @@ function buildSharedFields(request: ModelRequest) {
     ...request.tools,
     // Hosted tools go as the client wrote them: the upstream is the one that validates and runs them.
     ...((request.hostedTools ?? []) as unknown as Tool[]),
+    ...(request.namespaces ?? []),
+    ...(request.toolSearch ? [request.toolSearch] : []),
     ...(request.shellTool ? [clientExecutedShellTool] : []),
     ...(request.applyPatchTool ? [{ type: 'apply_patch' as const }] : []),
     ...(request.localShellTool ? [{ type: 'local_shell' as const }] : []),

@@ -5,6 +5,7 @@ import type {
   ResponseInputContent,
   ResponseInputItem,
   ResponseOutputMessage,
+  ResponseToolSearchOutputItemParam,
 } from 'openai/resources/responses/responses';
 import { isHostedItemType } from '../hosted-item-types.js';
 import { invalidInput } from '../invalid-input-error.js';
@@ -26,9 +27,11 @@ type UpstreamInputItem =
       content: string | AssistantPart[];
       phase?: EasyInputMessage['phase'];
     }
-  | { type: 'function_call'; call_id: string; name: string; arguments: string }
+  | { type: 'function_call'; call_id: string; name: string; arguments: string; namespace?: string }
   | { type: 'function_call_output'; call_id: string; output: string | InputPart[] }
-  | { type: 'custom_tool_call'; call_id: string; name: string; input: string }
+  | { type: 'custom_tool_call'; call_id: string; name: string; input: string; namespace?: string }
+  | Omit<ResponseInputItem.ToolSearchCall, 'id'>
+  | Omit<ResponseToolSearchOutputItemParam, 'id'>
   | { type: 'custom_tool_call_output'; call_id: string; output: string | InputPart[] }
   | { type: 'reasoning'; summary: { type: 'summary_text'; text: string }[]; encrypted_content: string }
   | { type: 'shell_call'; call_id: string; action: ShellCallAction }
@@ -64,7 +67,14 @@ function convertItem(item: ResponseInputItem, index: number): UpstreamInputItem 
   if ((item.type === undefined || item.type === 'message') && 'role' in item)
     return convertMessage(item, index);
   if (item.type === 'function_call') {
-    return { type: 'function_call', call_id: item.call_id, name: item.name, arguments: item.arguments };
+    const { call_id, name, arguments: argumentsText, namespace } = item;
+    return {
+      type: 'function_call',
+      call_id,
+      name,
+      arguments: argumentsText,
+      ...(namespace ? { namespace } : {}),
+    };
   }
   if (item.type === 'function_call_output') {
     if (!item.call_id) throw invalidInput(`input[${index}] (function_call_output) has no call_id.`);
@@ -72,7 +82,13 @@ function convertItem(item: ResponseInputItem, index: number): UpstreamInputItem 
     return { type: 'function_call_output', call_id: item.call_id, output };
   }
   if (item.type === 'custom_tool_call') {
-    return { type: 'custom_tool_call', call_id: item.call_id, name: item.name, input: item.input };
+    const { call_id, name, input, namespace } = item;
+    return { type: 'custom_tool_call', call_id, name, input, ...(namespace ? { namespace } : {}) };
+  }
+  // Searches go back as the upstream made them (ids dropped, as for every item).
+  if (item.type === 'tool_search_call' || item.type === 'tool_search_output') {
+    const { id: _id, ...rest } = item;
+    return rest;
   }
   if (item.type === 'custom_tool_call_output') {
     const output = typeof item.output === 'string' ? item.output : convertParts(item.output, index);

@@ -1,4 +1,5 @@
 import { UpstreamError } from '../../errors/berth-error.js';
+import type { Tool } from 'openai/resources/responses/responses';
 import { isHostedItemType } from '../hosted-item-types.js';
 import type { HostedOutputItem, ModelEvent, ShellAction } from '../model-provider.js';
 import { patchOrLocalShellCallEvent } from './map-openai-patch-and-local-shell-items.js';
@@ -200,7 +201,8 @@ export class OpenAIResponsesEventMapper {
       const summary = (item.summary ?? []).map((entry) => entry.text ?? '').join('\n\n');
       this.#end(part, out, summary, item.encrypted_content ?? null);
     } else if (item.type === 'function_call') {
-      this.#end(this.#toolCall(outputIndex, item, out), out, item.arguments);
+      const argumentsText = typeof item.arguments === 'string' ? item.arguments : null;
+      this.#end(this.#toolCall(outputIndex, item, out), out, argumentsText);
     } else if (item.type === 'custom_tool_call') {
       this.#end(this.#customCall(outputIndex, item, out), out, item.input);
     } else if (item.type === 'apply_patch_call' || item.type === 'local_shell_call') {
@@ -217,6 +219,8 @@ export class OpenAIResponsesEventMapper {
         maxOutputLength: item.action?.max_output_length ?? null,
       };
       this.#end(part, out);
+    } else if (item.type === 'tool_search_call' || item.type === 'tool_search_output') {
+      out.push(toolSearchEvent(item));
     }
     // Other item types carry nothing for the engine.
   }
@@ -237,6 +241,7 @@ export class OpenAIResponsesEventMapper {
       id: part.id,
       callId: item.call_id ?? `call_${part.id}`,
       name: item.name ?? '',
+      ...(item.namespace ? { namespace: item.namespace } : {}),
     });
     return part;
   }
@@ -253,6 +258,7 @@ export class OpenAIResponsesEventMapper {
       id: part.id,
       callId: item.call_id ?? `call_${part.id}`,
       name: item.name ?? '',
+      ...(item.namespace ? { namespace: item.namespace } : {}),
     });
     return part;
   }
@@ -389,4 +395,15 @@ function annotationsOf(part: Readonly<Record<string, unknown>>): readonly object
 
 function contentKey(event: { output_index: number; content_index: number }): string {
   return `${event.output_index}:${event.content_index}`;
+}
+
+/** A search the upstream ran (or handed to the client), as the one event that carries it whole. */
+function toolSearchEvent(item: OutputItem): ModelEvent {
+  const callId = item.call_id ?? null;
+  const execution = item.execution ?? 'server';
+  if (item.type === 'tool_search_call') {
+    return { type: 'tool-search-call', callId, arguments: item.arguments ?? {}, execution };
+  }
+  // The tool shapes are OpenAI's own; Berth passes them on, and back, as they came.
+  return { type: 'tool-search-output', callId, tools: (item.tools ?? []) as unknown as Tool[], execution };
 }

@@ -28,10 +28,15 @@ export const outputItemSchema = z.looseObject({
   encrypted_content: z.string().nullish(),
   call_id: z.string().nullish(),
   name: z.string().nullish(),
-  arguments: z.string().nullish(),
+  // A function call's arguments are JSON text; a `tool_search_call`'s are the JSON value itself.
+  arguments: z.unknown().optional(),
   input: z.string().nullish(),
   phase: z.string().nullish(),
   // A local_shell_call's action has `command`, read by map-openai-patch-and-local-shell-items.ts.
+  namespace: z.string().nullish(),
+  execution: z.enum(['server', 'client']).nullish(),
+  // The tools a `tool_search_output` loaded, passed on as they are: OpenAI defines their shapes.
+  tools: z.array(z.looseObject({ type: z.string() })).nullish(),
   action: shellActionSchema.nullish(),
   operation: z.unknown().optional(),
 });
