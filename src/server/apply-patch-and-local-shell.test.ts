@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type OpenAI from 'openai';
 import type { RecordedRequest } from '../../test/support/scripted-turn.js';
 import { startTestBerth, testProviders, type TestBerth } from '../../test/support/start-test-berth.js';
+import { withoutCacheControl } from '../../test/support/without-cache-control.js';
 
 let berth: TestBerth;
 let client: OpenAI;
@@ -39,7 +40,7 @@ const shellOutput = JSON.stringify({
 
 /** The body the upstream received for the request at `index`. */
 function sentBody(requests: readonly RecordedRequest[], index: number): Json {
-  return (requests[index]?.body ?? {}) as Json;
+  return withoutCacheControl(requests[index]?.body ?? {}) as Json;
 }
 
 /** The tool as each kind was offered it: natively, or as the function of its name. */

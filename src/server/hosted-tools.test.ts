@@ -6,6 +6,7 @@ import type {
 } from 'openai/resources/responses/responses';
 import type { Logger } from '../logger.js';
 import { startTestBerth, type TestBerth } from '../../test/support/start-test-berth.js';
+import { withoutCacheControl } from '../../test/support/without-cache-control.js';
 
 let berth: TestBerth;
 let rejecting: TestBerth;
@@ -70,7 +71,7 @@ async function completed(target: TestBerth, body: ResponseCreateParamsNonStreami
 }
 
 function lastUpstreamBody(target: TestBerth, name: 'oai' | 'local' | 'claude'): Record<string, unknown> {
-  return target.upstreams[name].requests.at(-1)?.body as Record<string, unknown>;
+  return withoutCacheControl(target.upstreams[name].requests.at(-1)?.body) as Record<string, unknown>;
 }
 
 describe('a hosted tool on a kind that cannot run it (openai-chat)', () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import type { RecordedRequest } from '../../test/support/scripted-turn.js';
 import { startTestBerth, testProviders, type TestBerth } from '../../test/support/start-test-berth.js';
+import { withoutCacheControl } from '../../test/support/without-cache-control.js';
 
 let berth: TestBerth;
 let client: OpenAI;
@@ -47,7 +48,7 @@ const tools: OpenAI.Responses.Tool[] = [crm, lookup];
 const callArguments = '{"email":"ada@example.com"}';
 
 function sentBody(requests: readonly RecordedRequest[], index: number): Json {
-  return (requests[index]?.body ?? {}) as Json;
+  return withoutCacheControl(requests[index]?.body ?? {}) as Json;
 }
 
 /** The tools each kind was offered: the namespace as it is, or flat functions. */
