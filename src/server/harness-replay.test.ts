@@ -13,11 +13,15 @@ afterAll(async () => {
 
 type Item = Record<string, unknown>;
 
+/** Each turn's `berth-ignored-tools` header, newest last. */
+const ignoredTools: (string | null)[] = [];
+
 /**
  * A request shaped like a coding-agent harness's (recorded field by field from what such clients
  * send): `store:false` with the whole history as input, reasoning from an earlier OpenAI turn,
- * `include`, `prompt_cache_key`, `text.verbosity`, `client_metadata`, function tools and a freeform
- * `apply_patch` custom tool with a lark grammar.
+ * `include`, `prompt_cache_key`, `text.verbosity`, `client_metadata`, function tools, a freeform
+ * `apply_patch` custom tool with a lark grammar, `web_search`, an MCP-style `namespace`, and
+ * `tool_search` with a `defer_loading` function.
  */
 const recorded = JSON.parse(
   readFileSync(new URL('../../test/fixtures/harness/coding-agent-request.json', import.meta.url), 'utf8'),
@@ -35,7 +39,11 @@ const patch = [
 
 /** Sends one turn as the harness does (streamed, stateless) and returns the completed response. */
 async function turn(model: string, input: readonly ResponseInputItem[]): Promise<Response> {
-  const stream = await berth.client().responses.create({ ...recorded, model, input } as never);
+  const { data: stream, response } = await berth
+    .client()
+    .responses.create({ ...recorded, model, input } as never)
+    .withResponse();
+  ignoredTools.push(response.headers.get('berth-ignored-tools'));
   let completed: Response | undefined;
   for await (const event of stream as unknown as AsyncIterable<{ type: string; response?: Response }>) {
     if (event.type === 'response.completed') completed = event.response;
@@ -87,6 +95,20 @@ describe.each(testProviders)('a coding-agent harness on the $kind provider', ({ 
     const sent = JSON.stringify(upstream.requests.at(-1)?.body);
     for (const text of ['What does src/app.ts export?', 'Success. Updated src/app.ts', 'Tests: 12 passed']) {
       expect(sent).toContain(text);
+    }
+    // Every tool type reached the model in the form its provider kind takes: web search where the
+    // provider runs one (left out, and said so, on Chat Completions), the namespaced tool, and the
+    // search over deferred tools.
+    expect(ignoredTools.at(-1)).toBe(name === 'local' ? 'web_search' : null);
+    if (name === 'oai') {
+      expect(sent).toContain('"type":"web_search"');
+      expect(sent).toContain('"type":"namespace"');
+      expect(sent).toContain('"defer_loading":true');
+    } else {
+      expect(sent).toContain('docs__search_docs');
+      expect(sent).toContain('"name":"tool_search"');
+      expect(sent).not.toContain('list_mcp_resources');
+      expect(sent.includes('web_search_20250305')).toBe(name === 'claude');
     }
   });
 });
