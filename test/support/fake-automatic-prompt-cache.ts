@@ -18,13 +18,22 @@ export interface FakeAutomaticPromptCache {
   use(routingKey: string, prompt: string): number;
 }
 
+/**
+ * Prompts remembered per routing key, newest kept: a real cache evicts too, and without a bound a
+ * long-running fake (the gateway benchmark's upstream sends it hundreds of thousands of requests)
+ * would grow without end and compare each prompt with every earlier one.
+ */
+const promptsPerKey = 64;
+
 export function createFakeAutomaticPromptCache(): FakeAutomaticPromptCache {
   const prompts = new Map<string, string[]>();
   return {
     use(routingKey, prompt) {
+      // A prompt below the minimum is neither cached nor read from the cache.
+      if (prompt.length < automaticCacheMinimumTokens * 4) return 0;
       const earlier = prompts.get(routingKey) ?? [];
       const shared = Math.max(0, ...earlier.map((cached) => sharedPrefixLength(cached, prompt)));
-      prompts.set(routingKey, [...earlier, prompt]);
+      prompts.set(routingKey, [...earlier, prompt].slice(-promptsPerKey));
       const tokens = Math.floor(shared / 4);
       if (tokens < automaticCacheMinimumTokens) return 0;
       return tokens - ((tokens - automaticCacheMinimumTokens) % cacheIncrementTokens);
