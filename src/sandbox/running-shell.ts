@@ -216,6 +216,18 @@ export class RunningShell {
     signalGroups(newProcessGroups(pid, sincePid), 'SIGINT');
   }
 
+  /**
+   * SIGINT again to the process groups the current command created, not to the shell: a process the
+   * command forked just as the first SIGINT went out (between its fork and its own process group)
+   * missed it. The shell itself is not signalled twice, since a second SIGINT would reach it at its
+   * prompt. Under a supervisor the one interrupt covers this.
+   */
+  interruptCommand(sincePid: number): void {
+    if (this.#supervised) return;
+    const pid = this.shellPid();
+    if (pid !== undefined) signalGroups(newProcessGroups(pid, sincePid), 'SIGINT');
+  }
+
   /** SIGKILL to the process groups the current command created; the shell survives. */
   killCommand(sincePid: number): void {
     if (this.#supervised) return this.write(supervisorControl.kill);
