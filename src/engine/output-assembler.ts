@@ -1,8 +1,7 @@
 import type { CommandResult } from '../containers/shell-host.js';
 import type { IdGenerator } from '../ids.js';
 import type { ModelEvent } from '../providers/model-provider.js';
-import { CustomCallOutput } from './output-custom-call.js';
-import { FunctionCallOutput } from './output-function-call.js';
+import { customCallKind, functionCallKind, StreamedCallOutput } from './output-client-call.js';
 import { HostedItemOutput } from './output-hosted-item.js';
 import { OutputItems, type CompletedShellCall, type MutableItem } from './output-items.js';
 import { MessageOutput } from './output-message.js';
@@ -39,8 +38,8 @@ export class OutputAssembler {
   readonly #items: OutputItems;
   readonly #messages: MessageOutput;
   readonly #reasoning: ReasoningOutput;
-  readonly #functionCalls: FunctionCallOutput;
-  readonly #customCalls: CustomCallOutput;
+  readonly #functionCalls: StreamedCallOutput;
+  readonly #customCalls: StreamedCallOutput;
   readonly #patchAndLocalShellCalls: PatchAndLocalShellCallOutput;
   readonly #shellCalls: ShellCallOutput;
   readonly #hostedItems: HostedItemOutput;
@@ -55,8 +54,8 @@ export class OutputAssembler {
     this.output = this.#items.output;
     this.#messages = new MessageOutput(this.#items, options.annotate);
     this.#reasoning = new ReasoningOutput(this.#items);
-    this.#functionCalls = new FunctionCallOutput(this.#items);
-    this.#customCalls = new CustomCallOutput(this.#items);
+    this.#functionCalls = new StreamedCallOutput(this.#items, functionCallKind);
+    this.#customCalls = new StreamedCallOutput(this.#items, customCallKind);
     this.#patchAndLocalShellCalls = new PatchAndLocalShellCallOutput(this.#items);
     this.#shellCalls = new ShellCallOutput(this.#items, options.shellEnvironment ?? null);
     this.#hostedItems = new HostedItemOutput(this.#items);

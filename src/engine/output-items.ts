@@ -87,6 +87,19 @@ export class OutputItems {
     });
   }
 
+  /**
+   * Appends an item that arrives whole and announces it done at once. With `addedStatus`, the
+   * `output_item.added` event shows the item with that status (as OpenAI shows a call it is about to
+   * finish) and the item keeps its own status for `done`.
+   */
+  appendDone(item: MutableItem, addedStatus?: string): void {
+    const status = item.status;
+    if (addedStatus !== undefined) item.status = addedStatus;
+    const outputIndex = this.append(item);
+    if (addedStatus !== undefined) item.status = status;
+    this.done(outputIndex, item);
+  }
+
   /** Holds a call's `done` until the next item or the end says whether it was cut off. */
   holdCall(call: PendingCall): void {
     this.flushPendingCall('completed');

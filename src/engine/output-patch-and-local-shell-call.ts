@@ -24,9 +24,6 @@ export class PatchAndLocalShellCallOutput {
   }
 
   #add(item: MutableItem): void {
-    item.status = 'in_progress';
-    const outputIndex = this.#items.append(item);
-    item.status = 'completed';
-    this.#items.done(outputIndex, item);
+    this.#items.appendDone({ ...item, status: 'completed' }, 'in_progress');
   }
 }

@@ -1,5 +1,5 @@
 import type { Tool } from 'openai/resources/responses/responses';
-import type { MutableItem, OutputItems } from './output-items.js';
+import type { OutputItems } from './output-items.js';
 
 /** A `tool_search_call` Berth must answer: the upstream left it to Berth (`execution: "server"`). */
 export interface PendingToolSearch {
@@ -22,7 +22,7 @@ export class ToolSearchOutput {
 
   /** Appends a completed `tool_search_call`. */
   call(callId: string | null, argumentsValue: unknown, execution: 'server' | 'client'): void {
-    this.#append({
+    this.#items.appendDone({
       id: this.#items.ids.next('tsc'),
       type: 'tool_search_call',
       call_id: callId,
@@ -35,7 +35,7 @@ export class ToolSearchOutput {
 
   /** Appends a completed `tool_search_output`; it answers the pending call of its `callId` (or the last). */
   output(callId: string | null, tools: readonly Tool[], execution: 'server' | 'client'): void {
-    this.#append({
+    this.#items.appendDone({
       id: this.#items.ids.next('tso'),
       type: 'tool_search_output',
       call_id: callId,
@@ -52,10 +52,5 @@ export class ToolSearchOutput {
     const pending = this.#pending;
     this.#pending = [];
     return pending;
-  }
-
-  #append(item: MutableItem): void {
-    const outputIndex = this.#items.append(item);
-    this.#items.done(outputIndex, item);
   }
 }

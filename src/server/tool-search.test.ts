@@ -209,54 +209,6 @@ describe.each(testProviders)('tool_search through the $kind provider', ({ name, 
     }
   });
 
-  // OpenAI runs its own search; this is Berth's, finding a tool inside a namespace.
-  it.runIf(kind !== 'openai')('finds a deferred tool of a namespace and maps its call back', async () => {
-    const forecast = {
-      type: 'function' as const,
-      name: 'get_forecast',
-      description: 'Weather forecast for the next days.',
-      parameters: { type: 'object', properties: { city: { type: 'string' } } },
-      defer_loading: true,
-    };
-    const lookup = {
-      type: 'function' as const,
-      name: 'lookup',
-      description: 'Finds a customer.',
-      defer_loading: true,
-    };
-    const crm: OpenAI.Responses.NamespaceTool = {
-      type: 'namespace',
-      name: 'crm',
-      description: 'Customer records.',
-      tools: [lookup, forecast],
-    };
-    upstream().script(
-      { toolSearches: [{ query: 'forecast' }] },
-      { toolCalls: [{ namespace: 'crm', name: 'get_forecast', arguments: weatherArguments }] },
-    );
-    const before = upstream().requests.length;
-    const response = await client.responses.create({
-      model,
-      input: 'Forecast for Oslo?',
-      tools: [crm, { type: 'tool_search' }],
-    });
-    const [, searchOutput, call] = response.output;
-    expect((searchOutput as unknown as { tools: unknown }).tools).toEqual([
-      {
-        type: 'namespace',
-        name: 'crm',
-        description: 'Customer records.',
-        tools: [{ ...forecast, strict: null }],
-      },
-    ]);
-    expect(call).toMatchObject({ type: 'function_call', name: 'get_forecast', namespace: 'crm' });
-    expect(offeredNames(sentBody(upstream().requests, before))).toEqual(['tool_search']);
-    expect(offeredNames(sentBody(upstream().requests, before + 1))).toEqual([
-      'crm__get_forecast',
-      'tool_search',
-    ]);
-  });
-
   it('refuses a deferred tool without a tool_search tool', async () => {
     const error = await client.responses
       .create({ model, input: 'hi', tools: [getWeather] })
@@ -265,3 +217,58 @@ describe.each(testProviders)('tool_search through the $kind provider', ({ name, 
     expect((error as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('tools[0].defer_loading');
   });
 });
+
+// OpenAI runs its own search; these providers run Berth's, which finds a tool inside a namespace.
+describe.each(testProviders.filter(({ kind }) => kind !== 'openai'))(
+  "Berth's tool_search through the $kind provider",
+  ({ name, model }) => {
+    const upstream = () => berth.upstreams[name];
+
+    it('finds a deferred tool of a namespace and maps its call back', async () => {
+      const forecast = {
+        type: 'function' as const,
+        name: 'get_forecast',
+        description: 'Weather forecast for the next days.',
+        parameters: { type: 'object', properties: { city: { type: 'string' } } },
+        defer_loading: true,
+      };
+      const lookup = {
+        type: 'function' as const,
+        name: 'lookup',
+        description: 'Finds a customer.',
+        defer_loading: true,
+      };
+      const crm: OpenAI.Responses.NamespaceTool = {
+        type: 'namespace',
+        name: 'crm',
+        description: 'Customer records.',
+        tools: [lookup, forecast],
+      };
+      upstream().script(
+        { toolSearches: [{ query: 'forecast' }] },
+        { toolCalls: [{ namespace: 'crm', name: 'get_forecast', arguments: weatherArguments }] },
+      );
+      const before = upstream().requests.length;
+      const response = await client.responses.create({
+        model,
+        input: 'Forecast for Oslo?',
+        tools: [crm, { type: 'tool_search' }],
+      });
+      const [, searchOutput, call] = response.output;
+      expect((searchOutput as unknown as { tools: unknown }).tools).toEqual([
+        {
+          type: 'namespace',
+          name: 'crm',
+          description: 'Customer records.',
+          tools: [{ ...forecast, strict: null }],
+        },
+      ]);
+      expect(call).toMatchObject({ type: 'function_call', name: 'get_forecast', namespace: 'crm' });
+      expect(offeredNames(sentBody(upstream().requests, before))).toEqual(['tool_search']);
+      expect(offeredNames(sentBody(upstream().requests, before + 1))).toEqual([
+        'crm__get_forecast',
+        'tool_search',
+      ]);
+    });
+  },
+);
