@@ -5,12 +5,11 @@
 // Each tree (a checkout with a built dist/ and bin/berth.js) runs its own `berth serve` against one
 // instant upstream; bursts of requests alternate between them and the medians are printed at the end.
 // --cpu-prof writes each server's V8 CPU profile (on exit) for a self-time comparison.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startProcess, stopProcess } from './child-process.js';
+import { startGatewayBench } from './gateway-setup.js';
 import { runLoad } from './load.js';
 
 const { values } = parseArgs({
@@ -39,22 +38,8 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
 }
 
-const directory = mkdtempSync(join(tmpdir(), 'berth-cpu-bench-'));
-const upstream = await startProcess(
-  process.execPath,
-  ['--import', 'tsx', 'bench/instant-upstream.ts'],
-  /upstream (\S+)/,
-);
-const upstreamURL = upstream.match[1] ?? '';
-const config = join(directory, 'config.json');
-writeFileSync(
-  config,
-  JSON.stringify({
-    providers: [{ name: 'oai', kind: 'openai', baseURL: upstreamURL, apiKey: 'bench', maxRetries: 0 }],
-    // No sandbox: a warm pool starting containers would spend the server's CPU on something else.
-    sandbox: { driver: 'none' },
-  }),
-);
+// No sandbox: a warm pool starting containers would spend the server's CPU on something else.
+const bench = await startGatewayBench('berth-cpu-bench-', { sandbox: { driver: 'none' } });
 
 const results = new Map<string, number[]>();
 // Every tree's server runs for the whole measurement and the bursts alternate (a, b, a, b, …), so a
@@ -69,23 +54,8 @@ try {
           `--cpu-prof-name=${basename(tree)}-${index}.cpuprofile`,
         ]
       : [];
-    const berth = await startProcess(
-      process.execPath,
-      [
-        ...profile,
-        join(tree, 'bin/berth.js'),
-        'serve',
-        '--port',
-        '0',
-        '--config',
-        config,
-        '--data-dir',
-        join(directory, `data-${index}`),
-      ],
-      /listening on (\S+)/,
-      { PATH: process.env.PATH, HOME: directory },
-    );
-    servers.push({ tree, child: berth.child, url: `${berth.match[1] ?? ''}/responses` });
+    const berth = await bench.startBerth(tree, { dataName: `data-${index}`, nodeArgs: profile });
+    servers.push({ tree, child: berth.child, url: `${berth.url}/responses` });
   }
   for (const mode of modes) {
     const body = JSON.stringify({
@@ -112,9 +82,7 @@ try {
     }
   }
 } finally {
-  for (const server of servers) await stopProcess(server.child);
-  await stopProcess(upstream.child);
-  rmSync(directory, { recursive: true, force: true });
+  await bench.close();
 }
 
 const median = (values: readonly number[]) => {

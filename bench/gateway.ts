@@ -1,10 +1,8 @@
 // npm run bench:gateway — Berth's added latency and throughput as a gateway, against the same requests
 // sent straight to the upstream in the same run. See docs/benchmarks.md.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus } from 'node:os';
 import { writeBenchmarkSection } from './benchmarks-doc.js';
-import { startProcess, stopProcess } from './child-process.js';
+import { startGatewayBench } from './gateway-setup.js';
 import { percentile, runLoad, type LoadResult } from './load.js';
 
 const quick = process.argv.includes('--quick');
@@ -12,27 +10,9 @@ const sequentialRequests = quick ? 300 : 3000;
 const concurrentRequests = quick ? 3000 : 30000;
 const warmupRequests = quick ? 200 : 2000;
 
-const directory = mkdtempSync(join(tmpdir(), 'berth-bench-'));
-const upstream = await startProcess(
-  process.execPath,
-  ['--import', 'tsx', 'bench/instant-upstream.ts'],
-  /upstream (\S+)/,
-);
-const upstreamURL = upstream.match[1] ?? '';
-const config = join(directory, 'config.json');
-writeFileSync(
-  config,
-  JSON.stringify({
-    providers: [{ name: 'oai', kind: 'openai', baseURL: upstreamURL, apiKey: 'bench', maxRetries: 0 }],
-  }),
-);
-const berth = await startProcess(
-  process.execPath,
-  ['bin/berth.js', 'serve', '--port', '0', '--config', config, '--data-dir', join(directory, 'data')],
-  /listening on (\S+)/,
-  { PATH: process.env.PATH, HOME: directory },
-);
-const berthURL = berth.match[1] ?? '';
+const bench = await startGatewayBench('berth-bench-');
+const upstreamURL = bench.upstreamURL;
+const berthURL = (await bench.startBerth('.')).url;
 
 interface Row {
   readonly mode: string;
@@ -61,9 +41,7 @@ try {
     }
   }
 } finally {
-  await stopProcess(berth.child);
-  await stopProcess(upstream.child);
-  rmSync(directory, { recursive: true, force: true });
+  await bench.close();
 }
 
 const format = (value: number) => value.toFixed(2);
