@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import type { CustomTool, FunctionTool } from 'openai/resources/responses/responses';
 import { modelRequest } from '../../test/support/model-request-fixture.js';
 import {
-  customCallEvents,
   customInputOf,
   customToolAsFunction,
   customToolsAsFunctions,
@@ -84,7 +83,6 @@ describe('customToolsAsFunctions', () => {
     ]);
     expect(request.tools[0]).toBe(weather);
     expect(request.toolChoice).toEqual({ type: 'function', name: 'calculator' });
-    expect(request.customToolNames).toEqual(new Set(['calculator']));
     expect(request.input.slice(1)).toEqual([
       { type: 'function_call', call_id: 'call_1', name: 'calculator', arguments: '{"input":"add(1, 2)"}' },
       { type: 'function_call_output', call_id: 'call_1', output: '3' },
@@ -126,17 +124,6 @@ describe('customInputOf', () => {
 });
 
 describe('custom call events', () => {
-  it('makes a whole call of start, one delta and end', () => {
-    expect(customCallEvents('p1', 'call_1', 'calculator', '{"input":"add(1, 2)"}')).toEqual([
-      { type: 'custom-call-start', id: 'p1', callId: 'call_1', name: 'calculator' },
-      { type: 'custom-call-delta', id: 'p1', delta: 'add(1, 2)' },
-      { type: 'custom-call-end', id: 'p1', input: 'add(1, 2)' },
-    ]);
-    expect(customCallEvents('p1', 'call_1', 'calculator', '{"input":""}').map((event) => event.type)).toEqual(
-      ['custom-call-start', 'custom-call-end'],
-    );
-  });
-
   /** The events of a streamed call whose arguments arrive in `pieces`. */
   function streamed(pieces: readonly string[]): ModelEvent[] {
     const call = new StreamedCustomCall('p1');

@@ -1,16 +1,11 @@
-import type {
-  CustomTool,
-  FunctionTool,
-  ResponseInputItem,
-  ToolChoiceApplyPatch,
-  ToolChoiceCustom,
-} from 'openai/resources/responses/responses';
+import type { CustomTool, FunctionTool, ResponseInputItem } from 'openai/resources/responses/responses';
 import { z } from 'zod';
 import { CustomInputStream } from './custom-input-stream.js';
 import type { ModelEvent, ModelRequest } from './model-provider.js';
 
 /**
- * Custom tools on providers that only know function tools (Chat Completions, Anthropic Messages).
+ * Custom tools on providers that only know function tools (Chat Completions, Anthropic Messages;
+ * see `withCustomToolsAsFunctions`).
  * Each custom tool is offered as a function of the same name that takes ONE string argument, `input`:
  * the model writes the custom input there, and a call of that function comes back as a custom tool
  * call whose input is that argument. A grammar cannot be enforced by these providers, so it is put in
@@ -20,28 +15,18 @@ import type { ModelEvent, ModelRequest } from './model-provider.js';
 /** The name of the one argument a custom tool takes as a function. */
 export const customInputArgument = 'input';
 
-/** A ModelRequest as a provider that knows only function tools sees it. */
-export type FunctionToolsRequest = Omit<ModelRequest, 'tools' | 'toolChoice'> & {
-  readonly tools: readonly FunctionTool[];
-  /** `apply_patch` is named as its function before this (`withPatchAndLocalShellAsFunctions`). */
-  readonly toolChoice: Exclude<ModelRequest['toolChoice'], ToolChoiceCustom | ToolChoiceApplyPatch>;
-  /** The functions that stand for custom tools: a call of one of them is a custom tool call. */
-  readonly customToolNames: ReadonlySet<string>;
-};
-
 /**
  * The request with every custom tool as its function, a custom `tool_choice` (or `allowed_tools`
  * entry) naming that function, and the custom tool calls and outputs in the context as function calls
  * (arguments `{"input": …}`) and function outputs, so the model sees its own earlier calls in the
  * form it was offered them.
  */
-export function customToolsAsFunctions(request: ModelRequest): FunctionToolsRequest {
+export function customToolsAsFunctions(request: ModelRequest): ModelRequest {
   return {
     ...request,
     tools: request.tools.map((tool) => (tool.type === 'custom' ? customToolAsFunction(tool) : tool)),
     toolChoice: toolChoiceAsFunction(request.toolChoice),
     input: request.input.map(customItemAsFunctionItem),
-    customToolNames: customToolNamesOf(request),
   };
 }
 
@@ -84,10 +69,9 @@ function customToolDescription(tool: CustomTool): string | null {
   return tool.description ? `${tool.description}\n\n${rule}` : rule;
 }
 
-function toolChoiceAsFunction(choice: ModelRequest['toolChoice']): FunctionToolsRequest['toolChoice'] {
+function toolChoiceAsFunction(choice: ModelRequest['toolChoice']): ModelRequest['toolChoice'] {
   if (choice === null || typeof choice === 'string') return choice;
   if (choice.type === 'custom') return { type: 'function', name: choice.name };
-  if (choice.type === 'apply_patch') return { type: 'function', name: 'apply_patch' };
   if (choice.type === 'allowed_tools') {
     const tools = choice.tools.map((tool) =>
       tool['type'] === 'custom' ? { ...tool, type: 'function' } : tool,
@@ -130,21 +114,6 @@ export function customInputOf(argumentsText: string): string {
   }
   const result = customArgumentsSchema.safeParse(parsed);
   return result.success ? result.data[customInputArgument] : argumentsText;
-}
-
-/** The events of a whole custom tool call that came as a function call with these arguments. */
-export function customCallEvents(
-  id: string,
-  callId: string,
-  name: string,
-  argumentsText: string,
-): ModelEvent[] {
-  const input = customInputOf(argumentsText);
-  return [
-    { type: 'custom-call-start', id, callId, name },
-    ...(input === '' ? [] : [{ type: 'custom-call-delta' as const, id, delta: input }]),
-    { type: 'custom-call-end', id, input },
-  ];
 }
 
 /**

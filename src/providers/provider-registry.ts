@@ -6,6 +6,7 @@ import { createOpenAIChatProvider } from './openai-chat/openai-chat-provider.js'
 import { createAnthropicProvider } from './anthropic/anthropic-provider.js';
 import { withPatchAndLocalShellAsFunctions } from './with-patch-and-local-shell-as-functions.js';
 import { withFlattenedTools } from './with-flattened-tools.js';
+import { withCustomToolsAsFunctions } from './with-custom-tools-as-functions.js';
 
 /** A request's `model` resolved to the provider that serves it and the upstream's own model name. */
 export interface ResolvedModel {
@@ -39,12 +40,24 @@ export function createProvider(config: ProviderConfig): ModelProvider {
       return createOpenAIResponsesProvider(settings);
     // Namespaces and tool search are Berth's on these protocols (flatten-tools.ts), within their name limits.
     case 'openai-chat':
-      // Neither protocol has apply_patch, local_shell, namespaces or tool search: the first two are
-      // offered as functions, namespaced tools under flat names, and Berth runs the search.
-      return withFlattenedTools(withPatchAndLocalShellAsFunctions(createOpenAIChatProvider(settings)), 64);
+      // Neither protocol has custom tools, apply_patch, local_shell, namespaces or tool search: the first
+      // three are offered as functions, namespaced tools under flat names, and Berth runs the search.
+      return withFunctionTranslations(createOpenAIChatProvider(settings), 64);
     case 'anthropic':
-      return withFlattenedTools(withPatchAndLocalShellAsFunctions(createAnthropicProvider(settings)), 128);
+      return withFunctionTranslations(createAnthropicProvider(settings), 128);
   }
+}
+
+/**
+ * An adapter of a protocol that knows only function tools, with each translation Berth makes for it in
+ * one wrapper: namespaces and tool search flattened (names up to `maxNameLength`), then `apply_patch`
+ * and `local_shell`, then custom tools, as functions. The adapter itself sees only functions.
+ */
+function withFunctionTranslations(adapter: ModelProvider, maxNameLength: number): ModelProvider {
+  return withFlattenedTools(
+    withPatchAndLocalShellAsFunctions(withCustomToolsAsFunctions(adapter)),
+    maxNameLength,
+  );
 }
 
 export function createProviderRegistry(

@@ -1,5 +1,4 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { customToolNamesOf } from '../custom-tool-as-function.js';
 import type { ModelEvent, ModelProvider, ModelRequest, ProviderSettings } from '../model-provider.js';
 import { buildAnthropicMessageParams, toCountTokensParams } from './build-anthropic-message-params.js';
 import { convertAnthropicMessageEvents } from './convert-anthropic-message-events.js';
@@ -64,7 +63,6 @@ export function createAnthropicProvider(settings: ProviderSettings): ModelProvid
         const upstream = await client.messages.create({ ...params, stream: true }, { signal });
         yield* convertAnthropicStreamEvents(upstream, name, {
           shellTool: request.shellTool,
-          customToolNames: customToolNamesOf(request),
         });
       } catch (error) {
         throw mapAnthropicError(name, error, signal);
@@ -77,7 +75,6 @@ export function createAnthropicProvider(settings: ProviderSettings): ModelProvid
         const message = await client.messages.create({ ...params, stream: false }, { signal });
         return convertAnthropicMessageEvents(message, {
           shellTool: request.shellTool,
-          customToolNames: customToolNamesOf(request),
         });
       } catch (error) {
         throw mapAnthropicError(name, error, signal);

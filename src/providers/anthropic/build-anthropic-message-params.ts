@@ -4,7 +4,7 @@ import type {
   OutputConfig,
 } from '@anthropic-ai/sdk/resources/messages';
 import { BerthError } from '../../errors/berth-error.js';
-import { customToolsAsFunctions } from '../custom-tool-as-function.js';
+import { functionToolsOnly } from '../function-tools-request.js';
 import type { ModelRequest } from '../model-provider.js';
 import { placeCacheBreakpoints } from './anthropic-cache-breakpoints.js';
 import { convertToAnthropicMessages } from './convert-to-anthropic-messages.js';
@@ -55,15 +55,15 @@ export interface AnthropicRequestOptions {
 }
 
 /**
- * Converts a ModelRequest into a Messages API request body; custom tools, which Anthropic lacks, go as
- * tools of one string input (`customToolsAsFunctions`). Throws a 400 BerthError for what Anthropic
+ * Converts a ModelRequest into a Messages API request body; custom tools, which Anthropic lacks, arrive
+ * as tools of one string input (`withCustomToolsAsFunctions`). Throws a 400 BerthError for what Anthropic
  * cannot express, before anything is sent.
  */
 export function buildAnthropicMessageParams(
   modelRequest: ModelRequest,
   options: AnthropicRequestOptions,
 ): AnthropicMessageParams {
-  const request = customToolsAsFunctions(modelRequest);
+  const request = functionToolsOnly(modelRequest);
   rejectSamplingParameters(request);
   const outputConfig = mapOutputConfig(request);
   const converted = convertToAnthropicMessages(request.instructions, request.input);

@@ -1,5 +1,4 @@
 import type { ContentBlock, Message } from '@anthropic-ai/sdk/resources/messages';
-import { customCallEvents } from '../custom-tool-as-function.js';
 import type { ModelEvent } from '../model-provider.js';
 import { anthropicBashToolName, bashInputToShellAction } from './anthropic-bash-tool.js';
 import { AnthropicWebSearches, anthropicWebSearchName, urlCitationsOf } from './anthropic-web-search.js';
@@ -45,9 +44,6 @@ function blockEvents(
       { type: 'shell-call-start', id, callId: block.id },
       { type: 'shell-call-end', id, action: bashInputToShellAction(block.input) },
     ];
-  }
-  if (block.type === 'tool_use' && options.customToolNames.has(block.name)) {
-    return customCallEvents(id, block.id, block.name, JSON.stringify(block.input ?? {}));
   }
   if (block.type === 'tool_use') {
     const argumentsText = JSON.stringify(block.input ?? {});

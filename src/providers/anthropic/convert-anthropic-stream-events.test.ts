@@ -15,7 +15,7 @@ async function collect(events: AsyncIterable<ModelEvent>): Promise<ModelEvent[]>
   return collected;
 }
 
-const noShell = { shellTool: false, customToolNames: new Set<string>() };
+const noShell = { shellTool: false };
 
 describe('convertAnthropicStreamEvents', () => {
   it('hands redacted thinking back as opaque reasoning and ends parts the upstream left open', async () => {
@@ -77,40 +77,6 @@ describe('convertAnthropicStreamEvents', () => {
     { type: 'message_stop' },
   ];
 
-  it('turns a tool_use of a tool standing for a custom tool into a custom call, its input streamed', async () => {
-    const block = (index: number, name: string, partials: string[]) =>
-      bashBlock(index, partials).map((event, position) =>
-        position === 0
-          ? { ...event, content_block: { type: 'tool_use', id: `toolu_${index}`, name, input: {} } }
-          : event,
-      );
-    const events = await collect(
-      convertAnthropicStreamEvents(
-        streamOf([
-          ...block(0, 'calculator', ['', '{"input": "add(', '1, 2)"}']),
-          ...block(1, 'calculator', []),
-          ...block(2, 'lookup', ['{"q": 1}']),
-          ...stop,
-        ]),
-        'anthropic',
-        { shellTool: false, customToolNames: new Set(['calculator']) },
-      ),
-    );
-    expect(events.filter((event) => event.type !== 'finish')).toEqual([
-      { type: 'custom-call-start', id: 'block-0', callId: 'toolu_0', name: 'calculator' },
-      { type: 'custom-call-delta', id: 'block-0', delta: 'add(' },
-      { type: 'custom-call-delta', id: 'block-0', delta: '1, 2)' },
-      { type: 'custom-call-end', id: 'block-0', input: 'add(1, 2)' },
-      // No input at all reads as the start's `{}`: not a string input, so the raw JSON is the input.
-      { type: 'custom-call-start', id: 'block-1', callId: 'toolu_1', name: 'calculator' },
-      { type: 'custom-call-delta', id: 'block-1', delta: '{}' },
-      { type: 'custom-call-end', id: 'block-1', input: '{}' },
-      { type: 'tool-call-start', id: 'block-2', callId: 'toolu_2', name: 'lookup' },
-      { type: 'tool-call-delta', id: 'block-2', delta: '{"q": 1}' },
-      { type: 'tool-call-end', id: 'block-2', arguments: '{"q": 1}' },
-    ]);
-  });
-
   it('turns bash tool_use blocks into shell calls, whole once each block stops', async () => {
     const events = await collect(
       convertAnthropicStreamEvents(
@@ -121,7 +87,7 @@ describe('convertAnthropicStreamEvents', () => {
           ...stop,
         ]),
         'anthropic',
-        { shellTool: true, customToolNames: new Set<string>() },
+        { shellTool: true },
       ),
     );
 

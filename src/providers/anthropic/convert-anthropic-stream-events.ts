@@ -6,7 +6,6 @@ import type {
   TextCitation,
 } from '@anthropic-ai/sdk/resources/messages';
 import { UpstreamError } from '../../errors/berth-error.js';
-import { StreamedCustomCall } from '../custom-tool-as-function.js';
 import type { ModelEvent } from '../model-provider.js';
 import { anthropicBashToolName, bashInputToShellAction } from './anthropic-bash-tool.js';
 import { AnthropicWebSearches, anthropicWebSearchName, urlCitationsOf } from './anthropic-web-search.js';
@@ -25,21 +24,12 @@ type OpenBlock =
   | { readonly kind: 'web-search'; readonly id: string; json: string; readonly startInput: unknown }
   | { readonly kind: 'reasoning'; readonly id: string; signature: string }
   | { readonly kind: 'tool'; readonly id: string; json: string }
-  | {
-      readonly kind: 'custom';
-      readonly id: string;
-      json: string;
-      readonly startInput: unknown;
-      readonly call: StreamedCustomCall;
-    }
   | { readonly kind: 'shell'; readonly id: string; json: string; readonly startInput: unknown };
 
 /** How the turn's tools were offered, which decides what a tool_use is. */
 export interface AnthropicEventOptions {
   /** True when the bash tool stands for Berth's shell tool: a `bash` tool_use is then a shell call. */
   readonly shellTool: boolean;
-  /** The tools that stand for custom tools: a tool_use of one of them is a custom tool call. */
-  readonly customToolNames: ReadonlySet<string>;
 }
 
 function startBlock(
@@ -89,13 +79,6 @@ function startBlock(
       events: [{ type: 'shell-call-start', id, callId: content.id }],
     };
   }
-  if (content.type === 'tool_use' && options.customToolNames.has(content.name)) {
-    const call = new StreamedCustomCall(id);
-    return {
-      block: { kind: 'custom', id, json: '', startInput: content.input, call },
-      events: [call.start(content.id, content.name)],
-    };
-  }
   if (content.type === 'tool_use') {
     return {
       block: { kind: 'tool', id, json: '' },
@@ -132,10 +115,6 @@ function applyDelta(block: OpenBlock | undefined, event: RawContentBlockDeltaEve
     block.json += delta.partial_json;
     return null;
   }
-  if (block.kind === 'custom' && delta.type === 'input_json_delta') {
-    block.json += delta.partial_json;
-    return block.call.delta(delta.partial_json);
-  }
   if (block.kind === 'tool' && delta.type === 'input_json_delta') {
     block.json += delta.partial_json;
     return delta.partial_json === ''
@@ -166,9 +145,6 @@ function endBlock(block: OpenBlock, searches: AnthropicWebSearches): ModelEvent[
     case 'tool':
       // A call without arguments streams no JSON at all; its arguments are still an object.
       return [{ type: 'tool-call-end', id: block.id, arguments: block.json === '' ? '{}' : block.json }];
-    case 'custom':
-      // With no JSON streamed, the start's input is the whole input (as for the bash tool).
-      return block.call.end(block.json === '' ? JSON.stringify(block.startInput ?? {}) : block.json);
     case 'shell':
       return [{ type: 'shell-call-end', id: block.id, action: bashInputToShellAction(shellInput(block)) }];
   }

@@ -1,6 +1,6 @@
 import type { ToolChoice, ToolUnion } from '@anthropic-ai/sdk/resources/messages';
 import type { FunctionTool } from 'openai/resources/responses/responses';
-import type { FunctionToolsRequest } from '../custom-tool-as-function.js';
+import type { FunctionToolsRequest } from '../function-tools-request.js';
 import { anthropicBashTool, anthropicBashToolName } from './anthropic-bash-tool.js';
 import {
   anthropicWebSearchChoice,

@@ -1,5 +1,5 @@
 import type { ChatCompletionCreateParamsBase } from 'openai/resources/chat/completions';
-import { customToolsAsFunctions } from '../custom-tool-as-function.js';
+import { functionToolsOnly } from '../function-tools-request.js';
 import type { ModelRequest } from '../model-provider.js';
 import { convertToChatMessages } from './convert-to-chat-messages.js';
 import { convertToChatResponseFormat } from './convert-to-chat-response-format.js';
@@ -11,11 +11,11 @@ export type ChatCompletionRequestBody = Omit<ChatCompletionCreateParamsBase, 'st
 /**
  * Builds the Chat Completions request for one turn. Unset options are left out rather than sent as
  * `null`, because several compatible servers validate strictly and reject `null` for numbers.
- * Custom tools, which the protocol lacks, go as functions (`customToolsAsFunctions`). Throws a 400
+ * Custom tools, which the protocol lacks, arrive as functions (`withCustomToolsAsFunctions`). Throws a 400
  * `BerthError` for anything the protocol cannot express.
  */
 export function buildChatCompletionRequest(modelRequest: ModelRequest): ChatCompletionRequestBody {
-  const request = customToolsAsFunctions(modelRequest);
+  const request = functionToolsOnly(modelRequest);
   const responseFormat = convertToChatResponseFormat(request.textFormat);
   const reasoningEffort = request.reasoning?.effort;
   return {

@@ -15,25 +15,20 @@ async function* from(chunks: readonly unknown[]): AsyncGenerator<unknown> {
   }
 }
 
-async function convert(
-  chunks: readonly unknown[],
-  shellTool = false,
-  customToolNames: ReadonlySet<string> = new Set(),
-): Promise<ModelEvent[]> {
+async function convert(chunks: readonly unknown[], shellTool = false): Promise<ModelEvent[]> {
   const events: ModelEvent[] = [];
   let count = 0;
   const newCallId = () => `call_synthetic${count++}`;
   for await (const event of chatChunksToModelEvents(from(chunks), {
     newCallId,
     shellTool,
-    customToolNames,
   })) {
     events.push(event);
   }
   return events;
 }
 
-const noShell = { newCallId: () => 'call_synthetic', shellTool: false, customToolNames: new Set<string>() };
+const noShell = { newCallId: () => 'call_synthetic', shellTool: false };
 
 const delta = (value: Record<string, unknown>, finishReason: string | null = null): unknown => ({
   choices: [{ index: 0, delta: value, finish_reason: finishReason }],
@@ -68,49 +63,6 @@ describe('chatChunksToModelEvents', () => {
     const plain = await convert(chunks, false);
     expect(plain.map((event) => event.type)).toContain('tool-call-start');
     expect(plain.map((event) => event.type)).not.toContain('shell-call-start');
-  });
-
-  it('streams a call of a function standing for a custom tool as a custom call, its input decoded', async () => {
-    const calculator = new Set(['calculator']);
-    const events = await convert(
-      [
-        shellDelta(0, { id: 'call_1', type: 'function', function: { name: 'calculator', arguments: '' } }),
-        shellDelta(0, { function: { arguments: '{"input":"a' } }),
-        shellDelta(0, { function: { arguments: 'dd(1,\\n' } }),
-        shellDelta(0, { function: { arguments: ' 2)"}' } }),
-        delta({}, 'tool_calls'),
-      ],
-      false,
-      calculator,
-    );
-    expect(events).toEqual([
-      { type: 'custom-call-start', id: 'call-0', callId: 'call_1', name: 'calculator' },
-      { type: 'custom-call-delta', id: 'call-0', delta: 'a' },
-      { type: 'custom-call-delta', id: 'call-0', delta: 'dd(1,\n' },
-      { type: 'custom-call-delta', id: 'call-0', delta: ' 2)' },
-      { type: 'custom-call-end', id: 'call-0', input: 'add(1,\n 2)' },
-      { type: 'finish', reason: 'tool_calls', usage: { inputTokens: 0, outputTokens: 0 } },
-    ]);
-
-    const whole = chatCompletionToModelEvents(
-      {
-        choices: [
-          {
-            message: {
-              role: 'assistant',
-              tool_calls: [{ id: 'call_2', function: { name: 'calculator', arguments: 'add(3, 4)' } }],
-            },
-            finish_reason: 'tool_calls',
-          },
-        ],
-      },
-      { ...noShell, customToolNames: calculator },
-    );
-    expect(whole.filter((event) => event.type.startsWith('custom-call'))).toEqual([
-      { type: 'custom-call-start', id: 'call-0', callId: 'call_2', name: 'calculator' },
-      { type: 'custom-call-delta', id: 'call-0', delta: 'add(3, 4)' },
-      { type: 'custom-call-end', id: 'call-0', input: 'add(3, 4)' },
-    ]);
   });
 
   it('ends a shell call whose arguments are cut off as invalid, with the text the model sent', async () => {
@@ -422,7 +374,7 @@ describe('chatCompletionToModelEvents', () => {
           },
         ],
       },
-      { newCallId: () => 'call_synthetic', shellTool: true, customToolNames: new Set<string>() },
+      { newCallId: () => 'call_synthetic', shellTool: true },
     );
 
     expect(events).toEqual([

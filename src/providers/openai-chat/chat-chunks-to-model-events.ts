@@ -1,4 +1,3 @@
-import { StreamedCustomCall } from '../custom-tool-as-function.js';
 import type { ModelEvent } from '../model-provider.js';
 import { chatShellToolName, shellArgumentsToShellAction } from './chat-shell-tool.js';
 import { chatCompletionChunkSchema, type ChatUsageData } from './chat-completion-schemas.js';
@@ -20,8 +19,6 @@ interface ToolCallState {
   started: boolean;
   /** True when this is a call of the `shell` function standing for the shell tool. */
   shell: boolean;
-  /** Set when this is a call of a function standing for a custom tool. */
-  custom: StreamedCustomCall | null;
 }
 
 /** What a converter needs beyond the upstream's reply. */
@@ -30,8 +27,6 @@ export interface ChatEventOptions {
   readonly newCallId: () => string;
   /** True when the `shell` function stands for the shell tool: its calls are then shell calls. */
   readonly shellTool: boolean;
-  /** The functions that stand for custom tools: their calls are custom tool calls. */
-  readonly customToolNames: ReadonlySet<string>;
 }
 
 /**
@@ -43,15 +38,13 @@ export interface ChatEventOptions {
  * and tool calls are assembled from deltas keyed by `index` and stay open until the stream ends,
  * because servers may interleave the deltas of parallel calls. A call of the `shell` function (when
  * it stands for the shell tool) is a shell call: its arguments are JSON, not command text, so it
- * streams no deltas and ends with the parsed action. A call of a function standing for a custom tool
- * is a custom tool call, whose input is decoded from the arguments as they stream
- * (`StreamedCustomCall`). `finish` comes after the source is exhausted, since the usage chunk follows
+ * streams no deltas and ends with the parsed action. `finish` comes after the source is exhausted, since the usage chunk follows
  * the finish chunk. `newCallId` serves servers that send tool calls without an `id` (older Ollama and
  * llama.cpp builds, some Gemini responses).
  */
 export async function* chatChunksToModelEvents(
   chunks: AsyncIterable<unknown>,
-  { newCallId, shellTool, customToolNames }: ChatEventOptions,
+  { newCallId, shellTool }: ChatEventOptions,
 ): AsyncGenerator<ModelEvent> {
   let partCount = 0;
   const nextPartId = (kind: string): string => `${kind}-${partCount++}`;
@@ -124,7 +117,6 @@ export async function* chatChunksToModelEvents(
           arguments: '',
           started: false,
           shell: false,
-          custom: null,
         };
         toolCalls.set(key, state);
       }
@@ -143,20 +135,9 @@ export async function* chatChunksToModelEvents(
           yield { type: 'shell-call-start', id: state.id, callId: state.callId };
           continue;
         }
-        if (customToolNames.has(state.name)) {
-          state.custom = new StreamedCustomCall(state.id);
-          yield state.custom.start(state.callId, state.name);
-          // Arguments that came before the name are decoded now.
-          const delta = state.custom.delta(state.arguments);
-          if (delta) yield delta;
-          continue;
-        }
         yield { type: 'tool-call-start', id: state.id, callId: state.callId, name: state.name };
         // Arguments that came before the name are sent now.
         if (state.arguments !== '') yield { type: 'tool-call-delta', id: state.id, delta: state.arguments };
-      } else if (state.custom && argumentsDelta !== '') {
-        const delta = state.custom.delta(argumentsDelta);
-        if (delta) yield delta;
       } else if (state.started && !state.shell && argumentsDelta !== '') {
         yield { type: 'tool-call-delta', id: state.id, delta: argumentsDelta };
       }
@@ -167,10 +148,6 @@ export async function* chatChunksToModelEvents(
   if (refusalId !== null) yield { type: 'refusal-end', id: refusalId };
   for (const state of toolCalls.values()) {
     if (!state.started) throw new Error('a tool call arrived without a function name');
-    if (state.custom) {
-      yield* state.custom.end(state.arguments);
-      continue;
-    }
     yield state.shell
       ? { type: 'shell-call-end', id: state.id, action: shellArgumentsToShellAction(state.arguments) }
       : { type: 'tool-call-end', id: state.id, arguments: completeArgumentsText(state.arguments) };

@@ -1,4 +1,3 @@
-import { customCallEvents } from '../custom-tool-as-function.js';
 import type { ModelEvent } from '../model-provider.js';
 import type { ChatEventOptions } from './chat-chunks-to-model-events.js';
 import { chatShellToolName, shellArgumentsToShellAction } from './chat-shell-tool.js';
@@ -14,12 +13,12 @@ import {
 
 /**
  * Turns a non-streaming `chat.completion` into the events its streaming twin would produce, in the
- * same order: reasoning (raw text, as `reasoning-text-delta`), text, refusal, tool, custom tool and
- * shell calls, finish.
+ * same order: reasoning (raw text, as `reasoning-text-delta`), text, refusal, tool and shell calls,
+ * finish.
  */
 export function chatCompletionToModelEvents(
   raw: unknown,
-  { newCallId, shellTool, customToolNames }: ChatEventOptions,
+  { newCallId, shellTool }: ChatEventOptions,
 ): ModelEvent[] {
   const parsed = chatCompletionSchema.safeParse(raw);
   if (!parsed.success) throw new Error(`malformed chat.completion (${parsed.error.message})`);
@@ -61,10 +60,6 @@ export function chatCompletionToModelEvents(
     if (shellTool && name === chatShellToolName) {
       const action = shellArgumentsToShellAction(readChatArgumentsText(call.function?.arguments));
       events.push({ type: 'shell-call-start', id, callId }, { type: 'shell-call-end', id, action });
-      continue;
-    }
-    if (customToolNames.has(name)) {
-      events.push(...customCallEvents(id, callId, name, readChatArgumentsText(call.function?.arguments)));
       continue;
     }
     const argumentsText = completeArgumentsText(readChatArgumentsText(call.function?.arguments));

@@ -4,7 +4,7 @@ import type {
   ChatCompletionToolChoiceOption,
 } from 'openai/resources/chat/completions';
 import { BerthError } from '../../errors/berth-error.js';
-import type { FunctionToolsRequest } from '../custom-tool-as-function.js';
+import type { FunctionToolsRequest } from '../function-tools-request.js';
 import { chatShellTool, chatShellToolName } from './chat-shell-tool.js';
 
 /** The tool fields of a Chat Completions request. */

@@ -1,6 +1,5 @@
 import { NotFoundError } from 'openai';
 import { createRandomIdGenerator } from '../../ids.js';
-import { customToolNamesOf } from '../custom-tool-as-function.js';
 import type { ModelEvent, ModelProvider, ModelRequest, ProviderSettings } from '../model-provider.js';
 import { buildChatCompletionRequest } from './build-chat-completion-request.js';
 import { chatChunksToModelEvents } from './chat-chunks-to-model-events.js';
@@ -52,7 +51,6 @@ export function createOpenAIChatProvider(settings: ProviderSettings): ModelProvi
         yield* chatChunksToModelEvents(chunksOf(request, signal), {
           newCallId,
           shellTool: request.shellTool,
-          customToolNames: customToolNamesOf(request),
         });
       } catch (error) {
         throw fail(error, signal);
@@ -68,7 +66,6 @@ export function createOpenAIChatProvider(settings: ProviderSettings): ModelProvi
         return chatCompletionToModelEvents(completion, {
           newCallId,
           shellTool: request.shellTool,
-          customToolNames: customToolNamesOf(request),
         });
       } catch (error) {
         throw fail(error, signal);
