@@ -58,6 +58,8 @@ export function planHostedTools(
   kind: ProviderKind,
   unsupported: UnsupportedHostedTools,
 ): HostedToolsPlan {
+  if (!params.tools?.length && typeof params.tool_choice !== 'object')
+    return { hostedTools: [], ignoredTools: [] };
   const hostedTools: HostedTool[] = [];
   const ignoredTools: string[] = [];
   for (const [index, tool] of (params.tools ?? []).entries()) {

@@ -220,6 +220,8 @@ function checkSupportedFeatures(params: ResponseCreateParams): void {
 function parseTools(
   params: ResponseCreateParams,
 ): Pick<PreparedResponse, 'tools' | 'shellTool'> & { grouped: GroupedTools } {
+  // Most requests offer no tools and force none: nothing below could find anything to check.
+  if (!params.tools?.length && typeof params.tool_choice !== 'object') return noTools();
   const tools: ClientTool[] = [];
   let shellTool: PreparedResponse['shellTool'] = null;
   for (const [index, tool] of (params.tools ?? []).entries()) {
@@ -240,6 +242,11 @@ function parseTools(
   checkPatchAndLocalShellTools(params.tools ?? [], params.tool_choice);
   const grouped = parseGroupedTools(params.tools ?? [], tools);
   return { tools: tools.map(({ tool }) => tool), shellTool, grouped };
+}
+
+/** What `parseTools` finds in a request without tools (fresh each time: nothing is shared between responses). */
+function noTools(): Pick<PreparedResponse, 'tools' | 'shellTool'> & { grouped: GroupedTools } {
+  return { tools: [], shellTool: null, grouped: { namespaces: [], toolSearch: null } };
 }
 
 /** A client tool with its position in the request's `tools`, for errors that name it. */
