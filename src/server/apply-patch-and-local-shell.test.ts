@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type OpenAI from 'openai';
-import type { RecordedRequest } from '../../test/support/scripted-turn.js';
 import { startTestBerth, testProviders, type TestBerth } from '../../test/support/start-test-berth.js';
-import { withoutCacheControl } from '../../test/support/without-cache-control.js';
+import { upstreamBody } from '../../test/support/upstream-bodies.js';
 
 let berth: TestBerth;
 let client: OpenAI;
@@ -37,11 +36,6 @@ const shellOutput = JSON.stringify({
   output: 'greet.py\n',
   metadata: { exit_code: 0, duration_seconds: 0.1 },
 });
-
-/** The body the upstream received for the request at `index`. */
-function sentBody(requests: readonly RecordedRequest[], index: number): Json {
-  return withoutCacheControl(requests[index]?.body ?? {}) as Json;
-}
 
 /** The tool as each kind was offered it: natively, or as the function of its name. */
 function expectOfferedTool(kind: ProviderKind, body: Json, type: 'apply_patch' | 'local_shell'): void {
@@ -144,7 +138,7 @@ describe.each(testProviders)(
       ]);
       const call = first.output[0];
       if (call?.type !== 'apply_patch_call') throw new Error('no apply_patch call');
-      const firstSent = sentBody(upstream().requests, before);
+      const firstSent = upstreamBody(upstream(), before);
       expectOfferedTool(kind, firstSent, 'apply_patch');
       expect(firstSent['tool_choice']).toEqual(
         {
@@ -163,7 +157,7 @@ describe.each(testProviders)(
         tools: [{ type: 'apply_patch' }],
       });
       expect(second.output_text).toBe('Patched.');
-      expectSentBack(kind, sentBody(upstream().requests, before + 1), 'apply_patch', call.call_id, 'Done.');
+      expectSentBack(kind, upstreamBody(upstream(), before + 1), 'apply_patch', call.call_id, 'Done.');
       const stored = await client.responses.retrieve(first.id);
       expect(stored.output).toEqual(first.output);
     });
@@ -187,7 +181,7 @@ describe.each(testProviders)(
       const call = final.output[0];
       expect(call).toMatchObject({ type: 'apply_patch_call', status: 'completed', operation });
       if (call?.type !== 'apply_patch_call') throw new Error('no apply_patch call');
-      expectOfferedTool(kind, sentBody(upstream().requests, before), 'apply_patch');
+      expectOfferedTool(kind, upstreamBody(upstream(), before), 'apply_patch');
 
       const next = client.responses.stream({
         model,
@@ -200,7 +194,7 @@ describe.each(testProviders)(
         ],
       });
       expect((await next.finalResponse()).output_text).toBe('Patched.');
-      expectSentBack(kind, sentBody(upstream().requests, before + 1), 'apply_patch', call.call_id, 'Done.');
+      expectSentBack(kind, upstreamBody(upstream(), before + 1), 'apply_patch', call.call_id, 'Done.');
     });
 
     it('round-trips a local_shell call without streaming, continued with previous_response_id', async () => {
@@ -227,7 +221,7 @@ describe.each(testProviders)(
       ]);
       const call = first.output[0];
       if (call?.type !== 'local_shell_call') throw new Error('no local_shell call');
-      expectOfferedTool(kind, sentBody(upstream().requests, before), 'local_shell');
+      expectOfferedTool(kind, upstreamBody(upstream(), before), 'local_shell');
 
       const second = await client.responses.create({
         model,
@@ -236,13 +230,7 @@ describe.each(testProviders)(
         tools: [{ type: 'local_shell' }],
       });
       expect(second.output_text).toBe('One file.');
-      expectSentBack(
-        kind,
-        sentBody(upstream().requests, before + 1),
-        'local_shell',
-        call.call_id,
-        shellOutput,
-      );
+      expectSentBack(kind, upstreamBody(upstream(), before + 1), 'local_shell', call.call_id, shellOutput);
     });
 
     it('streams a local_shell call, continued statelessly with the whole history', async () => {
@@ -275,13 +263,7 @@ describe.each(testProviders)(
         input: [...history, call, { type: 'local_shell_call_output', id: call.call_id, output: shellOutput }],
       });
       expect((await next.finalResponse()).output_text).toBe('One file.');
-      expectSentBack(
-        kind,
-        sentBody(upstream().requests, before + 1),
-        'local_shell',
-        call.call_id,
-        shellOutput,
-      );
+      expectSentBack(kind, upstreamBody(upstream(), before + 1), 'local_shell', call.call_id, shellOutput);
     });
   },
 );
@@ -342,7 +324,7 @@ describe('apply_patch and local_shell requests Berth refuses', () => {
       tools: [{ type: 'shell' }, { type: 'local_shell' }],
     });
     expect(response.status).toBe('completed');
-    const tools = sentBody(berth.upstreams.claude.requests, before)['tools'] as Json[];
+    const tools = upstreamBody(berth.upstreams.claude, before)['tools'] as Json[];
     expect(tools.map((tool) => tool['name'])).toEqual(expect.arrayContaining(['bash', 'local_shell']));
   });
 

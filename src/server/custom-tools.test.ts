@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type OpenAI from 'openai';
-import type { RecordedRequest } from '../../test/support/scripted-turn.js';
 import { startTestBerth, testProviders, type TestBerth } from '../../test/support/start-test-berth.js';
+import { upstreamBody } from '../../test/support/upstream-bodies.js';
 
 let berth: TestBerth;
 let client: OpenAI;
@@ -27,11 +27,6 @@ const speak: OpenAI.Responses.CustomTool = {
   description: 'Says lines out loud.',
   format: { type: 'grammar', syntax: 'lark', definition: grammar },
 };
-
-/** The body the upstream received for the request at `index`. */
-function sentBody(requests: readonly RecordedRequest[], index: number): Json {
-  return (requests[index]?.body ?? {}) as Json;
-}
 
 /** The custom tool as each provider kind was offered it: natively, or as a function of one string. */
 function expectOfferedTool(kind: ProviderKind, body: Json): void {
@@ -98,11 +93,7 @@ function expectSentBack(kind: ProviderKind, body: Json, callId: string, output: 
     expect(body['messages']).toEqual(
       expect.arrayContaining([
         { role: 'assistant', content: [{ type: 'tool_use', id: callId, name: 'speak', input: { input } }] },
-        // The last block also carries Berth's prompt-cache breakpoint (see prompt-caching.test.ts).
-        {
-          role: 'user',
-          content: [expect.objectContaining({ type: 'tool_result', tool_use_id: callId, content: output })],
-        },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: callId, content: output }] },
       ]),
     );
   }
@@ -139,7 +130,7 @@ describe.each(testProviders)('custom tools through the $kind provider', ({ name,
       input,
     });
     if (call?.type !== 'custom_tool_call') throw new Error('no custom tool call');
-    const firstSent = sentBody(upstream().requests, before);
+    const firstSent = upstreamBody(upstream(), before);
     expectOfferedTool(kind, firstSent);
     expectForcedChoice(kind, firstSent);
 
@@ -150,7 +141,7 @@ describe.each(testProviders)('custom tools through the $kind provider', ({ name,
       tools: [speak],
     });
     expect(second.output_text).toBe('Said both lines.');
-    expectSentBack(kind, sentBody(upstream().requests, before + 1), call.call_id, 'spoke 2 lines');
+    expectSentBack(kind, upstreamBody(upstream(), before + 1), call.call_id, 'spoke 2 lines');
     const stored = await client.responses.retrieve(first.id);
     expect(stored.output).toEqual(first.output);
   });
@@ -188,7 +179,7 @@ describe.each(testProviders)('custom tools through the $kind provider', ({ name,
       (event) => 'item_id' in event && event.item_id === call.id,
     ) as OpenAI.Responses.ResponseCustomToolCallInputDoneEvent[];
     expect(callEvents.at(-1)).toMatchObject({ type: 'response.custom_tool_call_input.done', input });
-    expectOfferedTool(kind, sentBody(upstream().requests, before));
+    expectOfferedTool(kind, upstreamBody(upstream(), before));
 
     const output = [{ type: 'input_text' as const, text: 'spoke 2 lines' }];
     const next = client.responses.stream({
@@ -206,7 +197,7 @@ describe.each(testProviders)('custom tools through the $kind provider', ({ name,
         : kind === 'anthropic'
           ? [{ type: 'text', text: 'spoke 2 lines' }]
           : output;
-    expectSentBack(kind, sentBody(upstream().requests, before + 1), call.call_id, sentOutput);
+    expectSentBack(kind, upstreamBody(upstream(), before + 1), call.call_id, sentOutput);
   });
 });
 

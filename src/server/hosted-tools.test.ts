@@ -6,7 +6,7 @@ import type {
 } from 'openai/resources/responses/responses';
 import type { Logger } from '../logger.js';
 import { startTestBerth, type TestBerth } from '../../test/support/start-test-berth.js';
-import { withoutCacheControl } from '../../test/support/without-cache-control.js';
+import { upstreamBody } from '../../test/support/upstream-bodies.js';
 
 let berth: TestBerth;
 let rejecting: TestBerth;
@@ -70,10 +70,6 @@ async function completed(target: TestBerth, body: ResponseCreateParamsNonStreami
   return { response: data, headers: response.headers };
 }
 
-function lastUpstreamBody(target: TestBerth, name: 'oai' | 'local' | 'claude'): Record<string, unknown> {
-  return withoutCacheControl(target.upstreams[name].requests.at(-1)?.body) as Record<string, unknown>;
-}
-
 describe('a hosted tool on a kind that cannot run it (openai-chat)', () => {
   it.each([false, true])(
     'is left out, logged and named in berth-ignored-tools by default (stream: %s)',
@@ -88,7 +84,7 @@ describe('a hosted tool on a kind that cannot run it (openai-chat)', () => {
       });
       // Echoed as the client sent them.
       expect(response.tools.map((tool) => tool.type)).toEqual(['web_search', 'function', 'file_search']);
-      const upstreamTools = lastUpstreamBody(berth, 'local')['tools'] as { type: string }[];
+      const upstreamTools = upstreamBody(berth.upstreams.local)['tools'] as { type: string }[];
       expect(upstreamTools).toHaveLength(1);
       expect(upstreamTools[0]).toMatchObject({ type: 'function', function: { name: 'lookup' } });
     },
@@ -131,7 +127,7 @@ describe('a hosted tool on a kind that cannot run it (openai-chat)', () => {
     ];
     const { response } = await completed(berth, { model: 'local/llama3.2', input, store: false });
     expect(response.status).toBe('completed');
-    const messages = lastUpstreamBody(berth, 'local')['messages'] as { role: string }[];
+    const messages = upstreamBody(berth.upstreams.local)['messages'] as { role: string }[];
     expect(messages.map((message) => message.role)).toEqual(['user', 'assistant', 'user']);
   });
 });
@@ -175,7 +171,7 @@ describe('hosted tools on openai pass through', () => {
       const result = stream ? await streamed(berth, body) : await completed(berth, body);
       expect(result.headers.get('berth-ignored-tools')).toBeNull();
 
-      const upstream = lastUpstreamBody(berth, 'oai');
+      const upstream = upstreamBody(berth.upstreams.oai);
       expect(upstream['tools']).toEqual(expect.arrayContaining([webSearch, fileSearch, mcp]));
       expect(upstream['tool_choice']).toEqual({ type: 'file_search' });
       // What the client asks of the hosted tools' items goes along; the rest is Berth's to decide.
@@ -253,7 +249,7 @@ describe('hosted tools on openai pass through', () => {
     ];
     const { response } = await completed(berth, { model: 'oai/gpt-5', input, store: false, tools: [mcp] });
     expect(response.status).toBe('completed');
-    const sent = lastUpstreamBody(berth, 'oai')['input'] as Record<string, unknown>[];
+    const sent = upstreamBody(berth.upstreams.oai)['input'] as Record<string, unknown>[];
     expect(sent.slice(1)).toEqual([
       { type: 'web_search_call', status: 'completed', action: { type: 'search', query: 'harbour' } },
       { type: 'mcp_approval_response', approval_request_id: 'mcpr_1', approve: true },
@@ -271,7 +267,7 @@ describe('web search on anthropic', () => {
       const result = stream ? await streamed(berth, body) : await completed(berth, body);
       expect(result.headers.get('berth-ignored-tools')).toBeNull();
 
-      const upstreamTools = lastUpstreamBody(berth, 'claude')['tools'] as Record<string, unknown>[];
+      const upstreamTools = upstreamBody(berth.upstreams.claude)['tools'] as Record<string, unknown>[];
       expect(upstreamTools).toContainEqual({
         type: 'web_search_20250305',
         name: 'web_search',
@@ -327,7 +323,7 @@ describe('web search on anthropic', () => {
       tool_choice: { type: 'web_search_preview' },
     });
     await completed(berth, body);
-    const upstream = lastUpstreamBody(berth, 'claude');
+    const upstream = upstreamBody(berth.upstreams.claude);
     expect(upstream['tools']).toEqual([{ type: 'web_search_20250305', name: 'web_search' }]);
     expect(upstream['tool_choice']).toEqual({ type: 'tool', name: 'web_search' });
   });
@@ -336,7 +332,7 @@ describe('web search on anthropic', () => {
     const body = request('claude/claude-sonnet-5-5', [webSearch, fileSearch, mcp]);
     const { headers } = await completed(berth, body);
     expect(headers.get('berth-ignored-tools')).toBe('file_search,mcp');
-    expect(lastUpstreamBody(berth, 'claude')['tools']).toHaveLength(1);
+    expect(upstreamBody(berth.upstreams.claude)['tools']).toHaveLength(1);
     await expect(completed(rejecting, body)).rejects.toMatchObject({
       status: 400,
       param: 'tools[1].type',
@@ -354,7 +350,7 @@ describe('web search on anthropic', () => {
       tools: [webSearch],
     });
     expect(second.status).toBe('completed');
-    const messages = lastUpstreamBody(berth, 'claude')['messages'] as { role: string; content: unknown }[];
+    const messages = upstreamBody(berth.upstreams.claude)['messages'] as { role: string; content: unknown }[];
     expect(messages.map((message) => message.role)).toEqual(['user', 'assistant', 'user']);
     expect(JSON.stringify(messages[1]?.content)).toContain(text);
   });

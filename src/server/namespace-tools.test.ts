@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import type { RecordedRequest } from '../../test/support/scripted-turn.js';
 import { startTestBerth, testProviders, type TestBerth } from '../../test/support/start-test-berth.js';
-import { withoutCacheControl } from '../../test/support/without-cache-control.js';
+import { upstreamBody } from '../../test/support/upstream-bodies.js';
 
 let berth: TestBerth;
 let client: OpenAI;
@@ -46,10 +45,6 @@ const lookup: OpenAI.Responses.FunctionTool = {
 };
 const tools: OpenAI.Responses.Tool[] = [crm, lookup];
 const callArguments = '{"email":"ada@example.com"}';
-
-function sentBody(requests: readonly RecordedRequest[], index: number): Json {
-  return withoutCacheControl(requests[index]?.body ?? {}) as Json;
-}
 
 /** The tools each kind was offered: the namespace as it is, or flat functions. */
 function expectOfferedTools(kind: ProviderKind, body: Json): void {
@@ -132,7 +127,7 @@ describe.each(testProviders)('namespace tools through the $kind provider', ({ na
         arguments: callArguments,
       },
     ]);
-    expectOfferedTools(kind, sentBody(upstream().requests, before));
+    expectOfferedTools(kind, upstreamBody(upstream(), before));
     const call = first.output[0];
     if (call?.type !== 'function_call') throw new Error('no function call');
     const second = await client.responses.create({
@@ -142,7 +137,7 @@ describe.each(testProviders)('namespace tools through the $kind provider', ({ na
       tools,
     });
     expect(second.output_text).toBe('Ada it is.');
-    expectSentBack(kind, sentBody(upstream().requests, before + 1), call.call_id);
+    expectSentBack(kind, upstreamBody(upstream(), before + 1), call.call_id);
   });
 
   it('streams a namespaced call, continued statelessly with the whole history', async () => {
@@ -162,7 +157,7 @@ describe.each(testProviders)('namespace tools through the $kind provider', ({ na
     expect(added).toEqual([
       expect.objectContaining({ type: 'function_call', name: 'lookup', namespace: 'crm' }),
     ]);
-    expectOfferedTools(kind, sentBody(upstream().requests, before));
+    expectOfferedTools(kind, upstreamBody(upstream(), before));
     const next = await client.responses.create({
       model,
       input: [
@@ -181,7 +176,7 @@ describe.each(testProviders)('namespace tools through the $kind provider', ({ na
       store: false,
     });
     expect(next.output_text).toBe('Ada it is.');
-    expectSentBack(kind, sentBody(upstream().requests, before + 1), call.call_id);
+    expectSentBack(kind, upstreamBody(upstream(), before + 1), call.call_id);
   });
 });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import type { RecordedRequest } from '../../test/support/scripted-turn.js';
 import { startTestBerth, testProviders, type TestBerth } from '../../test/support/start-test-berth.js';
+import { upstreamBody } from '../../test/support/upstream-bodies.js';
 
 let berth: TestBerth;
 let client: OpenAI;
@@ -47,10 +47,6 @@ const getTime: OpenAI.Responses.FunctionTool = {
 const deferred = [...unrelated.slice(0, 15), getWeather, ...unrelated.slice(15)];
 const tools: OpenAI.Responses.Tool[] = [getTime, ...deferred, { type: 'tool_search' }];
 const weatherArguments = '{"city":"Oslo"}';
-
-function sentBody(requests: readonly RecordedRequest[], index: number): Json {
-  return (requests[index]?.body ?? {}) as Json;
-}
 
 /** The names of the tools a Chat Completions or Anthropic request offered. */
 function offeredNames(body: Json): unknown[] {
@@ -123,13 +119,13 @@ describe.each(testProviders)('tool_search through the $kind provider', ({ name, 
       if (call?.type !== 'function_call') throw new Error('no function call');
 
       if (kind === 'openai') {
-        const sent = sentBody(upstream().requests, before);
+        const sent = upstreamBody(upstream(), before);
         expect(sent['tools']).toEqual(expect.arrayContaining([{ type: 'tool_search' }, getWeather]));
         expect(upstream().requests.length).toBe(before + 1);
       } else {
         // The first turn sees only what is not deferred, and the search; the next turn the tool it found.
-        expect(offeredNames(sentBody(upstream().requests, before))).toEqual(['get_time', 'tool_search']);
-        expect(offeredNames(sentBody(upstream().requests, before + 1))).toEqual([
+        expect(offeredNames(upstreamBody(upstream(), before))).toEqual(['get_time', 'tool_search']);
+        expect(offeredNames(upstreamBody(upstream(), before + 1))).toEqual([
           'get_time',
           'get_weather',
           'tool_search',
@@ -143,7 +139,7 @@ describe.each(testProviders)('tool_search through the $kind provider', ({ name, 
         tools,
       });
       expect(second.output_text).toBe('Sunny in Oslo.');
-      const last = sentBody(upstream().requests, upstream().requests.length - 1);
+      const last = upstreamBody(upstream());
       if (kind === 'openai') {
         // The search goes back as OpenAI's own items, without Berth's ids.
         expect(last['input']).toEqual(
@@ -190,14 +186,14 @@ describe.each(testProviders)('tool_search through the $kind provider', ({ name, 
     });
     expect(second.output).toEqual([expect.objectContaining({ type: 'function_call', name: 'get_weather' })]);
     if (kind !== 'openai') {
-      expect(offeredNames(sentBody(upstream().requests, before))).toEqual(['get_time', 'tool_search']);
-      expect(offeredNames(sentBody(upstream().requests, before + 1))).toEqual([
+      expect(offeredNames(upstreamBody(upstream(), before))).toEqual(['get_time', 'tool_search']);
+      expect(offeredNames(upstreamBody(upstream(), before + 1))).toEqual([
         'get_time',
         'get_weather',
         'tool_search',
       ]);
     } else {
-      expect(sentBody(upstream().requests, before + 1)['input']).toEqual(
+      expect(upstreamBody(upstream(), before + 1)['input']).toEqual(
         expect.arrayContaining([
           expect.objectContaining({
             type: 'tool_search_output',
@@ -264,8 +260,8 @@ describe.each(testProviders.filter(({ kind }) => kind !== 'openai'))(
         },
       ]);
       expect(call).toMatchObject({ type: 'function_call', name: 'get_forecast', namespace: 'crm' });
-      expect(offeredNames(sentBody(upstream().requests, before))).toEqual(['tool_search']);
-      expect(offeredNames(sentBody(upstream().requests, before + 1))).toEqual([
+      expect(offeredNames(upstreamBody(upstream(), before))).toEqual(['tool_search']);
+      expect(offeredNames(upstreamBody(upstream(), before + 1))).toEqual([
         'crm__get_forecast',
         'tool_search',
       ]);
