@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type OpenAI from 'openai';
-import { startTestBerth, testProviders, type TestBerth } from '../../test/support/start-test-berth.js';
+import { testProviders } from '../../test/support/start-test-berth.js';
+import { useTestBerth } from '../../test/support/use-test-berth.js';
 import { upstreamBody } from '../../test/support/upstream-bodies.js';
 
-let berth: TestBerth;
-let client: OpenAI;
-beforeAll(async () => {
-  berth = await startTestBerth();
-  client = berth.client();
-});
-afterAll(async () => {
-  await berth.close();
-});
+const server = useTestBerth();
 
 type Json = Record<string, unknown>;
 type ProviderKind = (typeof testProviders)[number]['kind'];
@@ -114,12 +107,12 @@ function expectSentBack(
 describe.each(testProviders)(
   'apply_patch and local_shell through the $kind provider',
   ({ name, kind, model }) => {
-    const upstream = () => berth.upstreams[name];
+    const upstream = () => server.berth.upstreams[name];
 
     it('round-trips an apply_patch call without streaming, continued with previous_response_id', async () => {
       upstream().script({ applyPatchCalls: [operation] }, { text: 'Patched.' });
       const before = upstream().requests.length;
-      const first = await client.responses.create({
+      const first = await server.client.responses.create({
         model,
         input: 'Make the greeting friendlier.',
         tools: [{ type: 'apply_patch' }],
@@ -148,7 +141,7 @@ describe.each(testProviders)(
         }[kind],
       );
 
-      const second = await client.responses.create({
+      const second = await server.client.responses.create({
         model,
         previous_response_id: first.id,
         input: [
@@ -158,7 +151,7 @@ describe.each(testProviders)(
       });
       expect(second.output_text).toBe('Patched.');
       expectSentBack(kind, upstreamBody(upstream(), before + 1), 'apply_patch', call.call_id, 'Done.');
-      const stored = await client.responses.retrieve(first.id);
+      const stored = await server.client.responses.retrieve(first.id);
       expect(stored.output).toEqual(first.output);
     });
 
@@ -167,7 +160,7 @@ describe.each(testProviders)(
       const before = upstream().requests.length;
       const history: OpenAI.Responses.ResponseInputItem[] = [{ role: 'user', content: 'Fix the greeting.' }];
       const tools: OpenAI.Responses.Tool[] = [{ type: 'apply_patch' }];
-      const stream = client.responses.stream({ model, input: history, tools, store: false });
+      const stream = server.client.responses.stream({ model, input: history, tools, store: false });
       const events: OpenAI.Responses.ResponseStreamEvent[] = [];
       for await (const event of stream) events.push(event);
       const final = await stream.finalResponse();
@@ -183,7 +176,7 @@ describe.each(testProviders)(
       if (call?.type !== 'apply_patch_call') throw new Error('no apply_patch call');
       expectOfferedTool(kind, upstreamBody(upstream(), before), 'apply_patch');
 
-      const next = client.responses.stream({
+      const next = server.client.responses.stream({
         model,
         store: false,
         tools,
@@ -203,7 +196,7 @@ describe.each(testProviders)(
         { text: 'One file.' },
       );
       const before = upstream().requests.length;
-      const first = await client.responses.create({
+      const first = await server.client.responses.create({
         model,
         input: 'What is in src?',
         tools: [{ type: 'local_shell' }],
@@ -223,7 +216,7 @@ describe.each(testProviders)(
       if (call?.type !== 'local_shell_call') throw new Error('no local_shell call');
       expectOfferedTool(kind, upstreamBody(upstream(), before), 'local_shell');
 
-      const second = await client.responses.create({
+      const second = await server.client.responses.create({
         model,
         previous_response_id: first.id,
         input: [{ type: 'local_shell_call_output', id: call.call_id, output: shellOutput }],
@@ -241,7 +234,7 @@ describe.each(testProviders)(
       const before = upstream().requests.length;
       const history: OpenAI.Responses.ResponseInputItem[] = [{ role: 'user', content: 'What is in src?' }];
       const tools: OpenAI.Responses.Tool[] = [{ type: 'local_shell' }];
-      const stream = client.responses.stream({ model, input: history, tools, store: false });
+      const stream = server.client.responses.stream({ model, input: history, tools, store: false });
       const events: OpenAI.Responses.ResponseStreamEvent[] = [];
       for await (const event of stream) events.push(event);
       const final = await stream.finalResponse();
@@ -256,7 +249,7 @@ describe.each(testProviders)(
       expect(call).toMatchObject({ type: 'local_shell_call', status: 'completed', action });
       if (call?.type !== 'local_shell_call') throw new Error('no local_shell call');
 
-      const next = client.responses.stream({
+      const next = server.client.responses.stream({
         model,
         store: false,
         tools,
@@ -270,9 +263,9 @@ describe.each(testProviders)(
 
 describe('a call of the function form whose arguments are not its JSON', () => {
   it('stays the function call the model made', async () => {
-    const upstream = berth.upstreams.local;
+    const upstream = server.berth.upstreams.local;
     upstream.script({ toolCalls: [{ name: 'apply_patch', arguments: '{"type":"rename_file"}' }] });
-    const response = await client.responses.create({
+    const response = await server.client.responses.create({
       model: 'local/llama3.2',
       input: 'x',
       tools: [{ type: 'apply_patch' }],
@@ -289,7 +282,7 @@ describe('a call of the function form whose arguments are not its JSON', () => {
 
 describe('apply_patch and local_shell requests Berth refuses', () => {
   const refused = (body: Json) =>
-    client.responses.create({
+    server.client.responses.create({
       model: 'oai/gpt-5',
       input: 'x',
       ...body,
@@ -316,15 +309,15 @@ describe('apply_patch and local_shell requests Berth refuses', () => {
   );
 
   it('local_shell beside the hosted shell tool is accepted: their names differ on every kind', async () => {
-    berth.upstreams.claude.script({ text: 'ok' });
-    const before = berth.upstreams.claude.requests.length;
-    const response = await client.responses.create({
+    server.berth.upstreams.claude.script({ text: 'ok' });
+    const before = server.berth.upstreams.claude.requests.length;
+    const response = await server.client.responses.create({
       model: 'claude/claude-sonnet-5-5',
       input: 'x',
       tools: [{ type: 'shell' }, { type: 'local_shell' }],
     });
     expect(response.status).toBe('completed');
-    const tools = upstreamBody(berth.upstreams.claude, before)['tools'] as Json[];
+    const tools = upstreamBody(server.berth.upstreams.claude, before)['tools'] as Json[];
     expect(tools.map((tool) => tool['name'])).toEqual(expect.arrayContaining(['bash', 'local_shell']));
   });
 

@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type OpenAI from 'openai';
-import { startTestBerth, testProviders, type TestBerth } from '../../test/support/start-test-berth.js';
+import { testProviders } from '../../test/support/start-test-berth.js';
+import { useTestBerth } from '../../test/support/use-test-berth.js';
 import { upstreamBody } from '../../test/support/upstream-bodies.js';
 
-let berth: TestBerth;
-let client: OpenAI;
-beforeAll(async () => {
-  berth = await startTestBerth();
-  client = berth.client();
-});
-afterAll(async () => {
-  await berth.close();
-});
+const server = useTestBerth();
 
 type Json = Record<string, unknown>;
 type ProviderKind = (typeof testProviders)[number]['kind'];
@@ -105,12 +98,12 @@ function withoutRepeats(types: readonly string[]): string[] {
 }
 
 describe.each(testProviders)('custom tools through the $kind provider', ({ name, kind, model }) => {
-  const upstream = () => berth.upstreams[name];
+  const upstream = () => server.berth.upstreams[name];
 
   it('round-trips a custom tool call without streaming, continued with previous_response_id', async () => {
     upstream().script({ customCalls: [{ name: 'speak', input }] }, { text: 'Said both lines.' });
     const before = upstream().requests.length;
-    const first = await client.responses.create({
+    const first = await server.client.responses.create({
       model,
       input: 'Greet, then say goodbye.',
       tools: [speak],
@@ -134,7 +127,7 @@ describe.each(testProviders)('custom tools through the $kind provider', ({ name,
     expectOfferedTool(kind, firstSent);
     expectForcedChoice(kind, firstSent);
 
-    const second = await client.responses.create({
+    const second = await server.client.responses.create({
       model,
       previous_response_id: first.id,
       input: [{ type: 'custom_tool_call_output', call_id: call.call_id, output: 'spoke 2 lines' }],
@@ -142,7 +135,7 @@ describe.each(testProviders)('custom tools through the $kind provider', ({ name,
     });
     expect(second.output_text).toBe('Said both lines.');
     expectSentBack(kind, upstreamBody(upstream(), before + 1), call.call_id, 'spoke 2 lines');
-    const stored = await client.responses.retrieve(first.id);
+    const stored = await server.client.responses.retrieve(first.id);
     expect(stored.output).toEqual(first.output);
   });
 
@@ -152,7 +145,7 @@ describe.each(testProviders)('custom tools through the $kind provider', ({ name,
     const history: OpenAI.Responses.ResponseInputItem[] = [
       { role: 'user', content: 'Greet, then say goodbye.' },
     ];
-    const stream = client.responses.stream({ model, input: history, tools: [speak], store: false });
+    const stream = server.client.responses.stream({ model, input: history, tools: [speak], store: false });
     const events: OpenAI.Responses.ResponseStreamEvent[] = [];
     for await (const event of stream) events.push(event);
     const final = await stream.finalResponse();
@@ -182,7 +175,7 @@ describe.each(testProviders)('custom tools through the $kind provider', ({ name,
     expectOfferedTool(kind, upstreamBody(upstream(), before));
 
     const output = [{ type: 'input_text' as const, text: 'spoke 2 lines' }];
-    const next = client.responses.stream({
+    const next = server.client.responses.stream({
       model,
       store: false,
       tools: [speak],
@@ -204,7 +197,7 @@ describe.each(testProviders)('custom tools through the $kind provider', ({ name,
 describe('custom tool requests Berth refuses', () => {
   const model = 'oai/gpt-5';
   const refused = (body: Json) =>
-    client.responses.create({
+    server.client.responses.create({
       model,
       input: 'x',
       ...body,

@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import { startTestBerth, testProviders, type TestBerth } from '../../test/support/start-test-berth.js';
+import { testProviders } from '../../test/support/start-test-berth.js';
+import { useTestBerth } from '../../test/support/use-test-berth.js';
 import { upstreamBody } from '../../test/support/upstream-bodies.js';
 
-let berth: TestBerth;
-let client: OpenAI;
-beforeAll(async () => {
-  berth = await startTestBerth();
-  client = berth.client();
-});
-afterAll(async () => {
-  await berth.close();
-});
+const server = useTestBerth();
 
 type Json = Record<string, unknown>;
 type ProviderKind = (typeof testProviders)[number]['kind'];
@@ -105,7 +98,7 @@ function expectSentBack(kind: ProviderKind, body: Json, callId: string): void {
 }
 
 describe.each(testProviders)('namespace tools through the $kind provider', ({ name, kind, model }) => {
-  const upstream = () => berth.upstreams[name];
+  const upstream = () => server.berth.upstreams[name];
 
   it('round-trips a namespaced call without streaming, continued with previous_response_id', async () => {
     upstream().script(
@@ -113,7 +106,7 @@ describe.each(testProviders)('namespace tools through the $kind provider', ({ na
       { text: 'Ada it is.' },
     );
     const before = upstream().requests.length;
-    const first = await client.responses.create({ model, input: 'Who is ada@example.com?', tools });
+    const first = await server.client.responses.create({ model, input: 'Who is ada@example.com?', tools });
     // Echoed in full form, as function tools are.
     expect(first.tools).toEqual([{ ...crm, tools: [{ ...crm.tools[0], strict: null }] }, lookup]);
     expect(first.output).toEqual([
@@ -130,7 +123,7 @@ describe.each(testProviders)('namespace tools through the $kind provider', ({ na
     expectOfferedTools(kind, upstreamBody(upstream(), before));
     const call = first.output[0];
     if (call?.type !== 'function_call') throw new Error('no function call');
-    const second = await client.responses.create({
+    const second = await server.client.responses.create({
       model,
       previous_response_id: first.id,
       input: [{ type: 'function_call_output', call_id: call.call_id, output: 'Ada Lovelace' }],
@@ -147,7 +140,7 @@ describe.each(testProviders)('namespace tools through the $kind provider', ({ na
     );
     const before = upstream().requests.length;
     const history: OpenAI.Responses.ResponseInput = [{ role: 'user', content: 'Who is ada@example.com?' }];
-    const stream = client.responses.stream({ model, input: history, tools, store: false });
+    const stream = server.client.responses.stream({ model, input: history, tools, store: false });
     const added: unknown[] = [];
     for await (const event of stream) if (event.type === 'response.output_item.added') added.push(event.item);
     const final = await stream.finalResponse();
@@ -158,7 +151,7 @@ describe.each(testProviders)('namespace tools through the $kind provider', ({ na
       expect.objectContaining({ type: 'function_call', name: 'lookup', namespace: 'crm' }),
     ]);
     expectOfferedTools(kind, upstreamBody(upstream(), before));
-    const next = await client.responses.create({
+    const next = await server.client.responses.create({
       model,
       input: [
         ...history,
@@ -183,7 +176,7 @@ describe.each(testProviders)('namespace tools through the $kind provider', ({ na
 describe('namespace tool validation', () => {
   const model = 'oai/gpt-5';
   const refused = async (tool: Json, param: string): Promise<void> => {
-    const error = await client.responses
+    const error = await server.client.responses
       .create({ model, input: 'hi', tools: [tool as unknown as OpenAI.Responses.Tool] })
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
