@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type OpenAI from 'openai';
 import { testProviders } from '../../test/support/start-test-berth.js';
 import { useTestBerth } from '../../test/support/use-test-berth.js';
+import { collectStream } from '../../test/support/collect-stream.js';
+import { createUnchecked } from '../../test/support/create-unchecked.js';
 import { upstreamBody } from '../../test/support/upstream-bodies.js';
 
 const server = useTestBerth();
@@ -25,6 +27,14 @@ const functionArguments = {
   apply_patch: { type: 'update_file', path: 'src/greet.py', diff },
   local_shell: { command, workdir: '/repo', timeout_ms: 5000 },
 };
+/** The events of a streamed response whose one output item is a whole call, sent without deltas. */
+const oneItemEvents = [
+  'response.created',
+  'response.in_progress',
+  'response.output_item.added',
+  'response.output_item.done',
+  'response.completed',
+];
 const shellOutput = JSON.stringify({
   output: 'greet.py\n',
   metadata: { exit_code: 0, duration_seconds: 0.1 },
@@ -160,17 +170,10 @@ describe.each(testProviders)(
       const before = upstream().requests.length;
       const history: OpenAI.Responses.ResponseInputItem[] = [{ role: 'user', content: 'Fix the greeting.' }];
       const tools: OpenAI.Responses.Tool[] = [{ type: 'apply_patch' }];
-      const stream = server.client.responses.stream({ model, input: history, tools, store: false });
-      const events: OpenAI.Responses.ResponseStreamEvent[] = [];
-      for await (const event of stream) events.push(event);
-      const final = await stream.finalResponse();
-      expect(events.map((event) => event.type)).toEqual([
-        'response.created',
-        'response.in_progress',
-        'response.output_item.added',
-        'response.output_item.done',
-        'response.completed',
-      ]);
+      const { events, final } = await collectStream(
+        server.client.responses.stream({ model, input: history, tools, store: false }),
+      );
+      expect(events.map((event) => event.type)).toEqual(oneItemEvents);
       const call = final.output[0];
       expect(call).toMatchObject({ type: 'apply_patch_call', status: 'completed', operation });
       if (call?.type !== 'apply_patch_call') throw new Error('no apply_patch call');
@@ -234,17 +237,10 @@ describe.each(testProviders)(
       const before = upstream().requests.length;
       const history: OpenAI.Responses.ResponseInputItem[] = [{ role: 'user', content: 'What is in src?' }];
       const tools: OpenAI.Responses.Tool[] = [{ type: 'local_shell' }];
-      const stream = server.client.responses.stream({ model, input: history, tools, store: false });
-      const events: OpenAI.Responses.ResponseStreamEvent[] = [];
-      for await (const event of stream) events.push(event);
-      const final = await stream.finalResponse();
-      expect(events.map((event) => event.type)).toEqual([
-        'response.created',
-        'response.in_progress',
-        'response.output_item.added',
-        'response.output_item.done',
-        'response.completed',
-      ]);
+      const { events, final } = await collectStream(
+        server.client.responses.stream({ model, input: history, tools, store: false }),
+      );
+      expect(events.map((event) => event.type)).toEqual(oneItemEvents);
       const call = final.output[0];
       expect(call).toMatchObject({ type: 'local_shell_call', status: 'completed', action });
       if (call?.type !== 'local_shell_call') throw new Error('no local_shell call');
@@ -281,12 +277,7 @@ describe('a call of the function form whose arguments are not its JSON', () => {
 });
 
 describe('apply_patch and local_shell requests Berth refuses', () => {
-  const refused = (body: Json) =>
-    server.client.responses.create({
-      model: 'oai/gpt-5',
-      input: 'x',
-      ...body,
-    } as OpenAI.Responses.ResponseCreateParamsNonStreaming);
+  const refused = (body: Json) => createUnchecked(server.client, body);
 
   it('an apply_patch tool with a field it does not have is a 400 naming the tool', async () => {
     await expect(refused({ tools: [{ type: 'apply_patch', name: 'patch' }] })).rejects.toMatchObject({

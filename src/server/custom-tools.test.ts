@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type OpenAI from 'openai';
 import { testProviders } from '../../test/support/start-test-berth.js';
 import { useTestBerth } from '../../test/support/use-test-berth.js';
+import { collectStream } from '../../test/support/collect-stream.js';
+import { createUnchecked } from '../../test/support/create-unchecked.js';
 import { upstreamBody } from '../../test/support/upstream-bodies.js';
 
 const server = useTestBerth();
@@ -145,10 +147,9 @@ describe.each(testProviders)('custom tools through the $kind provider', ({ name,
     const history: OpenAI.Responses.ResponseInputItem[] = [
       { role: 'user', content: 'Greet, then say goodbye.' },
     ];
-    const stream = server.client.responses.stream({ model, input: history, tools: [speak], store: false });
-    const events: OpenAI.Responses.ResponseStreamEvent[] = [];
-    for await (const event of stream) events.push(event);
-    const final = await stream.finalResponse();
+    const { events, final } = await collectStream(
+      server.client.responses.stream({ model, input: history, tools: [speak], store: false }),
+    );
 
     expect(withoutRepeats(events.map((event) => event.type))).toEqual([
       'response.created',
@@ -195,13 +196,7 @@ describe.each(testProviders)('custom tools through the $kind provider', ({ name,
 });
 
 describe('custom tool requests Berth refuses', () => {
-  const model = 'oai/gpt-5';
-  const refused = (body: Json) =>
-    server.client.responses.create({
-      model,
-      input: 'x',
-      ...body,
-    } as OpenAI.Responses.ResponseCreateParamsNonStreaming);
+  const refused = (body: Json) => createUnchecked(server.client, body);
 
   it('a grammar without a definition is a 400 naming it', async () => {
     const tools = [{ type: 'custom', name: 'speak', format: { type: 'grammar', syntax: 'lark' } }];

@@ -38,6 +38,34 @@ const search = {
   results: [{ url: 'https://example.com/harbour', title: 'The harbour' }],
 };
 
+/** The message a scripted answer citing the search's one page comes back as: `text`, cited whole. */
+function citedMessage(text: string) {
+  return {
+    content: [
+      {
+        type: 'output_text',
+        text,
+        annotations: [
+          {
+            type: 'url_citation',
+            url: 'https://example.com/harbour',
+            title: 'The harbour',
+            start_index: 0,
+            end_index: text.length,
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** The item events of one web search, in the order a stream carries them. */
+const webSearchCallEvents = [
+  'response.web_search_call.in_progress',
+  'response.web_search_call.searching',
+  'response.web_search_call.completed',
+];
+
 /** A create request as a client sends it, streaming or not. */
 function request(
   model: string,
@@ -190,34 +218,14 @@ describe('hosted tools on openai pass through', () => {
         },
       });
       expect(output[2]).toMatchObject({ type: 'mcp_call', server_label: 'docs', output: 'docs' });
-      expect(output[3]).toMatchObject({
-        content: [
-          {
-            type: 'output_text',
-            text,
-            annotations: [
-              {
-                type: 'url_citation',
-                url: 'https://example.com/harbour',
-                title: 'The harbour',
-                start_index: 0,
-                end_index: text.length,
-              },
-            ],
-          },
-        ],
-      });
+      expect(output[3]).toMatchObject(citedMessage(text));
       if (!('events' in result)) return;
       const events = result.events as ResponseStreamEvent[];
       const webSearchId = output[0]?.id;
       const itemEvents = events
         .filter((event) => event.type.startsWith('response.web_search_call.'))
         .map((event) => event as { type: string; item_id: string; output_index: number });
-      expect(itemEvents.map((event) => event.type)).toEqual([
-        'response.web_search_call.in_progress',
-        'response.web_search_call.searching',
-        'response.web_search_call.completed',
-      ]);
+      expect(itemEvents.map((event) => event.type)).toEqual(webSearchCallEvents);
       expect(itemEvents.every((event) => event.item_id === webSearchId && event.output_index === 0)).toBe(
         true,
       );
@@ -288,34 +296,14 @@ describe('web search on anthropic', () => {
           sources: [{ type: 'url', url: 'https://example.com/harbour' }],
         },
       });
-      expect(output[1]).toMatchObject({
-        content: [
-          {
-            type: 'output_text',
-            text,
-            annotations: [
-              {
-                type: 'url_citation',
-                url: 'https://example.com/harbour',
-                title: 'The harbour',
-                start_index: 0,
-                end_index: text.length,
-              },
-            ],
-          },
-        ],
-      });
+      expect(output[1]).toMatchObject(citedMessage(text));
       if (!('events' in result)) return;
       const events = result.events as ResponseStreamEvent[];
       expect(
         events
           .filter((event) => event.type.startsWith('response.web_search_call.'))
           .map((event) => event.type),
-      ).toEqual([
-        'response.web_search_call.in_progress',
-        'response.web_search_call.searching',
-        'response.web_search_call.completed',
-      ]);
+      ).toEqual(webSearchCallEvents);
     },
   );
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { testProviders } from '../../test/support/start-test-berth.js';
 import { useTestBerth } from '../../test/support/use-test-berth.js';
+import { collectStream } from '../../test/support/collect-stream.js';
 import { upstreamBody } from '../../test/support/upstream-bodies.js';
 
 const server = useTestBerth();
@@ -140,10 +141,12 @@ describe.each(testProviders)('namespace tools through the $kind provider', ({ na
     );
     const before = upstream().requests.length;
     const history: OpenAI.Responses.ResponseInput = [{ role: 'user', content: 'Who is ada@example.com?' }];
-    const stream = server.client.responses.stream({ model, input: history, tools, store: false });
-    const added: unknown[] = [];
-    for await (const event of stream) if (event.type === 'response.output_item.added') added.push(event.item);
-    const final = await stream.finalResponse();
+    const { events, final } = await collectStream(
+      server.client.responses.stream({ model, input: history, tools, store: false }),
+    );
+    const added = events.flatMap((event) =>
+      event.type === 'response.output_item.added' ? [event.item] : [],
+    );
     const call = final.output[0];
     if (call?.type !== 'function_call') throw new Error('no function call');
     expect(call).toMatchObject({ name: 'lookup', namespace: 'crm', arguments: callArguments });
