@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Response, ResponseFunctionToolCall } from 'openai/resources/responses/responses';
+import { breakpointsOf, toolLoopBreakpoints } from '../../test/support/cache-breakpoints.js';
 import { useTestBerth } from '../../test/support/use-test-berth.js';
 
 /**
@@ -31,24 +32,6 @@ function usageOf(response: Response): { input: number; cached: number; written: 
     cached: response.usage?.input_tokens_details.cached_tokens ?? -1,
     written: response.usage?.input_tokens_details.cache_write_tokens ?? -1,
   };
-}
-
-/** Where an Anthropic request carries `cache_control`: `tools.N`, `system.N`, `messages.N.content.M`. */
-function breakpointsOf(body: Json): string[] {
-  const found: string[] = [];
-  const visit = (blocks: unknown, path: string): void => {
-    if (!Array.isArray(blocks)) return;
-    blocks.forEach((block, index) => {
-      if (typeof block === 'object' && block !== null && 'cache_control' in block)
-        found.push(`${path}.${index}`);
-    });
-  };
-  visit(body['tools'], 'tools');
-  visit(body['system'], 'system');
-  (body['messages'] as Json[]).forEach((message, index) =>
-    visit(message['content'], `messages.${index}.content`),
-  );
-  return found;
 }
 
 function functionCallOf(response: Response): ResponseFunctionToolCall {
@@ -191,11 +174,7 @@ describe('prompt caching through the anthropic provider', () => {
       breakpoints.push(breakpointsOf(lastBody('claude')));
     }
 
-    expect(breakpoints).toEqual([
-      ['tools.0', 'system.0', 'messages.0.content.0'],
-      ['tools.0', 'system.0', 'messages.0.content.0', 'messages.2.content.0'],
-      ['tools.0', 'system.0', 'messages.2.content.0', 'messages.4.content.0'],
-    ]);
+    expect(breakpoints).toEqual(toolLoopBreakpoints);
     expect(responses.at(-1)?.output_text).toBe('Oslo is sunny and Bergen is rainy.');
     const [first, ...later] = responses.map(usageOf);
     expect(first?.cached).toBe(0);
