@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { breakpointsOf, toolLoopBreakpoints } from '../../test/support/cache-breakpoints.js';
 import { startFakeAnthropicUpstream } from '../../test/support/fake-anthropic-upstream.js';
 import { exited, InMemoryShellHost } from '../../test/support/in-memory-shell-host.js';
 import type { FakeUpstream } from '../../test/support/scripted-turn.js';
@@ -16,24 +17,6 @@ import { createCompactionSealer, generateCompactionKey } from './compaction/comp
 import { ResponseService } from './response-service.js';
 
 type Json = Record<string, unknown>;
-
-/** Where an Anthropic request carries `cache_control`: `tools.N`, `system.N`, `messages.N.content.M`. */
-function breakpointsOf(body: Json): string[] {
-  const found: string[] = [];
-  const visit = (blocks: unknown, path: string): void => {
-    if (!Array.isArray(blocks)) return;
-    blocks.forEach((block, index) => {
-      if (typeof block === 'object' && block !== null && 'cache_control' in block)
-        found.push(`${path}.${index}`);
-    });
-  };
-  visit(body['tools'], 'tools');
-  visit(body['system'], 'system');
-  (body['messages'] as Json[]).forEach((message, index) =>
-    visit(message['content'], `messages.${index}.content`),
-  );
-  return found;
-}
 
 /**
  * A hosted-shell loop inside one response, against the real Anthropic adapter and the fake upstream's
@@ -93,11 +76,7 @@ describe('prompt caching in the hosted-shell loop', () => {
 
     expect(run.body.status).toBe('completed');
     const bodies = upstream.requests.map((request) => request.body as Json);
-    expect(bodies.map(breakpointsOf)).toEqual([
-      ['tools.0', 'system.0', 'messages.0.content.0'],
-      ['tools.0', 'system.0', 'messages.0.content.0', 'messages.2.content.0'],
-      ['tools.0', 'system.0', 'messages.2.content.0', 'messages.4.content.0'],
-    ]);
+    expect(bodies.map(breakpointsOf)).toEqual(toolLoopBreakpoints);
     const usage = run.body.usage as {
       input_tokens: number;
       input_tokens_details: { cached_tokens: number; cache_write_tokens: number };

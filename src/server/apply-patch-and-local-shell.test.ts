@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type OpenAI from 'openai';
-import type { RecordedRequest } from '../../test/support/scripted-turn.js';
-import { startTestBerth, testProviders, type TestBerth } from '../../test/support/start-test-berth.js';
-import { withoutCacheControl } from '../../test/support/without-cache-control.js';
+import { testProviders } from '../../test/support/start-test-berth.js';
+import { useTestBerth } from '../../test/support/use-test-berth.js';
+import { collectStream } from '../../test/support/collect-stream.js';
+import { createUnchecked } from '../../test/support/create-unchecked.js';
+import { upstreamBody } from '../../test/support/upstream-bodies.js';
 
-let berth: TestBerth;
-let client: OpenAI;
-beforeAll(async () => {
-  berth = await startTestBerth();
-  client = berth.client();
-});
-afterAll(async () => {
-  await berth.close();
-});
+const server = useTestBerth();
 
 type Json = Record<string, unknown>;
 type ProviderKind = (typeof testProviders)[number]['kind'];
@@ -33,15 +27,18 @@ const functionArguments = {
   apply_patch: { type: 'update_file', path: 'src/greet.py', diff },
   local_shell: { command, workdir: '/repo', timeout_ms: 5000 },
 };
+/** The events of a streamed response whose one output item is a whole call, sent without deltas. */
+const oneItemEvents = [
+  'response.created',
+  'response.in_progress',
+  'response.output_item.added',
+  'response.output_item.done',
+  'response.completed',
+];
 const shellOutput = JSON.stringify({
   output: 'greet.py\n',
   metadata: { exit_code: 0, duration_seconds: 0.1 },
 });
-
-/** The body the upstream received for the request at `index`. */
-function sentBody(requests: readonly RecordedRequest[], index: number): Json {
-  return withoutCacheControl(requests[index]?.body ?? {}) as Json;
-}
 
 /** The tool as each kind was offered it: natively, or as the function of its name. */
 function expectOfferedTool(kind: ProviderKind, body: Json, type: 'apply_patch' | 'local_shell'): void {
@@ -120,12 +117,12 @@ function expectSentBack(
 describe.each(testProviders)(
   'apply_patch and local_shell through the $kind provider',
   ({ name, kind, model }) => {
-    const upstream = () => berth.upstreams[name];
+    const upstream = () => server.berth.upstreams[name];
 
     it('round-trips an apply_patch call without streaming, continued with previous_response_id', async () => {
       upstream().script({ applyPatchCalls: [operation] }, { text: 'Patched.' });
       const before = upstream().requests.length;
-      const first = await client.responses.create({
+      const first = await server.client.responses.create({
         model,
         input: 'Make the greeting friendlier.',
         tools: [{ type: 'apply_patch' }],
@@ -144,7 +141,7 @@ describe.each(testProviders)(
       ]);
       const call = first.output[0];
       if (call?.type !== 'apply_patch_call') throw new Error('no apply_patch call');
-      const firstSent = sentBody(upstream().requests, before);
+      const firstSent = upstreamBody(upstream(), before);
       expectOfferedTool(kind, firstSent, 'apply_patch');
       expect(firstSent['tool_choice']).toEqual(
         {
@@ -154,7 +151,7 @@ describe.each(testProviders)(
         }[kind],
       );
 
-      const second = await client.responses.create({
+      const second = await server.client.responses.create({
         model,
         previous_response_id: first.id,
         input: [
@@ -163,8 +160,8 @@ describe.each(testProviders)(
         tools: [{ type: 'apply_patch' }],
       });
       expect(second.output_text).toBe('Patched.');
-      expectSentBack(kind, sentBody(upstream().requests, before + 1), 'apply_patch', call.call_id, 'Done.');
-      const stored = await client.responses.retrieve(first.id);
+      expectSentBack(kind, upstreamBody(upstream(), before + 1), 'apply_patch', call.call_id, 'Done.');
+      const stored = await server.client.responses.retrieve(first.id);
       expect(stored.output).toEqual(first.output);
     });
 
@@ -173,23 +170,16 @@ describe.each(testProviders)(
       const before = upstream().requests.length;
       const history: OpenAI.Responses.ResponseInputItem[] = [{ role: 'user', content: 'Fix the greeting.' }];
       const tools: OpenAI.Responses.Tool[] = [{ type: 'apply_patch' }];
-      const stream = client.responses.stream({ model, input: history, tools, store: false });
-      const events: OpenAI.Responses.ResponseStreamEvent[] = [];
-      for await (const event of stream) events.push(event);
-      const final = await stream.finalResponse();
-      expect(events.map((event) => event.type)).toEqual([
-        'response.created',
-        'response.in_progress',
-        'response.output_item.added',
-        'response.output_item.done',
-        'response.completed',
-      ]);
+      const { events, final } = await collectStream(
+        server.client.responses.stream({ model, input: history, tools, store: false }),
+      );
+      expect(events.map((event) => event.type)).toEqual(oneItemEvents);
       const call = final.output[0];
       expect(call).toMatchObject({ type: 'apply_patch_call', status: 'completed', operation });
       if (call?.type !== 'apply_patch_call') throw new Error('no apply_patch call');
-      expectOfferedTool(kind, sentBody(upstream().requests, before), 'apply_patch');
+      expectOfferedTool(kind, upstreamBody(upstream(), before), 'apply_patch');
 
-      const next = client.responses.stream({
+      const next = server.client.responses.stream({
         model,
         store: false,
         tools,
@@ -200,7 +190,7 @@ describe.each(testProviders)(
         ],
       });
       expect((await next.finalResponse()).output_text).toBe('Patched.');
-      expectSentBack(kind, sentBody(upstream().requests, before + 1), 'apply_patch', call.call_id, 'Done.');
+      expectSentBack(kind, upstreamBody(upstream(), before + 1), 'apply_patch', call.call_id, 'Done.');
     });
 
     it('round-trips a local_shell call without streaming, continued with previous_response_id', async () => {
@@ -209,7 +199,7 @@ describe.each(testProviders)(
         { text: 'One file.' },
       );
       const before = upstream().requests.length;
-      const first = await client.responses.create({
+      const first = await server.client.responses.create({
         model,
         input: 'What is in src?',
         tools: [{ type: 'local_shell' }],
@@ -227,22 +217,16 @@ describe.each(testProviders)(
       ]);
       const call = first.output[0];
       if (call?.type !== 'local_shell_call') throw new Error('no local_shell call');
-      expectOfferedTool(kind, sentBody(upstream().requests, before), 'local_shell');
+      expectOfferedTool(kind, upstreamBody(upstream(), before), 'local_shell');
 
-      const second = await client.responses.create({
+      const second = await server.client.responses.create({
         model,
         previous_response_id: first.id,
         input: [{ type: 'local_shell_call_output', id: call.call_id, output: shellOutput }],
         tools: [{ type: 'local_shell' }],
       });
       expect(second.output_text).toBe('One file.');
-      expectSentBack(
-        kind,
-        sentBody(upstream().requests, before + 1),
-        'local_shell',
-        call.call_id,
-        shellOutput,
-      );
+      expectSentBack(kind, upstreamBody(upstream(), before + 1), 'local_shell', call.call_id, shellOutput);
     });
 
     it('streams a local_shell call, continued statelessly with the whole history', async () => {
@@ -253,44 +237,31 @@ describe.each(testProviders)(
       const before = upstream().requests.length;
       const history: OpenAI.Responses.ResponseInputItem[] = [{ role: 'user', content: 'What is in src?' }];
       const tools: OpenAI.Responses.Tool[] = [{ type: 'local_shell' }];
-      const stream = client.responses.stream({ model, input: history, tools, store: false });
-      const events: OpenAI.Responses.ResponseStreamEvent[] = [];
-      for await (const event of stream) events.push(event);
-      const final = await stream.finalResponse();
-      expect(events.map((event) => event.type)).toEqual([
-        'response.created',
-        'response.in_progress',
-        'response.output_item.added',
-        'response.output_item.done',
-        'response.completed',
-      ]);
+      const { events, final } = await collectStream(
+        server.client.responses.stream({ model, input: history, tools, store: false }),
+      );
+      expect(events.map((event) => event.type)).toEqual(oneItemEvents);
       const call = final.output[0];
       expect(call).toMatchObject({ type: 'local_shell_call', status: 'completed', action });
       if (call?.type !== 'local_shell_call') throw new Error('no local_shell call');
 
-      const next = client.responses.stream({
+      const next = server.client.responses.stream({
         model,
         store: false,
         tools,
         input: [...history, call, { type: 'local_shell_call_output', id: call.call_id, output: shellOutput }],
       });
       expect((await next.finalResponse()).output_text).toBe('One file.');
-      expectSentBack(
-        kind,
-        sentBody(upstream().requests, before + 1),
-        'local_shell',
-        call.call_id,
-        shellOutput,
-      );
+      expectSentBack(kind, upstreamBody(upstream(), before + 1), 'local_shell', call.call_id, shellOutput);
     });
   },
 );
 
 describe('a call of the function form whose arguments are not its JSON', () => {
   it('stays the function call the model made', async () => {
-    const upstream = berth.upstreams.local;
+    const upstream = server.berth.upstreams.local;
     upstream.script({ toolCalls: [{ name: 'apply_patch', arguments: '{"type":"rename_file"}' }] });
-    const response = await client.responses.create({
+    const response = await server.client.responses.create({
       model: 'local/llama3.2',
       input: 'x',
       tools: [{ type: 'apply_patch' }],
@@ -306,12 +277,7 @@ describe('a call of the function form whose arguments are not its JSON', () => {
 });
 
 describe('apply_patch and local_shell requests Berth refuses', () => {
-  const refused = (body: Json) =>
-    client.responses.create({
-      model: 'oai/gpt-5',
-      input: 'x',
-      ...body,
-    } as OpenAI.Responses.ResponseCreateParamsNonStreaming);
+  const refused = (body: Json) => createUnchecked(server.client, body);
 
   it('an apply_patch tool with a field it does not have is a 400 naming the tool', async () => {
     await expect(refused({ tools: [{ type: 'apply_patch', name: 'patch' }] })).rejects.toMatchObject({
@@ -334,15 +300,15 @@ describe('apply_patch and local_shell requests Berth refuses', () => {
   );
 
   it('local_shell beside the hosted shell tool is accepted: their names differ on every kind', async () => {
-    berth.upstreams.claude.script({ text: 'ok' });
-    const before = berth.upstreams.claude.requests.length;
-    const response = await client.responses.create({
+    server.berth.upstreams.claude.script({ text: 'ok' });
+    const before = server.berth.upstreams.claude.requests.length;
+    const response = await server.client.responses.create({
       model: 'claude/claude-sonnet-5-5',
       input: 'x',
       tools: [{ type: 'shell' }, { type: 'local_shell' }],
     });
     expect(response.status).toBe('completed');
-    const tools = sentBody(berth.upstreams.claude.requests, before)['tools'] as Json[];
+    const tools = upstreamBody(server.berth.upstreams.claude, before)['tools'] as Json[];
     expect(tools.map((tool) => tool['name'])).toEqual(expect.arrayContaining(['bash', 'local_shell']));
   });
 

@@ -1,28 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type {
   ResponseCreateParamsNonStreaming,
   ResponseStreamEvent,
   Tool,
 } from 'openai/resources/responses/responses';
 import type { Logger } from '../logger.js';
-import { startTestBerth, type TestBerth } from '../../test/support/start-test-berth.js';
-import { withoutCacheControl } from '../../test/support/without-cache-control.js';
+import type { TestBerth } from '../../test/support/start-test-berth.js';
+import { upstreamBody } from '../../test/support/upstream-bodies.js';
+import { useTestBerth } from '../../test/support/use-test-berth.js';
 
-let berth: TestBerth;
-let rejecting: TestBerth;
 const warnings: { message: string; fields?: Record<string, unknown> }[] = [];
 const logger: Logger = {
   info: () => undefined,
   warn: (message, fields) => void warnings.push({ message, ...(fields ? { fields } : {}) }),
   error: () => undefined,
 };
-beforeAll(async () => {
-  berth = await startTestBerth({ logger });
-  rejecting = await startTestBerth({ hostedTools: { unsupported: 'reject' } });
-});
-afterAll(async () => {
-  await Promise.all([berth.close(), rejecting.close()]);
-});
+const main = useTestBerth({ logger });
+const rejecting = useTestBerth({ hostedTools: { unsupported: 'reject' } });
 
 const lookup: Tool = { type: 'function', name: 'lookup', parameters: { type: 'object' }, strict: false };
 const webSearch: Tool = {
@@ -43,6 +37,34 @@ const search = {
   query: 'berth harbour',
   results: [{ url: 'https://example.com/harbour', title: 'The harbour' }],
 };
+
+/** The message a scripted answer citing the search's one page comes back as: `text`, cited whole. */
+function citedMessage(text: string) {
+  return {
+    content: [
+      {
+        type: 'output_text',
+        text,
+        annotations: [
+          {
+            type: 'url_citation',
+            url: 'https://example.com/harbour',
+            title: 'The harbour',
+            start_index: 0,
+            end_index: text.length,
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** The item events of one web search, in the order a stream carries them. */
+const webSearchCallEvents = [
+  'response.web_search_call.in_progress',
+  'response.web_search_call.searching',
+  'response.web_search_call.completed',
+];
 
 /** A create request as a client sends it, streaming or not. */
 function request(
@@ -70,16 +92,14 @@ async function completed(target: TestBerth, body: ResponseCreateParamsNonStreami
   return { response: data, headers: response.headers };
 }
 
-function lastUpstreamBody(target: TestBerth, name: 'oai' | 'local' | 'claude'): Record<string, unknown> {
-  return withoutCacheControl(target.upstreams[name].requests.at(-1)?.body) as Record<string, unknown>;
-}
-
 describe('a hosted tool on a kind that cannot run it (openai-chat)', () => {
   it.each([false, true])(
     'is left out, logged and named in berth-ignored-tools by default (stream: %s)',
     async (stream) => {
       const body = request('local/llama3.2', [webSearch, lookup, fileSearch]);
-      const { response, headers } = stream ? await streamed(berth, body) : await completed(berth, body);
+      const { response, headers } = stream
+        ? await streamed(main.berth, body)
+        : await completed(main.berth, body);
       expect(response.status).toBe('completed');
       expect(headers.get('berth-ignored-tools')).toBe('web_search,file_search');
       expect(warnings.at(-1)).toEqual({
@@ -88,20 +108,20 @@ describe('a hosted tool on a kind that cannot run it (openai-chat)', () => {
       });
       // Echoed as the client sent them.
       expect(response.tools.map((tool) => tool.type)).toEqual(['web_search', 'function', 'file_search']);
-      const upstreamTools = lastUpstreamBody(berth, 'local')['tools'] as { type: string }[];
+      const upstreamTools = upstreamBody(main.berth.upstreams.local)['tools'] as { type: string }[];
       expect(upstreamTools).toHaveLength(1);
       expect(upstreamTools[0]).toMatchObject({ type: 'function', function: { name: 'lookup' } });
     },
   );
 
   it('carries no header when nothing was left out', async () => {
-    const { headers } = await completed(berth, request('local/llama3.2', [lookup]));
+    const { headers } = await completed(main.berth, request('local/llama3.2', [lookup]));
     expect(headers.get('berth-ignored-tools')).toBeNull();
   });
 
   it.each([false, true])('is a 400 naming tools[i].type with reject (stream: %s)', async (stream) => {
     const body = request('local/llama3.2', [lookup, mcp]);
-    const attempt = stream ? streamed(rejecting, body) : completed(rejecting, body);
+    const attempt = stream ? streamed(rejecting.berth, body) : completed(rejecting.berth, body);
     const error = await attempt.catch((caught: unknown) => caught);
     expect(error).toMatchObject({ status: 400, code: 'unsupported_parameter', param: 'tools[1].type' });
     expect((error as Error).message).toContain("'mcp'");
@@ -109,12 +129,12 @@ describe('a hosted tool on a kind that cannot run it (openai-chat)', () => {
   });
 
   it('refuses a tool_choice forcing an ignored tool, under either rule', async () => {
-    for (const target of [berth, rejecting]) {
+    for (const target of [main.berth, rejecting.berth]) {
       const body = request('local/llama3.2', [fileSearch], { tool_choice: { type: 'file_search' } });
       await expect(completed(target, body)).rejects.toMatchObject({ status: 400 });
     }
     const body = request('local/llama3.2', [fileSearch], { tool_choice: { type: 'file_search' } });
-    await expect(completed(berth, body)).rejects.toMatchObject({ param: 'tool_choice' });
+    await expect(completed(main.berth, body)).rejects.toMatchObject({ param: 'tool_choice' });
   });
 
   it('leaves hosted items a stateless client resends out of the upstream request', async () => {
@@ -129,9 +149,9 @@ describe('a hosted tool on a kind that cannot run it (openai-chat)', () => {
       { role: 'assistant' as const, content: 'It is by the sea.' },
       { role: 'user' as const, content: 'Thanks' },
     ];
-    const { response } = await completed(berth, { model: 'local/llama3.2', input, store: false });
+    const { response } = await completed(main.berth, { model: 'local/llama3.2', input, store: false });
     expect(response.status).toBe('completed');
-    const messages = lastUpstreamBody(berth, 'local')['messages'] as { role: string }[];
+    const messages = upstreamBody(main.berth.upstreams.local)['messages'] as { role: string }[];
     expect(messages.map((message) => message.role)).toEqual(['user', 'assistant', 'user']);
   });
 });
@@ -141,7 +161,7 @@ describe('hosted tools on openai pass through', () => {
     'sends web_search, file_search and mcp as written and returns the upstream items (stream: %s)',
     async (stream) => {
       const text = 'The harbour is by the sea.';
-      berth.upstreams.oai.script({
+      main.berth.upstreams.oai.script({
         webSearches: [search],
         hostedItems: [
           {
@@ -172,10 +192,10 @@ describe('hosted tools on openai pass through', () => {
         tool_choice: { type: 'file_search' },
         include: ['web_search_call.action.sources', 'message.input_image.image_url'],
       });
-      const result = stream ? await streamed(berth, body) : await completed(berth, body);
+      const result = stream ? await streamed(main.berth, body) : await completed(main.berth, body);
       expect(result.headers.get('berth-ignored-tools')).toBeNull();
 
-      const upstream = lastUpstreamBody(berth, 'oai');
+      const upstream = upstreamBody(main.berth.upstreams.oai);
       expect(upstream['tools']).toEqual(expect.arrayContaining([webSearch, fileSearch, mcp]));
       expect(upstream['tool_choice']).toEqual({ type: 'file_search' });
       // What the client asks of the hosted tools' items goes along; the rest is Berth's to decide.
@@ -198,34 +218,14 @@ describe('hosted tools on openai pass through', () => {
         },
       });
       expect(output[2]).toMatchObject({ type: 'mcp_call', server_label: 'docs', output: 'docs' });
-      expect(output[3]).toMatchObject({
-        content: [
-          {
-            type: 'output_text',
-            text,
-            annotations: [
-              {
-                type: 'url_citation',
-                url: 'https://example.com/harbour',
-                title: 'The harbour',
-                start_index: 0,
-                end_index: text.length,
-              },
-            ],
-          },
-        ],
-      });
+      expect(output[3]).toMatchObject(citedMessage(text));
       if (!('events' in result)) return;
       const events = result.events as ResponseStreamEvent[];
       const webSearchId = output[0]?.id;
       const itemEvents = events
         .filter((event) => event.type.startsWith('response.web_search_call.'))
         .map((event) => event as { type: string; item_id: string; output_index: number });
-      expect(itemEvents.map((event) => event.type)).toEqual([
-        'response.web_search_call.in_progress',
-        'response.web_search_call.searching',
-        'response.web_search_call.completed',
-      ]);
+      expect(itemEvents.map((event) => event.type)).toEqual(webSearchCallEvents);
       expect(itemEvents.every((event) => event.item_id === webSearchId && event.output_index === 0)).toBe(
         true,
       );
@@ -251,9 +251,14 @@ describe('hosted tools on openai pass through', () => {
         approve: true,
       },
     ];
-    const { response } = await completed(berth, { model: 'oai/gpt-5', input, store: false, tools: [mcp] });
+    const { response } = await completed(main.berth, {
+      model: 'oai/gpt-5',
+      input,
+      store: false,
+      tools: [mcp],
+    });
     expect(response.status).toBe('completed');
-    const sent = lastUpstreamBody(berth, 'oai')['input'] as Record<string, unknown>[];
+    const sent = upstreamBody(main.berth.upstreams.oai)['input'] as Record<string, unknown>[];
     expect(sent.slice(1)).toEqual([
       { type: 'web_search_call', status: 'completed', action: { type: 'search', query: 'harbour' } },
       { type: 'mcp_approval_response', approval_request_id: 'mcpr_1', approve: true },
@@ -266,12 +271,12 @@ describe('web search on anthropic', () => {
     "runs as Anthropic's server-side search and comes back as web_search_call and url_citation (stream: %s)",
     async (stream) => {
       const text = 'The harbour is by the sea.';
-      berth.upstreams.claude.script({ webSearches: [search], citations: search.results, text });
+      main.berth.upstreams.claude.script({ webSearches: [search], citations: search.results, text });
       const body = request('claude/claude-sonnet-5-5', [webSearch, lookup]);
-      const result = stream ? await streamed(berth, body) : await completed(berth, body);
+      const result = stream ? await streamed(main.berth, body) : await completed(main.berth, body);
       expect(result.headers.get('berth-ignored-tools')).toBeNull();
 
-      const upstreamTools = lastUpstreamBody(berth, 'claude')['tools'] as Record<string, unknown>[];
+      const upstreamTools = upstreamBody(main.berth.upstreams.claude)['tools'] as Record<string, unknown>[];
       expect(upstreamTools).toContainEqual({
         type: 'web_search_20250305',
         name: 'web_search',
@@ -291,34 +296,14 @@ describe('web search on anthropic', () => {
           sources: [{ type: 'url', url: 'https://example.com/harbour' }],
         },
       });
-      expect(output[1]).toMatchObject({
-        content: [
-          {
-            type: 'output_text',
-            text,
-            annotations: [
-              {
-                type: 'url_citation',
-                url: 'https://example.com/harbour',
-                title: 'The harbour',
-                start_index: 0,
-                end_index: text.length,
-              },
-            ],
-          },
-        ],
-      });
+      expect(output[1]).toMatchObject(citedMessage(text));
       if (!('events' in result)) return;
       const events = result.events as ResponseStreamEvent[];
       expect(
         events
           .filter((event) => event.type.startsWith('response.web_search_call.'))
           .map((event) => event.type),
-      ).toEqual([
-        'response.web_search_call.in_progress',
-        'response.web_search_call.searching',
-        'response.web_search_call.completed',
-      ]);
+      ).toEqual(webSearchCallEvents);
     },
   );
 
@@ -326,18 +311,18 @@ describe('web search on anthropic', () => {
     const body = request('claude/claude-sonnet-5-5', [{ type: 'web_search_preview' }], {
       tool_choice: { type: 'web_search_preview' },
     });
-    await completed(berth, body);
-    const upstream = lastUpstreamBody(berth, 'claude');
+    await completed(main.berth, body);
+    const upstream = upstreamBody(main.berth.upstreams.claude);
     expect(upstream['tools']).toEqual([{ type: 'web_search_20250305', name: 'web_search' }]);
     expect(upstream['tool_choice']).toEqual({ type: 'tool', name: 'web_search' });
   });
 
   it('follows the rule for hosted tools Anthropic cannot run', async () => {
     const body = request('claude/claude-sonnet-5-5', [webSearch, fileSearch, mcp]);
-    const { headers } = await completed(berth, body);
+    const { headers } = await completed(main.berth, body);
     expect(headers.get('berth-ignored-tools')).toBe('file_search,mcp');
-    expect(lastUpstreamBody(berth, 'claude')['tools']).toHaveLength(1);
-    await expect(completed(rejecting, body)).rejects.toMatchObject({
+    expect(upstreamBody(main.berth.upstreams.claude)['tools']).toHaveLength(1);
+    await expect(completed(rejecting.berth, body)).rejects.toMatchObject({
       status: 400,
       param: 'tools[1].type',
     });
@@ -345,16 +330,21 @@ describe('web search on anthropic', () => {
 
   it('keeps a follow-up valid: the search stays out of the history, its answer stays in', async () => {
     const text = 'The harbour is by the sea.';
-    berth.upstreams.claude.script({ webSearches: [search], citations: search.results, text });
-    const first = await berth.client().responses.create(request('claude/claude-sonnet-5-5', [webSearch]));
-    const second = await berth.client().responses.create({
+    main.berth.upstreams.claude.script({ webSearches: [search], citations: search.results, text });
+    const first = await main.berth
+      .client()
+      .responses.create(request('claude/claude-sonnet-5-5', [webSearch]));
+    const second = await main.berth.client().responses.create({
       model: 'claude/claude-sonnet-5-5',
       previous_response_id: first.id,
       input: 'And the lighthouse?',
       tools: [webSearch],
     });
     expect(second.status).toBe('completed');
-    const messages = lastUpstreamBody(berth, 'claude')['messages'] as { role: string; content: unknown }[];
+    const messages = upstreamBody(main.berth.upstreams.claude)['messages'] as {
+      role: string;
+      content: unknown;
+    }[];
     expect(messages.map((message) => message.role)).toEqual(['user', 'assistant', 'user']);
     expect(JSON.stringify(messages[1]?.content)).toContain(text);
   });

@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import type { RecordedRequest } from '../../test/support/scripted-turn.js';
-import { startTestBerth, testProviders, type TestBerth } from '../../test/support/start-test-berth.js';
-import { withoutCacheControl } from '../../test/support/without-cache-control.js';
+import { testProviders } from '../../test/support/start-test-berth.js';
+import { useTestBerth } from '../../test/support/use-test-berth.js';
+import { collectStream } from '../../test/support/collect-stream.js';
+import { upstreamBody } from '../../test/support/upstream-bodies.js';
 
-let berth: TestBerth;
-let client: OpenAI;
-beforeAll(async () => {
-  berth = await startTestBerth();
-  client = berth.client();
-});
-afterAll(async () => {
-  await berth.close();
-});
+const server = useTestBerth();
 
 type Json = Record<string, unknown>;
 type ProviderKind = (typeof testProviders)[number]['kind'];
@@ -46,10 +39,6 @@ const lookup: OpenAI.Responses.FunctionTool = {
 };
 const tools: OpenAI.Responses.Tool[] = [crm, lookup];
 const callArguments = '{"email":"ada@example.com"}';
-
-function sentBody(requests: readonly RecordedRequest[], index: number): Json {
-  return withoutCacheControl(requests[index]?.body ?? {}) as Json;
-}
 
 /** The tools each kind was offered: the namespace as it is, or flat functions. */
 function expectOfferedTools(kind: ProviderKind, body: Json): void {
@@ -110,7 +99,7 @@ function expectSentBack(kind: ProviderKind, body: Json, callId: string): void {
 }
 
 describe.each(testProviders)('namespace tools through the $kind provider', ({ name, kind, model }) => {
-  const upstream = () => berth.upstreams[name];
+  const upstream = () => server.berth.upstreams[name];
 
   it('round-trips a namespaced call without streaming, continued with previous_response_id', async () => {
     upstream().script(
@@ -118,7 +107,7 @@ describe.each(testProviders)('namespace tools through the $kind provider', ({ na
       { text: 'Ada it is.' },
     );
     const before = upstream().requests.length;
-    const first = await client.responses.create({ model, input: 'Who is ada@example.com?', tools });
+    const first = await server.client.responses.create({ model, input: 'Who is ada@example.com?', tools });
     // Echoed in full form, as function tools are.
     expect(first.tools).toEqual([{ ...crm, tools: [{ ...crm.tools[0], strict: null }] }, lookup]);
     expect(first.output).toEqual([
@@ -132,17 +121,17 @@ describe.each(testProviders)('namespace tools through the $kind provider', ({ na
         arguments: callArguments,
       },
     ]);
-    expectOfferedTools(kind, sentBody(upstream().requests, before));
+    expectOfferedTools(kind, upstreamBody(upstream(), before));
     const call = first.output[0];
     if (call?.type !== 'function_call') throw new Error('no function call');
-    const second = await client.responses.create({
+    const second = await server.client.responses.create({
       model,
       previous_response_id: first.id,
       input: [{ type: 'function_call_output', call_id: call.call_id, output: 'Ada Lovelace' }],
       tools,
     });
     expect(second.output_text).toBe('Ada it is.');
-    expectSentBack(kind, sentBody(upstream().requests, before + 1), call.call_id);
+    expectSentBack(kind, upstreamBody(upstream(), before + 1), call.call_id);
   });
 
   it('streams a namespaced call, continued statelessly with the whole history', async () => {
@@ -152,18 +141,20 @@ describe.each(testProviders)('namespace tools through the $kind provider', ({ na
     );
     const before = upstream().requests.length;
     const history: OpenAI.Responses.ResponseInput = [{ role: 'user', content: 'Who is ada@example.com?' }];
-    const stream = client.responses.stream({ model, input: history, tools, store: false });
-    const added: unknown[] = [];
-    for await (const event of stream) if (event.type === 'response.output_item.added') added.push(event.item);
-    const final = await stream.finalResponse();
+    const { events, final } = await collectStream(
+      server.client.responses.stream({ model, input: history, tools, store: false }),
+    );
+    const added = events.flatMap((event) =>
+      event.type === 'response.output_item.added' ? [event.item] : [],
+    );
     const call = final.output[0];
     if (call?.type !== 'function_call') throw new Error('no function call');
     expect(call).toMatchObject({ name: 'lookup', namespace: 'crm', arguments: callArguments });
     expect(added).toEqual([
       expect.objectContaining({ type: 'function_call', name: 'lookup', namespace: 'crm' }),
     ]);
-    expectOfferedTools(kind, sentBody(upstream().requests, before));
-    const next = await client.responses.create({
+    expectOfferedTools(kind, upstreamBody(upstream(), before));
+    const next = await server.client.responses.create({
       model,
       input: [
         ...history,
@@ -181,14 +172,14 @@ describe.each(testProviders)('namespace tools through the $kind provider', ({ na
       store: false,
     });
     expect(next.output_text).toBe('Ada it is.');
-    expectSentBack(kind, sentBody(upstream().requests, before + 1), call.call_id);
+    expectSentBack(kind, upstreamBody(upstream(), before + 1), call.call_id);
   });
 });
 
 describe('namespace tool validation', () => {
   const model = 'oai/gpt-5';
   const refused = async (tool: Json, param: string): Promise<void> => {
-    const error = await client.responses
+    const error = await server.client.responses
       .create({ model, input: 'hi', tools: [tool as unknown as OpenAI.Responses.Tool] })
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type OpenAI from 'openai';
+import { describe, expect, it } from 'vitest';
 import type { Response, ResponseFunctionToolCall } from 'openai/resources/responses/responses';
-import { startTestBerth, type TestBerth } from '../../test/support/start-test-berth.js';
+import { breakpointsOf, toolLoopBreakpoints } from '../../test/support/cache-breakpoints.js';
+import { useTestBerth } from '../../test/support/use-test-berth.js';
 
 /**
  * Prompt caching on every provider kind, over real HTTP with the official client: the client's cache
@@ -10,15 +10,7 @@ import { startTestBerth, type TestBerth } from '../../test/support/start-test-be
  * (OpenAI's automatic one, Anthropic's breakpoint one), so hits happen only where the real ones would.
  */
 
-let berth: TestBerth;
-let client: OpenAI;
-beforeAll(async () => {
-  berth = await startTestBerth();
-  client = berth.client();
-});
-afterAll(async () => {
-  await berth.close();
-});
+const server = useTestBerth();
 
 type Json = Record<string, unknown>;
 
@@ -31,7 +23,7 @@ function longInstructions(topic: string): string {
 }
 
 function lastBody(name: 'oai' | 'local' | 'claude'): Json {
-  return berth.upstreams[name].requests.at(-1)?.body as Json;
+  return server.berth.upstreams[name].requests.at(-1)?.body as Json;
 }
 
 function usageOf(response: Response): { input: number; cached: number; written: number } {
@@ -40,24 +32,6 @@ function usageOf(response: Response): { input: number; cached: number; written: 
     cached: response.usage?.input_tokens_details.cached_tokens ?? -1,
     written: response.usage?.input_tokens_details.cache_write_tokens ?? -1,
   };
-}
-
-/** Where an Anthropic request carries `cache_control`: `tools.N`, `system.N`, `messages.N.content.M`. */
-function breakpointsOf(body: Json): string[] {
-  const found: string[] = [];
-  const visit = (blocks: unknown, path: string): void => {
-    if (!Array.isArray(blocks)) return;
-    blocks.forEach((block, index) => {
-      if (typeof block === 'object' && block !== null && 'cache_control' in block)
-        found.push(`${path}.${index}`);
-    });
-  };
-  visit(body['tools'], 'tools');
-  visit(body['system'], 'system');
-  (body['messages'] as Json[]).forEach((message, index) =>
-    visit(message['content'], `messages.${index}.content`),
-  );
-  return found;
 }
 
 function functionCallOf(response: Response): ResponseFunctionToolCall {
@@ -76,7 +50,7 @@ const weatherTool = {
 
 describe('prompt caching through the openai provider', () => {
   it('passes prompt_cache_key and prompt_cache_retention upstream and echoes them', async () => {
-    const response = await client.responses.create({
+    const response = await server.client.responses.create({
       model: 'oai/gpt-5',
       input: 'Hi',
       prompt_cache_key: 'session-42',
@@ -90,7 +64,7 @@ describe('prompt caching through the openai provider', () => {
   it("accepts the older 'in-memory' spelling and sends the API's 'in_memory'", async () => {
     // The fake upstream rejects 'in-memory' as the real API does, so the request shows the spelling.
     const olderSpelling: string = 'in-memory';
-    const response = await client.responses.create({
+    const response = await server.client.responses.create({
       model: 'oai/gpt-5',
       input: 'Hi',
       prompt_cache_retention: olderSpelling as 'in_memory',
@@ -100,7 +74,7 @@ describe('prompt caching through the openai provider', () => {
   });
 
   it('sends no cache fields when the client sets none', async () => {
-    await client.responses.create({ model: 'oai/gpt-5', input: 'Hi' });
+    await server.client.responses.create({ model: 'oai/gpt-5', input: 'Hi' });
     expect(lastBody('oai')).not.toHaveProperty('prompt_cache_key');
     expect(lastBody('oai')).not.toHaveProperty('prompt_cache_retention');
   });
@@ -108,8 +82,8 @@ describe('prompt caching through the openai provider', () => {
   it("reports the upstream's cache hits as cached_tokens on a follow-up", async () => {
     const instructions = longInstructions('travel');
     const common = { model: 'oai/gpt-5', instructions, prompt_cache_key: 'travel-1' };
-    const first = await client.responses.create({ ...common, input: 'Where should I go in May?' });
-    const second = await client.responses.create({
+    const first = await server.client.responses.create({ ...common, input: 'Where should I go in May?' });
+    const second = await server.client.responses.create({
       ...common,
       previous_response_id: first.id,
       input: 'And in June?',
@@ -125,10 +99,10 @@ describe('prompt caching through the openai-chat provider', () => {
   it('reports prompt_tokens_details.cached_tokens as cached_tokens, and keeps the key to itself', async () => {
     const instructions = longInstructions('cooking');
     const common = { model: 'local/llama3.2', instructions, prompt_cache_key: 'cooking-1' };
-    const first = await client.responses.create({ ...common, input: 'What is for dinner?' });
+    const first = await server.client.responses.create({ ...common, input: 'What is for dinner?' });
     // Compatible servers may refuse fields they do not know; the key means nothing to most of them.
     expect(lastBody('local')).not.toHaveProperty('prompt_cache_key');
-    const second = await client.responses.create({
+    const second = await server.client.responses.create({
       ...common,
       previous_response_id: first.id,
       input: 'Dessert?',
@@ -144,7 +118,11 @@ describe('prompt caching through the anthropic provider', () => {
 
   it('marks breakpoints on a two-turn chain and reads the first turn from the cache', async () => {
     const instructions = longInstructions('gardening');
-    const first = await client.responses.create({ model, instructions, input: 'When do I plant tulips?' });
+    const first = await server.client.responses.create({
+      model,
+      instructions,
+      input: 'When do I plant tulips?',
+    });
     const firstBody = lastBody('claude');
     expect(breakpointsOf(firstBody)).toEqual(['system.0', 'messages.0.content.0']);
     expect(firstBody['system']).toEqual([
@@ -153,7 +131,7 @@ describe('prompt caching through the anthropic provider', () => {
     expect(usageOf(first).cached).toBe(0);
     expect(usageOf(first).written).toBeGreaterThanOrEqual(1024);
 
-    const second = await client.responses.create({
+    const second = await server.client.responses.create({
       model,
       instructions,
       previous_response_id: first.id,
@@ -177,15 +155,17 @@ describe('prompt caching through the anthropic provider', () => {
       { toolCalls: [{ name: 'get_weather', arguments: '{"city":"Bergen"}' }] },
       { text: 'Oslo is sunny and Bergen is rainy.' },
     ];
-    berth.upstreams.claude.script(...turns);
+    server.berth.upstreams.claude.script(...turns);
     const common = { model, instructions, tools: [weatherTool] };
-    const responses = [await client.responses.create({ ...common, input: 'Weather in Oslo and Bergen?' })];
+    const responses = [
+      await server.client.responses.create({ ...common, input: 'Weather in Oslo and Bergen?' }),
+    ];
     const breakpoints = [breakpointsOf(lastBody('claude'))];
     for (const weather of ['Sunny', 'Rainy']) {
       const previous = responses.at(-1) as Response;
       const call = functionCallOf(previous);
       responses.push(
-        await client.responses.create({
+        await server.client.responses.create({
           ...common,
           previous_response_id: previous.id,
           input: [{ type: 'function_call_output', call_id: call.call_id, output: weather }],
@@ -194,11 +174,7 @@ describe('prompt caching through the anthropic provider', () => {
       breakpoints.push(breakpointsOf(lastBody('claude')));
     }
 
-    expect(breakpoints).toEqual([
-      ['tools.0', 'system.0', 'messages.0.content.0'],
-      ['tools.0', 'system.0', 'messages.0.content.0', 'messages.2.content.0'],
-      ['tools.0', 'system.0', 'messages.2.content.0', 'messages.4.content.0'],
-    ]);
+    expect(breakpoints).toEqual(toolLoopBreakpoints);
     expect(responses.at(-1)?.output_text).toBe('Oslo is sunny and Bergen is rainy.');
     const [first, ...later] = responses.map(usageOf);
     expect(first?.cached).toBe(0);
@@ -206,7 +182,7 @@ describe('prompt caching through the anthropic provider', () => {
   });
 
   it("asks for Anthropic's one-hour TTL when the client asks for 24h retention", async () => {
-    await client.responses.create({
+    await server.client.responses.create({
       model,
       instructions: 'Be brief.',
       input: 'Hi',
@@ -223,7 +199,7 @@ describe('prompt caching through the anthropic provider', () => {
 describe('prompt_cache_retention validation', () => {
   it('answers a value OpenAI does not define with a 400 naming the param', async () => {
     const undefinedValue: string = '1h';
-    const error: unknown = await client.responses
+    const error: unknown = await server.client.responses
       .create({ model: 'oai/gpt-5', input: 'Hi', prompt_cache_retention: undefinedValue as '24h' })
       .catch((caught: unknown) => caught);
     expect(error).toMatchObject({ status: 400, param: 'prompt_cache_retention', code: 'invalid_value' });

@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import type { RecordedRequest } from '../../test/support/scripted-turn.js';
-import { startTestBerth, testProviders, type TestBerth } from '../../test/support/start-test-berth.js';
+import { testProviders } from '../../test/support/start-test-berth.js';
+import { useTestBerth } from '../../test/support/use-test-berth.js';
+import { upstreamBody } from '../../test/support/upstream-bodies.js';
 
-let berth: TestBerth;
-let client: OpenAI;
-beforeAll(async () => {
-  berth = await startTestBerth();
-  client = berth.client();
-});
-afterAll(async () => {
-  await berth.close();
-});
+const server = useTestBerth();
 
 type Json = Record<string, unknown>;
 
@@ -48,10 +41,6 @@ const deferred = [...unrelated.slice(0, 15), getWeather, ...unrelated.slice(15)]
 const tools: OpenAI.Responses.Tool[] = [getTime, ...deferred, { type: 'tool_search' }];
 const weatherArguments = '{"city":"Oslo"}';
 
-function sentBody(requests: readonly RecordedRequest[], index: number): Json {
-  return (requests[index]?.body ?? {}) as Json;
-}
-
 /** The names of the tools a Chat Completions or Anthropic request offered. */
 function offeredNames(body: Json): unknown[] {
   return (body['tools'] as Json[]).map(
@@ -60,7 +49,7 @@ function offeredNames(body: Json): unknown[] {
 }
 
 describe.each(testProviders)('tool_search through the $kind provider', ({ name, kind, model }) => {
-  const upstream = () => berth.upstreams[name];
+  const upstream = () => server.berth.upstreams[name];
 
   it.each([false, true])(
     'finds a deferred tool by searching, then the model calls it (stream: %s)',
@@ -86,7 +75,7 @@ describe.each(testProviders)('tool_search through the $kind provider', ({ name, 
       const streamedTypes: string[] = [];
       let first: OpenAI.Responses.Response;
       if (streaming) {
-        const stream = client.responses.stream(request);
+        const stream = server.client.responses.stream(request);
         for await (const event of stream) {
           if (event.type === 'response.output_item.added') streamedTypes.push(event.item.type);
           // The search's arguments never stream as a function call's would.
@@ -96,7 +85,7 @@ describe.each(testProviders)('tool_search through the $kind provider', ({ name, 
         first = await stream.finalResponse();
         expect(streamedTypes).toEqual(['tool_search_call', 'tool_search_output', 'function_call']);
       } else {
-        first = await client.responses.create(request);
+        first = await server.client.responses.create(request);
       }
       expect(first.status).toBe('completed');
       expect(first.output.map((item) => item.type)).toEqual([
@@ -123,27 +112,27 @@ describe.each(testProviders)('tool_search through the $kind provider', ({ name, 
       if (call?.type !== 'function_call') throw new Error('no function call');
 
       if (kind === 'openai') {
-        const sent = sentBody(upstream().requests, before);
+        const sent = upstreamBody(upstream(), before);
         expect(sent['tools']).toEqual(expect.arrayContaining([{ type: 'tool_search' }, getWeather]));
         expect(upstream().requests.length).toBe(before + 1);
       } else {
         // The first turn sees only what is not deferred, and the search; the next turn the tool it found.
-        expect(offeredNames(sentBody(upstream().requests, before))).toEqual(['get_time', 'tool_search']);
-        expect(offeredNames(sentBody(upstream().requests, before + 1))).toEqual([
+        expect(offeredNames(upstreamBody(upstream(), before))).toEqual(['get_time', 'tool_search']);
+        expect(offeredNames(upstreamBody(upstream(), before + 1))).toEqual([
           'get_time',
           'get_weather',
           'tool_search',
         ]);
       }
 
-      const second = await client.responses.create({
+      const second = await server.client.responses.create({
         model,
         previous_response_id: first.id,
         input: [{ type: 'function_call_output', call_id: call.call_id, output: 'Sunny, 21 °C' }],
         tools,
       });
       expect(second.output_text).toBe('Sunny in Oslo.');
-      const last = sentBody(upstream().requests, upstream().requests.length - 1);
+      const last = upstreamBody(upstream());
       if (kind === 'openai') {
         // The search goes back as OpenAI's own items, without Berth's ids.
         expect(last['input']).toEqual(
@@ -171,7 +160,11 @@ describe.each(testProviders)('tool_search through the $kind provider', ({ name, 
       getWeather,
       { type: 'tool_search', execution: 'client' },
     ];
-    const first = await client.responses.create({ model, input: 'Weather in Oslo?', tools: clientTools });
+    const first = await server.client.responses.create({
+      model,
+      input: 'Weather in Oslo?',
+      tools: clientTools,
+    });
     expect(first.output).toEqual([
       expect.objectContaining({
         type: 'tool_search_call',
@@ -180,7 +173,7 @@ describe.each(testProviders)('tool_search through the $kind provider', ({ name, 
       }),
     ]);
     const searchCall = first.output[0] as unknown as { call_id: string };
-    const second = await client.responses.create({
+    const second = await server.client.responses.create({
       model,
       previous_response_id: first.id,
       input: [
@@ -190,14 +183,14 @@ describe.each(testProviders)('tool_search through the $kind provider', ({ name, 
     });
     expect(second.output).toEqual([expect.objectContaining({ type: 'function_call', name: 'get_weather' })]);
     if (kind !== 'openai') {
-      expect(offeredNames(sentBody(upstream().requests, before))).toEqual(['get_time', 'tool_search']);
-      expect(offeredNames(sentBody(upstream().requests, before + 1))).toEqual([
+      expect(offeredNames(upstreamBody(upstream(), before))).toEqual(['get_time', 'tool_search']);
+      expect(offeredNames(upstreamBody(upstream(), before + 1))).toEqual([
         'get_time',
         'get_weather',
         'tool_search',
       ]);
     } else {
-      expect(sentBody(upstream().requests, before + 1)['input']).toEqual(
+      expect(upstreamBody(upstream(), before + 1)['input']).toEqual(
         expect.arrayContaining([
           expect.objectContaining({
             type: 'tool_search_output',
@@ -210,7 +203,7 @@ describe.each(testProviders)('tool_search through the $kind provider', ({ name, 
   });
 
   it('refuses a deferred tool without a tool_search tool', async () => {
-    const error = await client.responses
+    const error = await server.client.responses
       .create({ model, input: 'hi', tools: [getWeather] })
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
@@ -222,7 +215,7 @@ describe.each(testProviders)('tool_search through the $kind provider', ({ name, 
 describe.each(testProviders.filter(({ kind }) => kind !== 'openai'))(
   "Berth's tool_search through the $kind provider",
   ({ name, model }) => {
-    const upstream = () => berth.upstreams[name];
+    const upstream = () => server.berth.upstreams[name];
 
     it('finds a deferred tool of a namespace and maps its call back', async () => {
       const forecast = {
@@ -249,7 +242,7 @@ describe.each(testProviders.filter(({ kind }) => kind !== 'openai'))(
         { toolCalls: [{ namespace: 'crm', name: 'get_forecast', arguments: weatherArguments }] },
       );
       const before = upstream().requests.length;
-      const response = await client.responses.create({
+      const response = await server.client.responses.create({
         model,
         input: 'Forecast for Oslo?',
         tools: [crm, { type: 'tool_search' }],
@@ -264,8 +257,8 @@ describe.each(testProviders.filter(({ kind }) => kind !== 'openai'))(
         },
       ]);
       expect(call).toMatchObject({ type: 'function_call', name: 'get_forecast', namespace: 'crm' });
-      expect(offeredNames(sentBody(upstream().requests, before))).toEqual(['tool_search']);
-      expect(offeredNames(sentBody(upstream().requests, before + 1))).toEqual([
+      expect(offeredNames(upstreamBody(upstream(), before))).toEqual(['tool_search']);
+      expect(offeredNames(upstreamBody(upstream(), before + 1))).toEqual([
         'crm__get_forecast',
         'tool_search',
       ]);
