@@ -16,7 +16,7 @@ const LAYERS = [
   ['files', 'skills', 'keys'],
   ['sandbox', 'providers', 'store'],
   ['config'],
-  ['validation'],
+  ['validation', 'network'],
   ['errors'],
   ['clock\\.ts', 'ids\\.ts', 'logger\\.ts', 'event-stream\\.ts'],
 ];
