@@ -5,7 +5,7 @@
  * nothing and decides nothing: a compromised or killed forwarder can only lose the sandbox its own
  * egress, never widen it, because the proxy behind the socket applies the policy to every connection.
  *
- *   egress-forwarder 3128=/run/berth-egress/http.sock 1080=/run/berth-egress/socks.sock -- cmd args...
+ *   egress-forwarder 3128=/.berth/egress/http.sock 1080=/.berth/egress/socks.sock -- cmd args...
  *
  * With `-- cmd args...` it starts serving in a child of its own session (so a shell's job control and
  * Berth's per-command process-group cleanup never reach it) and then execs the command in its place,

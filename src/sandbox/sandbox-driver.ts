@@ -37,6 +37,21 @@ export interface SandboxSpec {
    * disk, so it is there again when the sandbox is started after a restart.
    */
   readonly skillsDir?: string | undefined;
+  /**
+   * The sandbox's way out, through its container's egress proxy; undefined for none (no egress
+   * forwarder could be built). The network namespace still has only loopback either way.
+   */
+  readonly egress?: SandboxEgress | undefined;
+}
+
+/** What a sandbox needs to reach its egress proxy (see `sandbox/egress/`). */
+export interface SandboxEgress {
+  /** The proxy's directory on the host (its two sockets and the CA files), searchable by the sandbox's user. */
+  readonly socketDir: string;
+  /** The static forwarder on the host (a searchable path), run inside as the sandbox's first process. */
+  readonly forwarder: string;
+  /** Variables added to every process's environment: the proxies, the CA bundle, secrets' placeholders. */
+  readonly environment: readonly string[];
 }
 
 /** What the escape suite and the README say about a driver's boundary. */

@@ -14,7 +14,15 @@ import {
   skillsMountPoint,
 } from '../runc/oci-config.js';
 import { sessionShellArgs } from '../runc/runc-driver.js';
-import type { Sandbox, SandboxDriver, SandboxImage, SandboxLimits, SandboxSpec } from '../sandbox-driver.js';
+import { egressForwarderArgs, egressForwarderPath, egressMountPoint } from '../egress/egress-mount.js';
+import type {
+  Sandbox,
+  SandboxDriver,
+  SandboxEgress,
+  SandboxImage,
+  SandboxLimits,
+  SandboxSpec,
+} from '../sandbox-driver.js';
 import { compileSeccompFilter, hostSeccompArch } from '../seccomp-bpf.js';
 import type { ShellLauncher } from '../shell-launcher.js';
 import { sandboxRootId } from '../writable-layer.js';
@@ -111,7 +119,7 @@ export class BwrapDriver implements SandboxDriver {
     await this.#prepareTree(`${spec.dir}/tree`);
     const sources = await this.#stageSources(spec);
     if (this.#asRoot) await createCgroup(sandboxCgroupPath(spec.id), spec.limits);
-    const mounts = this.#mountArgs(spec.image, sources, bash);
+    const mounts = this.#mountArgs(spec.image, sources, bash, spec.egress);
     return this.#handle(spec, filter, mounts);
   }
 
@@ -203,7 +211,12 @@ export class BwrapDriver implements SandboxDriver {
   }
 
   /** The file system: the image read-only, kernel file systems, the writable directories, the shell. */
-  #mountArgs(image: SandboxImage, sources: Sources, bash: string): string[] {
+  #mountArgs(
+    image: SandboxImage,
+    sources: Sources,
+    bash: string,
+    egress: SandboxEgress | undefined,
+  ): string[] {
     const args: string[] = [];
     for (const entry of readdirSync(image.rootfs, { withFileTypes: true })) {
       if (notFromImage.has(entry.name) || (image.bindHostUsr && entry.name === 'usr')) continue;
@@ -240,6 +253,18 @@ export class BwrapDriver implements SandboxDriver {
     // and the sandbox has no capabilities and no new user namespaces to remount it; the files also
     // belong to the host's root, which is nobody inside. Not noexec: a skill's scripts are meant to run.
     if (sources.skills !== undefined) args.push('--ro-bind', sources.skills, skillsMountPoint);
+    // Egress: the proxy's directory (sockets, public CA files) and the forwarder, read-only (and nosuid,
+    // nodev, as every bwrap bind); the proxy behind the sockets applies the policy, so replacing or
+    // killing the forwarder inside only cuts the sandbox's own way out.
+    if (egress)
+      args.push(
+        '--ro-bind',
+        egress.socketDir,
+        egressMountPoint,
+        '--ro-bind',
+        egress.forwarder,
+        egressForwarderPath,
+      );
     // The root itself (bwrap's tmpfs holding the mount points) is read-only once everything is in place.
     args.push('--ro-bind', bash, sessionShellPath, '--remount-ro', '/');
     return args;
@@ -277,7 +302,7 @@ export class BwrapDriver implements SandboxDriver {
       '--as-pid-1',
       '--new-session',
       '--clearenv',
-      ...sandboxEnvironment.flatMap((variable) => {
+      ...[...sandboxEnvironment, ...(spec.egress?.environment ?? [])].flatMap((variable) => {
         const at = variable.indexOf('=');
         return ['--setenv', variable.slice(0, at), variable.slice(at + 1)];
       }),
@@ -292,7 +317,13 @@ export class BwrapDriver implements SandboxDriver {
       id: spec.id,
       shellLauncher: (): ShellLauncher => ({
         command: '/bin/bash',
-        args: launcher(3, '/mnt/data', sessionShellArgs),
+        // Each session is a bwrap of its own (its own network namespace): its forwarder starts with
+        // it, in a session of its own, and goes with the namespace when the shell (pid 1) ends.
+        args: launcher(
+          3,
+          '/mnt/data',
+          spec.egress ? [...egressForwarderArgs, '--', ...sessionShellArgs] : sessionShellArgs,
+        ),
         env: { PATH: hostPath },
         shellIsChild: true,
       }),

@@ -6,12 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeInternet } from '../../../test/support/fake-internet.js';
+import { rootOnly } from '../../../test/support/sandbox-drivers-here.js';
 import { until } from '../../../test/support/until.js';
 import { EgressCeiling, type NetworkPolicyRequest } from '../../network/egress-policy.js';
 import { EgressProxy } from './egress-proxy.js';
 import type { EgressRecord } from './egress-record.js';
 
-const isRoot = process.getuid?.() === 0;
+const root = rootOnly();
 const api = 'api.example.test';
 const other = 'other.example.test';
 const unlisted = 'unlisted.example.test';
@@ -34,7 +35,7 @@ const defaultPolicy: NetworkPolicyRequest = {
 };
 
 // Root adds the fake sites' addresses to lo and binds ports 80 and 443 on them.
-describe.runIf(isRoot)('the egress proxy (in process, real sockets and TLS)', () => {
+describe.skipIf(root.skip)(`the egress proxy (in process, real sockets and TLS)${root.because}`, () => {
   beforeAll(async () => {
     internet = await FakeInternet.start([api, other, unlisted]);
     const parsed = EgressCeiling.parse({

@@ -1,5 +1,6 @@
+import { egressForwarderArgs, egressForwarderPath, egressMountPoint } from '../egress/egress-mount.js';
 import { seccompProfile } from '../seccomp-profile.js';
-import type { SandboxLimits } from '../sandbox-driver.js';
+import type { SandboxEgress, SandboxLimits } from '../sandbox-driver.js';
 import { sandboxIdRange, sandboxRootId } from '../writable-layer.js';
 
 export interface OciConfigInput {
@@ -13,6 +14,8 @@ export interface OciConfigInput {
   readonly userNamespace: boolean;
   /** The container's skills on the host (a searchable path), mounted read-only at `/skills`. */
   readonly skillsSource?: string | undefined;
+  /** The way out through the container's egress proxy, if any. */
+  readonly egress?: SandboxEgress | undefined;
 }
 
 /** Where attached skills appear inside every sandbox, one folder per skill. */
@@ -52,8 +55,17 @@ export function ociConfig(input: OciConfigInput): object {
       user: { uid: 0, gid: 0 },
       // pid 1 ignores SIGCHLD (inherited across exec), so the kernel reaps orphaned processes instead
       // of leaving zombies that count against the pids limit; sleep is the lightest idle process.
-      args: [sessionShellPath, '--norc', '--noprofile', '-c', "trap '' CHLD; exec /usr/bin/sleep infinity"],
-      env: sandboxEnvironment,
+      // With egress, the forwarder starts first (serving loopback's proxy ports in a session of its
+      // own) and then becomes pid 1's program itself; `runc exec` processes inherit this environment.
+      args: [
+        ...(input.egress ? [...egressForwarderArgs, '--'] : []),
+        sessionShellPath,
+        '--norc',
+        '--noprofile',
+        '-c',
+        "trap '' CHLD; exec /usr/bin/sleep infinity",
+      ],
+      env: [...sandboxEnvironment, ...(input.egress?.environment ?? [])],
       cwd: '/mnt/data',
       // No capabilities at all, even inside the user namespace: nothing to chown across users, no raw
       // sockets, no ptrace of the session shell.
@@ -109,6 +121,27 @@ export function ociConfig(input: OciConfigInput): object {
         source: input.bashBinary,
         options: ['bind', 'ro', 'nosuid', 'nodev'],
       },
+      // Egress: the forwarder binary and the proxy's directory, read-only, nosuid and nodev. The
+      // directory holds only the proxy's sockets and the public CA files; connecting to a socket needs
+      // no write access, so nothing inside can replace them. The proxy behind the sockets, not the
+      // forwarder, applies the policy: a sandbox that replaces or kills the forwarder only cuts its own
+      // way out.
+      ...(input.egress === undefined
+        ? []
+        : [
+            {
+              destination: egressForwarderPath,
+              type: 'bind',
+              source: input.egress.forwarder,
+              options: ['bind', 'ro', 'nosuid', 'nodev'],
+            },
+            {
+              destination: egressMountPoint,
+              type: 'bind',
+              source: input.egress.socketDir,
+              options: ['bind', 'ro', 'nosuid', 'nodev', 'noexec'],
+            },
+          ]),
       // Skills: read-only, so nothing inside can change or delete them (the files also belong to the
       // host's root, which is nobody inside the user namespace, and the sandbox has no capabilities);
       // nosuid and nodev, so a setuid bit or device node in a bundle means nothing (gVisor ignores both

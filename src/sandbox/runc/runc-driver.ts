@@ -76,13 +76,23 @@ export class RuncDriver implements SandboxDriver {
       limits: this.runtimeLimits(spec.limits),
       userNamespace: this.userNamespace,
       skillsSource,
+      egress: spec.egress,
     });
     await writeFile(`${bundle}/config.json`, JSON.stringify(config));
     const { command, globalArgs } = this.runtime();
     try {
       await runDetachingHostCommand(
         command,
-        [...globalArgs, 'run', '--detach', ...this.runArgs(), '--bundle', bundle, spec.id],
+        [
+          ...globalArgs,
+          ...this.sandboxFlags(spec),
+          'run',
+          '--detach',
+          ...this.runArgs(),
+          '--bundle',
+          bundle,
+          spec.id,
+        ],
         `${bundle}/run.log`,
       );
     } catch (error) {
@@ -90,6 +100,11 @@ export class RuncDriver implements SandboxDriver {
       throw error;
     }
     return this.handle(spec.id);
+  }
+
+  /** Global flags that depend on the sandbox (none for runc). */
+  protected sandboxFlags(_spec: SandboxSpec): string[] {
+    return [];
   }
 
   async stop(id: string, dir: string): Promise<void> {

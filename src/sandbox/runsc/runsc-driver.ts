@@ -45,6 +45,15 @@ export class RunscDriver extends RuncDriver {
     };
   }
 
+  /**
+   * With egress, `--host-uds=open` lets a process inside connect to a host unix socket bind-mounted
+   * in: only the egress proxy's (Berth puts no other sockets in the image, the disk or the skills), and
+   * the proxy applies the policy. gVisor's netstack still has only loopback.
+   */
+  protected override sandboxFlags(spec: SandboxSpec): string[] {
+    return spec.egress ? ['--host-uds=open'] : [];
+  }
+
   override async start(spec: SandboxSpec): Promise<Sandbox> {
     if (!hostSeccompArch())
       throw new Error(`the runsc driver supports x86_64 and arm64, not ${process.arch}`);
