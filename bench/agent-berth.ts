@@ -10,6 +10,7 @@ import type { SandboxDriverName } from '../src/config/config-schema.js';
 import {
   defaultBodyLimitBytes,
   defaultFileMaxBytes,
+  defaultNetworkConfig,
   defaultSandboxConfig,
 } from '../src/config/load-config.js';
 import { warningsOnlyLogger } from './warnings-logger.js';
@@ -31,6 +32,7 @@ const runtime = await startRuntime(
     defaultProvider: 'oai',
     files: { maxBytes: defaultFileMaxBytes },
     compaction: { keyFile: null },
+    network: defaultNetworkConfig,
     requests: { unknownParameters: 'reject' },
     hostedTools: { unsupported: 'ignore' },
     // No warm pool: the benchmark uses one container it creates, and a pool refilling in the

@@ -8,6 +8,7 @@ import type { SandboxConfig, SandboxDriverName } from '../src/config/config-sche
 import {
   defaultBodyLimitBytes,
   defaultFileMaxBytes,
+  defaultNetworkConfig,
   defaultSandboxConfig,
 } from '../src/config/load-config.js';
 import { memoryLimits } from '../src/containers/container-object.js';
@@ -56,6 +57,7 @@ export class SandboxBerth {
         defaultProvider: null,
         files: { maxBytes: defaultFileMaxBytes },
         compaction: { keyFile: null },
+        network: defaultNetworkConfig,
         requests: { unknownParameters: 'reject' },
         hostedTools: { unsupported: 'ignore' },
         sandbox: config,

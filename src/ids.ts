@@ -34,6 +34,7 @@ export type IdPrefix =
   | 'cntr'
   | 'cfile'
   | 'tcl'
+  | 'egr'
   | 'skill'
   | 'skillver';
 

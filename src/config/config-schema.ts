@@ -96,6 +96,26 @@ export const configFileSchema = z.strictObject({
         .optional(),
     })
     .optional(),
+  network: z
+    .strictObject({
+      /**
+       * The most any container may reach: exact names, `*.example.com` wildcards, IP literals, or `*`
+       * (the default: every public host). A container's `network_policy` may only narrow it.
+       */
+      allowedDomains: z.array(z.string()).optional(),
+      /** Never reachable, whatever any allow says. */
+      deniedDomains: z.array(z.string()).optional(),
+      /**
+       * Private, loopback and link-local networks (CIDRs) containers may still reach, such as an
+       * internal package mirror; none by default, so a name resolving there is refused.
+       */
+      allowPrivateNetworks: z.array(z.string()).optional(),
+      /** Names the egress proxy answers without DNS, like `/etc/hosts`: one address or several. */
+      hosts: z.record(z.string(), z.union([z.string(), z.array(z.string()).min(1)])).optional(),
+      /** A PEM file of extra CAs the egress proxy trusts for upstream TLS (beside Node's roots). */
+      upstreamCAFile: z.string().min(1).nullable().optional(),
+    })
+    .optional(),
 });
 
 export type ProviderConfig = z.infer<typeof providerConfigSchema>;
@@ -114,6 +134,17 @@ export interface BerthConfig {
   readonly hostedTools: HostedToolsConfig;
   readonly sandbox: SandboxConfig;
   readonly compaction: CompactionConfig;
+  readonly network: NetworkConfig;
+}
+
+/** The server's egress ceiling (`network`): what containers may reach at most. */
+export interface NetworkConfig {
+  readonly allowedDomains: readonly string[];
+  readonly deniedDomains: readonly string[];
+  readonly allowPrivateNetworks: readonly string[];
+  readonly hosts: Readonly<Record<string, string | readonly string[]>>;
+  /** The PEM text of `upstreamCAFile` (read at start-up), or null. */
+  readonly upstreamCAs: string | null;
 }
 
 /** Compaction items (`encrypted_content` is sealed with the server's compaction key). */

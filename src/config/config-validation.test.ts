@@ -67,6 +67,21 @@ const badValues: readonly { readonly field: string; readonly config: unknown }[]
   { field: 'sandbox.commandTimeoutMs', config: { sandbox: { commandTimeoutMs: 30 * 60_000 + 1 } } },
   { field: 'sandbox.commandTimeoutMs', config: { sandbox: { commandTimeoutMs: 0 } } },
   { field: 'sandbox.memoryBytes', config: { sandbox: { memoryBytes: 1 } } },
+  { field: 'network', config: { network: ['*'] } },
+  { field: 'network.allowedDomains', config: { network: { allowedDomains: '*' } } },
+  { field: 'network.allowedDomains[0]', config: { network: { allowedDomains: ['exa mple.com'] } } },
+  { field: 'network.allowedDomains[1]', config: { network: { allowedDomains: ['a.com', '*.*.com'] } } },
+  { field: 'network.deniedDomains[0]', config: { network: { deniedDomains: [1] } } },
+  { field: 'network.deniedDomains[0]', config: { network: { deniedDomains: ['http://x.com/'] } } },
+  { field: 'network.allowPrivateNetworks[0]', config: { network: { allowPrivateNetworks: ['ten'] } } },
+  { field: 'network.allowPrivateNetworks[0]', config: { network: { allowPrivateNetworks: ['10/33'] } } },
+  { field: 'network.hosts', config: { network: { hosts: ['a.com'] } } },
+  { field: 'network.hosts.mirror', config: { network: { hosts: { mirror: 'not-an-address' } } } },
+  { field: 'network.hosts.bad host', config: { network: { hosts: { 'bad host': '10.0.0.1' } } } },
+  { field: 'network.upstreamCAFile', config: { network: { upstreamCAFile: '' } } },
+  { field: 'network.upstreamCAFile', config: { network: { upstreamCAFile: '/nonexistent/ca.pem' } } },
+  { field: 'network.upstreamCAFile', config: { network: { upstreamCAFile: '/etc/hostname' } } },
+  { field: 'network.unknown', config: { network: { unknown: true } } },
   { field: 'unknownTopLevel', config: { unknownTopLevel: true } },
 ];
 
@@ -113,6 +128,9 @@ describe('config file validation', () => {
   });
 
   it('accepts a file with every field at a valid value', () => {
+    const caPem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const caFile = join(directory, 'upstream-ca.pem');
+    writeFileSync(caFile, caPem);
     const config = loadConfig(
       {
         configFile: configFile({
@@ -126,6 +144,13 @@ describe('config file validation', () => {
           requests: { unknownParameters: 'ignore' },
           hostedTools: { unsupported: 'reject' },
           compaction: { keyFile: join(directory, 'key') },
+          network: {
+            allowedDomains: ['*.example.com', 'pypi.org', '203.0.113.9'],
+            deniedDomains: ['evil.example.com'],
+            allowPrivateNetworks: ['10.20.0.0/16', 'fd00::/8'],
+            hosts: { 'mirror.internal': '10.20.0.5', 'two.internal': ['10.20.0.6', 'fd00::6'] },
+            upstreamCAFile: caFile,
+          },
           sandbox: {
             driver: 'none',
             image: 'debian',
@@ -147,6 +172,12 @@ describe('config file validation', () => {
       requests: { unknownParameters: 'ignore' },
       hostedTools: { unsupported: 'reject' },
       sandbox: { warmPool: 64, cpus: 0.5 },
+      network: {
+        allowedDomains: ['*.example.com', 'pypi.org', '203.0.113.9'],
+        deniedDomains: ['evil.example.com'],
+        allowPrivateNetworks: ['10.20.0.0/16', 'fd00::/8'],
+        upstreamCAs: caPem,
+      },
     });
   });
 
@@ -163,7 +194,10 @@ describe('config file validation', () => {
         (configFileSchema.shape.providers.unwrap().element as { shape: Record<string, unknown> }).shape,
       ).map((key) => `providers[0].${key}`),
     ];
-    const tested = new Set(badValues.map((bad) => bad.field));
+    // A list's item or a record's entry stands for its field.
+    const tested = new Set(
+      badValues.map((bad) => bad.field.replace(/\[\d+\]$/, '').replace(/^(network\.hosts)\..*$/, '$1')),
+    );
     expect(fields.filter((field) => !tested.has(field))).toEqual([]);
   });
 });

@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
+import { EgressCeiling } from '../network/egress-policy.js';
 import { zodIssueParam } from '../validation/zod-issue-param.js';
 import {
   configFileSchema,
   type BerthConfig,
   type ConfigFile,
+  type NetworkConfig,
   type ProviderConfig,
   type SandboxConfig,
 } from './config-schema.js';
@@ -32,6 +34,15 @@ export const defaultSandboxConfig: SandboxConfig = {
   maxContainersPerProject: 20,
   maxSessionsPerContainer: 8,
   commandTimeoutMs: 120_000,
+};
+
+/** No `network` section: every public host is within the ceiling; nothing private, no extra CAs. */
+export const defaultNetworkConfig: NetworkConfig = {
+  allowedDomains: ['*'],
+  deniedDomains: [],
+  allowPrivateNetworks: [],
+  hosts: {},
+  upstreamCAs: null,
 };
 
 export interface ConfigOverrides {
@@ -76,12 +87,46 @@ export function loadConfig(
     requests: { unknownParameters: file?.requests?.unknownParameters ?? 'reject' },
     hostedTools: { unsupported: file?.hostedTools?.unsupported ?? 'ignore' },
     compaction: { keyFile: file?.compaction?.keyFile ?? null },
+    network: networkConfig(file?.network, overrides.configFile ?? ''),
     sandbox: {
       ...defaultSandboxConfig,
       ...file?.sandbox,
       ...(overrides.driver ? { driver: overrides.driver } : {}),
     },
   };
+}
+
+/** The egress ceiling, checked whole here so a bad pattern stops start-up with its path. */
+function networkConfig(file: ConfigFile['network'], path: string): NetworkConfig {
+  const settings = {
+    allowedDomains: file?.allowedDomains ?? ['*'],
+    deniedDomains: file?.deniedDomains ?? [],
+    allowPrivateNetworks: file?.allowPrivateNetworks ?? [],
+    hosts: file?.hosts ?? {},
+  };
+  const parsed = EgressCeiling.parse(settings);
+  if ('errors' in parsed) {
+    const first = parsed.errors[0];
+    throw new ConfigError(
+      `config file ${path}: network.${first?.path ?? ''}: ${first?.message ?? 'invalid'}`,
+    );
+  }
+  let upstreamCAs: string | null = null;
+  if (file?.upstreamCAFile) {
+    try {
+      upstreamCAs = readFileSync(file.upstreamCAFile, 'utf8');
+    } catch (error) {
+      throw new ConfigError(
+        `config file ${path}: network.upstreamCAFile: cannot read ${file.upstreamCAFile}: ${(error as Error).message}`,
+      );
+    }
+    if (!upstreamCAs.includes('-----BEGIN CERTIFICATE-----')) {
+      throw new ConfigError(
+        `config file ${path}: network.upstreamCAFile: ${file.upstreamCAFile} holds no PEM certificate`,
+      );
+    }
+  }
+  return { ...settings, upstreamCAs };
 }
 
 function readConfigFile(path: string): ConfigFile {

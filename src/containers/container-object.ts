@@ -1,3 +1,4 @@
+import { publicNetworkPolicy } from '../network/egress-policy.js';
 import type { StoredContainer, StoredContainerFile } from '../store/store.js';
 
 /** OpenAI's memory tiers and the memory cgroup limit each maps to. */
@@ -20,7 +21,7 @@ export function toContainerObject(container: StoredContainer): Record<string, un
     expires_after: { anchor: 'last_active_at', minutes: container.expiresAfterMinutes },
     last_active_at: container.lastActiveAt,
     memory_limit: container.memoryLimit,
-    network_policy: container.networkPolicy,
+    network_policy: publicNetworkPolicy(container.networkPolicy),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { StoredNetworkPolicy } from '../network/egress-policy.js';
 import { unixSeconds, type Clock } from '../clock.js';
 import type { SandboxConfig } from '../config/config-schema.js';
 import { BerthError, notFound } from '../errors/berth-error.js';
@@ -82,6 +83,7 @@ export class ContainerRecords {
     id: string,
     request: NewContainer,
     checked: CheckedContainer,
+    networkPolicy: StoredNetworkPolicy,
   ): Promise<StoredContainer> {
     const now = unixSeconds(this.#options.clock);
     const stored: StoredContainer = {
@@ -93,7 +95,7 @@ export class ContainerRecords {
       lastActiveAt: now,
       expiresAfterMinutes: request.expiresAfterMinutes,
       memoryLimit: request.memoryLimit,
-      networkPolicy: { type: 'disabled' },
+      networkPolicy,
       image: checked.image,
       skills: checked.skills.attached,
     };

@@ -13,12 +13,15 @@ import type {
   StoredContainer,
   StoredContainerFile,
   ContainerStore,
+  EgressLogEntry,
+  EgressLogStore,
 } from '../store/store.js';
+import { ContainerEgressLog } from './container-egress-log.js';
 import { ContainerExpiry } from './container-expiry.js';
 import { ContainerFiles } from './container-files.js';
 import { ContainerRecords } from './container-records.js';
 import { TooManySessionsError, type LiveContainer } from './live-container.js';
-import { LiveSandboxes } from './live-sandboxes.js';
+import { LiveSandboxes, type ContainerEgressOptions } from './live-sandboxes.js';
 import type {
   CommandResult,
   ContainerSkillInfo,
@@ -46,6 +49,10 @@ export interface ContainerServiceOptions {
   readonly ids: IdGenerator;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Where containers' egress decisions are kept. */
+  readonly egressLog: EgressLogStore;
+  /** How containers reach the network; undefined for never (only `disabled` policies are taken). */
+  readonly network?: Omit<ContainerEgressOptions, 'record'> | undefined;
   /** How often idle containers are looked for; 30 s by default. */
   readonly sweepIntervalMs?: number;
 }
@@ -62,11 +69,20 @@ export class ContainerService implements ShellHost {
   readonly #sandboxes: LiveSandboxes;
   readonly #files: ContainerFiles;
   readonly #expiry: ContainerExpiry;
+  readonly #egressLog: ContainerEgressLog;
 
   constructor(options: ContainerServiceOptions) {
     this.#options = options;
     this.#records = new ContainerRecords(options);
-    this.#sandboxes = new LiveSandboxes(options);
+    this.#egressLog = new ContainerEgressLog(options.egressLog, options.ids, options.logger);
+    const { network } = options;
+    this.#sandboxes = new LiveSandboxes({
+      ...options,
+      egress: network && {
+        ...network,
+        record: (id, record) => this.#egressLog.record(id, record),
+      },
+    });
     this.#files = new ContainerFiles({
       ...options,
       get: (projectId, id) => this.get(projectId, id),
@@ -106,11 +122,12 @@ export class ContainerService implements ShellHost {
   async create(projectId: string, request: NewContainer): Promise<StoredContainer> {
     this.#sandboxes.requireEnabled();
     // Checked (and inline zips unpacked) before any sandbox starts: a bad request costs nothing.
+    const policy = this.#sandboxes.egressPolicy(request.networkPolicy);
     const checked = await this.#records.check(projectId, request);
     const { id, live } =
       checked.skills.attached.length > 0
-        ? this.#sandboxes.startWithSkills(checked.image, checked.skills)
-        : this.#sandboxes.claim(checked.image);
+        ? this.#sandboxes.startWithSkills(checked.image, checked.skills, policy)
+        : this.#sandboxes.claim(checked.image, policy);
     let container: LiveContainer;
     try {
       container = await live;
@@ -123,7 +140,8 @@ export class ContainerService implements ShellHost {
     } finally {
       await checked.skills.release();
     }
-    const stored = await this.#records.add(projectId, id, request, checked);
+    const stored = await this.#records.add(projectId, id, request, checked, policy.toStored());
+    this.#egressLog.attach(id, projectId);
     this.#sandboxes.adopt(id, container);
     return stored;
   }
@@ -158,7 +176,21 @@ export class ContainerService implements ShellHost {
   async delete(projectId: string, id: string): Promise<void> {
     await this.get(projectId, id);
     await this.#sandboxes.discard(id);
+    this.#egressLog.forget(id);
     await this.#records.remove(projectId, id);
+  }
+
+  /**
+   * One page of the container's egress log (every connection its sandbox asked for, allowed or not),
+   * or only one shell call's; 404 when the container is unknown or another project's.
+   */
+  async listEgress(
+    projectId: string,
+    id: string,
+    page: PageRequest & { readonly callId?: string | undefined },
+  ): Promise<Page<EgressLogEntry>> {
+    await this.get(projectId, id);
+    return this.#egressLog.list(projectId, id, page);
   }
 
   async exec(projectId: string, id: string, request: ExecRequest): Promise<CommandResult[]> {
@@ -169,7 +201,9 @@ export class ContainerService implements ShellHost {
         param: 'session',
       });
     }
-    const results = await this.#sandboxes.whileBusy(id, () => live.exec(request));
+    const results = await this.#sandboxes.whileBusy(id, () =>
+      this.#egressLog.whileRunning(id, request.origin, () => live.exec(request)),
+    );
     if (live.broken) await this.#sandboxes.restart(id);
     return results;
   }
@@ -221,6 +255,7 @@ export class ContainerService implements ShellHost {
   async #use(projectId: string, id: string): Promise<LiveContainer> {
     const container = await this.getRunning(projectId, id);
     await this.#records.touch(container);
+    this.#egressLog.attach(id, projectId);
     return this.#sandboxes.liveFor(container);
   }
 }

@@ -1,4 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ContainerEgressPolicy } from '../network/egress-policy.js';
+import type { EgressProxy } from '../sandbox/egress/egress-proxy.js';
 import type { Sandbox } from '../sandbox/sandbox-driver.js';
 import { ShellSession, type CommandResult } from '../sandbox/shell-session.js';
 import { listingOutputLimit, SandboxFiles } from './sandbox-files.js';
@@ -29,6 +31,8 @@ export class LiveContainer {
     readonly sandbox: Sandbox,
     private readonly limitDescriptions: { memory: string; pids: number },
     private readonly maxSessions: number,
+    /** The container's egress proxy, stopped with it; undefined when the server has no egress. */
+    private readonly egress?: EgressProxy | undefined,
   ) {
     this.files = new SandboxFiles(sandbox, (command) => this.#runForFiles(command));
   }
@@ -91,11 +95,17 @@ export class LiveContainer {
     return this.#session(name).run('true', { timeoutMs: 30_000, maxOutputBytes: 1024 });
   }
 
+  /** What new connections from the sandbox may reach from now on (a pooled sandbox being claimed). */
+  setEgressPolicy(policy: ContainerEgressPolicy): void {
+    this.egress?.setPolicy(policy);
+  }
+
   async stop(): Promise<void> {
     this.#filesSession?.close();
     for (const session of this.#sessions.values()) session.close();
     this.#sessions.clear();
     await this.sandbox.stop();
+    await this.egress?.close();
   }
 
   /** Runs one of Berth's own file commands in its session, not counted against the client's sessions. */

@@ -1,10 +1,21 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readdir, rm } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir, rm } from 'node:fs/promises';
 import type { SandboxConfig } from '../config/config-schema.js';
 import { BerthError } from '../errors/berth-error.js';
 import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
-import type { SandboxDriver, SandboxImage, SandboxLimits } from '../sandbox/sandbox-driver.js';
+import {
+  EgressCeiling,
+  type ContainerEgressPolicy,
+  type NetworkPolicyRequest,
+  type StoredNetworkPolicy,
+} from '../network/egress-policy.js';
+import { stageEgressForwarder } from '../sandbox/egress/egress-forwarder-binary.js';
+import { egressEnvironment } from '../sandbox/egress/egress-mount.js';
+import { EgressProxy } from '../sandbox/egress/egress-proxy.js';
+import type { EgressRecord } from '../sandbox/egress/egress-record.js';
+import type { SandboxDriver, SandboxEgress, SandboxImage, SandboxLimits } from '../sandbox/sandbox-driver.js';
 import { normalizeModes } from '../skills/skill-bundle.js';
 import type { ResolvedSkills } from '../skills/skill-service.js';
 import type { StoredContainer } from '../store/store.js';
@@ -25,6 +36,25 @@ export interface LiveSandboxesOptions {
   readonly ids: IdGenerator;
   /** Where a pooled sandbox that failed to start is reported. */
   readonly logger: Logger;
+  /** How containers reach the network; undefined for never (every policy but `disabled` is refused). */
+  readonly egress?: ContainerEgressOptions | undefined;
+}
+
+/** The server's side of container egress: its ceiling, where proxies live, where decisions go. */
+export interface ContainerEgressOptions {
+  /** The server's `network` ceiling, which every container policy narrows. */
+  readonly ceiling: EgressCeiling;
+  /** PEM certificates the proxies trust for upstream TLS besides Node's roots. */
+  readonly upstreamCAs: readonly string[];
+  /**
+   * A directory only root can write and everyone can search (`/run/berth/<tag>/egress` as root): each
+   * container's proxy sockets and CA files go in a folder of it, bind-mounted read-only into the sandbox.
+   */
+  readonly directory: string;
+  /** The static forwarder `npm run build` made, or null when there is none (allowlists are refused). */
+  readonly forwarder: string | null;
+  /** Receives every connection decision of every container's proxy (the egress log). */
+  readonly record: (containerId: string, record: EgressRecord) => void;
 }
 
 /** A sandbox being started (or started) under a container id not yet recorded. */
@@ -50,6 +80,8 @@ export class LiveSandboxes {
   #pool: ClaimedSandbox[] = [];
   #filling: Promise<void> | undefined;
   #closed = false;
+  /** The forwarder copied where every sandbox's user can reach it, once per server. */
+  #forwarder: Promise<string> | undefined;
 
   constructor(options: LiveSandboxesOptions) {
     this.#options = options;
@@ -84,6 +116,8 @@ export class LiveSandboxes {
     if (!driver) return;
     await mkdir(this.#containersDir(), { recursive: true, mode: 0o700 });
     for (const id of await driver.listRunning()) await driver.stop(id, this.#containerDir(id));
+    // Proxies died with the server that ran them; their sockets and CA files are stale.
+    if (this.#options.egress) await rm(this.#options.egress.directory, { recursive: true, force: true });
     for (const entry of await readdir(this.#containersDir())) {
       await driver.stop(entry, this.#containerDir(entry));
       if (!known.has(entry)) {
@@ -93,13 +127,47 @@ export class LiveSandboxes {
     }
   }
 
-  /** A pooled sandbox when the image is the pool's, else a new one; the pool refills behind it. */
-  claim(image: string): ClaimedSandbox {
-    const pooled = image === this.#options.config.image ? this.#pool.shift() : undefined;
+  /**
+   * The container policy a request asks for, narrowed to the server's ceiling: a 400 naming the param
+   * when a domain or secret does not fit, or when this server cannot give containers a network at all.
+   */
+  egressPolicy(
+    request: { readonly policy: NetworkPolicyRequest; readonly param: string } | undefined,
+  ): ContainerEgressPolicy {
+    const ceiling = this.#ceiling();
+    if (request === undefined || request.policy.type === 'disabled') return ceiling.narrow(undefined, '');
+    if (!this.#options.egress?.forwarder) {
+      throw new BerthError(
+        'invalid_value',
+        'This server cannot give containers network access: its egress forwarder was not built (a C compiler is needed at `npm run build`). Omit network_policy or use {"type":"disabled"}.',
+        { param: `${request.param}.type` },
+      );
+    }
+    return ceiling.narrow(request.policy, request.param);
+  }
+
+  /** The policy a stored container was made with, under the ceiling as it is now. */
+  restorePolicy(stored: StoredNetworkPolicy): ContainerEgressPolicy {
+    return this.#ceiling().restore(stored);
+  }
+
+  /**
+   * A pooled sandbox when the image is the pool's, else a new one; the pool refills behind it. A
+   * policy with secrets starts a new sandbox: their placeholders are in its environment from the start.
+   */
+  claim(image: string, policy: ContainerEgressPolicy): ClaimedSandbox {
+    const poolable = image === this.#options.config.image && policy.secrets.length === 0;
+    const pooled = poolable ? this.#pool.shift() : undefined;
     this.fill();
-    if (pooled) return pooled;
+    if (pooled) {
+      const live = pooled.live.then((container) => {
+        container.setEgressPolicy(policy);
+        return container;
+      });
+      return { id: pooled.id, live };
+    }
     const id = this.#options.ids.next('cntr');
-    return { id, live: this.#start(id, image, '1g') };
+    return { id, live: this.#start(id, image, '1g', policy) };
   }
 
   /**
@@ -109,7 +177,7 @@ export class LiveSandboxes {
    * besides. Each container has its own copy, so deleting a skill never pulls files from under one.
    * A container with skills starts cold: a pooled sandbox is already running without the mount.
    */
-  startWithSkills(image: string, skills: ResolvedSkills): ClaimedSandbox {
+  startWithSkills(image: string, skills: ResolvedSkills, policy: ContainerEgressPolicy): ClaimedSandbox {
     const id = this.#options.ids.next('cntr');
     const live = (async () => {
       const dir = this.#skillsDir(id);
@@ -120,7 +188,7 @@ export class LiveSandboxes {
         await cp(root, `${dir}/${skill.name}`, { recursive: true, errorOnExist: true, force: false });
       }
       await normalizeModes(dir);
-      return this.#start(id, image, '1g', true);
+      return this.#start(id, image, '1g', policy, true);
     })();
     return { id, live };
   }
@@ -131,7 +199,8 @@ export class LiveSandboxes {
     this.#filling = (async () => {
       while (!this.#closed && this.#pool.length < this.#options.config.warmPool) {
         const id = this.#options.ids.next('cntr');
-        const live = this.#start(id, this.#options.config.image, '1g').then(async (container) => {
+        const disabled = this.#ceiling().narrow(undefined, '');
+        const live = this.#start(id, this.#options.config.image, '1g', disabled).then(async (container) => {
           await container.warm(defaultSessionName);
           return container;
         });
@@ -165,6 +234,7 @@ export class LiveSandboxes {
         container.id,
         container.image,
         container.memoryLimit as MemoryLimit,
+        this.restorePolicy(container.networkPolicy),
         container.skills.length > 0,
       );
       this.#live.set(container.id, live);
@@ -245,23 +315,74 @@ export class LiveSandboxes {
     id: string,
     imageName: string,
     memoryLimit: MemoryLimit,
+    policy: ContainerEgressPolicy,
     withSkills = false,
   ): Promise<LiveContainer> {
     const driver = this.requireEnabled();
     const dir = this.#containerDir(id);
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const sandbox = await driver.start({
-      id,
-      dir,
-      image: await this.#options.resolveImage(imageName),
-      limits: this.limits(memoryLimit),
-      skillsDir: withSkills ? this.#skillsDir(id) : undefined,
+    const egress = await this.#startEgress(id, policy);
+    try {
+      const sandbox = await driver.start({
+        id,
+        dir,
+        image: await this.#options.resolveImage(imageName),
+        limits: this.limits(memoryLimit),
+        skillsDir: withSkills ? this.#skillsDir(id) : undefined,
+        egress: egress?.spec,
+      });
+      return new LiveContainer(
+        sandbox,
+        { memory: memoryLimit, pids: this.#options.config.pidsLimit },
+        this.#options.config.maxSessionsPerContainer,
+        egress?.proxy,
+      );
+    } catch (error) {
+      await egress?.proxy.close();
+      throw error;
+    }
+  }
+
+  /**
+   * The container's egress proxy and what its sandbox needs to reach it. Every sandbox gets one, even
+   * with `disabled` (which refuses everything, and logs it), so a pooled sandbox can take any policy
+   * without secrets when it is claimed; none at all when this server has no forwarder.
+   */
+  async #startEgress(
+    id: string,
+    policy: ContainerEgressPolicy,
+  ): Promise<{ proxy: EgressProxy; spec: SandboxEgress } | undefined> {
+    const egress = this.#options.egress;
+    if (!egress?.forwarder) return undefined;
+    this.#forwarder ??= this.#stageForwarder(egress.directory, egress.forwarder);
+    const forwarder = await this.#forwarder.catch((error: unknown) => {
+      this.#forwarder = undefined;
+      throw error;
     });
-    return new LiveContainer(
-      sandbox,
-      { memory: memoryLimit, pids: this.#options.config.pidsLimit },
-      this.#options.config.maxSessionsPerContainer,
-    );
+    // A short folder name: a unix socket's path must fit in 108 bytes, and ids are 53 characters.
+    const folder = createHash('sha256').update(id).digest('hex').slice(0, 16);
+    const proxy = await EgressProxy.start({
+      containerId: id,
+      directory: `${egress.directory}/${folder}`,
+      policy,
+      record: (record) => egress.record(id, record),
+      extraCAs: egress.upstreamCAs,
+    });
+    const environment = [
+      ...egressEnvironment(),
+      ...Object.entries(policy.secretEnvironment()).map(([name, value]) => `${name}=${value}`),
+    ];
+    return { proxy, spec: { socketDir: proxy.directory, forwarder, environment } };
+  }
+
+  async #stageForwarder(directory: string, built: string): Promise<string> {
+    await mkdir(directory, { recursive: true, mode: 0o755 });
+    await chmod(directory, 0o755);
+    return stageEgressForwarder(built, `${directory}/bin`);
+  }
+
+  #ceiling(): EgressCeiling {
+    return this.#options.egress?.ceiling ?? closedCeiling;
   }
 
   #containersDir(): string {
@@ -277,3 +398,15 @@ export class LiveSandboxes {
     return `${this.#containerDir(id)}/skills`;
   }
 }
+
+/** Without egress, every policy is `disabled`: a ceiling that allows nothing stands in. */
+const closedCeiling = (() => {
+  const ceiling = EgressCeiling.parse({
+    allowedDomains: [],
+    deniedDomains: [],
+    allowPrivateNetworks: [],
+    hosts: {},
+  });
+  if (!(ceiling instanceof EgressCeiling)) throw new Error('the closed egress ceiling does not parse');
+  return ceiling;
+})();

@@ -1,3 +1,4 @@
+import type { NetworkPolicyRequest } from '../network/egress-policy.js';
 import type { CommandResult } from '../sandbox/shell-session.js';
 import type { ContainerSkill } from '../skills/container-skills-schema.js';
 import type { StoredContainerFile } from '../store/store.js';
@@ -24,6 +25,11 @@ export interface NewContainer {
   readonly image?: string | undefined;
   /** Skills to mount read-only at `/skills/<name>` (parsed with `containerSkillsSchema`). */
   readonly skills?: readonly ContainerSkill[] | undefined;
+  /**
+   * What the container may reach (`disabled` when absent), and where it sits in the request, for the
+   * 400 that names the offending domain or secret.
+   */
+  readonly networkPolicy?: { readonly policy: NetworkPolicyRequest; readonly param: string } | undefined;
 }
 
 /** What the engine keeps of a container it was given: its id, which the response names. */
@@ -63,6 +69,17 @@ export interface ExecRequest {
    * SIGINT) and runs no further ones; the session and its state survive.
    */
   readonly signal?: AbortSignal;
+  /**
+   * The response and shell call the commands run for, so the egress log can say what caused each
+   * connection made while they run (the Containers API's own `exec` has none).
+   */
+  readonly origin?: ExecOrigin | undefined;
+}
+
+/** A response's shell call, as the cause of what its commands do. */
+export interface ExecOrigin {
+  readonly responseId: string;
+  readonly callId: string;
 }
 
 /**

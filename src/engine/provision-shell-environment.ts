@@ -1,4 +1,3 @@
-import { rejectUnsupportedNetworkPolicy } from '../containers/container-options.js';
 import type { ShellHost } from '../containers/shell-host.js';
 import { BerthError } from '../errors/berth-error.js';
 import type { ShellSetup, ShellToolParams } from './shell-tool.js';
@@ -36,7 +35,6 @@ export async function provisionShellEnvironment(
     );
     containerId = environment.container_id;
   } else {
-    rejectUnsupportedNetworkPolicy(environment.network_policy, `${param}.network_policy.type`);
     const created = await withParam(param, () =>
       containers.create(projectId, {
         name: `auto ${responseId}`,
@@ -44,6 +42,10 @@ export async function provisionShellEnvironment(
         memoryLimit: environment.memory_limit ?? '1g',
         fileIds: environment.file_ids ?? [],
         skills: environment.skills ?? [],
+        networkPolicy: environment.network_policy && {
+          policy: environment.network_policy,
+          param: 'network_policy',
+        },
       }),
     );
     containerId = created.id;

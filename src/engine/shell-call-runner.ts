@@ -33,6 +33,8 @@ export interface ShellCallContext {
   /** Where the call's commands run. */
   readonly containers: ShellHost;
   readonly projectId: string;
+  /** The response the call is part of (the egress log names it). */
+  readonly responseId: string;
   readonly containerId: string;
   readonly signal: AbortSignal;
   /** Wall-clock milliseconds, for the log. */
@@ -75,6 +77,7 @@ export async function runShellCall(
       timeoutMs: clamp(action.timeoutMs, context.containers.commandTimeoutMs, shellCallLimits.maxTimeoutMs),
       maxOutputBytes,
       signal: context.signal,
+      origin: { responseId: context.responseId, callId: call.item.call_id },
       onCommandStart: (index) => {
         startedAt[index] = context.now();
         live.startCommand();

@@ -22,6 +22,8 @@ export interface ToolCallObject {
   readonly outcome: { readonly type: 'exit'; readonly exit_code: number } | { readonly type: 'timeout' };
   readonly stdout_bytes: number;
   readonly stderr_bytes: number;
+  /** The connections the call's commands made (the container's egress log, narrowed to this call). */
+  readonly egress_url: string;
 }
 
 /** The wire object of one tool-call log row. */
@@ -45,5 +47,6 @@ export function toToolCallObject(record: ToolCallRecord): ToolCallObject {
         : { type: 'timeout' },
     stdout_bytes: record.stdoutBytes,
     stderr_bytes: record.stderrBytes,
+    egress_url: `/v1/containers/${record.containerId}/egress?call_id=${encodeURIComponent(record.callId)}`,
   };
 }

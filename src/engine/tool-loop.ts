@@ -123,6 +123,7 @@ export class ToolLoop {
         await runShellCall(call, assembler, {
           containers: this.#containers(),
           projectId: prepared.projectId,
+          responseId: this.#options.responseId,
           containerId: shell.containerId,
           signal,
           now: () => this.#dependencies.clock.now(),

@@ -40,9 +40,9 @@ describe('EgressCeiling', () => {
       hosts: { 'mirror.internal': '10.1.1.1', 'bad host': '1.1.1.1', 'x.internal': 'not-an-ip' },
     });
     expect('errors' in parsed && parsed.errors.map((error) => error.path)).toEqual([
-      'allowedDomains.0',
-      'deniedDomains.1',
-      'allowPrivateNetworks.1',
+      'allowedDomains[0]',
+      'deniedDomains[1]',
+      'allowPrivateNetworks[1]',
       'hosts.bad host',
       'hosts.x.internal',
     ]);

@@ -119,7 +119,7 @@ export class EgressCeiling {
       list.flatMap((text, index) => {
         const parsed = parseDomainPattern(text);
         if ('error' in parsed) {
-          errors.push({ path: `${field}.${index}`, message: parsed.error });
+          errors.push({ path: `${field}[${index}]`, message: parsed.error });
           return [];
         }
         return [parsed];
@@ -129,7 +129,7 @@ export class EgressCeiling {
     const networks = settings.allowPrivateNetworks.flatMap((text, index) => {
       const cidr = parseCidr(text);
       if (cidr === null)
-        errors.push({ path: `allowPrivateNetworks.${index}`, message: `'${text}' is not a CIDR` });
+        errors.push({ path: `allowPrivateNetworks[${index}]`, message: `'${text}' is not a CIDR` });
       return cidr === null ? [] : [cidr];
     });
     const hosts = new Map<string, string[]>();
@@ -353,13 +353,21 @@ export class ContainerEgressPolicy {
 
   /** The policy as the container object shows it: domains, and secrets' names without their values. */
   toWire(): Record<string, unknown> {
-    if (this.type === 'disabled') return { type: 'disabled' };
-    return {
-      type: 'allowlist',
-      allowed_domains: this.allowed.map(formatDomainPattern),
-      ...(this.secrets.length === 0
-        ? {}
-        : { domain_secrets: this.secrets.map(({ domain, name }) => ({ domain, name })) }),
-    };
+    return publicNetworkPolicy(this.toStored());
   }
+}
+
+/**
+ * A stored policy as anyone may see it (the container object, logs): the domains, and each secret's
+ * domain and name — never its value or its placeholder.
+ */
+export function publicNetworkPolicy(stored: StoredNetworkPolicy): Record<string, unknown> {
+  if (stored.type === 'disabled') return { type: 'disabled' };
+  return {
+    type: 'allowlist',
+    allowed_domains: [...stored.allowed_domains],
+    ...(stored.domain_secrets === undefined || stored.domain_secrets.length === 0
+      ? {}
+      : { domain_secrets: stored.domain_secrets.map(({ domain, name }) => ({ domain, name })) }),
+  };
 }

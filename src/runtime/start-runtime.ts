@@ -21,6 +21,7 @@ import type { AppContext } from '../server/app-context.js';
 import { createServer } from '../server/create-server.js';
 import { resolveImage } from '../sandbox/resolve-image.js';
 import { selectDriver, type DriverChoice } from '../sandbox/select-driver.js';
+import { containerNetwork } from './container-network.js';
 import { SkillService } from '../skills/skill-service.js';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
@@ -124,6 +125,8 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
   }
   const containers = new ContainerService({
     store: store.containers,
+    egressLog: store.egressLog,
+    network: sandbox.driver && containerNetwork(config),
     files,
     skills,
     driver: sandbox.driver,

@@ -565,12 +565,15 @@ describeEachDriver('hosted shell on %s', (driver) => {
               type: 'shell',
               environment: {
                 type: 'container_auto',
-                network_policy: { type: 'allowlist', allowed_domains: ['example.com'] },
+                network_policy: { type: 'allowlist', allowed_domains: ['example.com', 'exa mple.com'] },
               },
             },
           ],
         }),
-      ).rejects.toMatchObject({ status: 400, error: { param: 'tools[0].environment.network_policy.type' } });
+      ).rejects.toMatchObject({
+        status: 400,
+        error: { param: 'tools[0].environment.network_policy.allowed_domains[1]' },
+      });
       expect((await client.containers.list()).data.length).toBe(containersBefore);
     });
   });

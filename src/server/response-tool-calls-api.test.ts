@@ -103,6 +103,7 @@ describe('GET /v1/responses/{id}/tool_calls', () => {
       outcome: { type: 'timeout' },
       stdout_bytes: 0,
       stderr_bytes: 0,
+      egress_url: '/v1/containers/cntr_abc/egress?call_id=call_abc',
     });
     expect(page.data[1]).toMatchObject({
       command_index: 1,

@@ -1,3 +1,4 @@
+import type { StoredNetworkPolicy } from '../network/egress-policy.js';
 import type { Page, PageRequest } from './page.js';
 
 /**
@@ -50,8 +51,11 @@ export interface StoredContainer {
   readonly expiresAfterMinutes: number;
   /** `1g`, `4g`, `16g` or `64g`. */
   readonly memoryLimit: string;
-  /** Containers never reach the network. */
-  readonly networkPolicy: { readonly type: 'disabled' };
+  /**
+   * What the container may reach, as narrowed when it was made: domains, and secrets with their values
+   * and placeholders (the proxy needs both after a restart; the container object shows neither).
+   */
+  readonly networkPolicy: StoredNetworkPolicy;
   /** The image the container's root was made from (`host`, `debian`). */
   readonly image: string;
   /** The skills mounted at `/skills/<name>`, in the order they were attached. */

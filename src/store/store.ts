@@ -5,6 +5,7 @@ import type { FileStore } from './file-store.js';
 import type { ResponseStore } from './response-store.js';
 import type { SkillStore } from './skill-store.js';
 import type { ToolCallStore } from './tool-call-store.js';
+import type { EgressLogStore } from './egress-log-store.js';
 
 export type { ApiKeyStore, StoredApiKey } from './api-key-store.js';
 export type {
@@ -34,6 +35,7 @@ export type {
 } from './skill-store.js';
 export type { JsonObject, StoredItem } from './stored-item.js';
 export type { ToolCallRecord, ToolCallStore } from './tool-call-store.js';
+export type { EgressLogEntry, EgressLogStore } from './egress-log-store.js';
 
 /**
  * The persistence seam: one store per aggregate, all over the same database. Every backend (SQLite
@@ -62,6 +64,8 @@ export interface Store {
   readonly apiKeys: ApiKeyStore;
   /** The tool-call log of hosted shell calls. */
   readonly toolCalls: ToolCallStore;
+  /** The egress log of containers' proxies. */
+  readonly egressLog: EgressLogStore;
   /** Flushes and closes the backend; every store above is unusable after. */
   close(): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,10 +42,13 @@ describeEachDriver('SandboxDriver contract: %s', (name) => {
     const choice = await selectDriver({ ...defaultSandboxConfig, driver: name }, dataDir);
     if (!choice.driver) throw new Error(`driver ${name} unavailable: ${choice.reason}`);
     driver = choice.driver;
-    const dir = join(dataDir, 'sandbox', 'containers', 'cntr_contract');
+    // A fresh id per run: cgroups are named by it, host-wide, so two test runs side by side (or a run
+    // beside a server) must never share one.
+    const id = `cntr_contract_${randomBytes(6).toString('hex')}`;
+    const dir = join(dataDir, 'sandbox', 'containers', id);
     mkdirSync(dir, { recursive: true });
     spec = {
-      id: 'cntr_contract',
+      id,
       dir,
       image: await resolveImage(dataDir, 'host'),
       limits: { memoryBytes: 256 * 1024 ** 2, pids: 128, cpus: 1, diskBytes: 64 * 1024 ** 2 },

@@ -86,6 +86,7 @@ async function openContainerService(driverName: SandboxDriverName): Promise<Shel
   const containers = new ContainerService({
     ...common,
     store: store.containers,
+    egressLog: store.egressLog,
     files,
     skills,
     driver: choice.driver,

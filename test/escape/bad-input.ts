@@ -84,9 +84,9 @@ export function describeBadInput(escape: EscapeBerth): void {
         json(
           'POST',
           containers,
-          { name: 'x', network_policy: { type: 'allowlist', allowed_domains: ['example.com'] } },
-          'unsupported_parameter',
-          'network_policy.type',
+          { name: 'x', network_policy: { type: 'allowlist', allowed_domains: ['http://example.com/'] } },
+          'invalid_value',
+          'network_policy.allowed_domains[0]',
         ),
         json(
           'POST',

@@ -79,8 +79,20 @@ export function describeNetworkEgress(escape: EscapeBerth): void {
     });
 
     it('cannot reach an outside address over TCP, UDP or IPv6', async () => {
-      const curl = await escape.run('alpha', container, 'curl -sS -m 10 http://1.1.1.1/');
-      expectFailure(curl, 7, /Failed to connect to 1\.1\.1\.1 port 80/);
+      // Around the proxy: no route.
+      const direct = await escape.run('alpha', container, "curl --noproxy '*' -sS -m 10 http://1.1.1.1/");
+      expectFailure(direct, 7, /Failed to connect to 1\.1\.1\.1 port 80/);
+      // Through it (the environment points curl there): refused, since the policy is `disabled`.
+      const proxied = await escape.run('alpha', container, 'curl -fsS -m 10 http://1.1.1.1/');
+      expectFailure(proxied, 22, /error: 403/);
+      const tunnelled = await escape.run('alpha', container, 'curl -sS -m 10 https://1.1.1.1/');
+      expectFailure(tunnelled, 56, /CONNECT tunnel failed, response 403/);
+      const socks = await escape.run(
+        'alpha',
+        container,
+        "curl --noproxy '' -sS -m 10 --socks5-hostname 127.0.0.1:1080 http://1.1.1.1/",
+      );
+      expectFailure(socks, 97, /SOCKS|socks/);
       const attempts = await escape.run(
         'alpha',
         container,
@@ -101,19 +113,47 @@ attempt("tcp6-2606:4700:4700::1111", socket.AF_INET6, socket.SOCK_STREAM, ("2606
     it('cannot reach the cloud metadata address', async () => {
       const tcp = await escape.run('alpha', container, 'exec 3<>/dev/tcp/169.254.169.254/80');
       expectFailure(tcp, 1, /\/dev\/tcp\/169\.254\.169\.254\/80: (Network is unreachable|No route to host)/);
-      const curl = await escape.run(
+      const direct = await escape.run(
         'alpha',
         container,
-        'curl -sS -m 10 http://169.254.169.254/latest/meta-data/',
+        "curl --noproxy '*' -sS -m 10 http://169.254.169.254/latest/meta-data/",
       );
-      expectFailure(curl, 7, /Failed to connect to 169\.254\.169\.254 port 80/);
+      expectFailure(direct, 7, /Failed to connect to 169\.254\.169\.254 port 80/);
+      const proxied = await escape.run(
+        'alpha',
+        container,
+        'curl -fsS -m 10 http://169.254.169.254/latest/meta-data/',
+      );
+      expectFailure(proxied, 22, /error: 403/);
+    });
+
+    it('has every attempt through the proxy in its egress log, refused because the policy is disabled', async () => {
+      const client = escape.client('alpha');
+      const log = await client.get<{ data: { host: string; allowed: boolean; reason: string }[] }>(
+        `/containers/${container}/egress?limit=100`,
+      );
+      const refused = log.data.filter((entry) => ['1.1.1.1', '169.254.169.254'].includes(entry.host));
+      expect(refused.length).toBeGreaterThanOrEqual(3);
+      for (const entry of refused) {
+        expect(entry).toMatchObject({
+          allowed: false,
+          reason: 'the container\'s network_policy is "disabled"',
+        });
+      }
+      // Another project cannot read it.
+      await expect(escape.client('beta').get(`/containers/${container}/egress`)).rejects.toMatchObject({
+        status: 404,
+      });
     });
 
     it('cannot resolve names', async () => {
       const getent = await escape.run('alpha', container, 'getent hosts example.com');
       expect(getent).toMatchObject({ stdout: '', outcome: { type: 'exit', exit_code: 2 } });
-      const curl = await escape.run('alpha', container, 'curl -sS -m 10 https://example.com/');
+      const curl = await escape.run('alpha', container, "curl --noproxy '*' -sS -m 10 https://example.com/");
       expectFailure(curl, 6, /Could not resolve host: example\.com/);
+      // Through the proxy the name is never looked up: the policy refuses it first.
+      const proxied = await escape.run('alpha', container, 'curl -sS -m 10 https://example.com/');
+      expectFailure(proxied, 56, /CONNECT tunnel failed, response 403/);
       const lookup = await escape.run(
         'alpha',
         container,

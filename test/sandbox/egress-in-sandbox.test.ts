@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +40,8 @@ describeEachDriver('egress from inside a %s sandbox', (name) => {
   let policy: ContainerEgressPolicy;
   let egressRoot: string;
   const records: EgressRecord[] = [];
-  const id = `cntr_egress_${name}`;
+  // Fresh per run: cgroups are named by the id host-wide, and runs may overlap.
+  const id = `cntr_egress_${name}_${randomBytes(6).toString('hex')}`;
 
   beforeAll(async () => {
     const forwarder = builtEgressForwarder();

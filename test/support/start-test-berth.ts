@@ -7,11 +7,13 @@ import type {
   BerthConfig,
   HostedToolsConfig,
   RequestsConfig,
+  NetworkConfig,
   SandboxConfig,
 } from '../../src/config/config-schema.js';
 import {
   defaultBodyLimitBytes,
   defaultFileMaxBytes,
+  defaultNetworkConfig,
   defaultSandboxConfig,
 } from '../../src/config/load-config.js';
 import type { Logger } from '../../src/logger.js';
@@ -61,6 +63,8 @@ export interface TestBerthOptions {
   readonly upstreams?: Readonly<Record<TestProviderName, FakeUpstream>>;
   /** Container settings over the defaults (driver `none`, no warm pool). */
   readonly sandbox?: Partial<SandboxConfig>;
+  /** The egress ceiling over the defaults (every public host, nothing private). */
+  readonly network?: Partial<NetworkConfig>;
 }
 
 export async function startTestBerth(options: TestBerthOptions = {}): Promise<TestBerth> {
@@ -87,6 +91,7 @@ export async function startTestBerth(options: TestBerthOptions = {}): Promise<Te
     requests: { unknownParameters: 'reject', ...options.requests },
     hostedTools: { unsupported: 'ignore', ...options.hostedTools },
     compaction: { keyFile: null },
+    network: { ...defaultNetworkConfig, ...options.network },
     // Containers are off unless a test asks for a driver: most tests never start a sandbox.
     sandbox: { ...defaultSandboxConfig, driver: 'none', warmPool: 0, ...options.sandbox },
   };

@@ -14,7 +14,10 @@ export interface EgressRecord {
   readonly address: string | null;
   /** For plain HTTP: the upstream's status; for a refusal: the status the proxy answered. */
   readonly status: number | null;
-  /** Bytes from the sandbox to the upstream, and back. */
+  /**
+   * Bytes from the sandbox to the upstream, and back: as tunnelled, or for an intercepted connection
+   * the HTTP bodies carried (its headers are rewritten on the way).
+   */
   readonly bytesOut: number;
   readonly bytesIn: number;
   /** True when the proxy terminated TLS to put a domain secret in. */

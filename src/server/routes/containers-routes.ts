@@ -1,15 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { toContainerObject } from '../../containers/container-object.js';
-import {
-  memoryLimitSchema,
-  networkPolicySchema,
-  rejectUnsupportedNetworkPolicy,
-} from '../../containers/container-options.js';
+import { memoryLimitSchema, networkPolicySchema } from '../../containers/container-options.js';
 import { containerSkillsSchema } from '../../skills/container-skills-schema.js';
 import { parseRequest } from '../../validation/parse-request.js';
 import type { AppContext } from '../app-context.js';
 import { parsePageRequest, toObjectListBody } from '../pagination.js';
+import { registerContainerEgressRoute } from './container-egress-route.js';
 import { registerContainerExecRoute } from './container-exec-route.js';
 import { containerParams } from './container-params.js';
 import { registerContainerFilesRoutes } from './container-files-routes.js';
@@ -43,14 +40,13 @@ const defaultExpiryMinutes = 20;
 
 /**
  * `/v1/containers`: create, list, retrieve, delete — and, under it, the container files routes and
- * Berth's own `exec` extension.
+ * Berth's own `exec` and `egress` extensions.
  */
 export async function registerContainersRoutes(app: FastifyInstance, context: AppContext): Promise<void> {
   const { containers } = context;
 
   app.post('/v1/containers', async function createContainer(request) {
     const body = parseRequest(createContainerSchema, request.body ?? {});
-    rejectUnsupportedNetworkPolicy(body.network_policy, 'network_policy.type');
     const container = await containers.create(request.projectId, {
       name: body.name,
       expiresAfterMinutes: body.expires_after?.minutes ?? defaultExpiryMinutes,
@@ -58,6 +54,7 @@ export async function registerContainersRoutes(app: FastifyInstance, context: Ap
       fileIds: body.file_ids ?? [],
       image: body.image,
       skills: body.skills,
+      networkPolicy: body.network_policy && { policy: body.network_policy, param: 'network_policy' },
     });
     return toContainerObject(container);
   });
@@ -80,5 +77,6 @@ export async function registerContainersRoutes(app: FastifyInstance, context: Ap
   });
 
   registerContainerExecRoute(app, context);
+  registerContainerEgressRoute(app, context);
   await registerContainerFilesRoutes(app, context);
 }

@@ -163,6 +163,30 @@ describe('sqlite migrations from released schemas', () => {
                   },
                 ],
           );
+          expect((await store.egressLog.listEgress(project, 'cntr_old', page)).data).toEqual(
+            number < 6
+              ? []
+              : [
+                  {
+                    id: 'egr_old',
+                    projectId: project,
+                    containerId: 'cntr_old',
+                    responseId: 'resp_old2',
+                    callId: 'call_old',
+                    at: 1_700_000_100_100,
+                    method: 'CONNECT',
+                    host: 'pypi.org',
+                    port: 443,
+                    allowed: false,
+                    reason: "not in the container's allowed_domains",
+                    address: null,
+                    status: 403,
+                    bytesOut: 0,
+                    bytesIn: 0,
+                    intercepted: false,
+                  },
+                ],
+          );
         } finally {
           await store.close();
         }
@@ -262,6 +286,28 @@ describe('sqlite migrations from released schemas', () => {
           expect(
             (await store.toolCalls.listToolCalls(project, 'resp_new', page)).data.map((entry) => entry.id),
           ).toEqual(['tcl_new']);
+
+          await store.egressLog.recordEgress({
+            id: 'egr_new',
+            projectId: project,
+            containerId: 'cntr_old',
+            responseId: null,
+            callId: null,
+            at: 1_800_000_000_000,
+            method: 'GET',
+            host: 'example.com',
+            port: 80,
+            allowed: true,
+            reason: null,
+            address: '93.184.215.14',
+            status: 200,
+            bytesOut: 80,
+            bytesIn: 1_256,
+            intercepted: false,
+          });
+          expect(
+            (await store.egressLog.listEgress(project, 'cntr_old', page)).data.map((entry) => entry.id),
+          ).toEqual(number < 6 ? ['egr_new'] : ['egr_old', 'egr_new']);
         } finally {
           await store.close();
         }

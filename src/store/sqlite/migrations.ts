@@ -216,6 +216,37 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0006_egress_log': {
+    async up(db: Kysely<unknown>) {
+      // The egress log: one row per connection a container's proxy decided on, written as the
+      // connection ends; read per container in the order they were asked for.
+      await db.schema
+        .createTable('egress_log')
+        .addColumn('seq', 'integer', (column) => column.primaryKey())
+        .addColumn('id', 'text', (column) => column.notNull().unique())
+        .addColumn('project_id', 'text', (column) => column.notNull())
+        .addColumn('container_id', 'text', (column) => column.notNull())
+        .addColumn('response_id', 'text')
+        .addColumn('call_id', 'text')
+        .addColumn('at_ms', 'integer', (column) => column.notNull())
+        .addColumn('method', 'text', (column) => column.notNull())
+        .addColumn('host', 'text', (column) => column.notNull())
+        .addColumn('port', 'integer', (column) => column.notNull())
+        .addColumn('allowed', 'integer', (column) => column.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('address', 'text')
+        .addColumn('status', 'integer')
+        .addColumn('bytes_out', 'integer', (column) => column.notNull())
+        .addColumn('bytes_in', 'integer', (column) => column.notNull())
+        .addColumn('intercepted', 'integer', (column) => column.notNull())
+        .execute();
+      await db.schema
+        .createIndex('egress_log_by_container')
+        .on('egress_log')
+        .columns(['container_id', 'at_ms', 'seq'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

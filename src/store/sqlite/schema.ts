@@ -10,6 +10,7 @@ export interface Database {
   containers: ContainersTable;
   container_files: ContainerFilesTable;
   tool_calls: ToolCallsTable;
+  egress_log: EgressLogTable;
   skills: SkillsTable;
   skill_versions: SkillVersionsTable;
 }
@@ -148,4 +149,27 @@ export interface SkillVersionsTable {
   name: string;
   description: string;
   created_at: number;
+}
+
+/** One connection a container asked its egress proxy for; `seq` is the rowid, the last tie-breaker. */
+export interface EgressLogTable {
+  seq: number;
+  id: string;
+  project_id: string;
+  container_id: string;
+  response_id: string | null;
+  call_id: string | null;
+  at_ms: number;
+  method: string;
+  host: string;
+  port: number;
+  /** 1 or 0. */
+  allowed: number;
+  reason: string | null;
+  address: string | null;
+  status: number | null;
+  bytes_out: number;
+  bytes_in: number;
+  /** 1 or 0. */
+  intercepted: number;
 }

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import type { SqliteEgressLog } from './sqlite-egress-log.js';
 import { cursorPage } from './item-pages.js';
 import type { ContainerFilesTable, ContainersTable } from './schema.js';
 import type {
@@ -33,8 +34,11 @@ export class SqliteContainers {
   readonly #allFiles;
   readonly #deleteFile;
 
-  constructor(db: Database) {
+  readonly #egressLog: SqliteEgressLog;
+
+  constructor(db: Database, egressLog: SqliteEgressLog) {
     this.#db = db;
+    this.#egressLog = egressLog;
     this.#insert = db.prepare<ContainerRow>(
       `INSERT INTO containers (id, project_id, name, status, created_at, last_active_at, expires_after_minutes,
          memory_limit, network_policy_json, image, skills_json)
@@ -130,7 +134,10 @@ export class SqliteContainers {
   delete(projectId: string, id: string): boolean {
     return this.#db.transaction(() => {
       const deleted = this.#delete.run(id, projectId).changes > 0;
-      if (deleted) this.#deleteFiles.run(id);
+      if (deleted) {
+        this.#deleteFiles.run(id);
+        this.#egressLog.deleteForContainer(id);
+      }
       return deleted;
     })();
   }

@@ -4,6 +4,7 @@ import { migrationProvider } from './migrations.js';
 import type { Store } from '../store.js';
 import { SqliteApiKeys, sqliteApiKeyStore } from './sqlite-api-keys.js';
 import { SqliteContainers, sqliteContainerStore } from './sqlite-containers.js';
+import { SqliteEgressLog, sqliteEgressLogStore } from './sqlite-egress-log.js';
 import { SqliteConversations, sqliteConversationStore } from './sqlite-conversations.js';
 import { SqliteFiles, sqliteFileStore } from './sqlite-files.js';
 import { SqliteResponses, sqliteResponseStore } from './sqlite-responses.js';
@@ -34,14 +35,16 @@ export async function openSqliteStore(path: string): Promise<Store> {
   // response's delete removes its tool-call log in the same transaction.
   const conversations = new SqliteConversations(db);
   const toolCalls = new SqliteToolCalls(db);
+  const egressLog = new SqliteEgressLog(db);
   return {
     responses: sqliteResponseStore(new SqliteResponses(db, conversations, toolCalls)),
     conversations: sqliteConversationStore(conversations),
     files: sqliteFileStore(new SqliteFiles(db)),
-    containers: sqliteContainerStore(new SqliteContainers(db)),
+    containers: sqliteContainerStore(new SqliteContainers(db, egressLog)),
     skills: sqliteSkillStore(new SqliteSkills(db)),
     apiKeys: sqliteApiKeyStore(new SqliteApiKeys(db)),
     toolCalls: sqliteToolCallStore(toolCalls),
+    egressLog: sqliteEgressLogStore(egressLog),
     close: () => settle(() => void db.close()),
   };
 }

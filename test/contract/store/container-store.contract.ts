@@ -38,6 +38,19 @@ export function describeContainerStoreContract(
       const withSkills = container('cntr_1', {
         image: 'debian',
         memoryLimit: '4g',
+        // An allowlist with a secret: the proxy needs the value and the placeholder after a restart.
+        networkPolicy: {
+          type: 'allowlist',
+          allowed_domains: ['api.example.com', '*.pypi.org'],
+          domain_secrets: [
+            {
+              domain: 'api.example.com',
+              name: 'API_KEY',
+              value: 'sk-secret',
+              placeholder: 'berth_placeholder_0123456789abcdef0123456789abcdef',
+            },
+          ],
+        },
         skills: [
           { name: 'math', description: 'Does sums.', skillId: 'skill_1', version: 2 },
           { name: 'inline', description: 'Came with the request.', skillId: null, version: null },

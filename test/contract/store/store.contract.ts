@@ -2,6 +2,7 @@ import type { Store } from '../../../src/store/store.js';
 import { describeApiKeyStoreContract } from './api-key-store.contract.js';
 import { describeContainerStoreContract } from './container-store.contract.js';
 import { describeConversationStoreContract } from './conversation-store.contract.js';
+import { describeEgressLogStoreContract } from './egress-log-store.contract.js';
 import { describeFileStoreContract } from './file-store.contract.js';
 import type { OpenStores } from './open-stores.js';
 import { describeResponseStoreContract } from './response-store.contract.js';
@@ -20,4 +21,5 @@ export function describeStoreContracts(backend: string, open: OpenStores<Store>)
   describeSkillStoreContract(backend, open);
   describeApiKeyStoreContract(backend, open);
   describeToolCallStoreContract(backend, open);
+  describeEgressLogStoreContract(backend, open);
 }
