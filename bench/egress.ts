@@ -1,85 +1,48 @@
 // npm run bench:egress — what the egress path adds: an HTTPS request on a new connection, and a
 // 100 MB download, straight to an HTTPS server on this host against the same through the static
 // forwarder and a container's egress proxy, tunnelled (a host without secrets) and intercepted (a
-// host with a domain secret, TLS terminated by the proxy), interleaved in one run. The client runs
-// on the host, where a sandbox's tools would run behind the forwarder; the sandbox's namespaces add
-// nothing to a loopback hop. No root needed. See docs/benchmarks.md.
+// host with a domain secret, TLS terminated by the proxy), interleaved in one run. The site, the
+// proxy and this client are three processes, as they are in use (the internet, Berth's server, the
+// sandbox's tool), so none is timed on another's event loop. The client runs on the host, where a
+// sandbox's tools would run behind the forwarder; the sandbox's namespaces add nothing to a loopback
+// hop. No root needed. See docs/benchmarks.md.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
+import { request as httpsRequest } from 'node:https';
 import { createServer as createNetServer, type Socket } from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect as tlsConnect } from 'node:tls';
-import { EgressCeiling } from '../src/network/egress-policy.js';
-import { EgressCertificateAuthority } from '../src/sandbox/egress/egress-certificate-authority.js';
 import { builtEgressForwarder } from '../src/sandbox/egress/egress-forwarder-binary.js';
-import { EgressProxy } from '../src/sandbox/egress/egress-proxy.js';
+import { BenchChild } from './agent-ipc.js';
 import { writeBenchmarkSection } from './benchmarks-doc.js';
+import {
+  plainHost as plain,
+  secretHost as withSecret,
+  type ProxyMessage,
+  type SiteMessage,
+} from './egress-ipc.js';
 
 const quick = process.argv.includes('--quick');
 const requests = quick ? 100 : 1000;
 const downloadBytes = 100 * 1024 * 1024;
 const downloads = quick ? 1 : 5;
-const plain = 'plain.bench.test';
-const withSecret = 'secret.bench.test';
 
 const forwarderBinary = builtEgressForwarder();
 if (forwarderBinary === null) throw new Error('dist/egress-forwarder is not built: run npm run build');
-const directory = mkdtempSync(join(tmpdir(), 'berth-bench-egress-'));
 
-// The site: one HTTPS server on loopback answering both names, with a certificate from its own CA.
-const siteAuthority = await EgressCertificateAuthority.create('bench-site');
-const chunk = Buffer.alloc(256 * 1024, 120);
-const site = createHttpsServer(await siteAuthority.leaf(plain), (req, res) => {
-  const url = new URL(req.url ?? '/', 'https://site');
-  req.resume();
-  if (url.pathname === '/bytes') {
-    const total = Number(url.searchParams.get('n'));
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': total });
-    let sent = 0;
-    const pump = () => {
-      while (sent < total) {
-        const piece = chunk.subarray(0, Math.min(chunk.length, total - sent));
-        sent += piece.length;
-        if (!res.write(piece)) return void res.once('drain', pump);
-      }
-      res.end();
-    };
-    return pump();
-  }
-  res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-});
-site.addContext(withSecret, await siteAuthority.leaf(withSecret));
-const sitePort = await listenOn(site, 0);
-
-// The container's proxy, allowing both names (at 127.0.0.1, let through by allowPrivateNetworks).
-const ceiling = EgressCeiling.parse({
-  allowedDomains: ['*'],
-  deniedDomains: [],
-  allowPrivateNetworks: ['127.0.0.1/32'],
-  hosts: { [plain]: '127.0.0.1', [withSecret]: '127.0.0.1' },
-});
-if (!(ceiling instanceof EgressCeiling)) throw new Error('bad ceiling');
-const policy = ceiling.narrow(
-  {
-    type: 'allowlist',
-    allowed_domains: [plain, withSecret],
-    domain_secrets: [{ domain: withSecret, name: 'API_KEY', value: 'sk-bench' }],
-  },
-  'network_policy',
+const siteProcess = BenchChild.start<SiteMessage>(
+  fileURLToPath(new URL('egress-site.ts', import.meta.url)),
+  [],
 );
-let records = 0;
-const proxy = await EgressProxy.start({
-  containerId: 'cntr_bench',
-  directory: join(directory, 'proxy'),
-  policy,
-  record: () => (records += 1),
-  extraCAs: [siteAuthority.certificatePem],
-});
-const proxyCA = readFileSync(join(proxy.directory, 'ca.pem'), 'utf8');
+const site = await siteProcess.request('ready');
+const sitePort = site.port;
+const proxyProcess = BenchChild.start<ProxyMessage>(
+  fileURLToPath(new URL('egress-proxy-process.ts', import.meta.url)),
+  [],
+);
+const proxy = await proxyProcess.request('ready', { siteCA: site.caPem });
 
 // The forwarder, as inside a sandbox, on a free port of the host's loopback.
 const forwarderPort = await freePort();
@@ -94,7 +57,7 @@ const routes: Route[] = ['direct', 'tunnelled', 'intercepted'];
 /** A TLS connection to the site for `route`: straight, or through CONNECT on the forwarder. */
 async function connectFor(route: Route): Promise<Socket> {
   const host = route === 'intercepted' ? withSecret : plain;
-  const ca = route === 'intercepted' ? proxyCA : siteAuthority.certificatePem;
+  const ca = route === 'intercepted' ? proxy.caPem : site.caPem;
   let raw: Socket | undefined;
   if (route !== 'direct') {
     raw = await new Promise<Socket>((resolve, reject) => {
@@ -136,7 +99,8 @@ async function get(route: Route, path: string): Promise<number> {
         path,
         createConnection: () => socket,
         headers: route === 'intercepted' ? { authorization: `Bearer ${placeholder()}` } : {},
-        agent: false,
+        // No agent: with one (even `agent: false`) Node dials the host itself and ignores
+        // createConnection, which is the socket this request must use.
       },
       (res) => {
         let length = 0;
@@ -154,7 +118,7 @@ async function get(route: Route, path: string): Promise<number> {
 }
 
 function placeholder(): string {
-  return policy.secretEnvironment()['API_KEY'] ?? '';
+  return proxy.placeholder;
 }
 
 // Warm up every route (JIT, the proxy's certificate cache, the upstream agent).
@@ -179,11 +143,11 @@ for (let index = 0; index < downloads; index += 1) {
   }
 }
 
+const { count: records } = await proxyProcess.request('records', { type: 'records' });
 forwarder.kill('SIGKILL');
-await proxy.close();
-site.closeAllConnections();
-site.close();
-rmSync(directory, { recursive: true, force: true });
+proxyProcess.process.disconnect();
+siteProcess.process.disconnect();
+await Promise.all([proxyProcess.exited(), siteProcess.exited()]);
 
 const percentile = (values: readonly number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -206,7 +170,7 @@ const command = `npm run bench:egress${quick ? ' -- --quick' : ''}`;
 const markdown = `## Egress: an HTTPS request and a 100 MB download through the forwarder and the proxy
 
 \`${command}\` (${new Date().toISOString().slice(0, 10)}; ${cpus().length} cores, load ${loadavg()[0]?.toFixed(2)}
-at the start; Node ${process.versions.node}). One HTTPS server on loopback; the client on the host
+at the start; Node ${process.versions.node}). One HTTPS server on loopback, the proxy and the client in three processes; the client
 makes each request on a new connection (TCP or CONNECT, TLS handshake, GET, 2-byte answer), the three
 routes interleaved, ${requests} requests each after 50 of warm-up; then ${downloads} downloads of
 100 MB each. *Tunnelled*: CONNECT through \`egress-forwarder\` and the proxy, which checks the policy,

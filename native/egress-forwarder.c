@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -113,6 +114,10 @@ static void serve(struct listener *listeners, int count) {
       if (!(fds[i].revents & POLLIN)) continue;
       int client = accept4(listeners[i].fd, NULL, NULL, SOCK_CLOEXEC);
       if (client < 0) continue;
+      /* A relay passes on what it has at once: with Nagle, a reply written in two pieces by the proxy
+       * (headers, then body) would wait for the tool's delayed ACK, some 40 ms per request. */
+      int one = 1;
+      setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       pid_t child = fork();
       if (child == 0) {
         for (int j = 0; j < count; j++) close(listeners[j].fd);

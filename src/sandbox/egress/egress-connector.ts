@@ -78,7 +78,9 @@ export async function openUpstream(
 
 function connectTo(address: string, port: number): Promise<Socket> {
   return new Promise((resolvePromise, reject) => {
-    const socket = connect({ host: address, port });
+    // No Nagle: the proxy relays what the sandbox wrote as it comes, and a small write held back for
+    // the peer's delayed ACK would add tens of milliseconds to a request.
+    const socket = connect({ host: address, port, noDelay: true });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error('timed out'));

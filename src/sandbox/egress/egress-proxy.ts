@@ -1,5 +1,6 @@
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
+import { Agent } from 'node:https';
 import type { Server as NetServer, Socket } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import type { ContainerEgressPolicy } from '../../network/egress-policy.js';
@@ -8,6 +9,7 @@ import { systemResolve, type Resolve } from './egress-connector.js';
 import { createEgressHttpProxy } from './egress-http-proxy.js';
 import type { EgressRecorder } from './egress-record.js';
 import { createEgressSocksProxy } from './egress-socks-proxy.js';
+import { upstreamTrust } from './upstream-trust.js';
 
 export interface EgressProxyOptions {
   readonly containerId: string;
@@ -32,8 +34,16 @@ export class EgressProxy {
   /** Every connection from the sandbox, so closing ends tunnels too. */
   readonly #sockets = new Set<Socket>();
 
-  private constructor(directory: string, policy: ContainerEgressPolicy, servers: (Server | NetServer)[]) {
+  readonly #upstream: Agent;
+
+  private constructor(
+    directory: string,
+    policy: ContainerEgressPolicy,
+    servers: (Server | NetServer)[],
+    upstream: Agent,
+  ) {
     this.directory = directory;
+    this.#upstream = upstream;
     this.#policy = policy;
     this.#servers = servers;
   }
@@ -52,15 +62,25 @@ export class EgressProxy {
       [...rootCertificates, ...extra, authority.certificatePem].join('\n'),
       { mode: 0o644 },
     );
+    // One pool of upstream connections for the container's intercepted requests, kept alive across its
+    // tunnels (a package manager opens many to one registry): a request after the first costs no
+    // second TLS handshake. Connections are keyed by the checked address and the host name, so a
+    // connection is only ever reused for the host, and the address, it was opened for.
+    const upstream = new Agent({
+      keepAlive: true,
+      maxFreeSockets: 8,
+      timeout: 15_000,
+      secureContext: upstreamTrust(extra),
+    });
     const holder: { proxy?: EgressProxy } = {};
     const context = {
       policy: () => (holder.proxy as EgressProxy).#policy,
       record: options.record,
       resolve: options.resolve ?? systemResolve,
-      interception: { authority, trustedCAs: [...rootCertificates, ...extra] },
+      interception: { authority, upstream },
     };
     const servers = [createEgressHttpProxy(context), createEgressSocksProxy(context)];
-    const created = new EgressProxy(directory, options.policy, servers);
+    const created = new EgressProxy(directory, options.policy, servers, upstream);
     holder.proxy = created;
     for (const server of servers) {
       server.on('connection', (socket: Socket) => {
@@ -90,6 +110,7 @@ export class EgressProxy {
   /** Stops accepting, closes every connection and removes the directory. */
   async close(): Promise<void> {
     for (const socket of this.#sockets) socket.destroy();
+    this.#upstream.destroy();
     await Promise.all(
       this.#servers.map(
         (server) =>

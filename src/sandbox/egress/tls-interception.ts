@@ -1,17 +1,20 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
-import { Agent, request as httpsRequest } from 'node:https';
+import { type Agent, request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
-import { TLSSocket } from 'node:tls';
+import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import type { PlacedSecret } from '../../network/egress-policy.js';
 import type { OpenedUpstream } from './egress-connector.js';
-import type { EgressCertificateAuthority } from './egress-certificate-authority.js';
+import type { EgressCertificateAuthority, PemPair } from './egress-certificate-authority.js';
 
 /** What a container's proxy needs to intercept: its CA, and the CAs upstream servers are checked with. */
 export interface Interception {
   readonly authority: EgressCertificateAuthority;
-  /** Node's bundled roots plus the config's `upstreamCAFile`, if any. */
-  readonly trustedCAs: readonly string[];
+  /**
+   * The container's pool of upstream TLS connections, which verifies certificates against Node's
+   * bundled roots plus `upstreamCAFile`'s.
+   */
+  readonly upstream: Agent;
 }
 
 /** Bytes of request and response bodies, and why a request was refused (the last one), if any was. */
@@ -50,17 +53,15 @@ export function interceptTunnel(
 ): Promise<InterceptedTraffic> {
   const host = opened.host.host;
   const port = opened.socket.remotePort ?? 443;
-  // The checked address is connected to again by the agent below; the probe connection is not needed.
+  // The checked address is connected to again by the upstream pool; the probe connection is not needed.
   opened.socket.destroy();
   const traffic: InterceptedTraffic = { bytesOut: 0, bytesIn: 0, refusal: null };
   return new Promise((resolve) => {
     void interception.authority.leaf(host).then(
       (leaf) => {
-        const agent = new Agent({ keepAlive: true, maxSockets: 4, ca: [...interception.trustedCAs] });
         const tlsClient = new TLSSocket(replay(client, head), {
           isServer: true,
-          key: leaf.key,
-          cert: leaf.cert,
+          secureContext: serverContext(leaf),
           ALPNProtocols: ['http/1.1'],
         });
         const server = createServer((req, res) => {
@@ -80,7 +81,7 @@ export function interceptTunnel(
             method: req.method,
             path: req.url,
             headers: withSecrets(req.headers, secrets),
-            agent,
+            agent: interception.upstream,
           });
           upstream.on('response', (response) => {
             response.on('data', (chunk: Buffer) => {
@@ -99,7 +100,6 @@ export function interceptTunnel(
         });
         tlsClient.on('error', () => tlsClient.destroy());
         tlsClient.once('close', () => {
-          agent.destroy();
           server.close();
           client.destroy();
           resolve(traffic);
@@ -112,6 +112,18 @@ export function interceptTunnel(
       },
     );
   });
+}
+
+const serverContexts = new WeakMap<PemPair, SecureContext>();
+
+/** The TLS context of a leaf certificate, built once per leaf rather than once per connection. */
+function serverContext(leaf: PemPair): SecureContext {
+  let context = serverContexts.get(leaf);
+  if (!context) {
+    context = createSecureContext({ key: leaf.key, cert: leaf.cert });
+    serverContexts.set(leaf, context);
+  }
+  return context;
 }
 
 /** The request headers with this host's placeholders replaced, and hop-by-hop headers removed. */
