@@ -119,6 +119,12 @@ export class ContainerRecords {
     return container;
   }
 
+  /** Stores the container's new network policy; 404 when it is gone. */
+  async setNetworkPolicy(projectId: string, id: string, policy: StoredNetworkPolicy): Promise<void> {
+    if (!(await this.#options.store.setContainerNetworkPolicy(projectId, id, policy)))
+      throw notFound('container', id);
+  }
+
   /** Moves the container's `last_active_at` to now (it expires that much later). */
   async touch(container: StoredContainer): Promise<void> {
     const now = unixSeconds(this.#options.clock);

@@ -6,6 +6,7 @@ import type { FileService } from '../files/file-service.js';
 import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { SandboxDriver, SandboxImage } from '../sandbox/sandbox-driver.js';
+import type { NetworkPolicyRequest } from '../network/egress-policy.js';
 import type { SkillService } from '../skills/skill-service.js';
 import type {
   Page,
@@ -170,6 +171,25 @@ export class ContainerService implements ShellHost {
     query: PageRequest & { name?: string | undefined },
   ): Promise<Page<StoredContainer>> {
     return this.#records.list(projectId, query);
+  }
+
+  /**
+   * Berth's extension: replaces a running container's network policy (see
+   * `LiveSandboxes.replacementPolicy` for what may change). Stored first, then given to the sandbox;
+   * connections already open keep going, new ones follow the new policy at once.
+   */
+  async setNetworkPolicy(
+    projectId: string,
+    id: string,
+    request: { readonly policy: NetworkPolicyRequest; readonly param: string },
+  ): Promise<StoredContainer> {
+    this.#sandboxes.requireEnabled();
+    const container = await this.#records.getRunning(projectId, id);
+    const policy = this.#sandboxes.replacementPolicy(container.networkPolicy, request);
+    const networkPolicy = policy.toStored();
+    await this.#records.setNetworkPolicy(projectId, id, networkPolicy);
+    await this.#sandboxes.applyPolicy(id, policy);
+    return { ...container, networkPolicy };
   }
 
   /** Kills every process, unmounts and removes the container's files, then its record. */

@@ -95,7 +95,7 @@ export class LiveContainer {
     return this.#session(name).run('true', { timeoutMs: 30_000, maxOutputBytes: 1024 });
   }
 
-  /** What new connections from the sandbox may reach from now on (a pooled sandbox being claimed). */
+  /** What new connections from the sandbox may reach from now on (a claimed or changed container). */
   setEgressPolicy(policy: ContainerEgressPolicy): void {
     this.egress?.setPolicy(policy);
   }

@@ -133,6 +133,7 @@ export class LiveSandboxes {
    */
   egressPolicy(
     request: { readonly policy: NetworkPolicyRequest; readonly param: string } | undefined,
+    placeholders?: ReadonlyMap<string, string>,
   ): ContainerEgressPolicy {
     const ceiling = this.#ceiling();
     if (request === undefined || request.policy.type === 'disabled') return ceiling.narrow(undefined, '');
@@ -143,7 +144,39 @@ export class LiveSandboxes {
         { param: `${request.param}.type` },
       );
     }
-    return ceiling.narrow(request.policy, request.param);
+    return ceiling.narrow(request.policy, request.param, placeholders);
+  }
+
+  /**
+   * The policy a container changes to (`POST /v1/containers/{id}`), checked like a new one. Each
+   * secret keeps its placeholder, which the sandbox's environment already holds, so a secret's value
+   * can be rotated, a secret removed and domains added or removed while the shell goes on; a secret
+   * under a name the container does not have is a 400, because environment variables are only given
+   * when a sandbox starts.
+   */
+  replacementPolicy(
+    current: StoredNetworkPolicy,
+    request: { readonly policy: NetworkPolicyRequest; readonly param: string },
+  ): ContainerEgressPolicy {
+    const known = current.type === 'allowlist' ? (current.domain_secrets ?? []) : [];
+    const placeholders = new Map(known.map((secret) => [secret.name, secret.placeholder]));
+    if (request.policy.type === 'allowlist') {
+      request.policy.domain_secrets?.forEach((secret, index) => {
+        if (placeholders.has(secret.name)) return;
+        throw new BerthError(
+          'invalid_value',
+          `The container has no secret named '${secret.name}': a secret's variable is set when its sandbox starts, so a running container can only change the values and domains of the secrets it was created with. Create a new container for a new secret.`,
+          { param: `${request.param}.domain_secrets[${index}].name` },
+        );
+      });
+    }
+    return this.egressPolicy(request, placeholders);
+  }
+
+  /** Gives the container's running sandbox, if it has one, a new policy: new connections follow it. */
+  async applyPolicy(id: string, policy: ContainerEgressPolicy): Promise<void> {
+    const live = await this.#live.get(id)?.catch(() => undefined);
+    live?.setEgressPolicy(policy);
   }
 
   /** The policy a stored container was made with, under the ceiling as it is now. */

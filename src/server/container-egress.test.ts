@@ -280,6 +280,84 @@ describeEachDriver('container egress through the API on %s', (driver) => {
       expect(JSON.stringify(response)).not.toContain(secret);
     });
 
+    it('changes a running container’s policy at once, keeping its shell and its placeholder', async () => {
+      const container = await client.containers.create({
+        name: 'changing',
+        network_policy: {
+          type: 'allowlist',
+          allowed_domains: [api],
+          domain_secrets: allowlist.domain_secrets,
+        },
+      });
+      const update = (body: unknown) =>
+        client.post<OpenAI.Containers.ContainerRetrieveResponse>(`/containers/${container.id}`, { body });
+      const placeholder = (await exec(container.id, 'export MARK=kept; printf %s "$API_KEY"'))?.stdout;
+      const reachOther = `curl -fsS -m 10 -o /dev/null https://${other}/`;
+      expect((await exec(container.id, reachOther))?.outcome).not.toEqual({ type: 'exit', exit_code: 0 });
+
+      // Another domain allowed and the secret rotated, in one request; the answer shows no value.
+      const rotated = 'sk-live-berth-egress-rotated';
+      const changed = await update({
+        network_policy: {
+          type: 'allowlist',
+          allowed_domains: [api, other],
+          domain_secrets: [{ domain: api, name: 'API_KEY', value: rotated }],
+        },
+      });
+      expect(changed.network_policy).toEqual({
+        type: 'allowlist',
+        allowed_domains: [api, other],
+        domain_secrets: [{ domain: api, name: 'API_KEY' }],
+      });
+      expect(JSON.stringify(changed)).not.toContain(rotated);
+      expect((await exec(container.id, reachOther))?.outcome).toEqual({ type: 'exit', exit_code: 0 });
+      // The same shell, the same placeholder, the new value on the way out.
+      expect((await exec(container.id, 'printf %s "$MARK $API_KEY"'))?.stdout).toBe(`kept ${placeholder}`);
+      await exec(container.id, `curl -sS -H "Authorization: Bearer $API_KEY" https://${api}/rotated`);
+      expect(internet.requestsTo(api).at(-1)).toMatchObject({
+        url: '/rotated',
+        headers: { authorization: `Bearer ${rotated}` },
+      });
+
+      // Refused, changing nothing: a secret name the sandbox's environment lacks, a domain outside
+      // the ceiling, a field that is not the policy.
+      const refusals: [unknown, string][] = [
+        [
+          {
+            network_policy: {
+              type: 'allowlist',
+              allowed_domains: [api],
+              domain_secrets: [
+                { domain: api, name: 'API_KEY', value: rotated },
+                { domain: api, name: 'NEW_KEY', value: 'sk-new' },
+              ],
+            },
+          },
+          'network_policy.domain_secrets[1].name',
+        ],
+        [
+          { network_policy: { type: 'allowlist', allowed_domains: [api, 'denied.example.test'] } },
+          'network_policy.allowed_domains[1]',
+        ],
+        [{ network_policy: { type: 'disabled' }, name: 'renamed' }, 'name'],
+      ];
+      for (const [body, param] of refusals) {
+        await expect(update(body), param).rejects.toMatchObject({ status: 400, param });
+      }
+      expect((await client.containers.retrieve(container.id)).network_policy).toEqual(changed.network_policy);
+
+      // Disabled: nothing leaves, and it stays so after a restart of the sandbox.
+      expect((await update({ network_policy: { type: 'disabled' } })).network_policy).toEqual({
+        type: 'disabled',
+      });
+      const reachApi = `curl -fsS -m 10 -o /dev/null https://${api}/`;
+      expect((await exec(container.id, reachApi))?.outcome).not.toEqual({ type: 'exit', exit_code: 0 });
+      const refused = await egressWhen(container.id, (data) =>
+        data.some((entry) => entry.host === api && !entry.allowed),
+      );
+      expect(refused.filter((entry) => entry.host === api).at(-1)?.reason).toContain('disabled');
+    });
+
     it('keeps the policy and its secret across a restart', async () => {
       const container = await client.containers.create({ name: 'kept', network_policy: allowlist });
       const placeholder = (await exec(container.id, 'printf %s "$API_KEY"'))?.stdout;

@@ -15,6 +15,8 @@ export interface ContainerStore {
   listContainers(projectId: string, query: ContainerListQuery): Promise<Page<StoredContainer>>;
   /** Sets a container's status and last activity (Unix seconds). */
   updateContainer(id: string, status: ContainerStatus, lastActiveAt: number): Promise<void>;
+  /** Replaces a container's network policy; false when it is unknown or another project's. */
+  setContainerNetworkPolicy(projectId: string, id: string, policy: StoredNetworkPolicy): Promise<boolean>;
   /** Deletes a container with its file records; false when there was nothing to delete. */
   deleteContainer(projectId: string, id: string): Promise<boolean>;
   /** Containers of every project in one status (the expiry sweep and start-up recovery). */

@@ -30,6 +30,12 @@ export function containerEndpoints(id: string, fileId: string): Endpoint[] {
   return [
     { method: 'GET', path: container },
     { method: 'DELETE', path: container },
+    // Would open the container to the network if it got through (the snapshot shows its policy).
+    {
+      method: 'POST',
+      path: container,
+      request: { json: { network_policy: { type: 'allowlist', allowed_domains: ['example.com'] } } },
+    },
     { method: 'POST', path: `${container}/exec`, request: { json: { commands: ['touch /mnt/data/pwned'] } } },
     { method: 'GET', path: `${container}/files` },
     { method: 'POST', path: `${container}/files`, request: multipartFile('filename="pwned"', 'pwned') },
@@ -42,7 +48,7 @@ export function containerEndpoints(id: string, fileId: string): Endpoint[] {
 
 /** The endpoints that name a file (the last three of `containerEndpoints`). */
 export function fileEndpoints(id: string, fileId: string): Endpoint[] {
-  return containerEndpoints(id, fileId).slice(6);
+  return containerEndpoints(id, fileId).slice(-3);
 }
 
 /** What a request could have changed: a project's containers, one container's files and disk, the host. */
@@ -59,7 +65,9 @@ export async function snapshot(
   container: string,
 ): Promise<Snapshot> {
   const client = escape.client(project);
-  const containers = (await client.containers.list({ limit: 100 })).data.map((c) => `${c.id} ${c.status}`);
+  const containers = (await client.containers.list({ limit: 100 })).data.map(
+    (c) => `${c.id} ${c.status} ${JSON.stringify(c.network_policy)}`,
+  );
   const files = (await client.containers.files.list(container, { limit: 100 })).data.map(
     (file) => `${file.id} ${file.path} ${file.bytes}`,
   );

@@ -33,13 +33,16 @@ const createContainerSchema = z.strictObject({
     .optional(),
 });
 
+/** Berth's extension: what a running container may change (its network policy, for now). */
+const updateContainerSchema = z.strictObject({ network_policy: networkPolicySchema });
+
 const listQuerySchema = z.looseObject({ name: z.string().min(1).optional() });
 
 /** Default idle time before a container expires, in minutes (OpenAI's). */
 const defaultExpiryMinutes = 20;
 
 /**
- * `/v1/containers`: create, list, retrieve, delete — and, under it, the container files routes and
+ * `/v1/containers`: create, list, retrieve, delete, and Berth's update of the network policy — and, under it, the container files routes and
  * Berth's own `exec` and `egress` extensions.
  */
 export async function registerContainersRoutes(app: FastifyInstance, context: AppContext): Promise<void> {
@@ -68,6 +71,16 @@ export async function registerContainersRoutes(app: FastifyInstance, context: Ap
   app.get('/v1/containers/:id', async function retrieveContainer(request) {
     const { id } = parseRequest(containerParams, request.params);
     return toContainerObject(await containers.get(request.projectId, id));
+  });
+
+  app.post('/v1/containers/:id', async function updateContainer(request) {
+    const { id } = parseRequest(containerParams, request.params);
+    const body = parseRequest(updateContainerSchema, request.body ?? {});
+    const container = await containers.setNetworkPolicy(request.projectId, id, {
+      policy: body.network_policy,
+      param: 'network_policy',
+    });
+    return toContainerObject(container);
   });
 
   app.delete('/v1/containers/:id', async function deleteContainer(request) {

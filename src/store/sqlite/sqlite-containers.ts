@@ -9,6 +9,7 @@ import type {
   StoredContainer,
   StoredContainerFile,
 } from '../container-store.js';
+import type { StoredNetworkPolicy } from '../../network/egress-policy.js';
 import type { Page, PageRequest } from '../page.js';
 import { settle } from './settle.js';
 
@@ -23,6 +24,7 @@ export class SqliteContainers {
   readonly #cursor;
   readonly #pages;
   readonly #update;
+  readonly #setPolicy;
   readonly #delete;
   readonly #deleteFiles;
   readonly #byStatus;
@@ -60,6 +62,9 @@ export class SqliteContainers {
     this.#pages = { asc: page('>', 'ASC'), desc: page('<', 'DESC') };
     this.#update = db.prepare<[string, number, string]>(
       'UPDATE containers SET status = ?, last_active_at = ? WHERE id = ?',
+    );
+    this.#setPolicy = db.prepare<[string, string, string]>(
+      'UPDATE containers SET network_policy_json = ? WHERE id = ? AND project_id = ?',
     );
     this.#delete = db.prepare<[string, string]>('DELETE FROM containers WHERE id = ? AND project_id = ?');
     this.#deleteFiles = db.prepare<[string]>('DELETE FROM container_files WHERE container_id = ?');
@@ -129,6 +134,10 @@ export class SqliteContainers {
 
   update(id: string, status: ContainerStatus, lastActiveAt: number): void {
     this.#update.run(status, lastActiveAt, id);
+  }
+
+  setNetworkPolicy(projectId: string, id: string, policy: StoredNetworkPolicy): boolean {
+    return this.#setPolicy.run(JSON.stringify(policy), id, projectId).changes > 0;
   }
 
   delete(projectId: string, id: string): boolean {
@@ -218,6 +227,8 @@ export function sqliteContainerStore(containers: SqliteContainers): ContainerSto
     getContainer: (projectId, id) => settle(() => containers.get(projectId, id)),
     listContainers: (projectId, query) => settle(() => containers.list(projectId, query)),
     updateContainer: (id, status, lastActiveAt) => settle(() => containers.update(id, status, lastActiveAt)),
+    setContainerNetworkPolicy: (projectId, id, policy) =>
+      settle(() => containers.setNetworkPolicy(projectId, id, policy)),
     deleteContainer: (projectId, id) => settle(() => containers.delete(projectId, id)),
     listContainersByStatus: (status) => settle(() => containers.listByStatus(status)),
     countContainers: (projectId, status) => settle(() => containers.count(projectId, status)),

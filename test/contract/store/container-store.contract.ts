@@ -71,6 +71,32 @@ export function describeContainerStoreContract(
       expect(await containers.deleteContainer('proj_a', 'cntr_1')).toBe(false);
     });
 
+    it("replaces a container's network policy, only in its own project", async () => {
+      const { containers } = stores();
+      await containers.createContainer(container('cntr_1'));
+      const policy = {
+        type: 'allowlist' as const,
+        allowed_domains: ['pypi.org'],
+        domain_secrets: [
+          {
+            domain: 'pypi.org',
+            name: 'TOKEN',
+            value: 'pypi-secret',
+            placeholder: 'berth_placeholder_fedcba9876543210fedcba9876543210',
+          },
+        ],
+      };
+      expect(await containers.setContainerNetworkPolicy('proj_b', 'cntr_1', policy)).toBe(false);
+      expect((await containers.getContainer('proj_a', 'cntr_1'))?.networkPolicy).toEqual({
+        type: 'disabled',
+      });
+      expect(await containers.setContainerNetworkPolicy('proj_a', 'cntr_1', policy)).toBe(true);
+      expect(await containers.getContainer('proj_a', 'cntr_1')).toEqual(
+        container('cntr_1', { networkPolicy: policy }),
+      );
+      expect(await containers.setContainerNetworkPolicy('proj_a', 'cntr_404', policy)).toBe(false);
+    });
+
     it('pages containers in creation order, by name, within a project', async () => {
       const { containers } = stores();
       await containers.createContainer(container('cntr_1'));
