@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -62,71 +64,194 @@ static int connect_unix(const char *path) {
   return fd;
 }
 
-/* Copies what one side has to the other; returns 0 at end of stream or on error. */
-static int pump(int from, int to) {
-  char buffer[65536];
-  ssize_t got = read(from, buffer, sizeof buffer);
-  if (got <= 0) return 0;
-  for (ssize_t sent = 0; sent < got;) {
-    ssize_t wrote = write(to, buffer + sent, (size_t)(got - sent));
-    if (wrote < 0) {
-      if (errno == EINTR) continue;
-      return 0;
-    }
-    sent += wrote;
+/*
+ * One process relays every connection from one event loop: no process per connection, so the sandbox's
+ * pids limit (which a fork bomb inside may exhaust) never costs it its egress, and a connection costs
+ * no fork. Each direction has a buffer; a side is read only when its buffer is empty and written only
+ * when the other side's buffer has bytes, so a slow reader holds back its writer (no unbounded memory).
+ */
+#define BUFFER_SIZE 65536
+#define MAX_EVENTS 64
+
+struct direction {
+  char buffer[BUFFER_SIZE];
+  size_t start, end;
+  int eof;  /* the side it reads from has ended */
+  int done; /* ended and flushed: the side it writes to was shut for writing */
+};
+
+struct connection;
+
+/* What an epoll event points at: a listener (connection NULL) or one side of a connection. */
+struct endpoint {
+  struct connection *connection;
+  int side; /* 0: the tool's TCP socket, 1: the proxy's unix socket; for a listener, its index */
+};
+
+struct connection {
+  int fds[2];
+  unsigned registered[2]; /* the events each fd is registered for; 0 when it is not */
+  struct endpoint endpoints[2];
+  struct direction directions[2]; /* directions[s] carries what side s sends to the other side */
+  /* Closed during this round of events; freed after it, since later events may still point here. */
+  int closed;
+  struct connection *next_closed;
+};
+
+static int epoll_fd;
+static struct listener *all_listeners;
+static struct endpoint listener_endpoints[MAX_LISTENERS];
+static int listener_count;
+static int listeners_paused;
+static struct connection *closed_connections;
+
+static void set_listeners(int op) {
+  for (int i = 0; i < listener_count; i++) {
+    struct epoll_event event = {.events = EPOLLIN, .data.ptr = &listener_endpoints[i]};
+    epoll_ctl(epoll_fd, op, all_listeners[i].fd, &event);
   }
-  return 1;
 }
 
-/* Relays both directions until both are done; a side that ends is half-closed on the other. */
-static void relay(int client, int proxy) {
-  struct pollfd fds[2] = {{client, POLLIN, 0}, {proxy, POLLIN, 0}};
-  int open_directions = 2;
-  while (open_directions > 0) {
-    if (poll(fds, 2, -1) < 0) {
+static void close_connection(struct connection *connection) {
+  for (int side = 0; side < 2; side++) close(connection->fds[side]); /* closing leaves the epoll set */
+  connection->closed = 1;
+  connection->next_closed = closed_connections;
+  closed_connections = connection;
+  /* Descriptors are free again: accept where we stopped for want of them. */
+  if (listeners_paused) {
+    listeners_paused = 0;
+    set_listeners(EPOLL_CTL_ADD);
+  }
+}
+
+/* Registers each side for what it is waiting for now; a side waiting for nothing is left out, so a
+ * hung-up peer we have nothing for cannot wake the loop again and again. */
+static void update_interest(struct connection *connection) {
+  for (int side = 0; side < 2; side++) {
+    struct direction *from = &connection->directions[side];
+    struct direction *to = &connection->directions[1 - side];
+    unsigned wanted = 0;
+    if (!from->eof && from->start == from->end) wanted |= EPOLLIN;
+    if (to->start < to->end) wanted |= EPOLLOUT;
+    if (wanted == connection->registered[side]) continue;
+    struct epoll_event event = {.events = wanted, .data.ptr = &connection->endpoints[side]};
+    int op = wanted == 0 ? EPOLL_CTL_DEL : connection->registered[side] == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
+    epoll_ctl(epoll_fd, op, connection->fds[side], &event);
+    connection->registered[side] = wanted;
+  }
+}
+
+/* Writes what direction `side` holds to the other side; -1 when that side is gone. */
+static int flush(struct connection *connection, int side) {
+  struct direction *direction = &connection->directions[side];
+  int to = connection->fds[1 - side];
+  while (direction->start < direction->end) {
+    ssize_t wrote = write(to, direction->buffer + direction->start, direction->end - direction->start);
+    if (wrote < 0) {
       if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+      return -1;
+    }
+    direction->start += (size_t)wrote;
+  }
+  direction->start = direction->end = 0;
+  if (direction->eof && !direction->done) {
+    shutdown(to, SHUT_WR);
+    direction->done = 1;
+  }
+  return 0;
+}
+
+/* Reads what side `side` has into its (empty) buffer and passes it on; -1 when the connection broke. */
+static int receive(struct connection *connection, int side) {
+  struct direction *direction = &connection->directions[side];
+  ssize_t got;
+  do got = read(connection->fds[side], direction->buffer, BUFFER_SIZE);
+  while (got < 0 && errno == EINTR);
+  if (got < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+  if (got == 0) direction->eof = 1;
+  else direction->end = (size_t)got;
+  return flush(connection, side);
+}
+
+static void on_connection_event(struct connection *connection, int side, unsigned events) {
+  int broken = 0;
+  if (events & EPOLLOUT) broken |= flush(connection, 1 - side) < 0;
+  if (!broken && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !connection->directions[side].eof &&
+      connection->directions[side].start == connection->directions[side].end)
+    broken |= receive(connection, side) < 0;
+  /* A side that hung up while only being written to can take nothing more. */
+  if (!broken && (events & (EPOLLHUP | EPOLLERR)) && connection->directions[side].eof &&
+      connection->directions[1 - side].start < connection->directions[1 - side].end)
+    broken = 1;
+  if (broken || (connection->directions[0].done && connection->directions[1].done)) {
+    close_connection(connection);
+    return;
+  }
+  update_interest(connection);
+}
+
+static void accept_from(int index) {
+  for (;;) {
+    int client = accept4(all_listeners[index].fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (client < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        /* Out of descriptors or memory: stop listening until a connection closes, rather than spin. */
+        set_listeners(EPOLL_CTL_DEL);
+        listeners_paused = 1;
+      }
       return;
     }
-    for (int side = 0; side < 2; side++) {
-      if (fds[side].fd < 0 || !(fds[side].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      int other = side == 0 ? proxy : client;
-      if (!pump(fds[side].fd, other)) {
-        shutdown(other, SHUT_WR);
-        fds[side].fd = -1;
-        open_directions--;
-      }
+    /* A relay passes on what it has at once: with Nagle, a reply written in two pieces by the proxy
+     * (headers, then body) would wait for the tool's delayed ACK, some 40 ms per request. */
+    int one = 1;
+    setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    /* The proxy accepts at once (Node's listen backlog), so connecting blocks for no time worth a
+     * state of its own; a proxy that is gone refuses at once and the tool sees its connection closed. */
+    int proxy = connect_unix(all_listeners[index].socket_path);
+    struct connection *connection = proxy < 0 ? NULL : calloc(1, sizeof *connection);
+    if (connection == NULL) {
+      if (proxy >= 0) close(proxy);
+      close(client);
+      continue;
     }
+    fcntl(proxy, F_SETFL, fcntl(proxy, F_GETFL) | O_NONBLOCK);
+    connection->fds[0] = client;
+    connection->fds[1] = proxy;
+    for (int side = 0; side < 2; side++) connection->endpoints[side] = (struct endpoint){connection, side};
+    update_interest(connection);
   }
 }
 
 static void serve(struct listener *listeners, int count) {
-  /* Children are reaped by the kernel: no zombies count against the sandbox's pids limit. */
-  signal(SIGCHLD, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
-  struct pollfd fds[MAX_LISTENERS];
-  for (int i = 0; i < count; i++) fds[i] = (struct pollfd){listeners[i].fd, POLLIN, 0};
+  epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+  if (epoll_fd < 0) _exit(1);
+  all_listeners = listeners;
+  listener_count = count;
+  for (int i = 0; i < count; i++) {
+    fcntl(listeners[i].fd, F_SETFL, fcntl(listeners[i].fd, F_GETFL) | O_NONBLOCK);
+    listener_endpoints[i] = (struct endpoint){NULL, i};
+  }
+  set_listeners(EPOLL_CTL_ADD);
+  struct epoll_event events[MAX_EVENTS];
   for (;;) {
-    if (poll(fds, (nfds_t)count, -1) < 0) {
+    int ready = epoll_wait(epoll_fd, events, MAX_EVENTS, -1);
+    if (ready < 0) {
       if (errno == EINTR) continue;
       _exit(1);
     }
-    for (int i = 0; i < count; i++) {
-      if (!(fds[i].revents & POLLIN)) continue;
-      int client = accept4(listeners[i].fd, NULL, NULL, SOCK_CLOEXEC);
-      if (client < 0) continue;
-      /* A relay passes on what it has at once: with Nagle, a reply written in two pieces by the proxy
-       * (headers, then body) would wait for the tool's delayed ACK, some 40 ms per request. */
-      int one = 1;
-      setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      pid_t child = fork();
-      if (child == 0) {
-        for (int j = 0; j < count; j++) close(listeners[j].fd);
-        int proxy = connect_unix(listeners[i].socket_path);
-        if (proxy >= 0) relay(client, proxy);
-        _exit(0);
-      }
-      /* A refused fork (the pids limit) drops this connection; the tool sees it closed. */
-      close(client);
+    for (int i = 0; i < ready; i++) {
+      struct endpoint *endpoint = events[i].data.ptr;
+      if (endpoint->connection == NULL) accept_from(endpoint->side);
+      else if (!endpoint->connection->closed)
+        on_connection_event(endpoint->connection, endpoint->side, events[i].events);
+    }
+    while (closed_connections != NULL) {
+      struct connection *next = closed_connections->next_closed;
+      free(closed_connections);
+      closed_connections = next;
     }
   }
 }
