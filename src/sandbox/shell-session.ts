@@ -37,8 +37,13 @@ export interface RunOptions {
 
 const ttyComplaint = /bash: \[\d+: \d+ \(\d+\)\] tcsetattr: Inappropriate ioctl for device\n\n?/g;
 
-/** How long a command gets to stop after SIGINT before its process groups are killed. */
-const interruptGraceMs = 300;
+/**
+ * How long a command gets to stop after SIGINT before its process groups are killed. Only a command
+ * that ignores SIGINT waits it out (the rest stop when they stop). 300 ms was too short for gVisor on
+ * a busy machine: the signal travels through `runsc exec` and the session supervisor, and a plain
+ * `sleep` interrupted there was sometimes killed (137) before it could report its SIGINT (130).
+ */
+const interruptGraceMs = 1_000;
 
 /**
  * A long-lived interactive bash that runs commands one after another and keeps its state (`cd`,
