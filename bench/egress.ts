@@ -98,7 +98,7 @@ async function get(route: Route, path: string): Promise<number> {
         port: sitePort,
         path,
         createConnection: () => socket,
-        headers: route === 'intercepted' ? { authorization: `Bearer ${placeholder()}` } : {},
+        headers: route === 'intercepted' ? { authorization: `Bearer ${proxy.placeholder}` } : {},
         // No agent: with one (even `agent: false`) Node dials the host itself and ignores
         // createConnection, which is the socket this request must use.
       },
@@ -115,10 +115,6 @@ async function get(route: Route, path: string): Promise<number> {
     req.once('error', reject);
     req.end();
   });
-}
-
-function placeholder(): string {
-  return proxy.placeholder;
 }
 
 // Warm up every route (JIT, the proxy's certificate cache, the upstream agent).
@@ -188,17 +184,10 @@ ${rows.join('\n')}
 process.stdout.write(`${markdown}\n`);
 if (!quick) writeBenchmarkSection('docs/benchmarks.md', 'egress', markdown);
 
-async function listenOn(
-  server: { listen: (port: number, host: string, cb: () => void) => unknown; address: () => unknown },
-  port: number,
-): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return (server.address() as { port: number }).port;
-}
-
 async function freePort(): Promise<number> {
   const server = createNetServer();
-  const port = await listenOn(server, 0);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
   await new Promise((resolve) => server.close(resolve));
   return port;
 }

@@ -1,6 +1,6 @@
 import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
-import type { EgressRecord } from '../sandbox/egress/egress-record.js';
+import type { EgressRecord } from '../network/egress-record.js';
 import type { EgressLogEntry, EgressLogStore, Page, PageRequest } from '../store/store.js';
 import type { ExecOrigin } from './shell-host.js';
 

@@ -14,7 +14,7 @@ import {
 import { stageEgressForwarder } from '../sandbox/egress/egress-forwarder-binary.js';
 import { egressEnvironment } from '../sandbox/egress/egress-mount.js';
 import { EgressProxy } from '../sandbox/egress/egress-proxy.js';
-import type { EgressRecord } from '../sandbox/egress/egress-record.js';
+import type { EgressRecord } from '../network/egress-record.js';
 import type { SandboxDriver, SandboxEgress, SandboxImage, SandboxLimits } from '../sandbox/sandbox-driver.js';
 import { normalizeModes } from '../skills/skill-bundle.js';
 import type { ResolvedSkills } from '../skills/skill-service.js';

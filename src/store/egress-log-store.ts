@@ -1,3 +1,4 @@
+import type { EgressRecord } from '../network/egress-record.js';
 import type { Page, PageRequest } from './page.js';
 
 /** The egress log: one entry per connection a container asked its egress proxy for. */
@@ -19,8 +20,8 @@ export interface EgressLogStore {
   ): Promise<Page<EgressLogEntry>>;
 }
 
-/** One egress decision: the egress log's row. */
-export interface EgressLogEntry {
+/** One egress decision as the egress log keeps it: the proxy's record, with whose it was. */
+export interface EgressLogEntry extends EgressRecord {
   /** `egr_…`. */
   readonly id: string;
   readonly projectId: string;
@@ -28,21 +29,4 @@ export interface EgressLogEntry {
   /** The response and shell call whose command was running when it was asked for, if exactly one was. */
   readonly responseId: string | null;
   readonly callId: string | null;
-  /** Epoch milliseconds. */
-  readonly at: number;
-  /** `CONNECT`, an HTTP method (plain HTTP through the proxy) or `SOCKS`. */
-  readonly method: string;
-  readonly host: string;
-  readonly port: number;
-  readonly allowed: boolean;
-  /** Why it was refused or failed; null when it went through. */
-  readonly reason: string | null;
-  /** The address connected to (or refused). */
-  readonly address: string | null;
-  /** The upstream's status for plain HTTP, the proxy's for a refusal. */
-  readonly status: number | null;
-  readonly bytesOut: number;
-  readonly bytesIn: number;
-  /** The proxy terminated TLS to put a domain secret in. */
-  readonly intercepted: boolean;
 }

@@ -11,7 +11,7 @@ import {
 } from '../../src/sandbox/egress/egress-forwarder-binary.js';
 import { egressEnvironment } from '../../src/sandbox/egress/egress-mount.js';
 import { EgressProxy } from '../../src/sandbox/egress/egress-proxy.js';
-import type { EgressRecord } from '../../src/sandbox/egress/egress-record.js';
+import type { EgressRecord } from '../../src/network/egress-record.js';
 import { resolveImage } from '../../src/sandbox/resolve-image.js';
 import type { Sandbox, SandboxDriver } from '../../src/sandbox/sandbox-driver.js';
 import { selectDriver } from '../../src/sandbox/select-driver.js';

@@ -1,6 +1,6 @@
 import type { ContainerEgressPolicy } from '../../network/egress-policy.js';
 import type { EgressRefusal, Resolve } from './egress-connector.js';
-import type { EgressRecord, EgressRecorder } from './egress-record.js';
+import type { EgressRecord, EgressRecorder } from '../../network/egress-record.js';
 import type { Interception } from './tls-interception.js';
 
 /** What each part of a container's proxy (HTTP, SOCKS, tunnels) needs. */

@@ -10,7 +10,7 @@ import { rootOnly } from '../../../test/support/sandbox-drivers-here.js';
 import { until } from '../../../test/support/until.js';
 import { EgressCeiling, type NetworkPolicyRequest } from '../../network/egress-policy.js';
 import { EgressProxy } from './egress-proxy.js';
-import type { EgressRecord } from './egress-record.js';
+import type { EgressRecord } from '../../network/egress-record.js';
 
 const root = rootOnly();
 const api = 'api.example.test';

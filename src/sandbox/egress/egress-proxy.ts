@@ -7,7 +7,7 @@ import type { ContainerEgressPolicy } from '../../network/egress-policy.js';
 import { EgressCertificateAuthority } from './egress-certificate-authority.js';
 import { systemResolve, type Resolve } from './egress-connector.js';
 import { createEgressHttpProxy } from './egress-http-proxy.js';
-import type { EgressRecorder } from './egress-record.js';
+import type { EgressRecorder } from '../../network/egress-record.js';
 import { createEgressSocksProxy } from './egress-socks-proxy.js';
 import { upstreamTrust } from './upstream-trust.js';
 
