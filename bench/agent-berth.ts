@@ -11,6 +11,7 @@ import {
   defaultBodyLimitBytes,
   defaultFileMaxBytes,
   defaultNetworkConfig,
+  defaultRequestsConfig,
   defaultSandboxConfig,
 } from '../src/config/load-config.js';
 import { warningsOnlyLogger } from './warnings-logger.js';
@@ -33,7 +34,7 @@ const runtime = await startRuntime(
     files: { maxBytes: defaultFileMaxBytes },
     compaction: { keyFile: null },
     network: defaultNetworkConfig,
-    requests: { unknownParameters: 'reject' },
+    requests: defaultRequestsConfig,
     hostedTools: { unsupported: 'ignore' },
     // No warm pool: the benchmark uses one container it creates, and a pool refilling in the
     // background would run host commands during the measurements.

@@ -9,6 +9,7 @@ import {
   defaultBodyLimitBytes,
   defaultFileMaxBytes,
   defaultNetworkConfig,
+  defaultRequestsConfig,
   defaultSandboxConfig,
 } from '../src/config/load-config.js';
 import { memoryLimits } from '../src/containers/container-object.js';
@@ -58,7 +59,7 @@ export class SandboxBerth {
         files: { maxBytes: defaultFileMaxBytes },
         compaction: { keyFile: null },
         network: defaultNetworkConfig,
-        requests: { unknownParameters: 'reject' },
+        requests: defaultRequestsConfig,
         hostedTools: { unsupported: 'ignore' },
         sandbox: config,
       },

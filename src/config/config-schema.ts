@@ -32,6 +32,10 @@ export const configFileSchema = z.strictObject({
        * default, as OpenAI answers: 400 naming the parameter) or `ignore` (dropped and logged).
        */
       unknownParameters: z.enum(['reject', 'ignore']).optional(),
+      /** Most levels of objects and arrays in a JSON body or WebSocket message (128); deeper is a 400. */
+      maxJsonDepth: z.int().min(8).max(10_000).optional(),
+      /** Most elements of any one array in a JSON body or WebSocket message (100,000); more is a 400. */
+      maxArrayLength: z.int().positive().optional(),
     })
     .optional(),
   hostedTools: z
@@ -172,6 +176,10 @@ export interface SandboxConfig {
 export interface RequestsConfig {
   /** Create-request parameters OpenAI's API does not define: refused with a 400, or dropped and logged. */
   readonly unknownParameters: 'reject' | 'ignore';
+  /** Most levels of objects and arrays inside one another in a JSON body or message. */
+  readonly maxJsonDepth: number;
+  /** Most elements of any one array in a JSON body or message. */
+  readonly maxArrayLength: number;
 }
 
 /** OpenAI's hosted tools on provider kinds that cannot run them. */

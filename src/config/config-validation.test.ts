@@ -49,6 +49,9 @@ const badValues: readonly { readonly field: string; readonly config: unknown }[]
   { field: 'files.maxBytes', config: { files: { maxBytes: -1 } } },
   { field: 'requests', config: { requests: 'strict' } },
   { field: 'requests.unknownParameters', config: { requests: { unknownParameters: 'maybe' } } },
+  { field: 'requests.maxJsonDepth', config: { requests: { maxJsonDepth: 4 } } },
+  { field: 'requests.maxJsonDepth', config: { requests: { maxJsonDepth: 20_000 } } },
+  { field: 'requests.maxArrayLength', config: { requests: { maxArrayLength: 0 } } },
   { field: 'hostedTools', config: { hostedTools: 'off' } },
   { field: 'hostedTools.unsupported', config: { hostedTools: { unsupported: 'drop' } } },
   { field: 'compaction', config: { compaction: 'on' } },
@@ -141,7 +144,7 @@ describe('config file validation', () => {
           providers: [{ ...goodProvider, timeoutMs: 1_000, maxRetries: 0, promptCaching: false }],
           defaultProvider: 'oai',
           files: { maxBytes: 1 },
-          requests: { unknownParameters: 'ignore' },
+          requests: { unknownParameters: 'ignore', maxJsonDepth: 32, maxArrayLength: 500 },
           hostedTools: { unsupported: 'reject' },
           compaction: { keyFile: join(directory, 'key') },
           network: {
@@ -169,7 +172,7 @@ describe('config file validation', () => {
     expect(config).toMatchObject({
       host: '0.0.0.0',
       port: 0,
-      requests: { unknownParameters: 'ignore' },
+      requests: { unknownParameters: 'ignore', maxJsonDepth: 32, maxArrayLength: 500 },
       hostedTools: { unsupported: 'reject' },
       sandbox: { warmPool: 64, cpus: 0.5 },
       network: {

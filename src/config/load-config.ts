@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
 import { EgressCeiling } from '../network/egress-policy.js';
+import { defaultJsonShapeLimits } from '../validation/json-shape-limits.js';
 import { zodIssueParam } from '../validation/zod-issue-param.js';
 import {
   configFileSchema,
@@ -9,6 +10,7 @@ import {
   type ConfigFile,
   type NetworkConfig,
   type ProviderConfig,
+  type RequestsConfig,
   type SandboxConfig,
 } from './config-schema.js';
 
@@ -22,6 +24,13 @@ export class ConfigError extends Error {
 
 export const defaultBodyLimitBytes = 16 * 1024 * 1024;
 /** OpenAI's own limit for one uploaded file. */
+/** How requests are read when the config says nothing. */
+export const defaultRequestsConfig: RequestsConfig = {
+  unknownParameters: 'reject',
+  maxJsonDepth: defaultJsonShapeLimits.maxDepth,
+  maxArrayLength: defaultJsonShapeLimits.maxArrayLength,
+};
+
 export const defaultFileMaxBytes = 512 * 1024 * 1024;
 
 export const defaultSandboxConfig: SandboxConfig = {
@@ -84,7 +93,10 @@ export function loadConfig(
     providers,
     defaultProvider,
     files: { maxBytes: file?.files?.maxBytes ?? defaultFileMaxBytes },
-    requests: { unknownParameters: file?.requests?.unknownParameters ?? 'reject' },
+    requests: {
+      ...defaultRequestsConfig,
+      ...file?.requests,
+    },
     hostedTools: { unsupported: file?.hostedTools?.unsupported ?? 'ignore' },
     compaction: { keyFile: file?.compaction?.keyFile ?? null },
     network: networkConfig(file?.network, overrides.configFile ?? ''),

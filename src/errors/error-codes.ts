@@ -11,6 +11,8 @@ export const errorCodes = {
   missing_required_parameter: { status: 400, type: 'invalid_request_error' },
   unsupported_parameter: { status: 400, type: 'invalid_request_error' },
   invalid_value: { status: 400, type: 'invalid_request_error' },
+  // An array in the body is longer than the server accepts (OpenAI's code for its own array limits).
+  array_above_max_length: { status: 400, type: 'invalid_request_error' },
   model_not_found: { status: 404, type: 'invalid_request_error' },
   previous_response_not_found: { status: 404, type: 'invalid_request_error' },
   not_found: { status: 404, type: 'invalid_request_error' },

@@ -158,6 +158,10 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
     containers,
     skills,
     dataDir: config.dataDir,
+    jsonShapeLimits: {
+      maxDepth: config.requests.maxJsonDepth,
+      maxArrayLength: config.requests.maxArrayLength,
+    },
     ids,
     clock,
     logger,

@@ -8,6 +8,7 @@ import type { IdGenerator } from '../ids.js';
 import type { ApiKeyService } from '../keys/api-key-service.js';
 import type { Logger } from '../logger.js';
 import type { SkillService } from '../skills/skill-service.js';
+import type { JsonShapeLimits } from '../validation/json-shape-limits.js';
 
 /**
  * What the HTTP routes work with: the services, one call per route; built once in `startRuntime`.
@@ -30,6 +31,8 @@ export interface AppContext {
   readonly skills: SkillService;
   /** The data directory (for staging uploads beside the data they become). */
   readonly dataDir: string;
+  /** How deep and wide a JSON body or WebSocket message may be. */
+  readonly jsonShapeLimits: JsonShapeLimits;
   /** Mints request ids. */
   readonly ids: IdGenerator;
   readonly clock: Clock;

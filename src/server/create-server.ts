@@ -9,6 +9,7 @@ import Fastify, {
 import websocket from '@fastify/websocket';
 import { BerthError } from '../errors/berth-error.js';
 import { toErrorEnvelope } from '../errors/error-envelope.js';
+import { checkJsonShape } from '../validation/json-shape-limits.js';
 import type { AppContext } from './app-context.js';
 import { createAuthenticator } from './auth.js';
 import { registerCompactRoute } from './routes/compact-route.js';
@@ -68,7 +69,19 @@ export async function createServer(context: AppContext, options: ServerOptions):
       done(null, undefined);
       return;
     }
-    void parseJson(request, text, done);
+    void parseJson(request, text, (error, value) => {
+      if (error) {
+        done(error, undefined);
+        return;
+      }
+      try {
+        checkJsonShape(value, context.jsonShapeLimits);
+      } catch (refusal) {
+        done(refusal as Error, undefined);
+        return;
+      }
+      done(null, value);
+    });
   });
 
   app.addHook('onRequest', async function authenticate(request, reply) {

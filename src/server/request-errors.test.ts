@@ -84,6 +84,59 @@ describe('bad requests answer OpenAI error envelopes and change nothing', () => 
     expect(body.error.code).toBe('request_too_large');
   });
 
+  it('a body nested past the depth limit is a 400 naming where, for every provider kind, before any upstream call', async () => {
+    const upstreamCalls = () => Object.values(berth.upstreams).reduce((sum, u) => sum + u.requests.length, 0);
+    const before = upstreamCalls();
+    const deep = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+    for (const model of ['oai/gpt-5', 'local/llama3.2', 'claude/claude-sonnet-5-5']) {
+      const cases = [
+        [
+          `{"model":"${model}","input":"x","tools":[{"type":"function","name":"f","parameters":${deep(10_000)}}]}`,
+          'tools[0].parameters',
+        ],
+        [
+          `{"model":"${model}","input":"x","text":{"format":{"type":"json_schema","name":"s","schema":${deep(10_000)}}}}`,
+          'text.format.schema',
+        ],
+        [`{"model":"${model}","input":${'['.repeat(10_000)}${']'.repeat(10_000)}}`, 'input[0][0]'],
+      ] as const;
+      for (const [text, param] of cases) {
+        const { status, body } = await post('/responses', text);
+        expect(status).toBe(400);
+        expectEnvelope(body);
+        expect(body.error).toMatchObject({ code: 'invalid_value', param, type: 'invalid_request_error' });
+        expect(body.error.message).toContain('nested more than 128 levels');
+      }
+    }
+    // A body exactly at the limit is read as usual (here refused by the schema, not by its shape).
+    const atLimit = await post('/responses', `{"model":"oai/gpt-5","input":"x","metadata":${deep(126)}}`);
+    expect(atLimit.body.error).toMatchObject({ code: 'invalid_type', param: 'metadata.a' });
+    expect(upstreamCalls()).toBe(before);
+    // Every JSON route is guarded, not only create.
+    const conversation = await post('/conversations', `{"metadata":${deep(500)}}`);
+    expect(conversation.status).toBe(400);
+    expect(conversation.body.error).toMatchObject({ code: 'invalid_value', param: 'metadata.a.a' });
+  });
+
+  it('an array past the length limit is a 400 naming it', async () => {
+    const limited = await startTestBerth({ requests: { maxArrayLength: 1000 } });
+    try {
+      const items = Array.from({ length: 1001 }, () => ({ role: 'user', content: 'x' }));
+      const response = await fetch(`${limited.baseURL}/responses`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'oai/gpt-5', input: items }),
+      });
+      expect(response.status).toBe(400);
+      const body = (await response.json()) as { error: Record<string, unknown> };
+      expect(body.error).toMatchObject({ code: 'array_above_max_length', param: 'input' });
+      expect(body.error.message).toContain('maximum length 1000, but got an array with length 1001');
+      expect(limited.upstreams.oai.requests).toHaveLength(0);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('a non-JSON content type is a 415', async () => {
     const { status, body } = await post('/responses', 'model=x', {
       'content-type': 'application/x-www-form-urlencoded',

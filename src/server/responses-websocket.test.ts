@@ -198,6 +198,14 @@ describe('WebSocket mode on /v1/responses', () => {
     reply = next();
     socket.send(JSON.stringify({ type: 'response.create', model: 'oai/gpt-5', input: 'x', colour: 'red' }));
     expect(await reply).toMatchObject({ type: 'error', status: 400, error: { param: 'colour' } });
+    reply = next();
+    const deep = '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000);
+    socket.send(`{"type":"response.create","model":"oai/gpt-5","input":"x","metadata":${deep}}`);
+    expect(await reply).toMatchObject({
+      type: 'error',
+      status: 400,
+      error: { code: 'invalid_value', param: 'metadata.a.a' },
+    });
     socket.close();
   });
 

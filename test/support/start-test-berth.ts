@@ -14,6 +14,7 @@ import {
   defaultBodyLimitBytes,
   defaultFileMaxBytes,
   defaultNetworkConfig,
+  defaultRequestsConfig,
   defaultSandboxConfig,
 } from '../../src/config/load-config.js';
 import type { Logger } from '../../src/logger.js';
@@ -88,7 +89,7 @@ export async function startTestBerth(options: TestBerthOptions = {}): Promise<Te
     })),
     defaultProvider: 'oai',
     files: { maxBytes: options.fileMaxBytes ?? defaultFileMaxBytes },
-    requests: { unknownParameters: 'reject', ...options.requests },
+    requests: { ...defaultRequestsConfig, ...options.requests },
     hostedTools: { unsupported: 'ignore', ...options.hostedTools },
     compaction: { keyFile: null },
     network: { ...defaultNetworkConfig, ...options.network },

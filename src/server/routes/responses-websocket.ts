@@ -5,6 +5,7 @@ import { toErrorEnvelope } from '../../errors/error-envelope.js';
 import type { ResponseRun } from '../../engine/response-run.js';
 import { RecentChains } from '../../engine/recent-chains.js';
 import type { AppContext } from '../app-context.js';
+import { checkJsonShape, type JsonShapeLimits } from '../../validation/json-shape-limits.js';
 
 /** How many `store:false` responses one socket remembers for chaining; older ones fall out. */
 const localChainLimit = 32;
@@ -34,7 +35,7 @@ export function registerResponsesWebSocket(app: FastifyInstance, context: AppCon
         let streamId: string | undefined;
         let message: Record<string, unknown> | undefined;
         try {
-          message = parseMessage(text);
+          message = parseMessage(text, context.jsonShapeLimits);
           streamId = typeof message.stream_id === 'string' ? message.stream_id : undefined;
         } catch (error) {
           sendError(error, undefined);
@@ -113,13 +114,14 @@ export function registerResponsesWebSocket(app: FastifyInstance, context: AppCon
   );
 }
 
-function parseMessage(text: string): Record<string, unknown> {
+function parseMessage(text: string, limits: JsonShapeLimits): Record<string, unknown> {
   let message: unknown;
   try {
     message = JSON.parse(text);
   } catch {
     throw new BerthError('invalid_json', 'The message is not valid JSON.');
   }
+  checkJsonShape(message, limits);
   if (typeof message !== 'object' || message === null || Array.isArray(message)) {
     throw new BerthError('invalid_request', 'A message must be a JSON object.');
   }
