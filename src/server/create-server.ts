@@ -1,4 +1,4 @@
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, {
   type ConnectionError,
@@ -94,6 +94,7 @@ export async function createServer(context: AppContext, options: ServerOptions):
     if (!berthError)
       context.logger.error('request failed', { requestId: request.id, error: String(error.stack) });
     const { status, body } = toErrorEnvelope(berthError ?? error);
+    if (status === 413) drainRefusedBody(request.raw, reply);
     void reply.status(status).header('x-request-id', request.id).send(body);
   });
 
@@ -118,6 +119,29 @@ export async function createServer(context: AppContext, options: ServerOptions):
   await registerContainersRoutes(app, context);
   await registerSkillsRoutes(app, context);
   return app;
+}
+
+/** How long a refused body may keep arriving, discarded, before its connection is cut. */
+const refusedBodyDrainMs = 10_000;
+
+/**
+ * Lets a client that is still sending a refused (too large) body finish, so it reads the 413.
+ *
+ * Fastify answers an oversized body with `Connection: close`, so Node closes the socket as soon as the
+ * answer is written, with the body still arriving: the kernel resets the connection, and a client
+ * that writes its whole body before reading (Python's urllib and requests, many SDKs) sees a broken
+ * pipe instead of the 413. Here the connection is kept (even when the client asked to close it:
+ * urllib does) and Node discards the rest of the body (nothing is buffered, so memory stays flat) —
+ * for at most `refusedBodyDrainMs`, so a client that never stops sending still loses its connection
+ * (the lingering close nginx does). The client closes it once it has read the answer.
+ */
+function drainRefusedBody(raw: IncomingMessage, reply: FastifyReply): void {
+  if (raw.complete) return;
+  reply.removeHeader('connection');
+  reply.raw.shouldKeepAlive = true;
+  const cut = setTimeout(() => raw.socket.destroy(), refusedBodyDrainMs).unref();
+  raw.once('end', () => clearTimeout(cut));
+  raw.socket.once('close', () => clearTimeout(cut));
 }
 
 /**

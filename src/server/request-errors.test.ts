@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type OpenAI from 'openai';
 import { startTestBerth, type TestBerth } from '../../test/support/start-test-berth.js';
@@ -137,6 +139,15 @@ describe('bad requests answer OpenAI error envelopes and change nothing', () => 
     }
   });
 
+  it('a client that sends its whole oversized body before reading gets the 413, not a reset', async () => {
+    // Python's urllib does this, asking for `Connection: close`; the body is discarded as it arrives.
+    for (const framing of ['content-length', 'chunked'] as const) {
+      const answer = await sendWholeBodyThenRead(4 * 1024 * 1024, framing);
+      expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+      expect(answer).toContain('"code":"request_too_large"');
+    }
+  });
+
   it('a non-JSON content type is a 415', async () => {
     const { status, body } = await post('/responses', 'model=x', {
       'content-type': 'application/x-www-form-urlencoded',
@@ -230,6 +241,37 @@ describe('bad requests answer OpenAI error envelopes and change nothing', () => 
     expect((await berth.runtime.store.responses.listUnfinishedResponses()).length).toBe(before);
   });
 });
+
+/**
+ * Writes a POST of `bytes` of body with `Connection: close` on a raw socket, all of it before reading
+ * anything, then answers what the server sent (or the error writing or reading met).
+ */
+async function sendWholeBodyThenRead(bytes: number, framing: 'content-length' | 'chunked'): Promise<string> {
+  const url = new URL(berth.baseURL);
+  const socket = connect(Number(url.port), url.hostname);
+  await once(socket, 'connect');
+  const received: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => received.push(chunk));
+  const closed = once(socket, 'close');
+  try {
+    const length = framing === 'content-length' ? `Content-Length: ${bytes}` : 'Transfer-Encoding: chunked';
+    socket.write(
+      `POST ${url.pathname}/responses HTTP/1.1\r\nHost: x\r\nConnection: close\r\n` +
+        `Content-Type: application/json\r\n${length}\r\n\r\n`,
+    );
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    for (let sent = 0; sent < bytes; sent += chunk.length) {
+      const framed = framing === 'chunked' ? [`${chunk.length.toString(16)}\r\n`, chunk, '\r\n'] : [chunk];
+      for (const part of framed) if (!socket.write(part)) await once(socket, 'drain');
+    }
+    // Having sent everything, the client half-closes (as urllib does on exit) and reads to the end.
+    socket.end(framing === 'chunked' ? '0\r\n\r\n' : undefined);
+    await closed;
+  } catch (error) {
+    return `error: ${String(error)}`;
+  }
+  return Buffer.concat(received).toString('utf8');
+}
 
 /** A GET with the path sent byte for byte (fetch would normalize it), answering status and JSON. */
 function rawGet(path: string): Promise<{ status: number; body: { error: Record<string, unknown> } }> {
