@@ -37,6 +37,12 @@ export function containerEndpoints(id: string, fileId: string): Endpoint[] {
       request: { json: { network_policy: { type: 'allowlist', allowed_domains: ['example.com'] } } },
     },
     { method: 'POST', path: `${container}/exec`, request: { json: { commands: ['touch /mnt/data/pwned'] } } },
+    // Streaming exec answers SSE once it runs; a container it cannot use is refused before that.
+    {
+      method: 'POST',
+      path: `${container}/exec`,
+      request: { json: { commands: ['touch /mnt/data/pwned'], stream: true } },
+    },
     { method: 'GET', path: `${container}/files` },
     { method: 'POST', path: `${container}/files`, request: multipartFile('filename="pwned"', 'pwned') },
     { method: 'POST', path: `${container}/files`, request: { json: { file_id: 'file-unknown' } } },

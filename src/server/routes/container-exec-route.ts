@@ -76,6 +76,9 @@ export function registerContainerExecRoute(app: FastifyInstance, context: AppCon
       return { object: 'container.exec', container_id: id, session: exec.session, output };
     }
 
+    // Refused before the event stream starts, so an unknown, another project's or expired container
+    // answers its 404 in the error envelope, as the non-streaming call does, not a 200 with an error event.
+    await context.containers.getRunning(request.projectId, id);
     // Read once, as it is written: output the client has already received is not kept.
     const events = new EventStream({ replayable: false });
     const live = new LiveOutput(exec.maxOutputBytes);
