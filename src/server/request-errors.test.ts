@@ -265,7 +265,7 @@ async function sendWholeBodyThenRead(bytes: number, framing: 'content-length' | 
       for (const part of framed) if (!socket.write(part)) await once(socket, 'drain');
     }
     // Having sent everything, the client half-closes (as urllib does on exit) and reads to the end.
-    socket.end(framing === 'chunked' ? '0\r\n\r\n' : undefined);
+    socket.end(framing === 'chunked' ? '0\r\n\r\n' : '');
     await closed;
   } catch (error) {
     return `error: ${String(error)}`;

@@ -403,6 +403,21 @@ describe('Skills API', () => {
         /at most 500 files/,
       ],
       [
+        'a zip whose CRC does not match its data',
+        [
+          zip([
+            { name: 's/SKILL.md', data: good },
+            { name: 's/data.bin', data: 'payload', declaredCrc: 0x12345678 },
+          ]),
+        ],
+        /"s\/data\.bin" is corrupt/,
+      ],
+      [
+        'a stored (not deflated) zip entry whose CRC does not match',
+        [zip([{ name: 's/SKILL.md', data: good, declaredCrc: 1, deflate: false }])],
+        /"s\/SKILL\.md" is corrupt/,
+      ],
+      [
         'a zip with a file over 25 MB',
         [
           zip([

@@ -1,6 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { Transform, type Readable } from 'node:stream';
+import { crc32 } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { parseBundlePath } from './bundle-path.js';
@@ -27,7 +28,8 @@ const madeOnUnix = 3;
  *
  * Sizes are checked twice: the sizes the zip declares before anything is inflated, and the bytes
  * actually produced while inflating (a zip bomb's headers lie), counted as they are written and cut off
- * at the bound. yauzl itself also refuses an entry whose data is longer than it declares.
+ * at the bound. yauzl itself also refuses an entry whose data is longer than it declares; each file's
+ * CRC-32 is checked here, since yauzl does not.
  * Files are written with mode 0644, or 0755 when the archive marks them executable.
  */
 export async function extractZipBundle(zipPath: string, into: string, limits: SkillLimits): Promise<void> {
@@ -76,13 +78,26 @@ export async function extractZipBundle(zipPath: string, into: string, limits: Sk
         }).catch(conflict(path));
       }
       let written = 0;
+      let crc = 0;
+      const declaredCrc = entry.crc32;
       const bound = new Transform({
         transform(chunk: Buffer, _encoding, done) {
           written += chunk.length;
           writtenTotal += chunk.length;
+          crc = crc32(chunk, crc);
           if (written > limits.maxFileBytes) done(fileTooLarge(path, limits));
           else if (writtenTotal > limits.maxTotalBytes) done(totalTooLarge(limits));
           else done(null, chunk);
+        },
+        // yauzl does not check CRCs: a corrupted (or tampered) entry inflates to something else.
+        flush(done) {
+          if (crc === declaredCrc) done();
+          else
+            done(
+              new SkillBundleError(
+                `The zip is refused: ${JSON.stringify(path)} is corrupt (its CRC-32 does not match its data).`,
+              ),
+            );
         },
       });
       const sink = createWriteStream(`${into}/${path}`, { flags: 'wx', mode: mode & 0o111 ? 0o755 : 0o644 });

@@ -9,6 +9,8 @@ export interface RawZipEntry {
   readonly mode?: number;
   /** The uncompressed size the headers declare (the true size by default): a zip bomb lies here. */
   readonly declaredSize?: number;
+  /** The CRC-32 the headers declare (the true one by default): a corrupted archive differs here. */
+  readonly declaredCrc?: number;
   /** Deflated (the default) or stored. */
   readonly deflate?: boolean;
 }
@@ -28,7 +30,7 @@ export function rawZip(entries: readonly RawZipEntry[]): Buffer {
     const deflate = entry.deflate ?? true;
     const stored = deflate ? deflateRawSync(data) : data;
     const size = entry.declaredSize ?? data.length;
-    const crc = crc32(data);
+    const crc = entry.declaredCrc ?? crc32(data);
     const method = deflate ? 8 : 0;
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
