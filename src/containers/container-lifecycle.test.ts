@@ -144,6 +144,17 @@ describeEachDriver('container lifecycle on %s', (driver) => {
       expect(mountsOf(dataDir).length + hostCgroupsNamed(orphanId).length).toBeGreaterThan(0);
 
     const berth = await start({ dataDir });
+    // The server answers while the leftovers are cleaned up in the background; a container request
+    // waits for the cleanup rather than racing it.
+    expect((await berth.client().models.list()).data.length).toBeGreaterThan(0);
+    const created = await berth.client().containers.create({ name: 'after the crash' });
+    expect(existsSync(orphanDir)).toBe(false);
+    expect(await exec(berth, created.id, ['cat /mnt/data/left.txt 2>&1 || echo none'])).toMatchObject({
+      status: 200,
+    });
+    await berth.runtime.containers.started;
+    await berth.client().containers.delete(created.id);
+    await berth.runtime.containers.teardownsDone();
 
     expect(existsSync(orphanDir)).toBe(false);
     expect(mountsOf(dataDir)).toEqual([]);

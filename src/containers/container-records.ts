@@ -154,7 +154,7 @@ export class ContainerRecords {
     return new Set((await this.#options.store.listContainersByStatus('running')).map((c) => c.id));
   }
 
-  /** Removes the record (the caller removed its sandbox and files first). */
+  /** Removes the record (its sandbox and files are torn down after it, in the background). */
   async remove(projectId: string, id: string): Promise<void> {
     await this.#options.store.deleteContainer(projectId, id);
   }

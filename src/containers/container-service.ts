@@ -71,6 +71,9 @@ export class ContainerService implements ShellHost {
   readonly #files: ContainerFiles;
   readonly #expiry: ContainerExpiry;
   readonly #egressLog: ContainerEgressLog;
+  /** Deleted containers whose sandboxes are still being torn down. */
+  readonly #teardowns = new Set<Promise<void>>();
+  #started: Promise<void> = Promise.resolve();
 
   constructor(options: ContainerServiceOptions) {
     this.#options = options;
@@ -111,13 +114,29 @@ export class ContainerService implements ShellHost {
     return this.#sandboxes.pooled;
   }
 
-  /** Removes what a crash left (sandboxes, mounts, disks of deleted containers), then fills the pool. */
+  /**
+   * Removes what a crash left (sandboxes, mounts, disks of deleted containers), expires what went idle
+   * meanwhile, then fills the pool — in the background: the server listens at once, and only requests
+   * that start or remove a sandbox wait for the cleanup (see `LiveSandboxes.reapOrphans`).
+   */
   async start(): Promise<void> {
     if (!this.enabled) return;
-    await this.#sandboxes.reapOrphans(await this.#records.runningIds());
-    await this.sweepExpired();
-    this.#expiry.start();
-    this.#sandboxes.fill();
+    const known = await this.#records.runningIds();
+    this.#started = this.#sandboxes
+      .reapOrphans(known)
+      .then(async () => {
+        await this.sweepExpired();
+        this.#expiry.start();
+        this.#sandboxes.fill();
+      })
+      .catch((error: unknown) => {
+        this.#options.logger.error('cleaning up after the previous run failed', { error: String(error) });
+      });
+  }
+
+  /** Settles once `start`'s background cleanup is done (tests and benchmarks wait for it). */
+  get started(): Promise<void> {
+    return this.#started;
   }
 
   async create(projectId: string, request: NewContainer): Promise<StoredContainer> {
@@ -192,12 +211,31 @@ export class ContainerService implements ShellHost {
     return { ...container, networkPolicy };
   }
 
-  /** Kills every process, unmounts and removes the container's files, then its record. */
+  /**
+   * Removes the container's record (from now on it is a 404), then, in the background, kills every
+   * process, unmounts and removes its files: that waits for the processes to be reaped (seconds on
+   * some hosts), which the client need not wait for. A crash before the teardown ends leaves a disk
+   * with no record, which the next start removes (`reapOrphans`); `close` waits for teardowns.
+   */
   async delete(projectId: string, id: string): Promise<void> {
     await this.get(projectId, id);
-    await this.#sandboxes.discard(id);
-    this.#egressLog.forget(id);
     await this.#records.remove(projectId, id);
+    this.#egressLog.forget(id);
+    const teardown = this.#sandboxes
+      .discard(id)
+      .catch((error: unknown) => {
+        this.#options.logger.error('tearing down a deleted container failed', {
+          container: id,
+          error: String(error),
+        });
+      })
+      .finally(() => this.#teardowns.delete(teardown));
+    this.#teardowns.add(teardown);
+  }
+
+  /** Settles once every deleted container's teardown so far has ended. */
+  async teardownsDone(): Promise<void> {
+    await Promise.all(this.#teardowns);
   }
 
   /**
@@ -267,7 +305,9 @@ export class ContainerService implements ShellHost {
 
   /** Stops every sandbox (files stay on their disks) and the pool's (which are removed). */
   async close(): Promise<void> {
+    await this.#started;
     this.#expiry.stop();
+    await this.teardownsDone();
     await this.#sandboxes.close();
   }
 

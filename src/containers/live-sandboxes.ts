@@ -80,6 +80,12 @@ export class LiveSandboxes {
   #pool: ClaimedSandbox[] = [];
   #filling: Promise<void> | undefined;
   #closed = false;
+  /**
+   * Settles once what a previous run left is cleaned up (`reapOrphans`). Nothing starts, restarts or
+   * removes a sandbox before: the reaper removes every container directory it does not know, and a
+   * sandbox started meanwhile would be one of those.
+   */
+  #reaped: Promise<void> = Promise.resolve();
   /** The forwarder copied where every sandbox's user can reach it, once per server. */
   #forwarder: Promise<string> | undefined;
 
@@ -109,22 +115,32 @@ export class LiveSandboxes {
 
   /**
    * Stops whatever sandboxes a previous run left and removes the disks of containers not in `known`
-   * (a crash between removing a record and its disk).
+   * (a crash between removing a record and its disk, or during a delete's teardown). Runs in the
+   * background — after a crash that left dozens of sandboxes it takes seconds, and the server listens
+   * meanwhile — with every sandbox start, restart and removal waiting for it.
    */
-  async reapOrphans(known: ReadonlySet<string>): Promise<void> {
+  reapOrphans(known: ReadonlySet<string>): Promise<void> {
+    this.#reaped = this.#reap(known);
+    return this.#reaped;
+  }
+
+  async #reap(known: ReadonlySet<string>): Promise<void> {
     const driver = this.#options.driver;
     if (!driver) return;
     await mkdir(this.#containersDir(), { recursive: true, mode: 0o700 });
-    for (const id of await driver.listRunning()) await driver.stop(id, this.#containerDir(id));
+    const running = await driver.listRunning();
     // Proxies died with the server that ran them; their sockets and CA files are stale.
     if (this.#options.egress) await rm(this.#options.egress.directory, { recursive: true, force: true });
-    for (const entry of await readdir(this.#containersDir())) {
-      await driver.stop(entry, this.#containerDir(entry));
-      if (!known.has(entry)) {
-        this.#options.logger.info('removing an orphaned container disk', { container: entry });
-        await rm(this.#containerDir(entry), { recursive: true, force: true });
+    const entries = await readdir(this.#containersDir());
+    const ids = [...new Set([...running, ...entries])];
+    // Several at a time: stopping one mostly waits for its processes to be reaped.
+    await inParallel(ids, reapParallelism, async (id) => {
+      await driver.stop(id, this.#containerDir(id));
+      if (entries.includes(id) && !known.has(id)) {
+        this.#options.logger.info('removing an orphaned container disk', { container: id });
+        await rm(this.#containerDir(id), { recursive: true, force: true });
       }
-    }
+    });
   }
 
   /**
@@ -278,6 +294,7 @@ export class LiveSandboxes {
 
   /** Stops a broken sandbox (its files stay); the next use starts it again. */
   async restart(id: string): Promise<void> {
+    await this.#reaped;
     const live = this.#live.get(id);
     this.#live.delete(id);
     if (live) await live.then((container) => container.stop()).catch(() => undefined);
@@ -286,6 +303,7 @@ export class LiveSandboxes {
 
   /** Kills every process of the container, unmounts, and removes its disk. */
   async discard(id: string): Promise<void> {
+    await this.#reaped;
     const live = this.#live.get(id);
     this.#live.delete(id);
     if (live) await live.then((container) => container.stop()).catch(() => undefined);
@@ -324,6 +342,7 @@ export class LiveSandboxes {
 
   /** Stops every sandbox (files stay on their disks) and the pool's (which are removed). */
   async close(): Promise<void> {
+    await this.#reaped.catch(() => undefined);
     this.#closed = true;
     await this.#filling;
     const pooled = this.#pool;
@@ -335,12 +354,7 @@ export class LiveSandboxes {
     const stops: (() => Promise<void>)[] = [];
     for (const { id } of pooled) stops.push(() => this.discard(id));
     for (const [, container] of live) stops.push(() => container.then((started) => started.stop()));
-    const next = () => stops.shift();
-    await Promise.all(
-      Array.from({ length: 16 }, async () => {
-        for (let stop = next(); stop; stop = next()) await stop().catch(() => undefined);
-      }),
-    );
+    await inParallel(stops, 16, (stop) => stop().catch(() => undefined));
     await this.#options.driver?.close();
   }
 
@@ -352,6 +366,7 @@ export class LiveSandboxes {
     withSkills = false,
   ): Promise<LiveContainer> {
     const driver = this.requireEnabled();
+    await this.#reaped;
     const dir = this.#containerDir(id);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const egress = await this.#startEgress(id, policy);
@@ -443,3 +458,20 @@ const closedCeiling = (() => {
   if (!(ceiling instanceof EgressCeiling)) throw new Error('the closed egress ceiling does not parse');
   return ceiling;
 })();
+
+/** How many leftover sandboxes are stopped at once after a restart. */
+const reapParallelism = 8;
+
+/** Runs `work` on every item, at most `limit` at a time. */
+async function inParallel<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await work(items[next++] as T);
+    }),
+  );
+}

@@ -38,6 +38,9 @@ export function describeDeleteLeftovers(escape: EscapeBerth): void {
       expect([...hostProcessesMentioning(name), ...hostProcessesMentioning(id)].length).toBeGreaterThan(0);
 
       await client.containers.delete(id);
+      // Gone for the API at once; its sandbox is torn down behind the answer.
+      await expect(client.containers.retrieve(id)).rejects.toMatchObject({ status: 404 });
+      await escape.berth.runtime.containers.teardownsDone();
 
       expect(hostProcessesMentioning(name)).toEqual([]);
       expect(hostProcessesMentioning(id)).toEqual([]);
