@@ -199,6 +199,11 @@ export class RunningShell {
     return { stdout, stderr, status, settled };
   }
 
+  /** True when a supervisor inside the sandbox runs the shell and signals its commands. */
+  get supervised(): boolean {
+    return this.#supervised;
+  }
+
   write(text: string): void {
     if (this.alive) this.#stdin.write(text);
   }

@@ -25,8 +25,18 @@ export interface ShellLauncher {
 }
 
 /**
+ * How long a command gets to stop after SIGINT before its process groups are killed. Only a command
+ * that ignores SIGINT waits it out (the rest stop when they stop). 300 ms was too short for gVisor on
+ * a busy machine: the signal travels through `runsc exec` and the session supervisor, and a plain
+ * `sleep` interrupted there was sometimes killed (137) before it could report its SIGINT (130).
+ * A supervised session's supervisor times it itself, from when it sends the SIGINT.
+ */
+export const interruptGraceMs = 1_000;
+
+/**
  * Control lines a supervised session writes between command lines (a command line never holds a NUL):
- * SIGINT to the shell and the current command's process groups; SIGKILL to those groups; kill the
- * shell with everything in its session and exit (also what the end of the input means).
+ * SIGINT to the shell and the current command's process groups (then, by the supervisor itself, more
+ * SIGINTs and a SIGKILL over `interruptGraceMs`); SIGKILL to those groups; kill the shell with
+ * everything in its session and exit (also what the end of the input means).
  */
 export const supervisorControl = { interrupt: '\0INT\n', kill: '\0KILL\n', exit: '\0EXIT\n' } as const;

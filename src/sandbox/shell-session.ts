@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { lastAssignedPid } from './process-groups.js';
 import { quoteForBash } from './quote-for-bash.js';
 import { RunningShell, type OutputListener } from './running-shell.js';
-import type { ShellLauncher } from './shell-launcher.js';
+import { interruptGraceMs, type ShellLauncher } from './shell-launcher.js';
 
 /**
  * One shell command's outcome: the one type for it everywhere — what a session's `run` answers, what
@@ -38,12 +38,11 @@ export interface RunOptions {
 const ttyComplaint = /bash: \[\d+: \d+ \(\d+\)\] tcsetattr: Inappropriate ioctl for device\n\n?/g;
 
 /**
- * How long a command gets to stop after SIGINT before its process groups are killed. Only a command
- * that ignores SIGINT waits it out (the rest stop when they stop). 300 ms was too short for gVisor on
- * a busy machine: the signal travels through `runsc exec` and the session supervisor, and a plain
- * `sleep` interrupted there was sometimes killed (137) before it could report its SIGINT (130).
+ * How long a supervised session's shell gets, beyond the grace its supervisor spends interrupting and
+ * then killing the command, to report before the whole shell is killed (its state lost). Generous: it
+ * only runs out when the supervisor itself is stuck.
  */
-const interruptGraceMs = 1_000;
+const supervisedBackstopMs = 10_000;
 
 /**
  * A long-lived interactive bash that runs commands one after another and keeps its state (`cd`,
@@ -143,6 +142,11 @@ export class ShellSession {
       Promise.race([settled.then(() => true), sleep(ms).then(() => false)]);
     const graceOver = () => stoppedWithin(interruptGraceMs);
     shell.interrupt(sincePid);
+    if (shell.supervised) {
+      // The supervisor escalates on its own clock (see session-supervisor.ts).
+      if (!(await stoppedWithin(interruptGraceMs + supervisedBackstopMs))) shell.kill();
+      return;
+    }
     // The grace is spent in thirds, re-sending SIGINT to the command's process groups between them,
     // so a child forked as the first signal went out is interrupted too instead of killed (seen on
     // bwrap: `echo started; sleep 30` aborted on "started" ended 137, not 130, about once in ten runs).

@@ -1,5 +1,6 @@
 import type { SeccompArch } from '../seccomp-bpf.js';
 import { compileSeccompFilter, syscallNumbers } from '../seccomp-bpf.js';
+import { interruptGraceMs } from '../shell-launcher.js';
 
 /**
  * The supervisor a runsc session's shell runs under, inside the sandbox. Perl, because it is there in
@@ -22,6 +23,11 @@ import { compileSeccompFilter, syscallNumbers } from '../seccomp-bpf.js';
  *   pids exist, and on the session's control lines (`supervisorControl`) it signals the groups of the
  *   shell's session that hold a process not among them — what process-groups.ts does on the host with
  *   "created after ns_last_pid", and unaffected by pids wrapping around.
+ * - **The interrupt's grace, timed in the sandbox.** After `INT` the supervisor itself re-sends SIGINT
+ *   to the command's new groups at each third of the grace and kills what is left at its end. Timed on
+ *   the host, the grace also ran while the control line waited for the supervisor to be scheduled
+ *   (seconds, under gVisor's ptrace platform on a loaded machine), so `INT` and `KILL` could be handled
+ *   back to back and a `sleep` that SIGINT would have ended in a moment was killed (137, not 130).
  *
  * The shell leads its own session, dies with the supervisor (PR_SET_PDEATHSIG), and the supervisor
  * exits with the shell's status; at the end of its input it kills the shell and its session.
@@ -29,7 +35,7 @@ import { compileSeccompFilter, syscallNumbers } from '../seccomp-bpf.js';
 const script = String.raw`
 use strict; use POSIX (); use Socket;
 $0 = 'berth-session-supervisor';
-my ($filter, $nr_prctl, $nr_seccomp, @shell) = @ARGV;
+my ($filter, $nr_prctl, $nr_seccomp, $grace_ms, @shell) = @ARGV;
 POSIX::dup2(0, 3) or die "berth: dup2: $!\n";
 $filter = pack('H*', $filter);
 syscall($nr_prctl, 38, 1, 0, 0, 0) == 0 or die "berth: PR_SET_NO_NEW_PRIVS: $!\n";
@@ -61,7 +67,23 @@ sub new_groups {
 }
 sub kill_new { for (1 .. 200) { my @g = new_groups(\%before); return unless @g; kill '-KILL', $_ for @g; select(undef, undef, undef, 0.005); } }
 sub finish { kill '-KILL', $_ for new_groups({}); kill '-KILL', $shell; POSIX::_exit(137); }
+# An interrupt in progress: how many SIGINTs went out, and when (in clock ticks) the next step is due.
+my $tick = POSIX::sysconf(POSIX::_SC_CLK_TCK()) || 100; my $third = $grace_ms * $tick / 3000;
+my ($rounds, $due) = (0, 0);
+sub now { (POSIX::times())[0] }
+sub escalate {
+  my @g = new_groups(\%before);
+  if (!@g) { $rounds = 0; return; }
+  if ($rounds < 3) { kill '-INT', $_ for @g; $rounds += 1; $due = now() + $third; }
+  else { kill_new(); $rounds = 0; }
+}
 while (1) {
+  if ($rounds) {
+    my $left = ($due - now()) / $tick;
+    if ($left <= 0) { escalate(); next; }
+    my $rin = ''; vec($rin, 0, 1) = 1;
+    next if select(my $rout = $rin, undef, undef, $left) <= 0;
+  }
   my $got = sysread(STDIN, my $chunk, 65536);
   if (!defined $got) { next if $!{EINTR}; finish(); }
   finish() if $got == 0;
@@ -71,14 +93,14 @@ while (1) {
       my $nl = index($chunk, "\n", $pos);
       if ($nl < 0) { $control .= substr($chunk, $pos); last; }
       $control .= substr($chunk, $pos, $nl - $pos); $pos = $nl + 1; $state = 'start';
-      if ($control eq 'INT') { kill 'INT', $shell; kill '-INT', $_ for new_groups(\%before); }
-      elsif ($control eq 'KILL') { kill_new(); }
+      if ($control eq 'INT') { kill 'INT', $shell; kill '-INT', $_ for new_groups(\%before); ($rounds, $due) = (1, now() + $third); }
+      elsif ($control eq 'KILL') { kill_new(); $rounds = 0; }
       elsif ($control eq 'EXIT') { finish(); }
       $control = ''; next;
     }
     if ($state eq 'start') {
       if (substr($chunk, $pos, 1) eq "\0") { $state = 'control'; $pos += 1; next; }
-      %before = map { $_ => 1 } pids(); $state = 'line';
+      %before = map { $_ => 1 } pids(); $state = 'line'; $rounds = 0;
     }
     my $nl = index($chunk, "\n", $pos);
     my $end = $nl < 0 ? $length : $nl + 1;
@@ -104,6 +126,7 @@ export function supervisedShellArgv(arch: SeccompArch, shell: readonly string[])
     compileSeccompFilter(arch).toString('hex'),
     String(numbers.prctl),
     String(numbers.seccomp),
+    String(interruptGraceMs),
     ...shell,
   ];
 }
