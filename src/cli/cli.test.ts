@@ -116,13 +116,21 @@ describe('berth CLI', () => {
       200,
     );
 
+    // A name alone revokes nothing: it could name several keys.
+    const byName = berth('keys', 'revoke', 'ci', '--data-dir', dataDir);
+    expect(byName.status).toBe(1);
+    expect(byName.stderr).toContain("'ci' is the name of 1 active key: revoke one by its id");
     // Revoking the only key locks the server rather than returning it to keyless mode.
-    expect(berth('keys', 'revoke', 'ci', '--data-dir', dataDir).status).toBe(0);
+    const id = /^(key_\S+)\tci\t/m.exec(listed.stdout)?.[1] ?? '';
+    const revoked = berth('keys', 'revoke', id, '--data-dir', dataDir);
+    expect(revoked.status).toBe(0);
+    expect(revoked.stdout).toBe(`revoked ${id} (ci)\n`);
     expect((await fetch(`${url}/models`)).status).toBe(401);
     expect((await fetch(`${url}/models`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(
       401,
     );
-    expect(berth('keys', 'revoke', 'ci', '--data-dir', dataDir).status).toBe(1);
+    expect(berth('keys', 'revoke', id, '--data-dir', dataDir).status).toBe(1);
+    expect(berth('keys', 'revoke', 'ci', '--all', '--data-dir', dataDir).status).toBe(1);
     const exit = exited(child);
     child.kill('SIGINT');
     expect(await exit).toBe(0);

@@ -62,15 +62,20 @@ export function registerKeysCommand(program: Command): void {
   );
 
   addDataOptions(
-    keys.command('revoke').description('revoke an API key by id or name').argument('<key>', 'key id or name'),
-  ).action(async (key: string, options: DataOptions) => {
+    keys
+      .command('revoke')
+      .description('revoke an API key by its id or the secret prefix `keys list` shows')
+      .argument('<key>', 'key id or prefix (with --all: a key name)')
+      .option('--all', 'revoke every active key with the name <key>'),
+  ).action(async (key: string, options: DataOptions & { all?: boolean }) => {
     await withKeys(options, async (apiKeys) => {
-      if (!(await apiKeys.revoke(key))) {
-        console.error(`berth: no active key with id or name '${key}'`);
+      const result = await apiKeys.revoke(key, { allNamed: options.all === true });
+      if (result.problem !== undefined) {
+        console.error(`berth: ${result.problem}`);
         process.exitCode = 1;
         return;
       }
-      console.log(`revoked ${key}`);
+      for (const revoked of result.revoked) console.log(`revoked ${revoked.id} (${revoked.name})`);
     });
   });
 }

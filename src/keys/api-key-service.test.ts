@@ -51,12 +51,41 @@ describe('ApiKeyService', () => {
     expect(await keys.authenticate(secret)).toEqual(key);
     expect(await keys.authenticate(`${secret}x`)).toBeUndefined();
     nowMs += 60_000;
-    expect(await keys.revoke('ci')).toBe(true);
-    expect(await keys.revoke('ci')).toBe(false);
+    expect(await keys.revoke(key.id)).toEqual({ revoked: [{ ...key, revokedAt: 1_700_000_060 }] });
+    expect(await keys.revoke(key.id)).toEqual({
+      revoked: [],
+      problem: `no active key with id or prefix '${key.id}'`,
+    });
     expect(await keys.authenticate(secret)).toBeUndefined();
     expect(await keys.list()).toEqual([{ ...key, revokedAt: 1_700_000_060 }]);
     expect(await keys.count()).toBe(1);
     const second = await keys.create({ name: 'other', projectId: 'beta' });
-    expect(await keys.revoke(second.key.id)).toBe(true);
+    expect((await keys.revoke(`${second.key.prefix}…`)).revoked).toEqual([
+      { ...second.key, revokedAt: 1_700_000_060 },
+    ]);
+  });
+
+  it('revokes by name only when asked to revoke every key of that name', async () => {
+    const first = await keys.create({ name: 'laptop', projectId: 'alpha' });
+    const second = await keys.create({ name: 'laptop', projectId: 'alpha' });
+    const other = await keys.create({ name: 'ci', projectId: 'alpha' });
+    expect(await keys.revoke('laptop')).toEqual({
+      revoked: [],
+      problem:
+        "'laptop' is the name of 2 active keys: revoke one by its id (see `berth keys list`), or every key of that name with --all",
+    });
+    expect(await keys.authenticate(first.secret)).toBeDefined();
+    expect((await keys.revoke('laptop', { allNamed: true })).revoked.map((key) => key.id)).toEqual([
+      first.key.id,
+      second.key.id,
+    ]);
+    expect(await keys.authenticate(second.secret)).toBeUndefined();
+    expect(await keys.authenticate(other.secret)).toBeDefined();
+    expect(await keys.revoke('laptop', { allNamed: true })).toEqual({
+      revoked: [],
+      problem: "no active key named 'laptop'",
+    });
+    // --all takes a name, never an id.
+    expect((await keys.revoke(other.key.id, { allNamed: true })).revoked).toEqual([]);
   });
 });

@@ -21,6 +21,12 @@ export interface CreatedApiKey {
   readonly secret: string;
 }
 
+/** What `ApiKeyService.revoke` did: the keys it revoked, or (none) why not. */
+export interface RevokeResult {
+  readonly revoked: readonly StoredApiKey[];
+  readonly problem?: string;
+}
+
 /**
  * API keys, independent of HTTP and of the CLI: each key gives access to one project; its secret is
  * shown once and stored only as a hash.
@@ -54,9 +60,39 @@ export class ApiKeyService {
     return this.#options.store.listApiKeys();
   }
 
-  /** Revokes a key by id or name; false when no unrevoked key matched. */
-  revoke(idOrName: string): Promise<boolean> {
-    return this.#options.store.revokeApiKey(idOrName, unixSeconds(this.#options.clock));
+  /**
+   * Revokes the active key `reference` names: its id, or the start of its secret as `keys list` shows
+   * it (with or without the `…`). A name is ambiguous — several keys may share it, and revoking every
+   * one of them by a slip of the keyboard locks out whoever uses the others — so a name revokes only
+   * with `allNamed`, and then every active key of that name. Answers the keys revoked, or why none was.
+   */
+  async revoke(reference: string, options: { readonly allNamed?: boolean } = {}): Promise<RevokeResult> {
+    const active = (await this.list()).filter((key) => key.revokedAt === null);
+    const shownPrefix = reference.replace(/…$/, '');
+    const matched = options.allNamed
+      ? active.filter((key) => key.name === reference)
+      : active.filter(
+          (key) => key.id === reference || (shownPrefix.length > 0 && key.prefix === shownPrefix),
+        );
+    if (matched.length === 0) {
+      const named = active.filter((key) => key.name === reference).length;
+      return {
+        revoked: [],
+        problem:
+          named > 0 && !options.allNamed
+            ? `'${reference}' is the name of ${named} active key${named > 1 ? 's' : ''}: revoke one by its id (see \`berth keys list\`), or every key of that name with --all`
+            : `no active key ${options.allNamed ? 'named' : 'with id or prefix'} '${reference}'`,
+      };
+    }
+    if (matched.length > 1 && !options.allNamed) {
+      return { revoked: [], problem: `'${reference}' matches ${matched.length} keys; revoke one by its id` };
+    }
+    const revokedAt = unixSeconds(this.#options.clock);
+    const revoked: StoredApiKey[] = [];
+    for (const key of matched) {
+      if (await this.#options.store.revokeApiKey(key.id, revokedAt)) revoked.push({ ...key, revokedAt });
+    }
+    return { revoked };
   }
 
   /** The unrevoked key whose secret this is, or undefined. */

@@ -64,7 +64,7 @@ describe('auth and tenancy', () => {
       metadata: { owner: 'alpha' },
     });
 
-    expect(await berth.runtime.store.apiKeys.revokeApiKey('alpha', 2)).toBe(true);
+    expect(await berth.runtime.store.apiKeys.revokeApiKey('key_alpha', 2)).toBe(true);
     await expect(alphaClient.responses.retrieve(response.id)).rejects.toMatchObject({ status: 401 });
   });
 

@@ -9,8 +9,8 @@ export interface ApiKeyStore {
   findApiKeyByHash(hash: string): Promise<StoredApiKey | undefined>;
   /** Every key, revoked ones included, oldest first. */
   listApiKeys(): Promise<readonly StoredApiKey[]>;
-  /** Revokes by id or by name; false when no unrevoked key matched. */
-  revokeApiKey(idOrName: string, revokedAt: number): Promise<boolean>;
+  /** Revokes the key with this id; false when there is no such unrevoked key. */
+  revokeApiKey(id: string, revokedAt: number): Promise<boolean>;
   /**
    * Number of keys ever created, revoked ones included: keyless mode is for a server that never had a
    * key, so revoking the last key locks the server rather than opening it.

@@ -20,8 +20,8 @@ export class SqliteApiKeys {
       'SELECT * FROM api_keys WHERE hash = ? AND revoked_at IS NULL',
     );
     this.#all = db.prepare<[], ApiKeysTable>('SELECT * FROM api_keys ORDER BY created_at, rowid');
-    this.#revoke = db.prepare<[number, string, string]>(
-      'UPDATE api_keys SET revoked_at = ? WHERE (id = ? OR name = ?) AND revoked_at IS NULL',
+    this.#revoke = db.prepare<[number, string]>(
+      'UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
     );
     this.#count = db.prepare<[], number>('SELECT count(*) FROM api_keys').pluck();
   }
@@ -47,8 +47,8 @@ export class SqliteApiKeys {
     return this.#all.all().map(fromRow);
   }
 
-  revoke(idOrName: string, revokedAt: number): boolean {
-    return this.#revoke.run(revokedAt, idOrName, idOrName).changes > 0;
+  revoke(id: string, revokedAt: number): boolean {
+    return this.#revoke.run(revokedAt, id).changes > 0;
   }
 
   count(): number {
@@ -74,7 +74,7 @@ export function sqliteApiKeyStore(keys: SqliteApiKeys): ApiKeyStore {
     createApiKey: (key) => settle(() => keys.create(key)),
     findApiKeyByHash: (hash) => settle(() => keys.findByHash(hash)),
     listApiKeys: () => settle(() => keys.list()),
-    revokeApiKey: (idOrName, revokedAt) => settle(() => keys.revoke(idOrName, revokedAt)),
+    revokeApiKey: (id, revokedAt) => settle(() => keys.revoke(id, revokedAt)),
     countApiKeys: () => settle(() => keys.count()),
   };
 }
