@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -60,6 +60,8 @@ export async function startGatewayBench(
           config,
           '--data-dir',
           join(directory, dataName),
+          // A new data directory needs --init since it was added; a baseline tree from before has none.
+          ...(takesInit(tree) ? ['--init'] : []),
         ],
         /listening on (\S+)/,
         { PATH: process.env.PATH, HOME: directory },
@@ -73,4 +75,10 @@ export async function startGatewayBench(
       rmSync(directory, { recursive: true, force: true });
     },
   };
+}
+
+/** Whether the tree's `berth serve` has `--init` (a new data directory needs it from then on). */
+function takesInit(tree: string): boolean {
+  const options = join(tree, 'dist/cli/common-options.js');
+  return existsSync(options) && readFileSync(options, 'utf8').includes("'--init'");
 }

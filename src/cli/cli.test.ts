@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,7 +66,7 @@ describe('berth CLI', () => {
     );
     const child = spawn(
       process.execPath,
-      [bin, 'serve', '--port', '0', '--config', config, '--data-dir', dataDir],
+      [bin, 'serve', '--port', '0', '--config', config, '--data-dir', dataDir, '--init'],
       {
         env: { ...environment, LOCAL_KEY: 'secret-from-env' },
       },
@@ -98,7 +99,17 @@ describe('berth CLI', () => {
 
   it('creates, lists and revokes keys, and the server then requires one', async () => {
     const dataDir = join(directory, 'keys');
-    const created = berth('keys', 'create', '--name', 'ci', '--project', 'team-a', '--data-dir', dataDir);
+    const created = berth(
+      'keys',
+      'create',
+      '--name',
+      'ci',
+      '--project',
+      'team-a',
+      '--data-dir',
+      dataDir,
+      '--init',
+    );
     expect(created.status).toBe(0);
     const secret = created.stdout.trim();
     expect(secret).toMatch(/^sk-berth-/);
@@ -137,9 +148,61 @@ describe('berth CLI', () => {
   });
 
   it('refuses to listen off loopback without keys', () => {
-    const result = berth('serve', '--host', '0.0.0.0', '--port', '0', '--data-dir', join(directory, 'open'));
+    const result = berth(
+      'serve',
+      '--host',
+      '0.0.0.0',
+      '--port',
+      '0',
+      '--data-dir',
+      join(directory, 'open'),
+      '--init',
+    );
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('Refusing to listen on 0.0.0.0 without API keys');
+  });
+
+  it('refuses a data directory that holds no database unless --init asks for one', () => {
+    const mistyped = join(directory, 'mistyped');
+    for (const args of [
+      ['serve', '--port', '0'],
+      ['keys', 'list'],
+    ]) {
+      const result = berth(...args, '--data-dir', mistyped);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toBe(
+        `berth: ${mistyped} holds no Berth database. Check the path; to create a new database there, run the command again with --init.\n`,
+      );
+      expect(existsSync(mistyped)).toBe(false);
+    }
+    // The same for an existing directory that is not Berth's, and for a path that is a file.
+    const elsewhere = join(directory, 'elsewhere');
+    mkdirSync(elsewhere);
+    expect(berth('keys', 'list', '--data-dir', elsewhere).status).toBe(1);
+    expect(readdirSync(elsewhere)).toEqual([]);
+    const file = join(directory, 'a-file');
+    writeFileSync(file, 'x');
+    const notDirectory = berth('keys', 'create', '--name', 'x', '--data-dir', file, '--init');
+    expect(notDirectory.status).toBe(1);
+    expect(notDirectory.stderr).toBe(`berth: the data directory ${file} is not a directory.\n`);
+    // Asked for, it is created; after that no --init is needed.
+    expect(berth('keys', 'create', '--name', 'first', '--data-dir', mistyped, '--init').status).toBe(0);
+    expect(berth('keys', 'list', '--data-dir', mistyped).stdout).toContain('\tfirst\t');
+  });
+
+  it('says in one line that the port is taken, and exits 1', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as AddressInfo;
+    try {
+      const result = berth('serve', '--port', String(port), '--data-dir', join(directory, 'taken'), '--init');
+      expect(result.status).toBe(1);
+      expect(result.stderr).toBe(
+        `berth: port ${port} on 127.0.0.1 is already in use (another Berth?): stop what holds it, or choose another port with --port or "port" in the config.\n`,
+      );
+    } finally {
+      holder.close();
+    }
   });
 
   it('names the bad field of a bad config file and exits non-zero', () => {

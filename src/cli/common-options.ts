@@ -1,5 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { ConfigError, loadConfig, type ConfigOverrides } from '../config/load-config.js';
+import { existsSync, statSync } from 'node:fs';
+import { ConfigError, defaultDataDir, loadConfig, type ConfigOverrides } from '../config/load-config.js';
+import { databasePath } from '../runtime/start-runtime.js';
 import type { BerthConfig } from '../config/config-schema.js';
 
 export interface DataOptions {
@@ -14,7 +16,12 @@ export function addDataOptions(command: Command): Command {
     .option('--data-dir <dir>', 'where Berth keeps its database (default ~/.berth or $BERTH_DATA_DIR)');
 }
 
-/** Loads the configuration or exits with the bad field named. */
+/** `--init`, for the commands that open the database (see `requireDatabaseOrExit`). */
+export function addInitOption(command: Command): Command {
+  return command.option('--init', 'create a new, empty database in the data directory if it holds none');
+}
+
+/** Loads the configuration or exits with the bad field named (status 2). */
 export function loadConfigOrExit(
   options: DataOptions & { host?: string; port?: number; driver?: ConfigOverrides['driver'] },
 ): BerthConfig {
@@ -33,6 +40,27 @@ export function loadConfigOrExit(
     }
     throw error;
   }
+}
+
+/** Exits (status 1) unless the data directory holds a database or may get one (`checkDataDirectory`). */
+export function requireDatabaseOrExit(config: BerthConfig, options: { readonly init?: boolean }): void {
+  const problem = checkDataDirectory(config.dataDir, options.init === true);
+  if (!problem) return;
+  console.error(`berth: ${problem}`);
+  process.exit(1);
+}
+
+/**
+ * Why the data directory cannot be used, or undefined when it can. A directory named on purpose
+ * (`--data-dir`, the config, `$BERTH_DATA_DIR`) that holds no database is refused unless `--init`
+ * asks for one: a mistyped path otherwise became a new, empty server — no keys (so keyless), no
+ * history — with nothing to say so. The default directory is created on first use, as before.
+ */
+function checkDataDirectory(dataDir: string, init: boolean): string | undefined {
+  if (existsSync(dataDir) && !statSync(dataDir).isDirectory())
+    return `the data directory ${dataDir} is not a directory.`;
+  if (init || existsSync(databasePath(dataDir)) || dataDir === defaultDataDir()) return undefined;
+  return `${dataDir} holds no Berth database. Check the path; to create a new database there, run the command again with --init.`;
 }
 
 /** Parses `--port`. */

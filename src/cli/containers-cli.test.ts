@@ -32,7 +32,7 @@ describeEachDriver('berth containers, exec and cp on %s', (driver) => {
     writeFileSync(config, JSON.stringify({ sandbox: { driver, warmPool: 0 } }));
     server = spawn(
       process.execPath,
-      [bin, 'serve', '--port', '0', '--config', config, '--data-dir', join(directory, 'data')],
+      [bin, 'serve', '--port', '0', '--config', config, '--data-dir', join(directory, 'data'), '--init'],
       {
         env: { PATH: process.env.PATH ?? '', HOME: directory },
       },

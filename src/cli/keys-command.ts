@@ -4,11 +4,21 @@ import { createRandomIdGenerator } from '../ids.js';
 import { ApiKeyService } from '../keys/api-key-service.js';
 import { defaultProjectId } from '../keys/default-project-id.js';
 import { openDataDirectoryStore } from '../runtime/start-runtime.js';
-import { addDataOptions, loadConfigOrExit, type DataOptions } from './common-options.js';
+import {
+  addDataOptions,
+  addInitOption,
+  loadConfigOrExit,
+  requireDatabaseOrExit,
+  type DataOptions,
+} from './common-options.js';
 
 /** Runs `work` with the key service over the data directory's store, closing the store after. */
-async function withKeys<T>(options: DataOptions, work: (keys: ApiKeyService) => Promise<T>): Promise<T> {
+async function withKeys<T>(
+  options: DataOptions & { init?: boolean },
+  work: (keys: ApiKeyService) => Promise<T>,
+): Promise<T> {
   const config = loadConfigOrExit(options);
+  requireDatabaseOrExit(config, options);
   const store = await openDataDirectoryStore(config.dataDir);
   try {
     return await work(
@@ -22,13 +32,15 @@ async function withKeys<T>(options: DataOptions, work: (keys: ApiKeyService) => 
 export function registerKeysCommand(program: Command): void {
   const keys = program.command('keys').description('manage API keys');
 
-  addDataOptions(
-    keys
-      .command('create')
-      .description('create an API key and print it (it is shown only once)')
-      .requiredOption('--name <name>', 'a name to recognise the key by')
-      .option('--project <project>', 'the project the key gives access to', defaultProjectId),
-  ).action(async (options: DataOptions & { name: string; project: string }) => {
+  addInitOption(
+    addDataOptions(
+      keys
+        .command('create')
+        .description('create an API key and print it (it is shown only once)')
+        .requiredOption('--name <name>', 'a name to recognise the key by')
+        .option('--project <project>', 'the project the key gives access to', defaultProjectId),
+    ),
+  ).action(async (options: DataOptions & { init?: boolean; name: string; project: string }) => {
     await withKeys(options, async (apiKeys) => {
       const { secret } = await apiKeys.create({ name: options.name, projectId: options.project });
       console.log(secret);

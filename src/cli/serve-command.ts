@@ -1,32 +1,47 @@
 import { Option, type Command } from 'commander';
 import { createJsonLogger } from '../logger.js';
 import { startRuntime, StartupError } from '../runtime/start-runtime.js';
-import { addDataOptions, loadConfigOrExit, parsePort, type DataOptions } from './common-options.js';
+import {
+  addDataOptions,
+  addInitOption,
+  loadConfigOrExit,
+  parsePort,
+  requireDatabaseOrExit,
+  type DataOptions,
+} from './common-options.js';
 
 /** What `--driver` accepts, as `sandbox.driver` in the config file: auto is runc as root, else bwrap. */
 const sandboxDrivers = ['auto', 'runc', 'runsc', 'bwrap', 'none'] as const;
 
-type ServeOptions = DataOptions & { host?: string; port?: number; driver?: (typeof sandboxDrivers)[number] };
+type ServeOptions = DataOptions & {
+  init?: boolean;
+  host?: string;
+  port?: number;
+  driver?: (typeof sandboxDrivers)[number];
+};
 
 export function registerServeCommand(program: Command): void {
-  addDataOptions(
-    program
-      .command('serve')
-      .description('start the server')
-      .option('--host <host>', 'address to listen on (default 127.0.0.1)')
-      .option('--port <port>', 'port to listen on (default 8787)', parsePort)
-      .addOption(new Option('--driver <name>', 'sandbox driver (default auto)').choices(sandboxDrivers)),
+  addInitOption(
+    addDataOptions(
+      program
+        .command('serve')
+        .description('start the server')
+        .option('--host <host>', 'address to listen on (default 127.0.0.1)')
+        .option('--port <port>', 'port to listen on (default 8787)', parsePort)
+        .addOption(new Option('--driver <name>', 'sandbox driver (default auto)').choices(sandboxDrivers)),
+    ),
   ).action(async (options: ServeOptions) => {
     const config = loadConfigOrExit(options);
+    requireDatabaseOrExit(config, options);
     let runtime;
     try {
       runtime = await startRuntime(config, { logger: createJsonLogger() });
     } catch (error) {
-      if (error instanceof StartupError) {
-        console.error(`berth: ${error.message}`);
-        process.exit(1);
-      }
-      throw error;
+      // One line that says what to do, never a stack trace: every start-up failure is the operator's
+      // to fix (a port in use, a data directory it cannot write, a missing runtime).
+      const reason = error instanceof Error ? error.message : String(error);
+      console.error(error instanceof StartupError ? `berth: ${reason}` : `berth: could not start: ${reason}`);
+      process.exit(1);
     }
     const providers = config.providers.map((provider) => `${provider.name} (${provider.kind})`).join(', ');
     const auth = runtime.keyless

@@ -24,6 +24,11 @@ export class ConfigError extends Error {
 
 export const defaultBodyLimitBytes = 16 * 1024 * 1024;
 /** OpenAI's own limit for one uploaded file. */
+/** Where Berth keeps its data when neither `--data-dir`, the config nor `$BERTH_DATA_DIR` says. */
+export function defaultDataDir(): string {
+  return join(homedir(), '.berth');
+}
+
 /** How requests are read when the config says nothing. */
 export const defaultRequestsConfig: RequestsConfig = {
   unknownParameters: 'reject',
@@ -88,7 +93,7 @@ export function loadConfig(
   return {
     host: overrides.host ?? file?.host ?? '127.0.0.1',
     port: overrides.port ?? file?.port ?? 8787,
-    dataDir: overrides.dataDir ?? file?.dataDir ?? environment.BERTH_DATA_DIR ?? join(homedir(), '.berth'),
+    dataDir: overrides.dataDir ?? file?.dataDir ?? environment.BERTH_DATA_DIR ?? defaultDataDir(),
     bodyLimitBytes: file?.bodyLimitBytes ?? defaultBodyLimitBytes,
     providers,
     defaultProvider,

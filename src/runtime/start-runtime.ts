@@ -174,7 +174,17 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
   await files.start();
   await skills.start();
   await containers.start();
-  await app.listen({ host: config.host, port: config.port });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await responses.close();
+    await app.close();
+    await containers.close();
+    await files.close();
+    await providers.close();
+    await store.close();
+    throw new StartupError(listenProblem(error, config.host, config.port));
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const host = isIP(config.host) === 6 ? `[${config.host}]` : config.host;
@@ -203,4 +213,19 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** Why the server could not listen, in words that say what to do. */
+function listenProblem(error: unknown, host: string, port: number): string {
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'EADDRINUSE':
+      return `port ${port} on ${host} is already in use (another Berth?): stop what holds it, or choose another port with --port or "port" in the config.`;
+    case 'EACCES':
+      return `not allowed to listen on ${host}:${port} (ports below 1024 need privileges): choose another port with --port.`;
+    case 'EADDRNOTAVAIL':
+      return `${host} is not an address of this machine: choose another with --host.`;
+    case undefined:
+    default:
+      return `could not listen on ${host}:${port}: ${error instanceof Error ? error.message : String(error)}`;
+  }
 }
