@@ -78,6 +78,9 @@ export async function snapshot(
     (file) => `${file.id} ${file.path} ${file.bytes}`,
   );
   const disk = await escape.run(project, container, 'find /mnt/data /tmp -printf "%p %s %y\\n" | sort');
+  // The host tree at rest: a container deleted earlier (by this test or another) may still be being
+  // torn down behind its DELETE's answer.
+  await escape.berth.runtime.containers.teardownsDone();
   return {
     containers: containers.sort().join('\n'),
     files: files.sort().join('\n'),
