@@ -7,8 +7,8 @@ import type { ResponseBody } from './response-object.js';
 import type { RanCommand } from './shell-call-runner.js';
 import { toStoredItems } from './output-items.js';
 
-/** How often a running background response writes its new stream events. */
-const backgroundEventFlushMs = 250;
+/** How often a running response written ahead writes its new stream events and output. */
+const eventFlushMs = 250;
 
 export interface RecorderDependencies {
   /** Where the response (its items, events) and each command its shell calls ran are recorded. */
@@ -25,15 +25,19 @@ export interface RecordedResponse {
   readonly body: ResponseBody;
   /** The run's events, when it keeps them (streaming or background); null when it keeps none. */
   readonly events: EventStream | null;
+  /** Whether it is recorded when accepted and as it runs (`recordAccepted`), not only at its end. */
+  readonly writeAhead: boolean;
 }
 
 /**
- * Writes a response to the store: a background one as `queued` when it is accepted and as it runs
- * (its events every so often, so a client can resume the stream from the store and a crash leaves
- * what was already sent replayable), every command its shell calls ran (the tool-call log), and the
- * final state with its input, output, remaining events and conversation items. A `store: false`
- * response writes nothing, not even its log. Write failures are logged, never thrown: the client
- * still gets its answer.
+ * Writes a response to the store. One whose id a client learns before it ends — a background one, or
+ * a streamed one (`response.created` carries the id) — is written ahead, when it is accepted (`queued`
+ * or `in_progress`, with its input), and then as it runs (its events and output so far every so
+ * often, so a client can resume the stream from the store and a crash leaves it to be failed at the
+ * next start, never missing). Every command its shell calls ran is logged as it ends (the tool-call
+ * log), and the final state is written with its output, remaining events and conversation items. A
+ * `store: false` response writes nothing, not even its log. Write failures after acceptance are
+ * logged, never thrown: the client still gets its answer.
  */
 export class ResponseRecorder {
   /** True once the final state is written. */
@@ -42,6 +46,8 @@ export class ResponseRecorder {
   readonly #response: RecordedResponse;
   /** How many of the events are already written. */
   #recordedEvents = 0;
+  /** True once the response row and its input are written (`recordAccepted`). */
+  #writtenAhead = false;
   /** Tool-call log writes under way; the response is recorded after them. */
   readonly #logWrites: Promise<void>[] = [];
   #flusher: NodeJS.Timeout | undefined;
@@ -51,22 +57,30 @@ export class ResponseRecorder {
     this.#response = response;
   }
 
-  /** Writes an accepted background response as `queued`, with its input, before it starts. */
+  /**
+   * For a response written ahead: writes it as accepted (`queued` in the background, else
+   * `in_progress`) with its input and its first events, before the client learns its id. Throws when
+   * the write fails: a response that could not be recorded is refused rather than acknowledged.
+   */
   async recordAccepted(): Promise<void> {
+    if (!this.#response.writeAhead || !this.#response.prepared.store) return;
     await this.#dependencies.store.responses.writeResponse({
       response: this.#storedResponse(),
       inputItems: this.#response.prepared.inputItems,
+      events: this.#takeUnrecordedEvents(),
     });
+    this.#writtenAhead = true;
   }
 
   /**
-   * Writes a background response's new state as it starts (`in_progress`), and from then on its new
-   * events every so often until `recordFinal`.
+   * For a response written ahead: its new state as it starts (a background one leaves `queued`), and
+   * from then on its new events and output every so often until `recordFinal`.
    */
   async recordStarted(): Promise<void> {
-    if (!this.#response.prepared.background) return;
-    this.#flusher = setInterval(() => void this.#recordEvents(), backgroundEventFlushMs).unref();
-    await this.#dependencies.store.responses.writeResponse({ response: this.#storedResponse() });
+    if (!this.#writtenAhead) return;
+    this.#flusher = setInterval(() => void this.#recordEvents(), eventFlushMs).unref();
+    if (this.#response.prepared.background)
+      await this.#dependencies.store.responses.writeResponse({ response: this.#storedResponse() });
   }
 
   /** Records a command in the tool-call log as it ends (so a crash keeps what already ran). */
@@ -113,7 +127,7 @@ export class ResponseRecorder {
     try {
       await this.#dependencies.store.responses.writeResponse({
         response: this.#storedResponse(),
-        ...(prepared.background ? {} : { inputItems: prepared.inputItems }),
+        ...(this.#writtenAhead ? {} : { inputItems: prepared.inputItems }),
         outputItems,
         events: this.#takeUnrecordedEvents(),
         ...(conversationId

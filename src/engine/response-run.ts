@@ -73,6 +73,8 @@ export class ResponseRun {
       prepared,
       body: this.body,
       events: this.#keepEvents ? this.#stream : null,
+      // Written ahead when the client learns the id before the run ends.
+      writeAhead: prepared.background || (this.#keepEvents && generate),
     });
   }
 
@@ -96,13 +98,18 @@ export class ResponseRun {
     return toStoredItems(this.body.output as { id: string }[]);
   }
 
-  /** Starts the work. A background run is recorded as `queued` before this returns. */
+  /**
+   * Starts the work. A run whose id the client learns before it ends (background, or streamed: the
+   * first event carries it) is recorded before this returns, so no crash can lose what was
+   * acknowledged (`ResponseRecorder`).
+   */
   async start(): Promise<void> {
-    if (this.prepared.background) {
-      await this.#recorder.recordAccepted();
-      this.accepted = structuredClone(this.body);
-    }
-    this.finished = this.#execute();
+    let acceptance!: Acceptance;
+    const announced = new Promise<void>((resolve, reject) => {
+      acceptance = { resolve, reject };
+    });
+    this.finished = this.#execute(acceptance);
+    await announced;
   }
 
   /** Stops the run; it ends as `cancelled` (cancel, disconnect) or `failed` (shutdown). */
@@ -131,7 +138,13 @@ export class ResponseRun {
     this.#emit({ type, response: final ? this.body : { ...this.body, output: [...this.body.output] } });
   }
 
-  async #execute(): Promise<void> {
+  /**
+   * The run, from its first events to its recorded end. `accepted` settles once the run may be
+   * announced: at once, or for a run written ahead once its row, input and first events are stored
+   * (a client is only given the id after that); it rejects, and the run ends unannounced, when that
+   * write fails.
+   */
+  async #execute(accepted: Acceptance): Promise<void> {
     const { ids, clock, logger } = this.#dependencies;
     const shell = this.prepared.shell;
     const loop = new ToolLoop(this.#dependencies, {
@@ -148,6 +161,15 @@ export class ResponseRun {
     this.body.output = assembler.output;
     this.#lifecycle('response.created');
     if (this.prepared.background) this.#lifecycle('response.queued');
+    if (this.prepared.background) this.accepted = structuredClone(this.body);
+    try {
+      await this.#recorder.recordAccepted();
+    } catch (error) {
+      this.#stream.end();
+      accepted.reject(error);
+      return;
+    }
+    accepted.resolve();
     this.body.status = 'in_progress';
     this.#lifecycle('response.in_progress');
     let terminal: TerminalEvent;
@@ -174,4 +196,10 @@ export class ResponseRun {
     await this.#recorder.recordFinal();
     this.#stream.end();
   }
+}
+
+/** Settles `start`: the run may be announced, or it could not be recorded. */
+interface Acceptance {
+  resolve(): void;
+  reject(error: unknown): void;
 }

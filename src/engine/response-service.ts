@@ -119,7 +119,12 @@ export class ResponseService {
     }
     const run = new ResponseRun(this.#dependencies, prepared, id, createdAt, generate);
     this.#live.set(id, run);
-    await run.start();
+    try {
+      await run.start();
+    } catch (error) {
+      this.#live.delete(id);
+      throw error;
+    }
     // A shutdown that began while this one was being prepared must not leave it running.
     if (this.#closing) run.stop('shutdown');
     void run.finished.then(() => {
@@ -160,7 +165,14 @@ export class ResponseService {
         { param: 'stream' },
       );
     }
-    const events = await this.#dependencies.store.responses.listResponseEvents(id, startingAfter);
+    const store = this.#dependencies.store.responses;
+    const events = await store.listResponseEvents(id, startingAfter);
+    if (events.length === 0 && stored.status !== 'queued' && stored.status !== 'in_progress') {
+      // A client that saw events a crashed server never got to record resumes beyond what is stored;
+      // it is still told how the response ended (the terminal event `recover` wrote).
+      const last = (await store.listResponseEvents(id, -1)).at(-1);
+      if (last && startingAfter > last.sequenceNumber) return [last.event as StreamEvent];
+    }
     return events.map((event) => event.event as StreamEvent);
   }
 
@@ -245,9 +257,10 @@ export class ResponseService {
   }
 
   /**
-   * After a restart: background responses still `queued` never started, so they run now; ones left
-   * `in_progress` may have streamed partial output (and, with hosted tools, run commands), so running
-   * them again could repeat side effects: they are failed with a clear error instead.
+   * After a restart (or a crash): background responses still `queued` never started, so they run now;
+   * ones left `in_progress` — background or streamed, both written before their id was sent — may have
+   * streamed partial output (and, with hosted tools, run commands), so running them again could
+   * repeat side effects: they are failed with a clear error instead, their output so far kept.
    */
   async recover(): Promise<void> {
     const { logger } = this.#dependencies;
@@ -275,8 +288,10 @@ export class ResponseService {
       const body = {
         ...stored.body,
         status: 'failed',
+        // `code` stays within OpenAI's enum (typed clients switch on it); `type` says what happened.
         error: {
           code: 'server_error',
+          type: 'server_restarted',
           message: 'The server restarted while this response was in progress, so it was not completed.',
         },
       };

@@ -1,0 +1,203 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startBerthProcess, type BerthProcess } from '../support/berth-process.js';
+import { startFakeOpenAIResponsesUpstream } from '../support/fake-openai-responses-upstream.js';
+import { hostMountsMentioning, hostProcessesMentioning } from '../support/host-observations.js';
+import { describeEachDriver } from '../support/sandbox-drivers-here.js';
+import type { FakeUpstream } from '../support/scripted-turn.js';
+import { until } from '../support/until.js';
+
+/**
+ * kill -9 while responses stream and run shell commands, then start again on the same data directory:
+ * every response a client was told about (a `response.created` event, a background create's answer)
+ * must still exist, ended with a clear error, its stream replayable to that end; the database must
+ * pass SQLite's integrity check; no sandbox of the dead server may keep running.
+ */
+
+const model = 'oai/gpt-5';
+/** A reply long enough (400 chunks, 20 ms apart) that no response ends before the crash. */
+const slowTurn = { text: 'x'.repeat(2000), chunkSize: 5, chunkDelayMs: 20 } as const;
+
+let upstream: FakeUpstream;
+const directories: string[] = [];
+beforeAll(async () => {
+  upstream = await startFakeOpenAIResponsesUpstream();
+});
+afterAll(async () => {
+  await upstream.close();
+  for (const directory of directories) rmSync(directory, { recursive: true, force: true });
+});
+
+/** A data directory and a config naming the fake upstream, with `sandbox` settings. */
+function prepare(sandbox: Record<string, unknown>): { config: string; dataDir: string } {
+  const directory = mkdtempSync(join(tmpdir(), 'berth-crash-'));
+  directories.push(directory);
+  const config = join(directory, 'config.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      providers: [{ name: 'oai', kind: 'openai', baseURL: upstream.baseURL, apiKey: 'k', maxRetries: 0 }],
+      sandbox: { warmPool: 0, ...sandbox },
+    }),
+  );
+  return { config, dataDir: join(directory, 'data') };
+}
+
+function clientOf(berth: BerthProcess): OpenAI {
+  return new OpenAI({ baseURL: berth.url, apiKey: 'unused', maxRetries: 0 });
+}
+
+/**
+ * Starts a streamed response and resolves with its id once `response.created` has arrived, reading
+ * on (as a client still connected would) until the stream breaks; `onEvent` sees every event.
+ */
+async function acknowledgedStream(
+  client: OpenAI,
+  body: Omit<OpenAI.Responses.ResponseCreateParamsStreaming, 'stream'>,
+  onEvent: (event: OpenAI.Responses.ResponseStreamEvent) => void = () => undefined,
+): Promise<string> {
+  const stream = await client.responses.create({ ...body, stream: true });
+  const iterator = stream[Symbol.asyncIterator]();
+  for (;;) {
+    const next = await iterator.next();
+    if (next.done) throw new Error('the stream ended before response.created');
+    onEvent(next.value);
+    if (next.value.type === 'response.created') {
+      void (async () => {
+        for (let rest = await iterator.next(); !rest.done; rest = await iterator.next()) onEvent(rest.value);
+      })().catch(() => undefined);
+      return next.value.response.id;
+    }
+  }
+}
+
+function integrityCheck(dataDir: string): unknown {
+  const db = new Database(join(dataDir, 'berth.sqlite'));
+  try {
+    return db.pragma('integrity_check', { simple: true });
+  } finally {
+    db.close();
+  }
+}
+
+/** After a restart: each acknowledged response exists and ended, failed ones saying why. */
+async function expectNoneLost(client: OpenAI, ids: readonly string[]): Promise<void> {
+  for (const id of ids) {
+    const response = await client.responses.retrieve(id);
+    expect(['failed', 'completed'], id).toContain(response.status);
+    if (response.status === 'failed') {
+      expect(response.error?.message, id).toMatch(/server restarted while this response was in progress/);
+    }
+    const types: string[] = [];
+    for await (const event of await client.responses.retrieve(id, { stream: true })) types.push(event.type);
+    expect(types[0], id).toBe('response.created');
+    expect(types.at(-1), id).toBe(response.status === 'failed' ? 'response.failed' : 'response.completed');
+  }
+}
+
+describe('kill -9 during streaming and background responses', () => {
+  it('loses no acknowledged response over three crashes, and the database stays intact', async () => {
+    const { config, dataDir } = prepare({ driver: 'none' });
+    const acknowledged: string[] = [];
+    for (let round = 0; round < 3; round += 1) {
+      const berth = await startBerthProcess([
+        '--config',
+        config,
+        '--data-dir',
+        dataDir,
+        ...(round === 0 ? ['--init'] : []),
+      ]);
+      const client = clientOf(berth);
+      // Responses acknowledged before an earlier crash are all there, ended.
+      await expectNoneLost(client, acknowledged);
+      upstream.script(...Array.from({ length: 8 }, () => slowTurn));
+      const round_ = await Promise.all([
+        ...Array.from({ length: 6 }, (_, index) =>
+          acknowledgedStream(client, { model, input: `round ${round} stream ${index}` }),
+        ),
+        ...Array.from({ length: 2 }, async (_, index) => {
+          const created = await client.responses.create({
+            model,
+            input: `round ${round} background ${index}`,
+            background: true,
+          });
+          return created.id;
+        }),
+      ]);
+      acknowledged.push(...round_);
+      // A random moment while they run: some mid-stream, some with events already flushed.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 600));
+      await berth.crash();
+      expect(integrityCheck(dataDir)).toBe('ok');
+    }
+    const berth = await startBerthProcess(['--config', config, '--data-dir', dataDir]);
+    try {
+      await expectNoneLost(clientOf(berth), acknowledged);
+      expect(acknowledged).toHaveLength(24);
+    } finally {
+      await berth.stop();
+    }
+  }, 240_000);
+});
+
+describeEachDriver('kill -9 while a shell command runs, on %s', (driver) => {
+  it('fails the response at the next start and leaves no sandbox of the dead server running', async () => {
+    const { config, dataDir } = prepare({ driver });
+    const marker = `berth-crash-${process.pid}-${driver}`;
+    upstream.script(
+      { shellCalls: [{ commands: [`echo started > /mnt/data/started.txt; exec -a ${marker} sleep 120`] }] },
+      { text: 'never reached' },
+    );
+    const berth = await startBerthProcess(['--config', config, '--data-dir', dataDir, '--init']);
+    const client = clientOf(berth);
+    let containerId = '';
+    const shellCallSeen = new Promise<void>((resolve) => {
+      void acknowledgedStream(
+        client,
+        { model, input: 'run it', tools: [{ type: 'shell', environment: { type: 'container_auto' } }] },
+        (event) => {
+          if (event.type !== 'response.output_item.added' || event.item.type !== 'shell_call') return;
+          const environment = (event.item as { environment?: { container_id?: string } }).environment;
+          containerId = environment?.container_id ?? '';
+          resolve();
+        },
+      ).then((id) => (responseId = id));
+    });
+    let responseId = '';
+    await shellCallSeen;
+    expect(containerId).toMatch(/^cntr_/);
+    // The command is running (or about to): its sandbox is up.
+    await until(
+      () => hostProcessesMentioning(containerId).length + hostProcessesMentioning(marker).length > 0,
+    );
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 500));
+    await berth.crash();
+    expect(integrityCheck(dataDir)).toBe('ok');
+
+    const restarted = await startBerthProcess(['--config', config, '--data-dir', dataDir]);
+    try {
+      const again = clientOf(restarted);
+      await expectNoneLost(again, [responseId]);
+      expect((await again.responses.retrieve(responseId)).status).toBe('failed');
+      // The dead server's sandbox is stopped in the background after the restart; the container
+      // stays (with its files) until it expires or is deleted.
+      // (A deadline well inside the test's, so a failure shows what was left rather than a timeout.)
+      await vi.waitFor(
+        () =>
+          expect({
+            processes: [...hostProcessesMentioning(marker), ...hostProcessesMentioning(containerId)],
+            mounts: hostMountsMentioning(containerId),
+          }).toEqual({ processes: [], mounts: [] }),
+        { timeout: 150_000, interval: 100 },
+      );
+      const container = await again.containers.retrieve(containerId);
+      expect(container.status).toBe('running');
+    } finally {
+      await restarted.stop();
+    }
+  }, 240_000);
+});
