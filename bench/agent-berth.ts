@@ -13,6 +13,7 @@ import {
   defaultNetworkConfig,
   defaultRequestsConfig,
   defaultSandboxConfig,
+  defaultShutdownGraceMs,
 } from '../src/config/load-config.js';
 import { warningsOnlyLogger } from './warnings-logger.js';
 import { startRuntime } from '../src/runtime/start-runtime.js';
@@ -29,6 +30,7 @@ const runtime = await startRuntime(
     port: 0,
     dataDir,
     bodyLimitBytes: defaultBodyLimitBytes,
+    shutdownGraceMs: defaultShutdownGraceMs,
     providers: [{ name: 'oai', kind: 'openai', baseURL: upstreamURL, apiKey: 'bench', maxRetries: 0 }],
     defaultProvider: 'oai',
     files: { maxBytes: defaultFileMaxBytes },

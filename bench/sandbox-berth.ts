@@ -11,6 +11,7 @@ import {
   defaultNetworkConfig,
   defaultRequestsConfig,
   defaultSandboxConfig,
+  defaultShutdownGraceMs,
 } from '../src/config/load-config.js';
 import { memoryLimits } from '../src/containers/container-object.js';
 import { createRandomIdGenerator } from '../src/ids.js';
@@ -54,6 +55,7 @@ export class SandboxBerth {
         port: 0,
         dataDir,
         bodyLimitBytes: defaultBodyLimitBytes,
+        shutdownGraceMs: defaultShutdownGraceMs,
         providers: [],
         defaultProvider: null,
         files: { maxBytes: defaultFileMaxBytes },

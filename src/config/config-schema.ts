@@ -25,6 +25,11 @@ export const configFileSchema = z.strictObject({
   dataDir: z.string().min(1).optional(),
   /** Largest request body accepted, in bytes; larger bodies answer 413. */
   bodyLimitBytes: z.int().positive().optional(),
+  /**
+   * How long a shutdown (SIGTERM, SIGINT) lets open connections finish once in-flight responses have
+   * ended with an error event, before it cuts them (5000).
+   */
+  shutdownGraceMs: z.int().min(0).max(600_000).optional(),
   requests: z
     .strictObject({
       /**
@@ -131,6 +136,8 @@ export interface BerthConfig {
   readonly port: number;
   readonly dataDir: string;
   readonly bodyLimitBytes: number;
+  /** How long a shutdown gives open connections before cutting them. */
+  readonly shutdownGraceMs: number;
   readonly providers: readonly ProviderConfig[];
   readonly defaultProvider: string | null;
   readonly files: FilesConfig;

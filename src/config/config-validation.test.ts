@@ -45,6 +45,7 @@ const badValues: readonly { readonly field: string; readonly config: unknown }[]
   },
   { field: 'providers[0].temperature', config: { providers: [{ ...goodProvider, temperature: 1 }] } },
   { field: 'defaultProvider', config: { defaultProvider: '' } },
+  { field: 'shutdownGraceMs', config: { shutdownGraceMs: -1 } },
   { field: 'files', config: { files: 512 } },
   { field: 'files.maxBytes', config: { files: { maxBytes: -1 } } },
   { field: 'requests', config: { requests: 'strict' } },
@@ -141,6 +142,7 @@ describe('config file validation', () => {
           port: 0,
           dataDir: directory,
           bodyLimitBytes: 1024,
+          shutdownGraceMs: 250,
           providers: [{ ...goodProvider, timeoutMs: 1_000, maxRetries: 0, promptCaching: false }],
           defaultProvider: 'oai',
           files: { maxBytes: 1 },
@@ -172,6 +174,7 @@ describe('config file validation', () => {
     expect(config).toMatchObject({
       host: '0.0.0.0',
       port: 0,
+      shutdownGraceMs: 250,
       requests: { unknownParameters: 'ignore', maxJsonDepth: 32, maxArrayLength: 500 },
       hostedTools: { unsupported: 'reject' },
       sandbox: { warmPool: 64, cpus: 0.5 },

@@ -36,6 +36,9 @@ export const defaultRequestsConfig: RequestsConfig = {
   maxArrayLength: defaultJsonShapeLimits.maxArrayLength,
 };
 
+/** How long a shutdown gives open connections, by default. */
+export const defaultShutdownGraceMs = 5_000;
+
 export const defaultFileMaxBytes = 512 * 1024 * 1024;
 
 export const defaultSandboxConfig: SandboxConfig = {
@@ -95,6 +98,7 @@ export function loadConfig(
     port: overrides.port ?? file?.port ?? 8787,
     dataDir: overrides.dataDir ?? file?.dataDir ?? environment.BERTH_DATA_DIR ?? defaultDataDir(),
     bodyLimitBytes: file?.bodyLimitBytes ?? defaultBodyLimitBytes,
+    shutdownGraceMs: file?.shutdownGraceMs ?? defaultShutdownGraceMs,
     providers,
     defaultProvider,
     files: { maxBytes: file?.files?.maxBytes ?? defaultFileMaxBytes },

@@ -18,6 +18,7 @@ import { silentLogger, type Logger } from '../logger.js';
 import type { ModelProvider } from '../providers/model-provider.js';
 import { createProvider, createProviderRegistry } from '../providers/provider-registry.js';
 import type { AppContext } from '../server/app-context.js';
+import { closeWithin, trackConnections } from '../server/close-server.js';
 import { createServer } from '../server/create-server.js';
 import { resolveImage } from '../sandbox/resolve-image.js';
 import { selectDriver, type DriverChoice } from '../sandbox/select-driver.js';
@@ -170,6 +171,7 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
     bodyLimitBytes: config.bodyLimitBytes,
     keylessAllowed: loopback,
   });
+  const sockets = trackConnections(app);
   await responses.recover();
   await files.start();
   await skills.start();
@@ -199,8 +201,10 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
     containers,
     close() {
       closing ??= (async () => {
+        // In-flight responses end first (streams get an error event, each is recorded failed), then
+        // the connections get the grace to finish before they are cut.
         await responses.close();
-        await app.close();
+        await closeWithin(app, sockets, config.shutdownGraceMs);
         await containers.close();
         await files.close();
         await providers.close();

@@ -60,6 +60,10 @@ export async function createServer(context: AppContext, options: ServerOptions):
   });
   const authenticator = createAuthenticator(context.keys, options.keylessAllowed, () => context.clock.now());
   app.decorateRequest('projectId', '');
+  // Registered before the auth hook, so its own hooks run first: it marks an upgrade request as one,
+  // and destroys the socket of an upgrade that was answered instead (a 401). Registered after, a
+  // refused upgrade's socket stayed open, in CLOSE-WAIT, and held shutdown open with it.
+  await app.register(websocket, { options: { maxPayload: options.bodyLimitBytes } });
 
   // An empty JSON body means "no fields" (the SDK sends none for some calls), not a parse error.
   const parseJson = app.getDefaultJsonParser('error', 'error');
@@ -108,7 +112,6 @@ export async function createServer(context: AppContext, options: ServerOptions):
     void reply.status(status).send(body);
   });
 
-  await app.register(websocket, { options: { maxPayload: options.bodyLimitBytes } });
   registerResponsesRoutes(app, context);
   registerResponseToolCallsRoute(app, context);
   registerCompactRoute(app, context);

@@ -16,6 +16,7 @@ import {
   defaultNetworkConfig,
   defaultRequestsConfig,
   defaultSandboxConfig,
+  defaultShutdownGraceMs,
 } from '../../src/config/load-config.js';
 import type { Logger } from '../../src/logger.js';
 import { startRuntime, type Runtime } from '../../src/runtime/start-runtime.js';
@@ -80,6 +81,7 @@ export async function startTestBerth(options: TestBerthOptions = {}): Promise<Te
     port: 0,
     dataDir,
     bodyLimitBytes: options.bodyLimitBytes ?? defaultBodyLimitBytes,
+    shutdownGraceMs: defaultShutdownGraceMs,
     providers: testProviders.map((provider) => ({
       name: provider.name,
       kind: provider.kind,
