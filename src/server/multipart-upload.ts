@@ -95,7 +95,12 @@ export async function receiveFileUpload<Fields>(
             continue;
           }
           const sink = createWriteStream(partial, { flags: 'wx', mode: 0o600 });
-          sink.once('error', (error) => (storageFailure = error));
+          // Only the file system's own failures (ENOSPC, EIO: they carry a syscall) are the server's.
+          // Node 24's pipeline also hands the sink the source's error (a body cut off mid-file), which
+          // is the client's and must stay a 400.
+          sink.once('error', (error: NodeJS.ErrnoException) => {
+            if (error.syscall !== undefined) storageFailure = error;
+          });
           await pipeline(part.file, sink);
           if (part.file.truncated) problem = tooLarge(fileField, options.maxBytes);
           file = {
