@@ -157,7 +157,8 @@ export class ToolLoop {
   #shouldCompact(request: ModelRequest, contextTokens: number | undefined): boolean {
     const threshold = this.#options.prepared.compactThreshold;
     if (threshold === null) return false;
-    if ((contextTokens ?? estimateContextTokens(request)) < threshold) return false;
+    const images = this.#options.prepared.resolved.provider.kind === 'anthropic' ? 'anthropic' : 'openai';
+    if ((contextTokens ?? estimateContextTokens(request, images)) < threshold) return false;
     return request.input.some((item) => !('role' in item && item.role === 'user'));
   }
 
