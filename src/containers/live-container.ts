@@ -19,6 +19,8 @@ const filesSessionName = '@files';
 export class LiveContainer {
   readonly files: SandboxFiles;
   readonly #sessions = new Map<string, ShellSession>();
+  /** Per session: the container's count of refused forks when its last command ended. */
+  readonly #pidsRefusedAfter = new Map<string, number>();
   #filesSession: ShellSession | undefined;
   /**
    * Set when a command ended abnormally and the sandbox then failed a health check (gVisor, whose
@@ -51,15 +53,33 @@ export class LiveContainer {
     for (const [index, command] of request.commands.entries()) {
       if (request.signal?.aborted) break;
       request.onCommandStart?.(index);
-      const before = this.sandbox.limitEvents();
+      let before = this.sandbox.limitEvents();
       const onOutput = request.onOutput;
+      let leftoversKilled = false;
       const result = await session.run(command, {
         timeoutMs: request.timeoutMs,
         maxOutputBytes: request.maxOutputBytes,
         ...(onOutput ? { onOutput: (stream, chunk) => onOutput(index, stream, chunk) } : {}),
         ...(request.signal ? { signal: request.signal } : {}),
+        // The session's last command left processes that ran into the pids limit after it ended (a
+        // fork bomb that returned at once): they are killed before this one starts, or this one could
+        // not even fork, and the shell and its state are kept.
+        killLeftovers: () => {
+          const now = this.sandbox.limitEvents();
+          leftoversKilled =
+            now.pidsRefused > (this.#pidsRefusedAfter.get(request.session) ?? now.pidsRefused);
+          before = now;
+          return leftoversKilled;
+        },
       });
+      this.#pidsRefusedAfter.set(request.session, this.sandbox.limitEvents().pidsRefused);
       let explained = this.#explain(result, before);
+      if (leftoversKilled) {
+        explained = {
+          ...explained,
+          stderr: `[berth] the processes the previous command left running reached the container's limit of ${this.limitDescriptions.pids} processes and were killed.\n${explained.stderr}`,
+        };
+      }
       const abnormal = result.outcome.type === 'timeout' || result.outcome.exit_code >= 128;
       const broken = abnormal && !(await this.#healthy());
       if (broken) {

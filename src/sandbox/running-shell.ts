@@ -233,11 +233,21 @@ export class RunningShell {
     if (pid !== undefined) signalGroups(newProcessGroups(pid, sincePid), 'SIGINT');
   }
 
-  /** SIGKILL to the process groups the current command created; the shell survives. */
+  /**
+   * SIGKILL to the process groups the current (or, between commands, the last) command created; the
+   * shell survives. Repeated until none is left, for a fork bomb whose copies keep making new groups
+   * between one pass over /proc and the kill (a bounded number of passes: each one kills every group
+   * it found, so a bomb loses ground on each).
+   */
   killCommand(sincePid: number): void {
     if (this.#supervised) return this.write(supervisorControl.kill);
     const pid = this.shellPid();
-    if (pid !== undefined) signalGroups(newProcessGroups(pid, sincePid), 'SIGKILL');
+    if (pid === undefined) return;
+    for (let pass = 0; pass < killPasses; pass += 1) {
+      const groups = newProcessGroups(pid, sincePid);
+      if (groups.length === 0) return;
+      signalGroups(groups, 'SIGKILL');
+    }
   }
 
   kill(): void {
@@ -273,6 +283,9 @@ function childOf(parent: number): number | undefined {
   }
   return undefined;
 }
+
+/** Most passes `killCommand` makes over the command's process groups. */
+const killPasses = 50;
 
 /** How much of a shell's first stderr is kept to explain a shell that never started. */
 const earlyStderrLimit = 4096;

@@ -33,6 +33,12 @@ export interface RunOptions {
    * the status the command ended with; the session survives. A cancelled response uses it.
    */
   readonly signal?: AbortSignal;
+  /**
+   * Asked just before the command starts (in the session's queue, so no other command of the session
+   * runs): `true` kills every process the previous command left running — for a fork bomb that went
+   * on after its command returned — with the shell and its state kept.
+   */
+  readonly killLeftovers?: () => boolean;
 }
 
 const ttyComplaint = /bash: \[\d+: \d+ \(\d+\)\] tcsetattr: Inappropriate ioctl for device\n\n?/g;
@@ -57,6 +63,8 @@ export class ShellSession {
   #queue: Promise<unknown> = Promise.resolve();
   #previousStatus = 0;
   #closed = false;
+  /** Where the last command's processes start (`lastAssignedPid` when it began); see `killLeftovers`. */
+  #lastSincePid: number | undefined;
 
   constructor(launcher: ShellLauncher) {
     this.#launcher = launcher;
@@ -82,10 +90,13 @@ export class ShellSession {
     if (!this.#shell || !this.#shell.alive) {
       this.#shell = new RunningShell(this.#launcher);
       this.#previousStatus = 0;
+      this.#lastSincePid = undefined;
     }
     const shell = this.#shell;
+    if (this.#lastSincePid !== undefined && options.killLeftovers?.()) shell.killCommand(this.#lastSincePid);
     const nonce = randomBytes(16).toString('hex');
     const sincePid = lastAssignedPid();
+    this.#lastSincePid = sincePid;
     let timedOut = false;
     const { onOutput } = options;
     // Once the command timed out, what is left is the kill and bash's complaints about it: not streamed.

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { request as httpRequest, type ClientRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
@@ -5,7 +6,7 @@ import { runInNewContext } from 'node:vm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { escapeDiskBytes, expectFailure, type EscapeBerth } from './escape-berth.js';
 import { until } from '../support/until.js';
-import { allocatedBytes } from '../support/host-observations.js';
+import { allocatedBytes, hostCgroupsNamed } from '../support/host-observations.js';
 
 const mebibyte = 1024 * 1024;
 
@@ -50,6 +51,19 @@ export function describeResourceExhaustion(escape: EscapeBerth): void {
       /\[berth\] new processes were refused: the container reached its limit of \d+ processes\./;
     const memoryNote = '[berth] a process was killed: the container reached its memory limit (1g).';
 
+    /** Forks the container's pids cgroup has refused so far (read on the host). */
+    function refusedForks(container: string): number {
+      for (const dir of hostCgroupsNamed(container)) {
+        try {
+          const events = readFileSync(`${dir}/pids.events`, 'utf8');
+          return Number(/^max (\d+)/m.exec(events)?.[1] ?? 0);
+        } catch {
+          // Not the pids controller's directory.
+        }
+      }
+      return 0;
+    }
+
     /** Processes in the container now: once a bomb is cleaned up, only its idle few (shell, ps, wc). */
     async function processCount(container: string): Promise<number> {
       const count = await escape.run('alpha', container, 'ps -e --no-headers | wc -l');
@@ -91,6 +105,28 @@ export function describeResourceExhaustion(escape: EscapeBerth): void {
       // Longer than the runsc command's own 160 s timeout, so the sandbox's end decides, as said above;
       // a loaded machine takes gVisor's sentry many seconds to fork its way to the limit.
     }, 240_000);
+
+    it('kills a fork bomb its command left running once it reaches the limit; the session keeps its state', async ({
+      skip,
+    }) => {
+      // runsc: such a bomb takes the whole sandbox down (see above), which the restart handles.
+      if (!enforces().pidsLimit) skip('the pids limit applies to the whole gVisor sandbox');
+      const container = await escape.createContainer('alpha', 'fork-bomb-left-running');
+      await escape.run('alpha', container, 'cd /tmp; KEPT=yes');
+      // The command returns at once; its copies go on forking until the container's limit refuses them.
+      const bomb = await escape.run('alpha', container, ':(){ :|:& };: ; echo returned');
+      expect(bomb).toMatchObject({ stdout: 'returned\n', outcome: { type: 'exit', exit_code: 0 } });
+      await until(() => refusedForks(container) > 0);
+      // The next command is not refused: the bomb is killed first, and the shell's state is there.
+      const next = await escape.run('alpha', container, 'echo "$KEPT $(pwd)"');
+      expect(next).toMatchObject({ stdout: 'yes /tmp\n', outcome: { type: 'exit', exit_code: 0 } });
+      expect(next.stderr).toMatch(
+        /^\[berth\] the processes the previous command left running reached the container's limit of \d+ processes and were killed\.\n/,
+      );
+      expect(next.stderr).not.toContain(restarted);
+      await until(async () => (await processCount(container)) < 10);
+      await stillWorking([container]);
+    });
 
     it('kills a memory bomb at the memory limit, says so, and the container keeps working', async () => {
       const container = await escape.createContainer('alpha', 'memory-bomb');
