@@ -28,6 +28,8 @@ export const errorCodes = {
   missing_api_key: { status: 401, type: 'invalid_request_error' },
   conflict: { status: 409, type: 'invalid_request_error' },
   method_not_allowed: { status: 405, type: 'invalid_request_error' },
+  // A plain request to an endpoint that only speaks WebSocket.
+  upgrade_required: { status: 426, type: 'invalid_request_error' },
   upstream_error: { status: 502, type: 'server_error' },
   server_error: { status: 500, type: 'server_error' },
   server_shutting_down: { status: 503, type: 'server_error' },

@@ -148,6 +148,14 @@ describe('bad requests answer OpenAI error envelopes and change nothing', () => 
     }
   });
 
+  it('a plain GET of the WebSocket endpoint is a 426 envelope', async () => {
+    const answer = await fetch(`${berth.baseURL}/responses`);
+    expect(answer.status).toBe(426);
+    const body = (await answer.json()) as { error: Record<string, unknown> };
+    expectEnvelope(body);
+    expect(body.error.code).toBe('upgrade_required');
+  });
+
   it('a non-JSON content type is a 415', async () => {
     const { status, body } = await post('/responses', 'model=x', {
       'content-type': 'application/x-www-form-urlencoded',

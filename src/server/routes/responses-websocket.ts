@@ -18,10 +18,17 @@ const localChainLimit = 32;
  * socket keeps its context in memory — nothing of it is written.
  */
 export function registerResponsesWebSocket(app: FastifyInstance, context: AppContext): void {
-  app.get(
-    '/v1/responses',
-    { websocket: true },
-    function responsesSocket(socket: WebSocket, request: FastifyRequest) {
+  app.route({
+    method: 'GET',
+    url: '/v1/responses',
+    // A plain GET (no upgrade) is answered in the error envelope, not the plugin's empty 404.
+    handler: function notUpgraded() {
+      throw new BerthError(
+        'upgrade_required',
+        'GET /v1/responses is the WebSocket endpoint: connect with `Upgrade: websocket`. Responses are created with POST /v1/responses.',
+      );
+    },
+    wsHandler: function responsesSocket(socket: WebSocket, request: FastifyRequest) {
       const localChains = new RecentChains(localChainLimit);
       const lanes = new Map<string, Promise<void>>();
       const running = new Set<ResponseRun>();
@@ -111,7 +118,7 @@ export function registerResponsesWebSocket(app: FastifyInstance, context: AppCon
         ]);
       }
     },
-  );
+  });
 }
 
 function parseMessage(text: string, limits: JsonShapeLimits): Record<string, unknown> {
