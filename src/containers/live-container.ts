@@ -96,18 +96,27 @@ export class LiveContainer {
     return results;
   }
 
-  /** Whether the sandbox can still start a program: `true`, within a few seconds. */
+  /**
+   * Whether the sandbox can still start a program: `true`, within a few seconds. Tried again until
+   * then, since a sandbox whose killed processes are still being reaped (a fork bomb's copies, just
+   * SIGKILLed) is briefly at its pids limit without being broken.
+   */
   async #healthy(): Promise<boolean> {
-    const child = this.sandbox.spawn(['/usr/bin/true'], 'ignore');
-    const code = await Promise.race([
-      new Promise<number | null>((resolve) => {
-        child.once('close', (exitCode) => resolve(exitCode));
-        child.once('error', () => resolve(-1));
-      }),
-      sleep(healthCheckMs).then(() => -1),
-    ]);
-    if (code !== 0) child.kill('SIGKILL');
-    return code === 0;
+    const deadline = Date.now() + healthCheckMs;
+    for (;;) {
+      const child = this.sandbox.spawn(['/usr/bin/true'], 'ignore');
+      const code = await Promise.race([
+        new Promise<number | null>((resolve) => {
+          child.once('close', (exitCode) => resolve(exitCode));
+          child.once('error', () => resolve(-1));
+        }),
+        sleep(Math.max(0, deadline - Date.now())).then(() => -1),
+      ]);
+      if (code === 0) return true;
+      child.kill('SIGKILL');
+      if (Date.now() >= deadline) return false;
+      await sleep(healthRetryMs);
+    }
   }
 
   /** Starts a session's shell ahead of its first command (a pooled sandbox's default session). */
@@ -173,6 +182,8 @@ export class LiveContainer {
 
 /** How long the health check after an abnormal command may take. */
 const healthCheckMs = 10_000;
+/** The pause between its tries. */
+const healthRetryMs = 250;
 
 export class TooManySessionsError extends Error {
   constructor(readonly limit: number) {
