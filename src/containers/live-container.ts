@@ -72,8 +72,9 @@ export class LiveContainer {
           return leftoversKilled;
         },
       });
-      this.#pidsRefusedAfter.set(request.session, this.sandbox.limitEvents().pidsRefused);
-      let explained = this.#explain(result, before);
+      const after = this.sandbox.limitEvents();
+      this.#pidsRefusedAfter.set(request.session, after.pidsRefused);
+      let explained = this.#explain(result, before, after);
       if (leftoversKilled) {
         explained = {
           ...explained,
@@ -161,8 +162,11 @@ export class LiveContainer {
   }
 
   /** Says so in stderr when a limit killed or refused something during the command. */
-  #explain(result: CommandResult, before: { oomKills: number; pidsRefused: number }): CommandResult {
-    const after = this.sandbox.limitEvents();
+  #explain(
+    result: CommandResult,
+    before: { oomKills: number; pidsRefused: number },
+    after: { oomKills: number; pidsRefused: number },
+  ): CommandResult {
     const notes: string[] = [];
     if (after.oomKills > before.oomKills) {
       notes.push(
