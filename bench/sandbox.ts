@@ -10,7 +10,7 @@ import { defaultSandboxConfig } from '../src/config/load-config.js';
 import type { Sandbox } from '../src/sandbox/sandbox-driver.js';
 import { ShellSession } from '../src/sandbox/shell-session.js';
 import { defaultProjectId } from '../src/keys/default-project-id.js';
-import { sandboxDriversHere } from '../test/support/sandbox-drivers-here.js';
+import { knownDrivers, probeSandboxDrivers } from '../test/support/probe-sandbox-drivers.js';
 import { writeBenchmarkSection } from './benchmarks-doc.js';
 import { raiseKeyQuota, readKeyQuota } from './key-quota.js';
 import { runExecLoad, type ExecLoadResult } from './exec-load.js';
@@ -380,7 +380,9 @@ async function measureDriver(driver: SandboxDriverName): Promise<DriverFigures> 
   };
 }
 
-const drivers = sandboxDriversHere().filter((driver) => !onlyDriver || driver === onlyDriver);
+// Probed here, not through the test suite's own helper, which reads what vitest's setup provided.
+const problems = await probeSandboxDrivers();
+const drivers = knownDrivers.filter((driver) => !problems[driver] && (!onlyDriver || driver === onlyDriver));
 if (drivers.length === 0) {
   console.error('no sandbox driver is available here');
   process.exit(1);
