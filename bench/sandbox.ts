@@ -415,3 +415,5 @@ const section = formatSandboxSection(figures, failures, {
 });
 console.log(section);
 if (!quick && !onlyDriver) writeBenchmarkSection('docs/benchmarks.md', 'sandbox', section);
+// Everything is closed, but something (not found yet) keeps the event loop alive after the report.
+process.exit(failures.length > 0 ? 1 : 0);
