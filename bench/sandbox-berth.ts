@@ -1,3 +1,4 @@
+import { inParallel } from '../src/in-parallel.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { Agent } from 'node:http';
@@ -193,21 +194,4 @@ export class SandboxBerth {
       .split('\n')
       .filter((line) => line.includes(runDir) || line.includes(this.dataDir));
   }
-}
-
-/** Runs `work` on every item, at most `concurrency` at a time. */
-export async function inParallel<T>(
-  items: readonly T[],
-  concurrency: number,
-  work: (item: T, index: number) => Promise<unknown>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next;
-      next += 1;
-      await work(items[index] as T, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }

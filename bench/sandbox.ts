@@ -14,7 +14,8 @@ import { knownDrivers, probeSandboxDrivers } from '../test/support/probe-sandbox
 import { writeBenchmarkSection } from './benchmarks-doc.js';
 import { raiseKeyQuota, readKeyQuota } from './key-quota.js';
 import { runExecLoad, type ExecLoadResult } from './exec-load.js';
-import { inParallel, SandboxBerth } from './sandbox-berth.js';
+import { inParallel } from '../src/in-parallel.js';
+import { SandboxBerth } from './sandbox-berth.js';
 import {
   cgroupMemory,
   hostMemory,

@@ -11,6 +11,7 @@ import {
   type NetworkPolicyRequest,
   type StoredNetworkPolicy,
 } from '../network/egress-policy.js';
+import { inParallel } from '../in-parallel.js';
 import { stageEgressForwarder } from '../sandbox/egress/egress-forwarder-binary.js';
 import { egressEnvironment } from '../sandbox/egress/egress-mount.js';
 import { EgressProxy } from '../sandbox/egress/egress-proxy.js';
@@ -461,17 +462,3 @@ const closedCeiling = (() => {
 
 /** How many leftover sandboxes are stopped at once after a restart. */
 const reapParallelism = 8;
-
-/** Runs `work` on every item, at most `limit` at a time. */
-async function inParallel<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await work(items[next++] as T);
-    }),
-  );
-}

@@ -160,8 +160,10 @@ export class ResponseRun {
     });
     this.body.output = assembler.output;
     this.#lifecycle('response.created');
-    if (this.prepared.background) this.#lifecycle('response.queued');
-    if (this.prepared.background) this.accepted = structuredClone(this.body);
+    if (this.prepared.background) {
+      this.#lifecycle('response.queued');
+      this.accepted = structuredClone(this.body);
+    }
     try {
       await this.#recorder.recordAccepted();
     } catch (error) {

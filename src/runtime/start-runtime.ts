@@ -172,6 +172,20 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
     keylessAllowed: loopback,
   });
   const sockets = trackConnections(app);
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      // In-flight responses end first (streams get an error event, each is recorded failed), then
+      // the connections get the grace to finish before they are cut.
+      await responses.close();
+      await closeWithin(app, sockets, config.shutdownGraceMs);
+      await containers.close();
+      await files.close();
+      await providers.close();
+      await store.close();
+    })();
+    return closing;
+  };
   await responses.recover();
   await files.start();
   await skills.start();
@@ -179,19 +193,13 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
-    await responses.close();
-    await app.close();
-    await containers.close();
-    await files.close();
-    await providers.close();
-    await store.close();
+    await close();
     throw new StartupError(listenProblem(error, config.host, config.port));
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const host = isIP(config.host) === 6 ? `[${config.host}]` : config.host;
 
-  let closing: Promise<void> | undefined;
   return {
     url: `http://${host}:${port}/v1`,
     keyless,
@@ -199,19 +207,7 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
     store,
     sandbox,
     containers,
-    close() {
-      closing ??= (async () => {
-        // In-flight responses end first (streams get an error event, each is recorded failed), then
-        // the connections get the grace to finish before they are cut.
-        await responses.close();
-        await closeWithin(app, sockets, config.shutdownGraceMs);
-        await containers.close();
-        await files.close();
-        await providers.close();
-        await store.close();
-      })();
-      return closing;
-    },
+    close,
   };
 }
 
