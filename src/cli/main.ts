@@ -6,10 +6,12 @@ import { registerContainersCommand } from './containers-command.js';
 import { registerExecCommand } from './exec-command.js';
 import { registerCpCommand } from './cp-command.js';
 import { registerResponsesCommand } from './responses-command.js';
+import { packageVersion } from './package-version.js';
 
 const program = new Command()
   .name('berth')
   .description("A self-hosted agent runtime that speaks OpenAI's Responses API over any model provider.")
+  .version(packageVersion(), '-V, --version', 'Print the version and exit.')
   .showHelpAfterError();
 registerServeCommand(program);
 registerKeysCommand(program);

@@ -34,6 +34,26 @@ describe('the package', () => {
     expect(paths.filter((path) => /\.test\.|\/test\/|\/testing\/|fake-|contract/.test(path))).toEqual([]);
   });
 
+  it('is published under a scoped name, publicly, and its CLI reports the version installed', () => {
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      name: string;
+      version: string;
+      bin: Record<string, string>;
+      publishConfig?: { access?: string };
+    };
+    // `berth` on npm belongs to someone else; the scope is ours, and a scoped package is private
+    // unless published with public access.
+    expect(manifest.name).toBe('@berth-ai/server');
+    expect(manifest.publishConfig?.access).toBe('public');
+    expect(Object.keys(manifest.bin)).toEqual(['berth']);
+    for (const flag of ['--version', '-V']) {
+      const printed = execFileSync(process.execPath, [join(root, 'bin/berth.js'), flag], {
+        encoding: 'utf8',
+      });
+      expect(printed).toBe(`${manifest.version}\n`);
+    }
+  });
+
   it('has no module in dist/ that imports vitest or anything from test/', () => {
     const modules = filesUnder('dist').filter((path) => path.endsWith('.js'));
     expect(modules.length).toBeGreaterThan(100);
