@@ -13,7 +13,7 @@ const LAYERS = [
   ['server'],
   ['engine'],
   ['containers'],
-  ['files', 'skills', 'keys'],
+  ['files', 'skills', 'keys', 'health'],
   ['sandbox', 'providers', 'store'],
   ['config'],
   ['validation', 'network'],

@@ -12,6 +12,7 @@ import { ModelCatalog } from '../engine/model-catalog.js';
 import { ResponseService } from '../engine/response-service.js';
 import { ContainerService } from '../containers/container-service.js';
 import { FileService } from '../files/file-service.js';
+import { HealthService } from '../health/health-service.js';
 import { createRandomIdGenerator, type IdGenerator } from '../ids.js';
 import { ApiKeyService } from '../keys/api-key-service.js';
 import { silentLogger, type Logger } from '../logger.js';
@@ -158,6 +159,12 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
     files,
     containers,
     skills,
+    health: new HealthService({
+      store,
+      driver: sandbox.driver,
+      providerCount: providerInstances.length,
+      clock,
+    }),
     dataDir: config.dataDir,
     jsonShapeLimits: {
       maxDepth: config.requests.maxJsonDepth,

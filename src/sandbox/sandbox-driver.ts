@@ -77,6 +77,11 @@ export interface SandboxDriver {
   start(spec: SandboxSpec): Promise<Sandbox>;
   /** Kills and unmounts whatever is left of sandbox `id` (a crash, a restart); files are kept. */
   stop(id: string, dir: string): Promise<void>;
+  /**
+   * Resolves when the driver can still start sandboxes (its tool runs, its runtime directory is
+   * writable); rejects saying why. The readiness check calls it.
+   */
+  probe(): Promise<void>;
   /** Ids of the sandboxes this driver finds running on the host, for the start-up reaper. */
   listRunning(): Promise<readonly string[]>;
   /** After every sandbox was stopped (server shutdown): removes the driver's own runtime state. */

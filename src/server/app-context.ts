@@ -4,6 +4,7 @@ import type { ConversationService } from '../engine/conversation-service.js';
 import type { ModelCatalog } from '../engine/model-catalog.js';
 import type { ResponseService } from '../engine/response-service.js';
 import type { FileService } from '../files/file-service.js';
+import type { HealthService } from '../health/health-service.js';
 import type { IdGenerator } from '../ids.js';
 import type { ApiKeyService } from '../keys/api-key-service.js';
 import type { Logger } from '../logger.js';
@@ -29,6 +30,8 @@ export interface AppContext {
   readonly containers: ContainerService;
   /** The Skills API. */
   readonly skills: SkillService;
+  /** Liveness and readiness, for `/healthz` and `/readyz`. */
+  readonly health: HealthService;
   /** The data directory (for staging uploads beside the data they become). */
   readonly dataDir: string;
   /** How deep and wide a JSON body or WebSocket message may be. */
@@ -43,5 +46,9 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The project of the authenticated key (set by the auth hook). */
     projectId: string;
+  }
+  interface FastifyContextConfig {
+    /** The route needs no API key (health probes); it must say nothing about any project. */
+    public?: boolean;
   }
 }

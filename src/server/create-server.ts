@@ -16,6 +16,7 @@ import { registerCompactRoute } from './routes/compact-route.js';
 import { registerContainersRoutes } from './routes/containers-routes.js';
 import { registerConversationsRoutes } from './routes/conversations-routes.js';
 import { registerFilesRoutes } from './routes/files-routes.js';
+import { registerHealthRoutes } from './routes/health-routes.js';
 import { registerModelsRoutes } from './routes/models-routes.js';
 import { registerResponsesRoutes } from './routes/responses-routes.js';
 import { registerResponseToolCallsRoute } from './routes/response-tool-calls-route.js';
@@ -90,6 +91,7 @@ export async function createServer(context: AppContext, options: ServerOptions):
 
   app.addHook('onRequest', async function authenticate(request, reply) {
     void reply.header('x-request-id', request.id);
+    if (request.routeOptions.config.public === true) return;
     request.projectId = await authenticator.authenticate(request.headers.authorization);
   });
 
@@ -112,6 +114,7 @@ export async function createServer(context: AppContext, options: ServerOptions):
     void reply.status(status).send(body);
   });
 
+  registerHealthRoutes(app, context);
   registerResponsesRoutes(app, context);
   registerResponseToolCallsRoute(app, context);
   registerCompactRoute(app, context);

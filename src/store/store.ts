@@ -66,6 +66,12 @@ export interface Store {
   readonly toolCalls: ToolCallStore;
   /** The egress log of containers' proxies. */
   readonly egressLog: EgressLogStore;
+  /**
+   * Resolves when the backend accepts writes right now (the readiness check): the database is open
+   * read-write and its write lock can be taken within a short wait. Rejects, saying why, otherwise.
+   * Nothing is written.
+   */
+  checkWritable(): Promise<void>;
   /** Flushes and closes the backend; every store above is unusable after. */
   close(): Promise<void>;
 }

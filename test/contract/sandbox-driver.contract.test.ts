@@ -61,6 +61,10 @@ describeEachDriver('SandboxDriver contract: %s', (name) => {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }, 60_000);
 
+  it('passes its readiness probe before it has started any sandbox', async () => {
+    await expect(driver.probe()).resolves.toBeUndefined();
+  });
+
   it('starts a sandbox whose shell sessions keep state, in /mnt/data, as the sandbox root', async () => {
     sandbox = await driver.start(spec);
     const session = new ShellSession(sandbox.shellLauncher('default'));

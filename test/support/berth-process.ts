@@ -23,8 +23,11 @@ export interface BerthProcess {
 export function startBerthProcess(
   args: readonly string[],
   environment: NodeJS.ProcessEnv = {},
+  /** A command that runs the server in turn, e.g. `['unshare', '--mount']` (it must exec, not fork). */
+  wrapper: readonly string[] = [],
 ): Promise<BerthProcess> {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', ...args], {
+  const [file, ...rest] = [...wrapper, process.execPath, bin, 'serve', '--port', '0', ...args];
+  const child = spawn(file ?? process.execPath, rest, {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...environment },
   });
   let output = '';

@@ -6,6 +6,7 @@ import { cgroupDirectories, createCgroup, removeCgroup, writeCgroupLimits } from
 import { cgroupLayout, readLimitEvents } from '../cgroups.js';
 import { ensureExecuteOnlyBash } from '../execute-only-bash.js';
 import { hostPath, runHostCommand } from '../host-command.js';
+import { probeDriverTool } from '../probe-driver-tool.js';
 import { mountPoints, mountsUnder, unmountAll } from '../mounts.js';
 import {
   sandboxCgroupPath,
@@ -150,6 +151,10 @@ export class BwrapDriver implements SandboxDriver {
   }
 
   /** Nothing outlives the server: every bwrap dies with it (--die-with-parent). */
+  probe(): Promise<void> {
+    return probeDriverTool('bwrap', this.#runDir);
+  }
+
   listRunning(): Promise<readonly string[]> {
     return Promise.resolve([]);
   }

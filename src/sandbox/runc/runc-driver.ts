@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { cgroupLayout, readLimitEvents } from '../cgroups.js';
 import { ensureExecuteOnlyBash } from '../execute-only-bash.js';
 import { hostPath, runDetachingHostCommand, runHostCommand } from '../host-command.js';
+import { probeDriverTool } from '../probe-driver-tool.js';
 import type { Sandbox, SandboxDriver, SandboxImage, SandboxLimits, SandboxSpec } from '../sandbox-driver.js';
 import type { ShellLauncher } from '../shell-launcher.js';
 import { mountPoints, mountsUnder, unmountAll } from '../mounts.js';
@@ -130,6 +131,10 @@ export class RuncDriver implements SandboxDriver {
     // through the mount point into the container's files.
     await rmdir(`${this.runDir}/rootfs/${id}`).catch(() => undefined);
     await rmdir(`${this.runDir}/disk/${id}`).catch(() => undefined);
+  }
+
+  probe(): Promise<void> {
+    return probeDriverTool(this.runtime().command, this.runDir);
   }
 
   async listRunning(): Promise<readonly string[]> {

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeStoreContracts } from '../../../test/contract/store/store.contract.js';
 import { openSqliteStore } from './sqlite-store.js';
@@ -23,5 +24,19 @@ describe('sqlite store file', () => {
     expect(await second.conversations.getConversation('p', 'conv_1')).toEqual(conversation);
     expect(await second.conversations.loadConversationItems('p', 'conv_1')).toEqual([item]);
     await second.close();
+  });
+
+  it('is not writable while another process holds the write lock, and is again once it lets go', async () => {
+    const path = join(directory, 'locked.sqlite');
+    const store = await openSqliteStore(path);
+    await store.checkWritable();
+    // Another process (a `berth keys create`, a backup tool) in the middle of a write transaction.
+    const other = new SQLite(path);
+    other.exec('BEGIN EXCLUSIVE');
+    await expect(store.checkWritable()).rejects.toThrow(/locked/);
+    other.exec('ROLLBACK');
+    await expect(store.checkWritable()).resolves.toBeUndefined();
+    other.close();
+    await store.close();
   });
 });

@@ -36,6 +36,7 @@ export async function openSqliteStore(path: string): Promise<Store> {
   const conversations = new SqliteConversations(db);
   const toolCalls = new SqliteToolCalls(db);
   const egressLog = new SqliteEgressLog(db);
+  const writeProbe = new WriteProbe(path);
   return {
     responses: sqliteResponseStore(new SqliteResponses(db, conversations, toolCalls)),
     conversations: sqliteConversationStore(conversations),
@@ -45,8 +46,42 @@ export async function openSqliteStore(path: string): Promise<Store> {
     apiKeys: sqliteApiKeyStore(new SqliteApiKeys(db)),
     toolCalls: sqliteToolCallStore(toolCalls),
     egressLog: sqliteEgressLogStore(egressLog),
-    close: () => settle(() => void db.close()),
+    checkWritable: () => settle(() => writeProbe.check()),
+    close: () =>
+      settle(() => {
+        writeProbe.close();
+        db.close();
+      }),
   };
+}
+
+/** How long the readiness check waits for another process's write lock (it blocks the event loop). */
+const writeProbeWaitMs = 250;
+
+/**
+ * The readiness check's own connection to the database: it takes the write lock and lets it go at
+ * once (`BEGIN IMMEDIATE`, `ROLLBACK`), which fails on a database opened read-only, on a file or
+ * directory that became unwritable, and when another process has held the lock past a short wait.
+ * It has a connection of its own so the check never waits the store's 5 s busy timeout, blocking
+ * every request, and never touches the store's transactions.
+ */
+class WriteProbe {
+  #db: SQLite.Database | undefined;
+  #closed = false;
+
+  constructor(private readonly path: string) {}
+
+  check(): void {
+    if (this.#closed) throw new Error('The database is closed.');
+    this.#db ??= new SQLite(this.path, { fileMustExist: true, timeout: writeProbeWaitMs });
+    this.#db.exec('BEGIN IMMEDIATE');
+    this.#db.exec('ROLLBACK');
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#db?.close();
+  }
 }
 
 /**

@@ -1,3 +1,4 @@
+import { describe, expect, it } from 'vitest';
 import type { Store } from '../../../src/store/store.js';
 import { describeApiKeyStoreContract } from './api-key-store.contract.js';
 import { describeContainerStoreContract } from './container-store.contract.js';
@@ -22,4 +23,13 @@ export function describeStoreContracts(backend: string, open: OpenStores<Store>)
   describeApiKeyStoreContract(backend, open);
   describeToolCallStoreContract(backend, open);
   describeEgressLogStoreContract(backend, open);
+  describe(`${backend} store readiness`, () => {
+    it('reports an open store writable, again and again, and a closed one not', async () => {
+      const store = await open();
+      await expect(store.checkWritable()).resolves.toBeUndefined();
+      await expect(store.checkWritable()).resolves.toBeUndefined();
+      await store.close();
+      await expect(store.checkWritable()).rejects.toThrow();
+    });
+  });
 }
