@@ -48,7 +48,7 @@ describeEachDriver('berth containers, exec and cp on %s', (driver) => {
     });
     expect(output).toContain(`sandbox: ${driver}`);
     environment = { PATH: process.env.PATH ?? '', HOME: directory, BERTH_URL: url };
-  }, 60_000);
+  });
 
   afterAll(async () => {
     // SIGTERM: the server stops its sandboxes before it exits.
@@ -56,7 +56,7 @@ describeEachDriver('berth containers, exec and cp on %s', (driver) => {
     server.kill('SIGTERM');
     await exited;
     rmSync(directory, { recursive: true, force: true });
-  }, 60_000);
+  });
 
   it('creates a container, runs commands with state, copies files both ways, and removes it', async () => {
     const created = await berth(environment, 'containers', 'create', 'demo', '--memory', '4g');
@@ -94,11 +94,11 @@ describeEachDriver('berth containers, exec and cp on %s', (driver) => {
     const gone = await berth(environment, 'exec', id, '--', 'true');
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain(`No container found with id '${id}'`);
-  }, 120_000);
+  });
 
   it('says clearly when the server cannot be reached', async () => {
     const result = await berth({ ...environment, BERTH_URL: 'http://127.0.0.1:9/v1' }, 'containers', 'ls');
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('cannot reach the server at http://127.0.0.1:9/v1');
-  }, 60_000);
+  });
 });

@@ -52,7 +52,7 @@ describeEachDriver('container lifecycle on %s', (driver) => {
   afterEach(async () => {
     for (const berth of opened.splice(0)) await berth.close();
     for (const dir of dataDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-  }, 60_000);
+  });
 
   async function start(options: Parameters<typeof startTestBerth>[0] = {}): Promise<TestBerth> {
     const berth = await startTestBerth({ ...options, sandbox: { driver, warmPool: 0, ...options.sandbox } });
@@ -80,7 +80,7 @@ describeEachDriver('container lifecycle on %s', (driver) => {
     ]);
     expect(after.body.output.map((entry) => entry.stdout)).toEqual(['kept\nv1\n', '[]\n/mnt/data\n']);
     expect((await second.client().containers.retrieve(container.id)).status).toBe('running');
-  }, 120_000);
+  });
 
   it('expires idle containers: processes and files go, the record says expired', async () => {
     const clock = manualClock();
@@ -109,7 +109,7 @@ describeEachDriver('container lifecycle on %s', (driver) => {
     expect(mountsOf(berth.dataDir).filter((point) => point.includes(idle.id))).toEqual([]);
     // An expired container no longer counts against the project's cap, and can still be deleted.
     await client.containers.delete(idle.id);
-  }, 120_000);
+  });
 
   it('removes orphaned sandboxes and disks at start-up', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'berth-reaper-'));
@@ -165,7 +165,7 @@ describeEachDriver('container lifecycle on %s', (driver) => {
     expect(await after.driver?.listRunning()).not.toContain(orphanId);
     await expect(berth.client().containers.retrieve(orphanId)).rejects.toMatchObject({ status: 404 });
     shell.close();
-  }, 120_000);
+  });
 
   it('caps live containers per project and sessions per container', async () => {
     const berth = await start({ sandbox: { maxContainersPerProject: 2, maxSessionsPerContainer: 2 } });
@@ -188,5 +188,5 @@ describeEachDriver('container lifecycle on %s', (driver) => {
     expect((await sessions('a')).status).toBe(200);
     await client.containers.delete(first.id);
     expect((await client.containers.create({ name: 'three' })).name).toBe('three');
-  }, 120_000);
+  });
 });

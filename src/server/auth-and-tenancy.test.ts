@@ -32,7 +32,7 @@ describe('auth and tenancy', () => {
         expect(response.status).toBe(401);
         return response;
       },
-      { timeout: 5_000, interval: 100 },
+      { timeout: 60_000, interval: 100 },
     );
     expect(await missing.json()).toMatchObject({ error: { code: 'missing_api_key', param: null } });
     await expect(berth.client('sk-berth-wrong').models.list()).rejects.toMatchObject({

@@ -25,7 +25,7 @@ async function waitForStatus(
       if (!statuses.includes(response.status ?? '')) throw new Error(`still ${response.status}`);
       return response;
     },
-    { timeout: 10_000, interval: 20 },
+    { timeout: 60_000, interval: 20 },
   );
 }
 
@@ -50,10 +50,10 @@ describe('background responses', () => {
     // Never answered: the gate stays closed, so only the cancel can end the upstream call.
     berth.upstreams.oai.script({ text: 'never', gate: openableGate().opened });
     const created = await client.responses.create({ model, input: 'Slow', background: true });
-    await vi.waitFor(() => expect(berth.upstreams.oai.requests.length).toBe(1));
+    await vi.waitFor(() => expect(berth.upstreams.oai.requests.length).toBe(1), { timeout: 60_000 });
     const cancelled = await client.responses.cancel(created.id);
     expect(cancelled.status).toBe('cancelled');
-    await vi.waitFor(() => expect(berth.upstreams.oai.abortedRequests).toBe(1));
+    await vi.waitFor(() => expect(berth.upstreams.oai.abortedRequests).toBe(1), { timeout: 60_000 });
     expect((await client.responses.retrieve(created.id)).status).toBe('cancelled');
     // Cancelling again changes nothing.
     expect((await client.responses.cancel(created.id)).status).toBe('cancelled');
@@ -92,7 +92,7 @@ describe('background responses', () => {
     const client = berth.client();
     berth.upstreams.oai.script({ text: 'one two three four five six', chunkSize: 4, chunkDelayMs: 30 });
     const created = await client.responses.create({ model, input: 'Hi', background: true });
-    await vi.waitFor(() => expect(berth.upstreams.oai.requests.length).toBe(1));
+    await vi.waitFor(() => expect(berth.upstreams.oai.requests.length).toBe(1), { timeout: 60_000 });
     const follow = await client.responses.retrieve(created.id, { stream: true, starting_after: 0 });
     const types: string[] = [];
     let text = '';
@@ -122,7 +122,7 @@ describe('client disconnects and server restarts', () => {
         break;
       }
     }
-    await vi.waitFor(() => expect(berth.upstreams.oai.abortedRequests).toBe(1), { timeout: 10_000 });
+    await vi.waitFor(() => expect(berth.upstreams.oai.abortedRequests).toBe(1), { timeout: 60_000 });
   });
 
   it('shutdown ends in-flight streams with an error event and records them failed', async () => {

@@ -18,10 +18,10 @@ describeEachDriver('compaction in the agent loop on %s', (driver) => {
 
     beforeAll(async () => {
       berth = await startTestBerth({ sandbox: { driver, warmPool: 1 } });
-    }, 60_000);
+    });
     afterAll(async () => {
       await berth?.close();
-    }, 60_000);
+    });
 
     it('compacts between turns once the context passes compact_threshold, streamed', async () => {
       const client = berth.client();
@@ -69,7 +69,7 @@ describeEachDriver('compaction in the agent loop on %s', (driver) => {
       const chained = sent(upstream().requests.length - 1);
       expect(chained).toContain('nothing else is pending');
       expect(chained).not.toContain('marker-from-the-shell\\n');
-    }, 60_000);
+    });
 
     it('fails the response when the summary fails, leaving no compaction item without a blob', async () => {
       const client = berth.client();
@@ -91,7 +91,7 @@ describeEachDriver('compaction in the agent loop on %s', (driver) => {
       }, 50);
       expect(response.status).toBe('failed');
       expect(response.output.map((item) => item.type)).toEqual(['shell_call', 'shell_call_output']);
-    }, 60_000);
+    });
 
     it('does not compact below the threshold', async () => {
       const client = berth.client();
@@ -110,6 +110,6 @@ describeEachDriver('compaction in the agent loop on %s', (driver) => {
         'shell_call_output',
         'message',
       ]);
-    }, 60_000);
+    });
   });
 });

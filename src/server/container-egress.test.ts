@@ -68,7 +68,7 @@ describeEachDriver('container egress through the API on %s', (driver) => {
           if (!done(list.data)) throw new Error(`egress log not there yet: ${JSON.stringify(list.data)}`);
           return list.data;
         },
-        { timeout: 10_000, interval: 50 },
+        { timeout: 60_000, interval: 50 },
       );
 
     beforeAll(async () => {
@@ -83,11 +83,11 @@ describeEachDriver('container egress through the API on %s', (driver) => {
         },
       });
       client = berth.client();
-    }, 60_000);
+    });
     afterAll(async () => {
       await berth?.close();
       await internet?.close();
-    }, 60_000);
+    });
 
     it('refuses a policy outside the ceiling with a 400 naming the param, and creates nothing', async () => {
       const before = (await client.containers.list()).data.length;

@@ -36,11 +36,11 @@ describeEachDriver('Skills in containers on %s', (driver) => {
 
   beforeAll(async () => {
     berth = await startTestBerth({ sandbox: { driver, warmPool: 1 } });
-  }, 60_000);
+  });
   afterAll(async () => {
     await restarted?.close();
     await berth?.close();
-  }, 60_000);
+  });
 
   it('mounts referenced and inline skills read-only at /skills/<name>, also after a restart', async () => {
     const client = berth.client();
@@ -98,7 +98,7 @@ describeEachDriver('Skills in containers on %s', (driver) => {
     expect(await restarted.runtime.containers.skillsOf('default', container.id)).toHaveLength(2);
     await restarted.client().containers.delete(container.id);
     await restarted.client().containers.delete(plain.id);
-  }, 120_000);
+  });
 
   it('refuses unknown skills and bad inline bundles before starting anything', async () => {
     const server = restarted ?? berth;
@@ -149,7 +149,7 @@ describeEachDriver('Skills in containers on %s', (driver) => {
     });
     expect((await client.containers.list({ name: 'refused' })).data).toEqual([]);
     await client.skills.delete(skill.id);
-  }, 60_000);
+  });
 });
 
 /** Nothing under /skills can be written, removed, renamed, re-moded or remounted from inside. */

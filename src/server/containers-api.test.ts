@@ -27,10 +27,10 @@ describeEachDriver('Containers API on %s', (driver) => {
 
   beforeAll(async () => {
     berth = await startTestBerth({ sandbox: { driver, warmPool: 1 } });
-  }, 60_000);
+  });
   afterAll(async () => {
     await berth?.close();
-  }, 60_000);
+  });
 
   it('creates, retrieves, lists and deletes containers through the official client', async () => {
     const client = berth.client();
@@ -56,7 +56,7 @@ describeEachDriver('Containers API on %s', (driver) => {
     await client.containers.delete(second.id);
     await expect(client.containers.retrieve(second.id)).rejects.toMatchObject({ status: 404 });
     await client.containers.delete(created.id);
-  }, 60_000);
+  });
 
   it('keeps shell state between commands and requests, per session', async () => {
     const container = await berth.client().containers.create({ name: 'state' });
@@ -82,7 +82,7 @@ describeEachDriver('Containers API on %s', (driver) => {
     const other = await exec(berth, container.id, { session: 'other', commands: ['pwd; echo "[$X]"'] });
     expect(other.json.output[0]?.stdout).toBe('/mnt/data\n[]\n');
     await berth.client().containers.delete(container.id);
-  }, 60_000);
+  });
 
   it('times out a command, kills it, and keeps the session usable', async () => {
     const container = await berth.client().containers.create({ name: 'timeout' });
@@ -101,7 +101,7 @@ describeEachDriver('Containers API on %s', (driver) => {
     expect(running).not.toContain('sleep 30');
     expect(running).toContain('sleep 301');
     await berth.client().containers.delete(container.id);
-  }, 60_000);
+  });
 
   it('moves files in and out: uploads, Files API copies and files commands wrote', async () => {
     const client = berth.client();
@@ -143,7 +143,7 @@ describeEachDriver('Containers API on %s', (driver) => {
     const after = await exec(berth, container.id, { commands: ['ls'] });
     expect(after.json.output[0]?.stdout).toBe('data.csv\nlines.txt\nout\n');
     await client.containers.delete(container.id);
-  }, 60_000);
+  });
 
   it('streams exec output as server-sent events', async () => {
     const container = await berth.client().containers.create({ name: 'stream' });
@@ -169,7 +169,7 @@ describeEachDriver('Containers API on %s', (driver) => {
       ]),
     );
     await berth.client().containers.delete(container.id);
-  }, 60_000);
+  });
 
   it('answers bad input with the error envelope and changes nothing', async () => {
     const client = berth.client();
@@ -218,5 +218,5 @@ describeEachDriver('Containers API on %s', (driver) => {
     }
     expect((await exec(berth, 'cntr_unknown', { commands: ['true'] })).status).toBe(404);
     await client.containers.delete(container.id);
-  }, 60_000);
+  });
 });

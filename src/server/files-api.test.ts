@@ -390,9 +390,9 @@ describe('bad uploads answer OpenAI error envelopes and keep nothing', () => {
       `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\n\r\n${'x'.repeat(64 * 1024)}`,
     );
     const partial = () => files.blobs().filter((name) => name.endsWith('.partial'));
-    await vi.waitFor(() => expect(partial()).toHaveLength(1), { timeout: 5_000, interval: 20 });
+    await vi.waitFor(() => expect(partial()).toHaveLength(1), { timeout: 60_000, interval: 20 });
     request.destroy();
-    await vi.waitFor(() => expect(partial()).toEqual([]), { timeout: 5_000, interval: 20 });
+    await vi.waitFor(() => expect(partial()).toEqual([]), { timeout: 60_000, interval: 20 });
   });
 
   it('answers a JSON body with a 415', async () => {

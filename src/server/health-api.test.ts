@@ -137,6 +137,6 @@ describe.skipIf(bwrapSkip !== undefined)(
         await server.stop();
         rmSync(dataDir, { recursive: true, force: true });
       }
-    }, 60_000);
+    });
   },
 );

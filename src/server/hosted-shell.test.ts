@@ -61,10 +61,10 @@ describeEachDriver('hosted shell on %s', (driver) => {
 
     beforeAll(async () => {
       berth = await startTestBerth({ sandbox: { driver, warmPool: 1 } });
-    }, 60_000);
+    });
     afterAll(async () => {
       await berth?.close();
-    }, 60_000);
+    });
 
     it('loops model → shell → model: writes a file, reads it back, answers and cites the file', async () => {
       const client = berth.client();
@@ -142,7 +142,7 @@ describeEachDriver('hosted shell on %s', (driver) => {
         }),
         expect.objectContaining({ call_id: secondCall?.call_id, stdout_bytes: 20, stderr_bytes: 0 }),
       ]);
-    }, 60_000);
+    });
 
     it('streams the loop in the order the official stream helper accepts, output as it is produced', async () => {
       const client = berth.client();
@@ -188,7 +188,7 @@ describeEachDriver('hosted shell on %s', (driver) => {
         { stdout: 'one\nthree\n', stderr: 'two\n', outcome: { type: 'exit', exit_code: 0 } },
       ]);
       expect(final.status).toBe('completed');
-    }, 60_000);
+    });
 
     it('runs the loop over the WebSocket mode too, store:false turns included', async () => {
       upstream().script({ shellCalls: [{ commands: ['echo over the socket'] }] }, { text: 'Sent.' });
@@ -225,7 +225,7 @@ describeEachDriver('hosted shell on %s', (driver) => {
       } finally {
         socket.close();
       }
-    }, 60_000);
+    });
 
     // Anthropic's bash tool has no output limit of its own; the default (16 KiB) applies there.
     it.runIf(provider.kind !== 'anthropic')(
@@ -279,7 +279,7 @@ describeEachDriver('hosted shell on %s', (driver) => {
         input: 'Summarise without running anything.',
       });
       expect(third.output_text).toBe('Nothing more to run.');
-    }, 60_000);
+    });
 
     it('reports a command that runs too long as a timeout, and the session carries on', async () => {
       // Anthropic's bash tool has no timeout parameter: its calls get the server's sandbox.commandTimeoutMs.
@@ -317,7 +317,7 @@ describeEachDriver('hosted shell on %s', (driver) => {
       } finally {
         if (server !== berth) await server.close();
       }
-    }, 60_000);
+    });
 
     it('stops running calls at max_tool_calls and answers the rest without running them', async () => {
       const client = berth.client();
@@ -342,7 +342,7 @@ describeEachDriver('hosted shell on %s', (driver) => {
       const paths = (await client.containers.files.list(containerId)).data.map((file) => file.path);
       expect(paths).toContain('/mnt/data/first-call');
       expect(paths).not.toContain('/mnt/data/second-call');
-    }, 60_000);
+    });
 
     it('cancels a background response during a long command, killing the command', async () => {
       const client = berth.client();
@@ -369,7 +369,7 @@ describeEachDriver('hosted shell on %s', (driver) => {
       });
       const body = (await exec.json()) as { output: { stdout: string }[] };
       expect(body.output[0]?.stdout).toBe('none\n');
-    }, 60_000);
+    });
 
     it('uploads container_auto file_ids into /mnt/data', async () => {
       const client = berth.client();
@@ -387,7 +387,7 @@ describeEachDriver('hosted shell on %s', (driver) => {
         tools: [{ type: 'shell', environment: { type: 'container_auto', file_ids: [file.id] } }],
       });
       expect(shellOutputsOf(response.output)[0]?.output[0]).toMatchObject({ stdout: '3\n' });
-    }, 60_000);
+    });
 
     it("mounts container_auto skills read-only and lists them in the model's instructions", async () => {
       const client = berth.client();
@@ -445,7 +445,7 @@ describeEachDriver('hosted shell on %s', (driver) => {
       expect(sent).toContain('csv-stats: Summarises CSV columns. (/skills/csv-stats/SKILL.md)');
       expect(sent).toContain('greeter: Says hello. (/skills/greeter/SKILL.md)');
       expect(requestText(berth, provider.name, before + 2)).toContain('/skills/greeter/SKILL.md');
-    }, 60_000);
+    });
 
     it('hands a shell call without environment to the client and continues with its output', async () => {
       const client = berth.client();
@@ -496,7 +496,7 @@ describeEachDriver('hosted shell on %s', (driver) => {
           param: 'input',
         },
       });
-    }, 60_000);
+    });
   });
 
   describe('requests that are refused', () => {
@@ -504,10 +504,10 @@ describeEachDriver('hosted shell on %s', (driver) => {
 
     beforeAll(async () => {
       berth = await startTestBerth({ sandbox: { driver, warmPool: 0 } });
-    }, 60_000);
+    });
     afterAll(async () => {
       await berth?.close();
-    }, 60_000);
+    });
 
     it('answers an unknown container_reference with 404, before any model call', async () => {
       const before = berth.upstreams.oai.requests.length;

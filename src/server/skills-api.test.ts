@@ -473,7 +473,7 @@ describe('Skills API', () => {
     const skill = (await client().skills.list()).data;
     expect(skill).toEqual([]);
     expect(onDisk()).toEqual(before);
-  }, 120_000);
+  });
 
   it('refuses bad requests around skills with the error envelope', async () => {
     const skill = await client().skills.create({

@@ -39,11 +39,11 @@ describeEachDriver('warm pool on %s', (driver) => {
     const choice = await selectDriver({ ...defaultSandboxConfig, driver }, dataDir);
     if (!choice.driver) throw new Error(choice.reason);
     observer = choice.driver;
-  }, 60_000);
+  });
   afterAll(async () => {
     await berth?.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  }, 60_000);
+  });
 
   it('fills the pool at start-up with running sandboxes that belong to no container', async () => {
     await until(() => berth.runtime.containers.pooledSandboxes === poolSize);
@@ -52,7 +52,7 @@ describeEachDriver('warm pool on %s', (driver) => {
     for (const id of pooled) expect(id).toMatch(/^cntr_/);
     for (const id of pooled) expect(await running(id), id).toBe(true);
     expect((await berth.client().containers.list()).data).toEqual([]);
-  }, 60_000);
+  });
 
   it('claims a pooled sandbox for a create, and refills the pool with new ones', async () => {
     await until(() => berth.runtime.containers.pooledSandboxes === poolSize);
@@ -86,7 +86,7 @@ describeEachDriver('warm pool on %s', (driver) => {
     expect((await client.containers.list()).data.map((entry) => entry.id).sort()).toEqual(
       [container.id, second.id].sort(),
     );
-  }, 120_000);
+  });
 
   it("stops and removes the pooled sandboxes when the server stops, keeping each container's disk", async () => {
     await until(() => berth.runtime.containers.pooledSandboxes === poolSize);
@@ -118,5 +118,5 @@ describeEachDriver('warm pool on %s', (driver) => {
     });
     expect(exec.status).toBe(200);
     expect(sandboxDirs().filter((id) => !containers.includes(id))).toHaveLength(poolSize);
-  }, 120_000);
+  });
 });

@@ -53,13 +53,13 @@ describeEachDriver('SandboxDriver contract: %s', (name) => {
       image: await resolveImage(dataDir, 'host'),
       limits: { memoryBytes: 256 * 1024 ** 2, pids: 128, cpus: 1, diskBytes: 64 * 1024 ** 2 },
     };
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await driver?.stop(spec.id, spec.dir);
     await driver?.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  }, 60_000);
+  });
 
   it('passes its readiness probe before it has started any sandbox', async () => {
     await expect(driver.probe()).resolves.toBeUndefined();
@@ -88,7 +88,7 @@ describeEachDriver('SandboxDriver contract: %s', (name) => {
     } finally {
       session.close();
     }
-  }, 60_000);
+  });
 
   it('runs programs inside with spawn', async () => {
     sandbox ??= await driver.start(spec);
@@ -97,7 +97,7 @@ describeEachDriver('SandboxDriver contract: %s', (name) => {
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const code = await new Promise((resolve) => child.on('close', resolve));
     expect({ code, output }).toEqual({ code: 0, output: 'berth\n' });
-  }, 60_000);
+  });
 
   it('kills every process on stop and keeps the files for the next start', async () => {
     sandbox ??= await driver.start(spec);
@@ -128,7 +128,7 @@ describeEachDriver('SandboxDriver contract: %s', (name) => {
     } finally {
       again.close();
     }
-  }, 60_000);
+  });
 
   it('enforces the limits the driver says it enforces, and counts the hits', async () => {
     sandbox ??= await driver.start(spec);
@@ -160,5 +160,5 @@ describeEachDriver('SandboxDriver contract: %s', (name) => {
     } finally {
       session.close();
     }
-  }, 120_000);
+  });
 });

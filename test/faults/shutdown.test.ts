@@ -108,5 +108,5 @@ describe('SIGTERM with clients connected', () => {
     } finally {
       await restarted.stop();
     }
-  }, 120_000);
+  });
 });

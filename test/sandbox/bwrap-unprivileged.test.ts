@@ -34,5 +34,5 @@ describe.skipIf(skipReason !== '')(`bwrap without root${skipReason}`, () => {
       timeout: { type: 'timeout' },
       after: '0\n',
     });
-  }, 90_000);
+  });
 });

@@ -91,7 +91,7 @@ describeEachDriver('egress from inside a %s sandbox', (name) => {
       },
     });
     session = new ShellSession(sandbox.shellLauncher('default'));
-  }, 120_000);
+  });
 
   afterAll(async () => {
     session?.close();
@@ -101,7 +101,7 @@ describeEachDriver('egress from inside a %s sandbox', (name) => {
     await internet?.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     if (egressRoot) rmSync(egressRoot, { recursive: true, force: true });
-  }, 120_000);
+  });
 
   const run = async (command: string) => session.run(command, options);
 

@@ -99,7 +99,7 @@ describe.skipIf(root.skip)(`selectDriver${root.because}`, () => {
         ) as unknown,
       },
     });
-  }, 60_000);
+  });
 
   it('names the missing runc or runsc and its Debian package, and auto falls back to bwrap', () => {
     const answers = select(['runc', 'runsc', 'auto'], { runc: hidden, runsc: hidden });
@@ -121,7 +121,7 @@ describe.skipIf(root.skip)(`selectDriver${root.because}`, () => {
         ) as unknown,
       },
     });
-  }, 60_000);
+  });
 
   it('names the missing bwrap and its package, and auto turns containers off with neither', () => {
     const answers = select(['bwrap', 'auto'], { runc: hidden, bwrap: hidden });
@@ -137,7 +137,7 @@ describe.skipIf(root.skip)(`selectDriver${root.because}`, () => {
           'containers are off: neither runc (as root) nor bwrap is installed (Debian packages "runc", "bubblewrap")',
       },
     });
-  }, 60_000);
+  });
 
   it('says bwrap cannot make user namespaces, and auto turns containers off', () => {
     const answers = select(['bwrap', 'auto'], { runc: hidden, bwrap: brokenBwrap });
@@ -153,7 +153,7 @@ describe.skipIf(root.skip)(`selectDriver${root.because}`, () => {
       driver: null,
       reason: expect.stringMatching(new RegExp(`^containers are off: ${problem.source}$`)) as unknown,
     });
-  }, 60_000);
+  });
 
   it.skipIf(!nobodyCanReadCheckout())(
     'without root: runc and runsc need root, and auto picks bwrap with no limits',

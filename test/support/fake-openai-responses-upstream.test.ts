@@ -270,10 +270,10 @@ describe('fake OpenAI Responses upstream', () => {
     const before = upstream.requests.length;
     const controller = new AbortController();
     const pending = client.responses.create({ model: 'gpt-5', input: 'Hi' }, { signal: controller.signal });
-    await vi.waitFor(() => expect(upstream.requests.length).toBe(before + 1));
+    await vi.waitFor(() => expect(upstream.requests.length).toBe(before + 1), { timeout: 60_000 });
     controller.abort();
     await expect(pending).rejects.toThrow();
-    await vi.waitFor(() => expect(upstream.abortedRequests).toBe(1));
+    await vi.waitFor(() => expect(upstream.abortedRequests).toBe(1), { timeout: 60_000 });
   });
 
   it('lists models and counts input tokens', async () => {

@@ -516,7 +516,7 @@ describe('openai-chat provider', () => {
     // the SDK's own abort error.
     expect(failure === controller.signal.reason || failure instanceof APIUserAbortError).toBe(true);
     expect(seen.some((event) => event.type === 'finish')).toBe(false);
-    await vi.waitFor(() => expect(upstream.abortedRequests).toBe(before + 1));
+    await vi.waitFor(() => expect(upstream.abortedRequests).toBe(before + 1), { timeout: 60_000 });
   });
 
   it('cancels a request still waiting for the upstream', async () => {
@@ -528,12 +528,12 @@ describe('openai-chat provider', () => {
     const pending = collect(provider.stream(requestOf(), controller.signal)).catch(
       (caught: unknown) => caught,
     );
-    await vi.waitFor(() => expect(upstream.requests.length).toBe(sent + 1));
+    await vi.waitFor(() => expect(upstream.requests.length).toBe(sent + 1), { timeout: 60_000 });
     controller.abort();
 
     // The SDK's own abort error, passed through unwrapped.
     expect(await pending).toBeInstanceOf(APIUserAbortError);
-    await vi.waitFor(() => expect(upstream.abortedRequests).toBe(before + 1));
+    await vi.waitFor(() => expect(upstream.abortedRequests).toBe(before + 1), { timeout: 60_000 });
   });
 
   it('lists the upstream models', async () => {

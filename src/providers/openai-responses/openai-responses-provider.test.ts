@@ -608,7 +608,7 @@ describe('cancellation', () => {
     expect(error).toMatchObject({ name: 'AbortError' });
     expect(error).not.toBeInstanceOf(UpstreamError);
     expect(seen.some((event) => event.type === 'finish')).toBe(false);
-    await vi.waitFor(() => expect(upstream.abortedRequests).toBe(1));
+    await vi.waitFor(() => expect(upstream.abortedRequests).toBe(1), { timeout: 60_000 });
   });
 });
 

@@ -35,14 +35,14 @@ describe.runIf(installed('bwrap'))('BwrapDriver', () => {
     };
     sandbox = await driver.start(spec);
     session = new ShellSession(sandbox.shellLauncher('default'));
-  }, 60_000);
+  });
 
   afterAll(async () => {
     session?.close();
     await driver?.stop(spec.id, spec.dir);
     await driver?.close();
     rmSync(dataDir, { recursive: true, force: true });
-  }, 60_000);
+  });
 
   it('writes only to the container directories, which are plain host directories kept in its tree', async () => {
     const result = await session.run(
@@ -63,7 +63,7 @@ describe.runIf(installed('bwrap'))('BwrapDriver', () => {
     const onHost = statSync(join(spec.dir, 'tree', 'mnt', 'data', 'kept.txt'));
     // Root inside is the sandbox's unprivileged uid outside (as root), or the server's own uid.
     expect(onHost.uid).toBe(process.getuid?.() === 0 ? sandboxRootId : process.getuid?.());
-  }, 60_000);
+  });
 
   it('runs the shell as root of its user namespace with no capabilities, seccomp and no_new_privs', async () => {
     const result = await session.run(
@@ -73,7 +73,7 @@ describe.runIf(installed('bwrap'))('BwrapDriver', () => {
     expect(result.stdout).toBe(
       '0\nCapEff: 0000000000000000\nCapBnd: 0000000000000000\nNoNewPrivs: 1\nSeccomp: 2\n',
     );
-  }, 60_000);
+  });
 
   it('keeps the shell out of reach: non-dumpable, its memory and descriptors closed to commands', async () => {
     const result = await session.run(
@@ -87,13 +87,13 @@ describe.runIf(installed('bwrap'))('BwrapDriver', () => {
       options,
     );
     expect(result.stdout).toBe('memory closed\ndescriptors closed\nbinary unreadable\n');
-  }, 60_000);
+  });
 
   it('passes no descriptor of the server into the sandbox', async () => {
     const result = await session.run('ls /proc/self/fd | tr "\\n" " "', options);
     // ls's own 0, 1, 2 and the directory it reads.
     expect(result.stdout).toBe('0 1 2 3 ');
-  }, 60_000);
+  });
 
   it('has loopback only and the sandbox hostname', async () => {
     const result = await session.run(
@@ -101,5 +101,5 @@ describe.runIf(installed('bwrap'))('BwrapDriver', () => {
       options,
     );
     expect(result.stdout).toBe('berth\nlo\n');
-  }, 60_000);
+  });
 });

@@ -160,10 +160,10 @@ describe.skipIf(skipReason !== undefined)(
         });
         expect(created.status).toBe(200);
         container = ((await created.json()) as { id: string }).id;
-      }, 120_000);
+      });
       afterAll(async () => {
         await berth?.close();
-      }, 60_000);
+      });
 
       async function run(command: string): Promise<{ stdout: string; stderr: string; outcome: unknown }> {
         const response = await fetch(`${berth.baseURL}/containers/${container}/exec`, {
@@ -196,7 +196,7 @@ describe.skipIf(skipReason !== undefined)(
         expect(versions.outcome).toEqual({ type: 'exit', exit_code: 0 });
         expect(versions.stdout).toMatch(/^Python 3\.\S+\nv\d+\.\S+\ngit version \S+\ncurl \S+/);
         expect((await run('cat /etc/hostname; id -u; pwd')).stdout).toBe('berth\n0\n/mnt/data\n');
-      }, 60_000);
+      });
 
       it('keeps files and shell state, and runs what the image brings', async () => {
         await run('cd /tmp && export GREETING=hello');
@@ -210,7 +210,7 @@ describe.skipIf(skipReason !== undefined)(
         expect(node.stdout).toBe('true\n');
         const record = await fetch(`${berth.baseURL}/containers/${container}`);
         expect(await record.json()).toMatchObject({ id: container, status: 'running' });
-      }, 60_000);
+      });
     });
 
     it('lists the image and removes it through the CLI', () => {
