@@ -1,3 +1,6 @@
+import { pino, type DestinationStream, type Level } from 'pino';
+import pretty from 'pino-pretty';
+
 /** Structured logging. Injected; library code never writes to the console itself. */
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -5,15 +8,64 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-/** One JSON object per line on stderr, so logs stay machine-readable and stdout stays for the CLI. */
-export function createJsonLogger(stream: NodeJS.WritableStream = process.stderr): Logger {
-  const write = (level: string, message: string, fields?: Record<string, unknown>): void => {
-    stream.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`);
-  };
+/** The levels `--log-level` takes; `silent` logs nothing. */
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = Level | 'silent';
+
+export interface LoggerOptions {
+  /** The least severe level written (`info` by default: the access log and everything worse). */
+  readonly level?: LogLevel;
+  /** `json`: one JSON object per line; `pretty`: coloured lines for a person at a terminal. */
+  readonly format?: 'json' | 'pretty';
+  /** Where lines go: stderr by default, so stdout stays the CLI's. */
+  readonly destination?: DestinationStream;
+}
+
+/**
+ * Field names whose values never reach a log line whatever a caller passes: keys, tokens, secrets.
+ * Berth logs no request body, header or prompt in the first place; this is the net under that.
+ */
+const redactedPaths = [
+  'authorization',
+  'apiKey',
+  'api_key',
+  'secret',
+  'password',
+  'token',
+  '*.authorization',
+  '*.apiKey',
+  '*.api_key',
+  '*.secret',
+  '*.password',
+  '*.token',
+];
+
+/**
+ * Logs through pino (Fastify's own logger, asynchronous and cheap): JSON lines with `time` (ISO),
+ * `level` (its name) and `message` first, then the fields, the shape log shippers read without
+ * configuration. Pretty output is pino-pretty in the same thread, for a person reading a terminal.
+ */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const destination =
+    options.destination ??
+    (options.format === 'pretty'
+      ? pretty({ destination: 2, sync: true, messageKey: 'message', translateTime: 'SYS:HH:MM:ss.l' })
+      : pino.destination({ dest: 2, sync: false }));
+  const instance = pino(
+    {
+      level: options.level ?? 'info',
+      base: null,
+      messageKey: 'message',
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: redactedPaths, censor: '[redacted]' },
+    },
+    destination,
+  );
   return {
-    info: (message, fields) => write('info', message, fields),
-    warn: (message, fields) => write('warn', message, fields),
-    error: (message, fields) => write('error', message, fields),
+    info: (message, fields) => instance.info(fields ?? {}, message),
+    warn: (message, fields) => instance.warn(fields ?? {}, message),
+    error: (message, fields) => instance.error(fields ?? {}, message),
   };
 }
 

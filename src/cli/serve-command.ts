@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { createJsonLogger } from '../logger.js';
+import { createLogger, logLevels, type LogLevel } from '../logger.js';
 import { startRuntime, StartupError } from '../runtime/start-runtime.js';
 import {
   addDataOptions,
@@ -18,6 +18,8 @@ type ServeOptions = DataOptions & {
   host?: string;
   port?: number;
   driver?: (typeof sandboxDrivers)[number];
+  logLevel?: LogLevel;
+  logFormat?: 'json' | 'pretty';
 };
 
 export function registerServeCommand(program: Command): void {
@@ -28,14 +30,27 @@ export function registerServeCommand(program: Command): void {
         .description('start the server')
         .option('--host <host>', 'address to listen on (default 127.0.0.1)')
         .option('--port <port>', 'port to listen on (default 8787)', parsePort)
-        .addOption(new Option('--driver <name>', 'sandbox driver (default auto)').choices(sandboxDrivers)),
+        .addOption(new Option('--driver <name>', 'sandbox driver (default auto)').choices(sandboxDrivers))
+        .addOption(
+          new Option('--log-level <level>', 'least severe log level written (default info)').choices(logLevels),
+        )
+        .addOption(
+          new Option(
+            '--log-format <format>',
+            'log lines on stderr: json, or pretty for a person (default pretty on a terminal, else json)',
+          ).choices(['json', 'pretty'] as const),
+        ),
     ),
   ).action(async (options: ServeOptions) => {
     const config = loadConfigOrExit(options);
     requireDatabaseOrExit(config, options);
     let runtime;
     try {
-      runtime = await startRuntime(config, { logger: createJsonLogger() });
+      const logger = createLogger({
+        level: options.logLevel ?? 'info',
+        format: options.logFormat ?? (process.stderr.isTTY ? 'pretty' : 'json'),
+      });
+      runtime = await startRuntime(config, { logger });
     } catch (error) {
       // One line that says what to do, never a stack trace: every start-up failure is the operator's
       // to fix (a port in use, a data directory it cannot write, a missing runtime).

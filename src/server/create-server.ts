@@ -38,7 +38,9 @@ export async function createServer(context: AppContext, options: ServerOptions):
   const app = Fastify({
     bodyLimit: options.bodyLimitBytes,
     logger: false,
-    genReqId: () => context.ids.next('req'),
+    // A caller's own request id (a gateway's, a trace's) is kept so its logs and Berth's line up;
+    // anything that is not a plain token is replaced, so it cannot forge log lines or headers.
+    genReqId: (raw) => callersRequestId(raw.headers['x-request-id']) ?? context.ids.next('req'),
     // A prototype-poisoning body (`__proto__`, `constructor.prototype`) is rejected, not stripped.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
@@ -95,6 +97,21 @@ export async function createServer(context: AppContext, options: ServerOptions):
     request.projectId = await authenticator.authenticate(request.headers.authorization);
   });
 
+  // The access log: one line per request, after its answer went out. Only what operators need to
+  // trace a request: never its body, its headers (the key among them) or its query string.
+  app.addHook('onResponse', function logAccess(request, reply, done) {
+    context.logger.info('request', {
+      requestId: request.id,
+      method: request.method,
+      route: request.routeOptions.url ?? null,
+      path: request.url.split('?', 1)[0],
+      status: reply.statusCode,
+      durationMs: Math.round(reply.elapsedTime * 100) / 100,
+      ...(request.projectId ? { project: request.projectId } : {}),
+    });
+    done();
+  });
+
   app.setErrorHandler(function reportError(error: FastifyError, request, reply) {
     const berthError = error instanceof BerthError ? error : fromFrameworkError(error);
     if (!berthError)
@@ -125,6 +142,11 @@ export async function createServer(context: AppContext, options: ServerOptions):
   await registerContainersRoutes(app, context);
   await registerSkillsRoutes(app, context);
   return app;
+}
+
+/** A caller's `x-request-id`, if it is a plain token of at most 128 characters. */
+function callersRequestId(header: string | string[] | undefined): string | undefined {
+  return typeof header === 'string' && /^[A-Za-z0-9._:/+=@-]{1,128}$/.test(header) ? header : undefined;
 }
 
 /** How long a refused body may keep arriving, discarded, before its connection is cut. */
