@@ -32,7 +32,9 @@ export function registerServeCommand(program: Command): void {
         .option('--port <port>', 'port to listen on (default 8787)', parsePort)
         .addOption(new Option('--driver <name>', 'sandbox driver (default auto)').choices(sandboxDrivers))
         .addOption(
-          new Option('--log-level <level>', 'least severe log level written (default info)').choices(logLevels),
+          new Option('--log-level <level>', 'least severe log level written (default info)').choices(
+            logLevels,
+          ),
         )
         .addOption(
           new Option(
