@@ -20,6 +20,8 @@ export function describeDeleteLeftovers(escape: EscapeBerth): void {
         // A daemon in a session of its own, deaf to every signal but SIGKILL.
         `setsid nohup bash -c 'trap "" HUP INT TERM; exec -a ${name}-daemon sleep 1000' >/dev/null 2>&1 &`,
         `(trap '' HUP INT TERM; exec -a ${name}-disowned sleep 1000) >/dev/null 2>&1 & disown`,
+        // Each takes its name only once it has exec'd; wait for that here, not race it below.
+        `for job in background daemon disowned; do until ps -eo args | grep -q "^${name}-$job"; do sleep 0.01; done; done`,
       ]);
       for (const result of started) expect(result.outcome).toEqual({ type: 'exit', exit_code: 0 });
       // And a command still running in another session when the delete comes.

@@ -129,7 +129,10 @@ export function describeProcessIsolation(escape: EscapeBerth): void {
       await escape.run(
         'alpha',
         neighbour,
-        `(exec -a ${neighbourMarker} sleep 1000) >/dev/null 2>&1 & disown`,
+        // The background job takes the marker's name only once it has exec'd: the command waits for
+        // that, or a loaded machine lets the next command look before it has.
+        `(exec -a ${neighbourMarker} sleep 1000) >/dev/null 2>&1 & disown; ` +
+          `until ps -eo args | grep -q '^${neighbourMarker}'; do sleep 0.01; done`,
       );
     });
 
