@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { SandboxDriverName } from '../src/config/config-schema.js';
 import {
   defaultBodyLimitBytes,
+  defaultMetricsConfig,
   defaultFileMaxBytes,
   defaultNetworkConfig,
   defaultRequestsConfig,
@@ -31,6 +32,7 @@ const runtime = await startRuntime(
     dataDir,
     bodyLimitBytes: defaultBodyLimitBytes,
     shutdownGraceMs: defaultShutdownGraceMs,
+    metrics: defaultMetricsConfig,
     providers: [{ name: 'oai', kind: 'openai', baseURL: upstreamURL, apiKey: 'bench', maxRetries: 0 }],
     defaultProvider: 'oai',
     files: { maxBytes: defaultFileMaxBytes },

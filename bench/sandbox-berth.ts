@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { SandboxConfig, SandboxDriverName } from '../src/config/config-schema.js';
 import {
   defaultBodyLimitBytes,
+  defaultMetricsConfig,
   defaultFileMaxBytes,
   defaultNetworkConfig,
   defaultRequestsConfig,
@@ -57,6 +58,7 @@ export class SandboxBerth {
         dataDir,
         bodyLimitBytes: defaultBodyLimitBytes,
         shutdownGraceMs: defaultShutdownGraceMs,
+        metrics: defaultMetricsConfig,
         providers: [],
         defaultProvider: null,
         files: { maxBytes: defaultFileMaxBytes },

@@ -53,6 +53,17 @@ export const configFileSchema = z.strictObject({
       unsupported: z.enum(['ignore', 'reject']).optional(),
     })
     .optional(),
+  metrics: z
+    .strictObject({
+      /** Whether `GET /metrics` serves Prometheus metrics (true). */
+      enabled: z.boolean().optional(),
+      /**
+       * A bearer token scrapers must send (`Authorization: Bearer …`), literal or `env:VAR`; without
+       * one `/metrics` needs no key (it carries no project's data, but does show models and volumes).
+       */
+      token: secret.optional(),
+    })
+    .optional(),
   providers: z.array(providerConfigSchema).optional(),
   defaultProvider: z.string().min(1).optional(),
   files: z
@@ -146,6 +157,13 @@ export interface BerthConfig {
   readonly sandbox: SandboxConfig;
   readonly compaction: CompactionConfig;
   readonly network: NetworkConfig;
+  readonly metrics: MetricsConfig;
+}
+
+/** `GET /metrics`: on or off, and the bearer token scrapers must send (null: none). */
+export interface MetricsConfig {
+  readonly enabled: boolean;
+  readonly token: string | null;
 }
 
 /** The server's egress ceiling (`network`): what containers may reach at most. */

@@ -32,6 +32,9 @@ const badValues: readonly { readonly field: string; readonly config: unknown }[]
   { field: 'port', config: { port: 80.5 } },
   { field: 'dataDir', config: { dataDir: '' } },
   { field: 'bodyLimitBytes', config: { bodyLimitBytes: 0 } },
+  { field: 'metrics', config: { metrics: true } },
+  { field: 'metrics.enabled', config: { metrics: { enabled: 'yes' } } },
+  { field: 'metrics.token', config: { metrics: { token: '' } } },
   { field: 'providers', config: { providers: { name: 'oai' } } },
   { field: 'providers[0].name', config: { providers: [{ ...goodProvider, name: 'has space' }] } },
   { field: 'providers[0].kind', config: { providers: [{ ...goodProvider, kind: 'gemini' }] } },
@@ -121,6 +124,14 @@ describe('config file validation', () => {
     expect(() => loadConfig({ configFile: unsetSecret }, {})).toThrow(
       'providers[0].apiKey: environment variable BERTH_NO_SUCH_KEY is not set',
     );
+    const unsetToken = configFile({ metrics: { token: 'env:BERTH_NO_SUCH_TOKEN' } });
+    expect(() => loadConfig({ configFile: unsetToken }, {})).toThrow(
+      'metrics.token: environment variable BERTH_NO_SUCH_TOKEN is not set',
+    );
+    expect(loadConfig({ configFile: unsetToken }, { BERTH_NO_SUCH_TOKEN: 'scrape' }).metrics).toEqual({
+      enabled: true,
+      token: 'scrape',
+    });
   });
 
   it('says what is wrong with a file that is missing or not JSON', () => {
@@ -148,6 +159,7 @@ describe('config file validation', () => {
           files: { maxBytes: 1 },
           requests: { unknownParameters: 'ignore', maxJsonDepth: 32, maxArrayLength: 500 },
           hostedTools: { unsupported: 'reject' },
+          metrics: { enabled: false, token: 'scrape-token' },
           compaction: { keyFile: join(directory, 'key') },
           network: {
             allowedDomains: ['*.example.com', 'pypi.org', '203.0.113.9'],
@@ -177,6 +189,7 @@ describe('config file validation', () => {
       shutdownGraceMs: 250,
       requests: { unknownParameters: 'ignore', maxJsonDepth: 32, maxArrayLength: 500 },
       hostedTools: { unsupported: 'reject' },
+      metrics: { enabled: false, token: 'scrape-token' },
       sandbox: { warmPool: 64, cpus: 0.5 },
       network: {
         allowedDomains: ['*.example.com', 'pypi.org', '203.0.113.9'],

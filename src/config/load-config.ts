@@ -8,6 +8,7 @@ import {
   configFileSchema,
   type BerthConfig,
   type ConfigFile,
+  type MetricsConfig,
   type NetworkConfig,
   type ProviderConfig,
   type RequestsConfig,
@@ -38,6 +39,8 @@ export const defaultRequestsConfig: RequestsConfig = {
 
 /** How long a shutdown gives open connections, by default. */
 export const defaultShutdownGraceMs = 5_000;
+/** `/metrics` served, without a token. */
+export const defaultMetricsConfig: MetricsConfig = { enabled: true, token: null };
 
 export const defaultFileMaxBytes = 512 * 1024 * 1024;
 
@@ -109,6 +112,10 @@ export function loadConfig(
     hostedTools: { unsupported: file?.hostedTools?.unsupported ?? 'ignore' },
     compaction: { keyFile: file?.compaction?.keyFile ?? null },
     network: networkConfig(file?.network, overrides.configFile ?? ''),
+    metrics: {
+      enabled: file?.metrics?.enabled ?? true,
+      token: secretValue(file?.metrics?.token, 'metrics.token', environment),
+    },
     sandbox: {
       ...defaultSandboxConfig,
       ...file?.sandbox,
@@ -193,16 +200,21 @@ function providersFromEnvironment(environment: NodeJS.ProcessEnv): ProviderConfi
   return providers;
 }
 
+/** A secret setting's value: itself, or for `env:VAR` that variable's (which must be set). */
+function secretValue(value: string | undefined, path: string, environment: NodeJS.ProcessEnv): string | null {
+  if (value === undefined) return null;
+  if (!value.startsWith('env:')) return value;
+  const variable = value.slice('env:'.length);
+  const resolved = environment[variable];
+  if (!resolved) throw new ConfigError(`${path}: environment variable ${variable} is not set`);
+  return resolved;
+}
+
 function resolveSecrets(
   provider: ProviderConfig,
   index: number,
   environment: NodeJS.ProcessEnv,
 ): ProviderConfig {
-  if (provider.apiKey === undefined || !provider.apiKey.startsWith('env:')) return provider;
-  const variable = provider.apiKey.slice('env:'.length);
-  const value = environment[variable];
-  if (!value) {
-    throw new ConfigError(`providers[${index}].apiKey: environment variable ${variable} is not set`);
-  }
-  return { ...provider, apiKey: value };
+  const apiKey = secretValue(provider.apiKey, `providers[${index}].apiKey`, environment);
+  return apiKey === null ? provider : { ...provider, apiKey };
 }

@@ -11,6 +11,8 @@ export interface ContainerExpiryOptions {
   readonly logger: Logger;
   /** Whether commands or file transfers are under way in the container: it is not expired then. */
   readonly isBusy: (id: string) => boolean;
+  /** Called for each container expired (the metrics count them). */
+  readonly onExpired?: () => void;
   /** Removes the container's sandbox and files (its record stays, as `expired`). */
   readonly discard: (id: string) => Promise<void>;
   /** How often idle containers are looked for; 30 s by default. */
@@ -40,6 +42,7 @@ export class ContainerExpiry {
       await this.#options.discard(container.id);
       await store.updateContainer(container.id, 'expired', container.lastActiveAt);
       expired += 1;
+      this.#options.onExpired?.();
     }
     return expired;
   }

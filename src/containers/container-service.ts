@@ -5,6 +5,7 @@ import { BerthError } from '../errors/berth-error.js';
 import type { FileService } from '../files/file-service.js';
 import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import type { SandboxDriver, SandboxImage } from '../sandbox/sandbox-driver.js';
 import type { NetworkPolicyRequest } from '../network/egress-policy.js';
 import type { SkillService } from '../skills/skill-service.js';
@@ -56,6 +57,8 @@ export interface ContainerServiceOptions {
   readonly network?: Omit<ContainerEgressOptions, 'record'> | undefined;
   /** How often idle containers are looked for; 30 s by default. */
   readonly sweepIntervalMs?: number;
+  /** Containers created and expired, sandbox start times, egress decisions, live and pooled counts. */
+  readonly metrics?: Metrics | undefined;
 }
 
 /**
@@ -84,7 +87,10 @@ export class ContainerService implements ShellHost {
       ...options,
       egress: network && {
         ...network,
-        record: (id, record) => this.#egressLog.record(id, record),
+        record: (id, record) => {
+          options.metrics?.egress(record.allowed ? 'allowed' : 'denied');
+          this.#egressLog.record(id, record);
+        },
       },
     });
     this.#files = new ContainerFiles({
@@ -97,7 +103,16 @@ export class ContainerService implements ShellHost {
       ...options,
       isBusy: (id) => this.#sandboxes.isBusy(id),
       discard: (id) => this.#sandboxes.discard(id),
+      onExpired: () => {
+        if (options.driver) options.metrics?.containerExpired(options.driver.name);
+      },
     });
+    const { driver, metrics } = options;
+    if (driver && metrics) {
+      metrics.observeContainers(() => [
+        { driver: driver.name, live: this.#sandboxes.running, pooled: this.#sandboxes.pooled },
+      ]);
+    }
   }
 
   /** How long a hosted shell command may run when its call names no timeout (`sandbox.commandTimeoutMs`). */
@@ -161,6 +176,7 @@ export class ContainerService implements ShellHost {
       await checked.skills.release();
     }
     const stored = await this.#records.add(projectId, id, request, checked, policy.toStored());
+    if (this.#options.driver) this.#options.metrics?.containerCreated(this.#options.driver.name);
     this.#egressLog.attach(id, projectId);
     this.#sandboxes.adopt(id, container);
     return stored;

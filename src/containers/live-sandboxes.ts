@@ -5,6 +5,7 @@ import type { SandboxConfig } from '../config/config-schema.js';
 import { BerthError } from '../errors/berth-error.js';
 import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import {
   EgressCeiling,
   type ContainerEgressPolicy,
@@ -37,6 +38,8 @@ export interface LiveSandboxesOptions {
   readonly ids: IdGenerator;
   /** Where a pooled sandbox that failed to start is reported. */
   readonly logger: Logger;
+  /** How long each sandbox took to start. */
+  readonly metrics?: Metrics | undefined;
   /** How containers reach the network; undefined for never (every policy but `disabled` is refused). */
   readonly egress?: ContainerEgressOptions | undefined;
 }
@@ -96,6 +99,11 @@ export class LiveSandboxes {
 
   get enabled(): boolean {
     return this.#options.driver !== undefined;
+  }
+
+  /** Containers' sandboxes running or being started (not counting the pool's). */
+  get running(): number {
+    return this.#live.size;
   }
 
   /** Sandboxes started and waiting in the warm pool. */
@@ -372,6 +380,7 @@ export class LiveSandboxes {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const egress = await this.#startEgress(id, policy);
     try {
+      const startedAt = performance.now();
       const sandbox = await driver.start({
         id,
         dir,
@@ -380,6 +389,7 @@ export class LiveSandboxes {
         skillsDir: withSkills ? this.#skillsDir(id) : undefined,
         egress: egress?.spec,
       });
+      this.#options.metrics?.sandboxStarted(driver.name, (performance.now() - startedAt) / 1000);
       return new LiveContainer(
         sandbox,
         { memory: memoryLimit, pids: this.#options.config.pidsLimit },

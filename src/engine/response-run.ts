@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import { EventStream } from '../event-stream.js';
 import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
+import type { FinishedResponse, Metrics } from '../metrics.js';
 import type { ShellHost } from '../containers/shell-host.js';
 import type { ResponseStore, StoredItem, ToolCallStore } from '../store/store.js';
 import { OutputAssembler } from './output-assembler.js';
@@ -25,6 +26,8 @@ export interface RunDependencies {
   readonly logger: Logger;
   /** Where hosted shell calls run; absent when the server has no containers. */
   readonly containers?: ShellHost;
+  /** Where finished responses, model calls and shell commands are counted. */
+  readonly metrics?: Metrics;
 }
 
 /**
@@ -152,7 +155,14 @@ export class ResponseRun {
       prepared: this.prepared,
       streaming: this.#keepEvents,
       signal: this.#abort.signal,
-      onCommandRan: (ran) => this.#recorder.logCommand(ran),
+      onCommandRan: (ran) => {
+        this.#recorder.logCommand(ran);
+        const { outcome } = ran.result;
+        this.#dependencies.metrics?.shellCommand(
+          outcome.type === 'exit' ? outcome.exit_code : 'timeout',
+          (ran.endedAt - ran.startedAt) / 1000,
+        );
+      },
     });
     const assembler = new OutputAssembler(ids, this.#keepEvents ? (event) => this.#emit(event) : null, {
       shellEnvironment: shell?.environment ?? null,
@@ -195,6 +205,13 @@ export class ResponseRun {
       terminal = 'response.failed';
     }
     this.#lifecycle(terminal, true);
+    this.#dependencies.metrics?.responseFinished({
+      providerKind: this.prepared.resolved.provider.kind,
+      model: this.prepared.resolved.model,
+      status: this.body.status,
+      usage: this.body.usage as FinishedResponse['usage'],
+      output: this.body.output as FinishedResponse['output'],
+    });
     await this.#recorder.recordFinal();
     this.#stream.end();
   }

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { ShellHost } from '../containers/shell-host.js';
 import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import type { FinishReason, ModelEvent, ModelRequest, ModelUsage } from '../providers/model-provider.js';
 import type { StoredContainerFile } from '../store/store.js';
 import { estimateContextTokens } from './compaction/estimate-context-tokens.js';
@@ -34,6 +35,8 @@ export interface ToolLoopDependencies {
   readonly logger: Logger;
   /** Where hosted shell calls run; absent when the server has no containers. */
   readonly containers?: ShellHost | undefined;
+  /** Each model call's duration, time to first event and finish reason. */
+  readonly metrics?: Metrics | undefined;
 }
 
 /** The response a loop works for. */
@@ -191,24 +194,51 @@ export class ToolLoop {
   async #runModel(assembler: OutputAssembler, request: ModelRequest): Promise<TurnFinish | undefined> {
     const { provider } = this.#options.prepared.resolved;
     const { signal } = this.#options;
-    const events: AsyncIterable<ModelEvent> | Iterable<ModelEvent> = this.#options.streaming
-      ? provider.stream(request, signal)
-      : await provider.complete(request, signal);
+    const startedAt = performance.now();
+    let events: AsyncIterable<ModelEvent> | Iterable<ModelEvent>;
+    try {
+      events = this.#options.streaming
+        ? provider.stream(request, signal)
+        : await provider.complete(request, signal);
+    } catch (error) {
+      this.#recordModelCall(startedAt, undefined, 'error');
+      throw error;
+    }
     const { reasoningSealer, projectId, resolved } = this.#options.prepared;
     const sealing = reasoningSealer
       ? new ReasoningSealing(reasoningSealer, projectId, resolved.provider.kind)
       : null;
     let finish: TurnFinish | undefined;
-    for await (const event of events) {
-      if (signal.aborted) break;
-      if (event.type === 'finish') finish = { reason: event.reason, usage: event.usage };
-      else {
-        // Files the commands wrote are looked up once, when the answer starts, to cite them in it.
-        if (event.type === 'text-start' && this.#filesChanged) await this.#refreshCitableFiles();
-        assembler.apply(sealing ? sealing.apply(event) : event);
+    let firstEventAt: number | undefined;
+    try {
+      for await (const event of events) {
+        firstEventAt ??= performance.now();
+        if (signal.aborted) break;
+        if (event.type === 'finish') finish = { reason: event.reason, usage: event.usage };
+        else {
+          // Files the commands wrote are looked up once, when the answer starts, to cite them in it.
+          if (event.type === 'text-start' && this.#filesChanged) await this.#refreshCitableFiles();
+          assembler.apply(sealing ? sealing.apply(event) : event);
+        }
       }
+    } catch (error) {
+      this.#recordModelCall(startedAt, firstEventAt, 'error');
+      throw error;
     }
+    this.#recordModelCall(startedAt, firstEventAt, finish?.reason ?? (signal.aborted ? 'cancelled' : 'none'));
     return finish;
+  }
+
+  #recordModelCall(startedAt: number, firstEventAt: number | undefined, finishReason: string): void {
+    const { resolved } = this.#options.prepared;
+    const now = performance.now();
+    this.#dependencies.metrics?.modelCall({
+      providerKind: resolved.provider.kind,
+      model: resolved.model,
+      seconds: (now - startedAt) / 1000,
+      firstEventSeconds: firstEventAt === undefined ? undefined : (firstEventAt - startedAt) / 1000,
+      finishReason,
+    });
   }
 
   async #refreshCitableFiles(): Promise<void> {

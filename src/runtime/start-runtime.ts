@@ -16,6 +16,7 @@ import { HealthService } from '../health/health-service.js';
 import { createRandomIdGenerator, type IdGenerator } from '../ids.js';
 import { ApiKeyService } from '../keys/api-key-service.js';
 import { silentLogger, type Logger } from '../logger.js';
+import { createMetrics, type Metrics } from '../metrics.js';
 import type { ModelProvider } from '../providers/model-provider.js';
 import { createProvider, createProviderRegistry } from '../providers/provider-registry.js';
 import type { AppContext } from '../server/app-context.js';
@@ -24,12 +25,15 @@ import { createServer } from '../server/create-server.js';
 import { resolveImage } from '../sandbox/resolve-image.js';
 import { selectDriver, type DriverChoice } from '../sandbox/select-driver.js';
 import { containerNetwork } from './container-network.js';
+import { instrumentStore } from './instrument-store.js';
 import { SkillService } from '../skills/skill-service.js';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
 
 export interface RuntimeOptions {
   readonly logger?: Logger;
+  /** Where the server's metrics go (a registry of its own by default). */
+  readonly metrics?: Metrics;
   readonly clock?: Clock;
   readonly ids?: IdGenerator;
 }
@@ -79,7 +83,8 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? createRandomIdGenerator();
-  const store = await openDataDirectoryStore(config.dataDir);
+  const metrics = options.metrics ?? createMetrics();
+  const store = instrumentStore(await openDataDirectoryStore(config.dataDir), metrics);
   const loopback = isLoopback(config.host);
   const keys = new ApiKeyService({ store: store.apiKeys, ids, clock });
   const keyless = (await keys.count()) === 0;
@@ -138,6 +143,7 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
     ids,
     clock,
     logger,
+    metrics,
   });
   const responses = new ResponseService({
     store,
@@ -147,6 +153,7 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
     ids,
     clock,
     logger,
+    metrics,
     containers,
     unknownParameters: config.requests.unknownParameters,
     hostedToolsUnsupported: config.hostedTools.unsupported,
@@ -173,6 +180,8 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
     ids,
     clock,
     logger,
+    metrics,
+    metricsConfig: config.metrics,
   };
   const app = await createServer(context, {
     bodyLimitBytes: config.bodyLimitBytes,

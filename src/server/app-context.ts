@@ -8,6 +8,8 @@ import type { HealthService } from '../health/health-service.js';
 import type { IdGenerator } from '../ids.js';
 import type { ApiKeyService } from '../keys/api-key-service.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { MetricsConfig } from '../config/config-schema.js';
 import type { SkillService } from '../skills/skill-service.js';
 import type { JsonShapeLimits } from '../validation/json-shape-limits.js';
 
@@ -40,6 +42,10 @@ export interface AppContext {
   readonly ids: IdGenerator;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Prometheus metrics: HTTP requests are counted by the server, the rest by the services. */
+  readonly metrics: Metrics;
+  /** Whether `/metrics` is served, and the token scrapers must send. */
+  readonly metricsConfig: MetricsConfig;
 }
 
 declare module 'fastify' {

@@ -17,6 +17,7 @@ import { registerContainersRoutes } from './routes/containers-routes.js';
 import { registerConversationsRoutes } from './routes/conversations-routes.js';
 import { registerFilesRoutes } from './routes/files-routes.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
+import { registerMetricsRoute } from './routes/metrics-route.js';
 import { registerModelsRoutes } from './routes/models-routes.js';
 import { registerResponsesRoutes } from './routes/responses-routes.js';
 import { registerResponseToolCallsRoute } from './routes/response-tool-calls-route.js';
@@ -100,10 +101,18 @@ export async function createServer(context: AppContext, options: ServerOptions):
   // The access log: one line per request, after its answer went out. Only what operators need to
   // trace a request: never its body, its headers (the key among them) or its query string.
   app.addHook('onResponse', function logAccess(request, reply, done) {
+    const route = request.routeOptions.url;
+    // Routes as declared (`/v1/responses/:id`), never raw paths: a label per id would grow without end.
+    context.metrics.httpRequest(
+      request.method,
+      route ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
     context.logger.info('request', {
       requestId: request.id,
       method: request.method,
-      route: request.routeOptions.url ?? null,
+      route: route ?? null,
       path: request.url.split('?', 1)[0],
       status: reply.statusCode,
       durationMs: Math.round(reply.elapsedTime * 100) / 100,
@@ -132,6 +141,7 @@ export async function createServer(context: AppContext, options: ServerOptions):
   });
 
   registerHealthRoutes(app, context);
+  registerMetricsRoute(app, context);
   registerResponsesRoutes(app, context);
   registerResponseToolCallsRoute(app, context);
   registerCompactRoute(app, context);

@@ -14,6 +14,7 @@ import { describeEachDriver } from '../../test/support/sandbox-drivers-here.js';
 import { skillMarkdown, skillZip } from '../../test/support/skill-zips.js';
 import { startTestBerth, testProviders, type TestBerth } from '../../test/support/start-test-berth.js';
 import { until } from '../../test/support/until.js';
+import { scrapeSamples, valueOf } from '../../test/support/metrics-samples.js';
 
 function shellCallsOf(output: readonly ResponseOutputItem[]): ResponseFunctionShellToolCall[] {
   return output.filter((item): item is ResponseFunctionShellToolCall => item.type === 'shell_call');
@@ -106,6 +107,18 @@ describeEachDriver('hosted shell on %s', (driver) => {
       // The model saw the command's output on the turn after it ran.
       expect(upstream().requests.length - before).toBe(3);
       expect(requestText(berth, provider.name, before + 2)).toContain('hello from the shell');
+
+      // What operators see of it (this server ran nothing else before).
+      const samples = await scrapeSamples(berth.baseURL);
+      expect(valueOf(samples, 'berth_shell_commands_total', { exit_code: '0' })).toBe(2);
+      expect(valueOf(samples, 'berth_shell_command_duration_seconds_count')).toBe(2);
+      expect(valueOf(samples, 'berth_tool_calls_total', { type: 'shell_call', status: 'completed' })).toBe(2);
+      expect(valueOf(samples, 'berth_containers_created_total', { driver })).toBe(1);
+      expect(valueOf(samples, 'berth_containers_live', { driver })).toBe(1);
+      expect(
+        valueOf(samples, 'berth_sandbox_start_duration_seconds_count', { driver }),
+      ).toBeGreaterThanOrEqual(1);
+      expect(valueOf(samples, 'berth_model_calls_total', { finish_reason: 'error' })).toBe(0);
 
       const files = await client.containers.files.list(containerId);
       const greeting = files.data.find((file) => file.path === '/mnt/data/greeting.txt');

@@ -6,12 +6,14 @@ import type { Clock } from '../../src/clock.js';
 import type {
   BerthConfig,
   HostedToolsConfig,
+  MetricsConfig,
   RequestsConfig,
   NetworkConfig,
   SandboxConfig,
 } from '../../src/config/config-schema.js';
 import {
   defaultBodyLimitBytes,
+  defaultMetricsConfig,
   defaultFileMaxBytes,
   defaultNetworkConfig,
   defaultRequestsConfig,
@@ -65,6 +67,8 @@ export interface TestBerthOptions {
   readonly upstreams?: Readonly<Record<TestProviderName, FakeUpstream>>;
   /** Container settings over the defaults (driver `none`, no warm pool). */
   readonly sandbox?: Partial<SandboxConfig>;
+  /** `/metrics` over the defaults (served, no token). */
+  readonly metrics?: Partial<MetricsConfig>;
   /** The egress ceiling over the defaults (every public host, nothing private). */
   readonly network?: Partial<NetworkConfig>;
 }
@@ -82,6 +86,7 @@ export async function startTestBerth(options: TestBerthOptions = {}): Promise<Te
     dataDir,
     bodyLimitBytes: options.bodyLimitBytes ?? defaultBodyLimitBytes,
     shutdownGraceMs: defaultShutdownGraceMs,
+    metrics: { ...defaultMetricsConfig, ...options.metrics },
     providers: testProviders.map((provider) => ({
       name: provider.name,
       kind: provider.kind,
