@@ -41,8 +41,8 @@ const redactedPaths = [
 ];
 
 /**
- * Logs through pino (Fastify's own logger, asynchronous and cheap): JSON lines with `time` (ISO),
- * `level` (its name) and `message` first, then the fields, the shape log shippers read without
+ * Logs through pino (Fastify's own logger, asynchronous and cheap): JSON lines with `level` (its
+ * name), `time` (ISO), the fields and `message`, the shape log shippers read without
  * configuration. Pretty output is pino-pretty in the same thread, for a person reading a terminal.
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
