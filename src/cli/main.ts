@@ -6,7 +6,7 @@ import { registerContainersCommand } from './containers-command.js';
 import { registerExecCommand } from './exec-command.js';
 import { registerCpCommand } from './cp-command.js';
 import { registerResponsesCommand } from './responses-command.js';
-import { packageVersion } from './package-version.js';
+import { packageVersion } from '../package-version.js';
 
 const program = new Command()
   .name('berth')

@@ -1,6 +1,8 @@
 import { Option, type Command } from 'commander';
 import { createLogger, logLevels, type LogLevel } from '../logger.js';
 import { startRuntime, StartupError } from '../runtime/start-runtime.js';
+import { packageVersion } from '../package-version.js';
+import { createTracing } from '../tracing.js';
 import {
   addDataOptions,
   addInitOption,
@@ -52,7 +54,7 @@ export function registerServeCommand(program: Command): void {
         level: options.logLevel ?? 'info',
         format: options.logFormat ?? (process.stderr.isTTY ? 'pretty' : 'json'),
       });
-      runtime = await startRuntime(config, { logger });
+      runtime = await startRuntime(config, { logger, tracing: createTracing(process.env, packageVersion()) });
     } catch (error) {
       // One line that says what to do, never a stack trace: every start-up failure is the operator's
       // to fix (a port in use, a data directory it cannot write, a missing runtime).

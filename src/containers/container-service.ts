@@ -6,6 +6,7 @@ import type { FileService } from '../files/file-service.js';
 import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import type { Tracing } from '../tracing.js';
 import type { SandboxDriver, SandboxImage } from '../sandbox/sandbox-driver.js';
 import type { NetworkPolicyRequest } from '../network/egress-policy.js';
 import type { SkillService } from '../skills/skill-service.js';
@@ -59,6 +60,8 @@ export interface ContainerServiceOptions {
   readonly sweepIntervalMs?: number;
   /** Containers created and expired, sandbox start times, egress decisions, live and pooled counts. */
   readonly metrics?: Metrics | undefined;
+  /** Spans of sandbox starts. */
+  readonly tracing?: Tracing | undefined;
 }
 
 /**

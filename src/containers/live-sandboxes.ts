@@ -6,6 +6,7 @@ import { BerthError } from '../errors/berth-error.js';
 import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import { inSpan, noTracing, type Tracing } from '../tracing.js';
 import {
   EgressCeiling,
   type ContainerEgressPolicy,
@@ -40,6 +41,8 @@ export interface LiveSandboxesOptions {
   readonly logger: Logger;
   /** How long each sandbox took to start. */
   readonly metrics?: Metrics | undefined;
+  /** A span per sandbox start, the child of whatever asked for it (a tool call, a create). */
+  readonly tracing?: Tracing | undefined;
   /** How containers reach the network; undefined for never (every policy but `disabled` is refused). */
   readonly egress?: ContainerEgressOptions | undefined;
 }
@@ -381,14 +384,22 @@ export class LiveSandboxes {
     const egress = await this.#startEgress(id, policy);
     try {
       const startedAt = performance.now();
-      const sandbox = await driver.start({
-        id,
-        dir,
-        image: await this.#options.resolveImage(imageName),
-        limits: this.limits(memoryLimit),
-        skillsDir: withSkills ? this.#skillsDir(id) : undefined,
-        egress: egress?.spec,
-      });
+      const { tracer } = this.#options.tracing ?? noTracing;
+      const attributes = {
+        'berth.sandbox.driver': driver.name,
+        'berth.container.id': id,
+        'berth.sandbox.image': imageName,
+      };
+      const sandbox = await inSpan(tracer, 'sandbox.start', attributes, async () =>
+        driver.start({
+          id,
+          dir,
+          image: await this.#options.resolveImage(imageName),
+          limits: this.limits(memoryLimit),
+          skillsDir: withSkills ? this.#skillsDir(id) : undefined,
+          egress: egress?.spec,
+        }),
+      );
       this.#options.metrics?.sandboxStarted(driver.name, (performance.now() - startedAt) / 1000);
       return new LiveContainer(
         sandbox,

@@ -4,6 +4,8 @@ import { EventStream } from '../event-stream.js';
 import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { FinishedResponse, Metrics } from '../metrics.js';
+import { activeSpan, noTracing, withActiveSpan, type Tracing } from '../tracing.js';
+import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import type { ShellHost } from '../containers/shell-host.js';
 import type { ResponseStore, StoredItem, ToolCallStore } from '../store/store.js';
 import { OutputAssembler } from './output-assembler.js';
@@ -28,6 +30,8 @@ export interface RunDependencies {
   readonly containers?: ShellHost;
   /** Where finished responses, model calls and shell commands are counted. */
   readonly metrics?: Metrics;
+  /** Spans of the response, its model calls, tool calls and sandbox operations. */
+  readonly tracing?: Tracing;
 }
 
 /**
@@ -57,6 +61,8 @@ export class ResponseRun {
   #stopReason: StopReason | undefined;
   /** False when the run records its input without calling the model (WebSocket `generate: false`). */
   readonly #generate: boolean;
+  /** The `invoke_agent` span; the run's model and tool call spans are its children. */
+  readonly #span: Span;
 
   constructor(
     dependencies: RunDependencies,
@@ -64,8 +70,11 @@ export class ResponseRun {
     id: string,
     createdAt: number,
     generate = true,
+    /** The response's `invoke_agent` span, when its creator started it (to include provisioning). */
+    span?: Span,
   ) {
     this.#generate = generate;
+    this.#span = span ?? startInvokeAgentSpan(dependencies.tracing ?? noTracing, prepared, id);
     this.#dependencies = dependencies;
     this.prepared = prepared;
     this.id = id;
@@ -111,7 +120,8 @@ export class ResponseRun {
     const announced = new Promise<void>((resolve, reject) => {
       acceptance = { resolve, reject };
     });
-    this.finished = this.#execute(acceptance);
+    const span = this.#span;
+    this.finished = withActiveSpan(span, () => this.#execute(acceptance, span)).finally(() => span.end());
     await announced;
   }
 
@@ -147,7 +157,29 @@ export class ResponseRun {
    * (a client is only given the id after that); it rejects, and the run ends unannounced, when that
    * write fails.
    */
-  async #execute(accepted: Acceptance): Promise<void> {
+  /** The outcome on the response's span: final status, token usage, and the error if it failed. */
+  #endSpan(span: Span): void {
+    const usage = this.body.usage as { input_tokens?: number; output_tokens?: number } | null;
+    span.setAttributes({
+      'berth.response.status': this.body.status,
+      ...(usage?.input_tokens !== undefined ? { 'gen_ai.usage.input_tokens': usage.input_tokens } : {}),
+      ...(usage?.output_tokens !== undefined ? { 'gen_ai.usage.output_tokens': usage.output_tokens } : {}),
+    });
+    const tracing = this.#dependencies.tracing;
+    if (tracing?.captureContent) {
+      span.setAttribute(
+        'gen_ai.input.messages',
+        JSON.stringify(this.prepared.inputItems.map((item) => item.item)),
+      );
+      span.setAttribute('gen_ai.output.messages', JSON.stringify(this.body.output));
+    }
+    if (this.failure) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: this.failure.message });
+      span.setAttribute('error.type', this.failure.code);
+    }
+  }
+
+  async #execute(accepted: Acceptance, span: Span): Promise<void> {
     const { ids, clock, logger } = this.#dependencies;
     const shell = this.prepared.shell;
     const loop = new ToolLoop(this.#dependencies, {
@@ -158,6 +190,13 @@ export class ResponseRun {
       onCommandRan: (ran) => {
         this.#recorder.logCommand(ran);
         const { outcome } = ran.result;
+        // On the tool call's span, which is the active one while its commands run.
+        activeSpan()?.addEvent('berth.shell.command', {
+          'berth.shell.command.index': ran.commandIndex,
+          'berth.shell.exit_code': outcome.type === 'exit' ? outcome.exit_code : -1,
+          'berth.shell.timed_out': outcome.type === 'timeout',
+          'berth.shell.duration_ms': ran.endedAt - ran.startedAt,
+        });
         this.#dependencies.metrics?.shellCommand(
           outcome.type === 'exit' ? outcome.exit_code : 'timeout',
           (ran.endedAt - ran.startedAt) / 1000,
@@ -205,6 +244,7 @@ export class ResponseRun {
       terminal = 'response.failed';
     }
     this.#lifecycle(terminal, true);
+    this.#endSpan(span);
     this.#dependencies.metrics?.responseFinished({
       providerKind: this.prepared.resolved.provider.kind,
       model: this.prepared.resolved.model,
@@ -215,6 +255,34 @@ export class ResponseRun {
     await this.#recorder.recordFinal();
     this.#stream.end();
   }
+}
+
+/**
+ * Starts a response's span, as OpenTelemetry's GenAI conventions name an agent invocation; not
+ * active yet, and ended when its run has ended.
+ */
+export function startInvokeAgentSpan(tracing: Tracing, prepared: PreparedResponse, id: string): Span {
+  const { resolved, conversationId } = prepared;
+  return tracing.tracer.startSpan('invoke_agent', {
+    kind: SpanKind.INTERNAL,
+    attributes: {
+      'gen_ai.operation.name': 'invoke_agent',
+      'gen_ai.provider.name': genAiProviderName(resolved.provider),
+      'gen_ai.request.model': resolved.model,
+      'gen_ai.response.id': id,
+      ...(conversationId ? { 'gen_ai.conversation.id': conversationId } : {}),
+      'berth.provider.kind': resolved.provider.kind,
+      'berth.response.background': prepared.background,
+      'berth.response.stream': prepared.stream,
+    },
+  });
+}
+
+/** `gen_ai.provider.name`: the well-known name for OpenAI's and Anthropic's APIs, else the configured one. */
+function genAiProviderName(provider: { readonly kind: string; readonly name: string }): string {
+  if (provider.kind === 'openai') return 'openai';
+  if (provider.kind === 'anthropic') return 'anthropic';
+  return provider.name;
 }
 
 /** Settles `start`: the run may be announced, or it could not be recorded. */

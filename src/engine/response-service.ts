@@ -18,7 +18,8 @@ import { prepareResponse, toModelRequest } from './prepare-response.js';
 import { provisionShellEnvironment } from './provision-shell-environment.js';
 import { RecentChains } from './recent-chains.js';
 import { responseCreateParamsSchema, type ResponseCreateParams } from './response-create-params.js';
-import { ResponseRun, type RunDependencies } from './response-run.js';
+import { ResponseRun, startInvokeAgentSpan, type RunDependencies } from './response-run.js';
+import { markFailed, noTracing, withActiveSpan } from '../tracing.js';
 import type { StreamEvent } from './stream-event.js';
 import { toToolCallObject, type ToolCallObject } from './tool-call-object.js';
 import { parseRequest } from '../validation/parse-request.js';
@@ -105,19 +106,23 @@ export class ResponseService {
     }
     const generate = options.generate ?? true;
     const shellTool = prepared.shellTool;
+    // Started here so a container_auto's provisioning (a sandbox start) is part of the response's trace.
+    const span = startInvokeAgentSpan(this.#dependencies.tracing ?? noTracing, prepared, id);
     if (shellTool && generate) {
       const { containers } = this.#dependencies;
       if (!containers) throw new Error('the response service was started without containers');
-      const shell = await provisionShellEnvironment(
-        shellTool.params,
-        shellTool.index,
-        projectId,
-        containers,
-        id,
-      );
-      prepared = { ...prepared, shell };
+      try {
+        const shell = await withActiveSpan(span, () =>
+          provisionShellEnvironment(shellTool.params, shellTool.index, projectId, containers, id),
+        );
+        prepared = { ...prepared, shell };
+      } catch (error) {
+        markFailed(span, error);
+        span.end();
+        throw error;
+      }
     }
-    const run = new ResponseRun(this.#dependencies, prepared, id, createdAt, generate);
+    const run = new ResponseRun(this.#dependencies, prepared, id, createdAt, generate, span);
     this.#live.set(id, run);
     try {
       await run.start();

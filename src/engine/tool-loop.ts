@@ -4,6 +4,7 @@ import type { ShellHost } from '../containers/shell-host.js';
 import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import { inSpan, noTracing, type Tracing } from '../tracing.js';
 import type { FinishReason, ModelEvent, ModelRequest, ModelUsage } from '../providers/model-provider.js';
 import type { StoredContainerFile } from '../store/store.js';
 import { estimateContextTokens } from './compaction/estimate-context-tokens.js';
@@ -37,6 +38,8 @@ export interface ToolLoopDependencies {
   readonly containers?: ShellHost | undefined;
   /** Each model call's duration, time to first event and finish reason. */
   readonly metrics?: Metrics | undefined;
+  /** A span per model call (`chat`) and per hosted tool call (`execute_tool`). */
+  readonly tracing?: Tracing | undefined;
 }
 
 /** The response a loop works for. */
@@ -123,15 +126,29 @@ export class ToolLoop {
           continue;
         }
         toolCalls += 1;
-        await runShellCall(call, assembler, {
-          containers: this.#containers(),
-          projectId: prepared.projectId,
-          responseId: this.#options.responseId,
-          containerId: shell.containerId,
-          signal,
-          now: () => this.#dependencies.clock.now(),
-          onCommandRan: this.#options.onCommandRan,
-        });
+        const { tracer, captureContent } = this.#dependencies.tracing ?? noTracing;
+        const toolAttributes = {
+          'gen_ai.operation.name': 'execute_tool',
+          'gen_ai.tool.name': 'shell',
+          // Run by Berth on the agent's side, not by the client: an extension in the conventions' terms.
+          'gen_ai.tool.type': 'extension',
+          'gen_ai.tool.call.id': call.item.call_id,
+          'berth.container.id': shell.containerId,
+          'berth.shell.commands': call.action.commands.length,
+          ...(captureContent ? { 'gen_ai.tool.call.arguments': JSON.stringify(call.action) } : {}),
+        };
+        const containerId = shell.containerId;
+        await inSpan(tracer, 'execute_tool shell', toolAttributes, () =>
+          runShellCall(call, assembler, {
+            containers: this.#containers(),
+            projectId: prepared.projectId,
+            responseId: this.#options.responseId,
+            containerId,
+            signal,
+            now: () => this.#dependencies.clock.now(),
+            onCommandRan: this.#options.onCommandRan,
+          }),
+        );
         this.#filesChanged = true;
       }
       // A function or custom tool call in the same turn is the client's to run: the response ends for it.
@@ -190,8 +207,31 @@ export class ToolLoop {
     return result.usage;
   }
 
+  /** One model turn in a `chat` span (OpenTelemetry's GenAI conventions), with its outcome. */
+  #runModel(assembler: OutputAssembler, request: ModelRequest): Promise<TurnFinish | undefined> {
+    const { resolved } = this.#options.prepared;
+    const { tracer } = this.#dependencies.tracing ?? noTracing;
+    const attributes = {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name':
+        resolved.provider.kind === 'openai-chat' ? resolved.provider.name : resolved.provider.kind,
+      'gen_ai.request.model': resolved.model,
+    };
+    return inSpan(tracer, `chat ${resolved.model}`, attributes, async (span) => {
+      const finish = await this.#runModelTurn(assembler, request);
+      if (finish) {
+        span.setAttributes({
+          'gen_ai.response.finish_reasons': [finish.reason],
+          'gen_ai.usage.input_tokens': finish.usage.inputTokens,
+          'gen_ai.usage.output_tokens': finish.usage.outputTokens,
+        });
+      }
+      return finish;
+    });
+  }
+
   /** One model turn, applied to the output as it arrives; returns how the model finished. */
-  async #runModel(assembler: OutputAssembler, request: ModelRequest): Promise<TurnFinish | undefined> {
+  async #runModelTurn(assembler: OutputAssembler, request: ModelRequest): Promise<TurnFinish | undefined> {
     const { provider } = this.#options.prepared.resolved;
     const { signal } = this.#options;
     const startedAt = performance.now();

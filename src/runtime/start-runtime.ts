@@ -17,6 +17,7 @@ import { createRandomIdGenerator, type IdGenerator } from '../ids.js';
 import { ApiKeyService } from '../keys/api-key-service.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics.js';
+import { noTracing, type Tracing } from '../tracing.js';
 import type { ModelProvider } from '../providers/model-provider.js';
 import { createProvider, createProviderRegistry } from '../providers/provider-registry.js';
 import type { AppContext } from '../server/app-context.js';
@@ -34,6 +35,8 @@ export interface RuntimeOptions {
   readonly logger?: Logger;
   /** Where the server's metrics go (a registry of its own by default). */
   readonly metrics?: Metrics;
+  /** Where spans go (none by default; `berth serve` sets it from the OTEL_* environment). */
+  readonly tracing?: Tracing;
   readonly clock?: Clock;
   readonly ids?: IdGenerator;
 }
@@ -84,6 +87,7 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? createRandomIdGenerator();
   const metrics = options.metrics ?? createMetrics();
+  const tracing = options.tracing ?? noTracing;
   const store = instrumentStore(await openDataDirectoryStore(config.dataDir), metrics);
   const loopback = isLoopback(config.host);
   const keys = new ApiKeyService({ store: store.apiKeys, ids, clock });
@@ -144,6 +148,7 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
     clock,
     logger,
     metrics,
+    tracing,
   });
   const responses = new ResponseService({
     store,
@@ -154,6 +159,7 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
     clock,
     logger,
     metrics,
+    tracing,
     containers,
     unknownParameters: config.requests.unknownParameters,
     hostedToolsUnsupported: config.hostedTools.unsupported,
@@ -199,6 +205,8 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
       await files.close();
       await providers.close();
       await store.close();
+      // Last, so the spans of everything that ended above are exported.
+      await tracing.shutdown();
     })();
     return closing;
   };
