@@ -18,7 +18,16 @@ const LAYERS = [
   ['config'],
   ['validation', 'network'],
   ['errors'],
-  ['clock\\.ts', 'ids\\.ts', 'logger\\.ts', 'metrics\\.ts', 'event-stream\\.ts', 'in-parallel\\.ts', 'package-version\\.ts', 'tracing\\.ts'],
+  [
+    'clock\\.ts',
+    'ids\\.ts',
+    'logger\\.ts',
+    'metrics\\.ts',
+    'event-stream\\.ts',
+    'in-parallel\\.ts',
+    'package-version\\.ts',
+    'tracing\\.ts',
+  ],
 ];
 
 const test = '\\.test\\.ts$';
