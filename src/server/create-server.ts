@@ -18,6 +18,8 @@ import { registerConversationsRoutes } from './routes/conversations-routes.js';
 import { registerFilesRoutes } from './routes/files-routes.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
 import { registerMetricsRoute } from './routes/metrics-route.js';
+import { registerOpenApiRoute } from './routes/openapi-route.js';
+import { OpenApiRegistry } from './openapi-document.js';
 import { registerModelsRoutes } from './routes/models-routes.js';
 import { registerResponsesRoutes } from './routes/responses-routes.js';
 import { registerResponseToolCallsRoute } from './routes/response-tool-calls-route.js';
@@ -62,6 +64,9 @@ export async function createServer(context: AppContext, options: ServerOptions):
     // unparsable request, a timeout); they are answered on the raw socket, so in the envelope here.
     clientErrorHandler: answerClientError,
   });
+  // Every route, as it is registered (those of encapsulated plugins too), for `/openapi.json`.
+  const openapi = new OpenApiRegistry();
+  app.addHook('onRoute', (route) => openapi.add(route));
   const authenticator = createAuthenticator(context.keys, options.keylessAllowed, () => context.clock.now());
   app.decorateRequest('projectId', '');
   // Registered before the auth hook, so its own hooks run first: it marks an upgrade request as one,
@@ -141,6 +146,7 @@ export async function createServer(context: AppContext, options: ServerOptions):
   });
 
   registerHealthRoutes(app, context);
+  registerOpenApiRoute(app, openapi);
   registerMetricsRoute(app, context);
   registerResponsesRoutes(app, context);
   registerResponseToolCallsRoute(app, context);

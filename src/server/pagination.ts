@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { parseRequest } from '../validation/parse-request.js';
 
-const listQuerySchema = z.looseObject({
+/** The cursor, size and order a list request may ask for (the OpenAPI document shows it too). */
+export const pageQuerySchema = z.looseObject({
   after: z.string().min(1).optional(),
   limit: z.coerce.number().int().min(1).max(100).optional(),
   order: z.enum(['asc', 'desc']).optional(),
@@ -18,7 +19,7 @@ export interface ListPage {
 
 /** `after`, `limit` (1-100, default 20) and `order` (default desc), as OpenAI's list endpoints take them. */
 export function parsePageRequest(query: unknown, defaultOrder: 'asc' | 'desc' = 'desc'): ListPage {
-  const parsed = parseRequest(listQuerySchema, query ?? {});
+  const parsed = parseRequest(pageQuerySchema, query ?? {});
   return { after: parsed.after, limit: parsed.limit ?? 20, order: parsed.order ?? defaultOrder };
 }
 

@@ -54,57 +54,61 @@ const execSchema = z.strictObject({
  * `exec.command.done` per command, then `exec.completed` (or `error`).
  */
 export function registerContainerExecRoute(app: FastifyInstance, context: AppContext): void {
-  app.post('/v1/containers/:id/exec', async function execInContainer(request, reply) {
-    const { id } = parseRequest(containerParams, request.params);
-    const body = parseRequest(execSchema, request.body ?? {});
-    const exec = {
-      commands: body.commands,
-      session: body.session ?? defaultSessionName,
-      timeoutMs: body.timeout_ms ?? execLimits.defaultTimeoutMs,
-      maxOutputBytes: body.max_output_length ?? execLimits.defaultMaxOutputBytes,
-    };
-    const budget = exec.commands.length * 2 * exec.maxOutputBytes;
-    if (budget > execLimits.maxOutputBudgetBytes) {
-      throw new BerthError(
-        'invalid_value',
-        `${exec.commands.length} commands with max_output_length ${exec.maxOutputBytes} could keep ${budget} bytes of output; one request may keep at most ${execLimits.maxOutputBudgetBytes} (commands × 2 × max_output_length). Send fewer commands or a smaller max_output_length.`,
-        { param: 'max_output_length' },
-      );
-    }
-    if (!body.stream) {
-      const output = await context.containers.exec(request.projectId, id, exec);
-      return { object: 'container.exec', container_id: id, session: exec.session, output };
-    }
+  app.post(
+    '/v1/containers/:id/exec',
+    { config: { openapi: { body: execSchema, produces: ['application/json', 'text/event-stream'] } } },
+    async function execInContainer(request, reply) {
+      const { id } = parseRequest(containerParams, request.params);
+      const body = parseRequest(execSchema, request.body ?? {});
+      const exec = {
+        commands: body.commands,
+        session: body.session ?? defaultSessionName,
+        timeoutMs: body.timeout_ms ?? execLimits.defaultTimeoutMs,
+        maxOutputBytes: body.max_output_length ?? execLimits.defaultMaxOutputBytes,
+      };
+      const budget = exec.commands.length * 2 * exec.maxOutputBytes;
+      if (budget > execLimits.maxOutputBudgetBytes) {
+        throw new BerthError(
+          'invalid_value',
+          `${exec.commands.length} commands with max_output_length ${exec.maxOutputBytes} could keep ${budget} bytes of output; one request may keep at most ${execLimits.maxOutputBudgetBytes} (commands × 2 × max_output_length). Send fewer commands or a smaller max_output_length.`,
+          { param: 'max_output_length' },
+        );
+      }
+      if (!body.stream) {
+        const output = await context.containers.exec(request.projectId, id, exec);
+        return { object: 'container.exec', container_id: id, session: exec.session, output };
+      }
 
-    // Refused before the event stream starts, so an unknown, another project's or expired container
-    // answers its 404 in the error envelope, as the non-streaming call does, not a 200 with an error event.
-    await context.containers.getRunning(request.projectId, id);
-    // Read once, as it is written: output the client has already received is not kept.
-    const events = new EventStream({ replayable: false });
-    const live = new LiveOutput(exec.maxOutputBytes);
-    const run = context.containers
-      .exec(request.projectId, id, {
-        ...exec,
-        onCommandStart: (index) => {
-          live.startCommand();
-          events.push({ type: 'exec.command.started', index, command: exec.commands[index] });
-        },
-        onOutput: (index, stream, chunk) => {
-          const delta = live.take(stream, chunk);
-          if (delta) events.push({ type: 'exec.output.delta', index, stream, delta });
-        },
-      })
-      .then((output) => {
-        for (const [index, result] of output.entries()) {
-          events.push({ type: 'exec.command.done', index, output: result });
-        }
-        events.push({ type: 'exec.completed', container_id: id, session: exec.session, output });
-      })
-      .catch((error: unknown) => events.push({ type: 'error', ...toErrorEnvelope(error).body }))
-      .finally(() => events.end());
-    reply.hijack();
-    await writeEventStream(reply.raw, events, {});
-    await run;
-    return reply;
-  });
+      // Refused before the event stream starts, so an unknown, another project's or expired container
+      // answers its 404 in the error envelope, as the non-streaming call does, not a 200 with an error event.
+      await context.containers.getRunning(request.projectId, id);
+      // Read once, as it is written: output the client has already received is not kept.
+      const events = new EventStream({ replayable: false });
+      const live = new LiveOutput(exec.maxOutputBytes);
+      const run = context.containers
+        .exec(request.projectId, id, {
+          ...exec,
+          onCommandStart: (index) => {
+            live.startCommand();
+            events.push({ type: 'exec.command.started', index, command: exec.commands[index] });
+          },
+          onOutput: (index, stream, chunk) => {
+            const delta = live.take(stream, chunk);
+            if (delta) events.push({ type: 'exec.output.delta', index, stream, delta });
+          },
+        })
+        .then((output) => {
+          for (const [index, result] of output.entries()) {
+            events.push({ type: 'exec.command.done', index, output: result });
+          }
+          events.push({ type: 'exec.completed', container_id: id, session: exec.session, output });
+        })
+        .catch((error: unknown) => events.push({ type: 'error', ...toErrorEnvelope(error).body }))
+        .finally(() => events.end());
+      reply.hijack();
+      await writeEventStream(reply.raw, events, {});
+      await run;
+      return reply;
+    },
+  );
 }

@@ -7,7 +7,7 @@ import { toContainerFileObject } from '../../containers/container-object.js';
 import { parseRequest } from '../../validation/parse-request.js';
 import type { AppContext } from '../app-context.js';
 import { receiveFileUpload, registerMultipartUploads } from '../multipart-upload.js';
-import { parsePageRequest, toObjectListBody } from '../pagination.js';
+import { parsePageRequest, toObjectListBody, pageQuerySchema } from '../pagination.js';
 import { containerParams } from './container-params.js';
 
 const fileParams = z.strictObject({ id: z.string().min(1), fileId: z.string().min(1) });
@@ -26,39 +26,47 @@ export async function registerContainerFilesRoutes(app: FastifyInstance, context
   await app.register(async function containerFilesRoutes(scope) {
     await registerMultipartUploads(scope);
 
-    scope.post('/v1/containers/:id/files', async function createContainerFile(request) {
-      const { id } = parseRequest(containerParams, request.params);
-      if (!request.isMultipart()) {
-        const { file_id } = parseRequest(copySchema, request.body ?? {});
-        return toContainerFileObject(await containers.copyFile(request.projectId, id, file_id));
-      }
-      // Check the container first: an upload to an unknown container is refused before its body is kept.
-      await containers.get(request.projectId, id);
-      await mkdir(uploads, { recursive: true, mode: 0o700 });
-      const staging = `${uploads}/${randomBytes(16).toString('hex')}`;
-      try {
-        const upload = await receiveFileUpload(request, {
-          destination: staging,
-          maxBytes: files.maxBytes,
-          parseFields: (fields) => parseRequest(z.strictObject({}), fields),
-        });
-        const file = await containers.putFile(
-          request.projectId,
-          id,
-          upload.filename,
-          createReadStream(staging),
-        );
-        return toContainerFileObject(file);
-      } finally {
-        await rm(staging, { force: true });
-      }
-    });
+    scope.post(
+      '/v1/containers/:id/files',
+      { config: { openapi: { body: copySchema, multipart: z.strictObject({}) } } },
+      async function createContainerFile(request) {
+        const { id } = parseRequest(containerParams, request.params);
+        if (!request.isMultipart()) {
+          const { file_id } = parseRequest(copySchema, request.body ?? {});
+          return toContainerFileObject(await containers.copyFile(request.projectId, id, file_id));
+        }
+        // Check the container first: an upload to an unknown container is refused before its body is kept.
+        await containers.get(request.projectId, id);
+        await mkdir(uploads, { recursive: true, mode: 0o700 });
+        const staging = `${uploads}/${randomBytes(16).toString('hex')}`;
+        try {
+          const upload = await receiveFileUpload(request, {
+            destination: staging,
+            maxBytes: files.maxBytes,
+            parseFields: (fields) => parseRequest(z.strictObject({}), fields),
+          });
+          const file = await containers.putFile(
+            request.projectId,
+            id,
+            upload.filename,
+            createReadStream(staging),
+          );
+          return toContainerFileObject(file);
+        } finally {
+          await rm(staging, { force: true });
+        }
+      },
+    );
 
-    scope.get('/v1/containers/:id/files', async function listContainerFiles(request) {
-      const { id } = parseRequest(containerParams, request.params);
-      const page = await containers.listFiles(request.projectId, id, parsePageRequest(request.query));
-      return toObjectListBody(page.data.map(toContainerFileObject) as { id: string }[], page.hasMore);
-    });
+    scope.get(
+      '/v1/containers/:id/files',
+      { config: { openapi: { query: pageQuerySchema } } },
+      async function listContainerFiles(request) {
+        const { id } = parseRequest(containerParams, request.params);
+        const page = await containers.listFiles(request.projectId, id, parsePageRequest(request.query));
+        return toObjectListBody(page.data.map(toContainerFileObject) as { id: string }[], page.hasMore);
+      },
+    );
 
     scope.get('/v1/containers/:id/files/:fileId', async function retrieveContainerFile(request) {
       const { id, fileId } = parseRequest(fileParams, request.params);
@@ -67,6 +75,7 @@ export async function registerContainerFilesRoutes(app: FastifyInstance, context
 
     scope.get(
       '/v1/containers/:id/files/:fileId/content',
+      { config: { openapi: { produces: ['application/octet-stream'] } } },
       async function containerFileContent(request, reply) {
         const { id, fileId } = parseRequest(fileParams, request.params);
         const content = await containers.openFileContent(request.projectId, id, fileId);

@@ -5,7 +5,7 @@ import { memoryLimitSchema, networkPolicySchema } from '../../containers/contain
 import { containerSkillsSchema } from '../../skills/container-skills-schema.js';
 import { parseRequest } from '../../validation/parse-request.js';
 import type { AppContext } from '../app-context.js';
-import { parsePageRequest, toObjectListBody } from '../pagination.js';
+import { parsePageRequest, toObjectListBody, pageQuerySchema } from '../pagination.js';
 import { registerContainerEgressRoute } from './container-egress-route.js';
 import { registerContainerExecRoute } from './container-exec-route.js';
 import { containerParams } from './container-params.js';
@@ -48,40 +48,52 @@ const defaultExpiryMinutes = 20;
 export async function registerContainersRoutes(app: FastifyInstance, context: AppContext): Promise<void> {
   const { containers } = context;
 
-  app.post('/v1/containers', async function createContainer(request) {
-    const body = parseRequest(createContainerSchema, request.body ?? {});
-    const container = await containers.create(request.projectId, {
-      name: body.name,
-      expiresAfterMinutes: body.expires_after?.minutes ?? defaultExpiryMinutes,
-      memoryLimit: body.memory_limit ?? '1g',
-      fileIds: body.file_ids ?? [],
-      image: body.image,
-      skills: body.skills,
-      networkPolicy: body.network_policy && { policy: body.network_policy, param: 'network_policy' },
-    });
-    return toContainerObject(container);
-  });
+  app.post(
+    '/v1/containers',
+    { config: { openapi: { body: createContainerSchema } } },
+    async function createContainer(request) {
+      const body = parseRequest(createContainerSchema, request.body ?? {});
+      const container = await containers.create(request.projectId, {
+        name: body.name,
+        expiresAfterMinutes: body.expires_after?.minutes ?? defaultExpiryMinutes,
+        memoryLimit: body.memory_limit ?? '1g',
+        fileIds: body.file_ids ?? [],
+        image: body.image,
+        skills: body.skills,
+        networkPolicy: body.network_policy && { policy: body.network_policy, param: 'network_policy' },
+      });
+      return toContainerObject(container);
+    },
+  );
 
-  app.get('/v1/containers', async function listContainers(request) {
-    const { name } = parseRequest(listQuerySchema, request.query ?? {});
-    const page = await containers.list(request.projectId, { ...parsePageRequest(request.query), name });
-    return toObjectListBody(page.data.map(toContainerObject) as { id: string }[], page.hasMore);
-  });
+  app.get(
+    '/v1/containers',
+    { config: { openapi: { query: listQuerySchema.and(pageQuerySchema) } } },
+    async function listContainers(request) {
+      const { name } = parseRequest(listQuerySchema, request.query ?? {});
+      const page = await containers.list(request.projectId, { ...parsePageRequest(request.query), name });
+      return toObjectListBody(page.data.map(toContainerObject) as { id: string }[], page.hasMore);
+    },
+  );
 
   app.get('/v1/containers/:id', async function retrieveContainer(request) {
     const { id } = parseRequest(containerParams, request.params);
     return toContainerObject(await containers.get(request.projectId, id));
   });
 
-  app.post('/v1/containers/:id', async function updateContainer(request) {
-    const { id } = parseRequest(containerParams, request.params);
-    const body = parseRequest(updateContainerSchema, request.body ?? {});
-    const container = await containers.setNetworkPolicy(request.projectId, id, {
-      policy: body.network_policy,
-      param: 'network_policy',
-    });
-    return toContainerObject(container);
-  });
+  app.post(
+    '/v1/containers/:id',
+    { config: { openapi: { body: updateContainerSchema } } },
+    async function updateContainer(request) {
+      const { id } = parseRequest(containerParams, request.params);
+      const body = parseRequest(updateContainerSchema, request.body ?? {});
+      const container = await containers.setNetworkPolicy(request.projectId, id, {
+        policy: body.network_policy,
+        param: 'network_policy',
+      });
+      return toContainerObject(container);
+    },
+  );
 
   app.delete('/v1/containers/:id', async function deleteContainer(request) {
     const { id } = parseRequest(containerParams, request.params);

@@ -4,7 +4,7 @@ import { inputItemSchema } from '../../engine/input-item-schema.js';
 import type { StoredConversation } from '../../store/store.js';
 import { parseRequest } from '../../validation/parse-request.js';
 import type { AppContext } from '../app-context.js';
-import { parsePageRequest, toListBody } from '../pagination.js';
+import { parsePageRequest, toListBody, pageQuerySchema } from '../pagination.js';
 
 const metadata = z
   .record(z.string().max(64), z.string().max(512))
@@ -32,25 +32,33 @@ function toConversationBody(conversation: StoredConversation): Record<string, un
 export function registerConversationsRoutes(app: FastifyInstance, context: AppContext): void {
   const { conversations } = context;
 
-  app.post('/v1/conversations', async function createConversation(request) {
-    const body = parseRequest(createSchema, request.body ?? {});
-    const conversation = await conversations.create(request.projectId, {
-      items: body.items ?? [],
-      metadata: body.metadata ?? {},
-    });
-    return toConversationBody(conversation);
-  });
+  app.post(
+    '/v1/conversations',
+    { config: { openapi: { body: createSchema } } },
+    async function createConversation(request) {
+      const body = parseRequest(createSchema, request.body ?? {});
+      const conversation = await conversations.create(request.projectId, {
+        items: body.items ?? [],
+        metadata: body.metadata ?? {},
+      });
+      return toConversationBody(conversation);
+    },
+  );
 
   app.get('/v1/conversations/:id', async function retrieveConversation(request) {
     const { id } = parseRequest(conversationParams, request.params);
     return toConversationBody(await conversations.get(request.projectId, id));
   });
 
-  app.post('/v1/conversations/:id', async function updateConversation(request) {
-    const { id } = parseRequest(conversationParams, request.params);
-    const body = parseRequest(updateSchema, request.body);
-    return toConversationBody(await conversations.update(request.projectId, id, body.metadata ?? {}));
-  });
+  app.post(
+    '/v1/conversations/:id',
+    { config: { openapi: { body: updateSchema } } },
+    async function updateConversation(request) {
+      const { id } = parseRequest(conversationParams, request.params);
+      const body = parseRequest(updateSchema, request.body);
+      return toConversationBody(await conversations.update(request.projectId, id, body.metadata ?? {}));
+    },
+  );
 
   app.delete('/v1/conversations/:id', async function deleteConversation(request) {
     const { id } = parseRequest(conversationParams, request.params);
@@ -58,17 +66,27 @@ export function registerConversationsRoutes(app: FastifyInstance, context: AppCo
     return { id, object: 'conversation.deleted', deleted: true };
   });
 
-  app.post('/v1/conversations/:id/items', async function addItems(request) {
-    const { id } = parseRequest(conversationParams, request.params);
-    const body = parseRequest(addItemsSchema, request.body);
-    const items = await conversations.appendItems(request.projectId, id, body.items);
-    return toListBody({ data: items, hasMore: false });
-  });
+  app.post(
+    '/v1/conversations/:id/items',
+    { config: { openapi: { body: addItemsSchema } } },
+    async function addItems(request) {
+      const { id } = parseRequest(conversationParams, request.params);
+      const body = parseRequest(addItemsSchema, request.body);
+      const items = await conversations.appendItems(request.projectId, id, body.items);
+      return toListBody({ data: items, hasMore: false });
+    },
+  );
 
-  app.get('/v1/conversations/:id/items', async function listItems(request) {
-    const { id } = parseRequest(conversationParams, request.params);
-    return toListBody(await conversations.listItems(request.projectId, id, parsePageRequest(request.query)));
-  });
+  app.get(
+    '/v1/conversations/:id/items',
+    { config: { openapi: { query: pageQuerySchema } } },
+    async function listItems(request) {
+      const { id } = parseRequest(conversationParams, request.params);
+      return toListBody(
+        await conversations.listItems(request.projectId, id, parsePageRequest(request.query)),
+      );
+    },
+  );
 
   app.get('/v1/conversations/:id/items/:item_id', async function retrieveItem(request) {
     const { id, item_id: itemId } = parseRequest(itemParams, request.params);

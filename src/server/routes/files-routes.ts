@@ -7,7 +7,7 @@ import type { FileService } from '../../files/file-service.js';
 import { parseRequest } from '../../validation/parse-request.js';
 import type { AppContext } from '../app-context.js';
 import { nestBracketedFields, receiveFileUpload, registerMultipartUploads } from '../multipart-upload.js';
-import { parsePageRequest, toObjectListBody } from '../pagination.js';
+import { parsePageRequest, toObjectListBody, pageQuerySchema } from '../pagination.js';
 
 /**
  * The text fields of `POST /v1/files`, after `nestBracketedFields`. The official client sends
@@ -36,27 +36,35 @@ export async function registerFilesRoutes(app: FastifyInstance, context: AppCont
   await app.register(async function filesRoutes(scope) {
     await registerMultipartUploads(scope);
 
-    scope.post('/v1/files', async function createFile(request) {
-      const file = await files.create(request.projectId, async (destination) => {
-        const upload = await receiveFileUpload(request, {
-          destination,
-          maxBytes: files.maxBytes,
-          parseFields: (fields) => parseRequest(uploadFieldsSchema, nestBracketedFields(fields)),
+    scope.post(
+      '/v1/files',
+      { config: { openapi: { multipart: uploadFieldsSchema } } },
+      async function createFile(request) {
+        const file = await files.create(request.projectId, async (destination) => {
+          const upload = await receiveFileUpload(request, {
+            destination,
+            maxBytes: files.maxBytes,
+            parseFields: (fields) => parseRequest(uploadFieldsSchema, nestBracketedFields(fields)),
+          });
+          return {
+            filename: upload.filename,
+            purpose: upload.fields.purpose,
+            expiresAfterSeconds: upload.fields.expires_after?.seconds,
+          };
         });
-        return {
-          filename: upload.filename,
-          purpose: upload.fields.purpose,
-          expiresAfterSeconds: upload.fields.expires_after?.seconds,
-        };
-      });
-      return toFileObject(file);
-    });
+        return toFileObject(file);
+      },
+    );
 
-    scope.get('/v1/files', async function listFiles(request) {
-      const { purpose } = parseRequest(listFilterSchema, request.query ?? {});
-      const page = await files.list(request.projectId, { ...parsePageRequest(request.query), purpose });
-      return toObjectListBody(page.data.map(toFileObject), page.hasMore);
-    });
+    scope.get(
+      '/v1/files',
+      { config: { openapi: { query: listFilterSchema.and(pageQuerySchema) } } },
+      async function listFiles(request) {
+        const { purpose } = parseRequest(listFilterSchema, request.query ?? {});
+        const page = await files.list(request.projectId, { ...parsePageRequest(request.query), purpose });
+        return toObjectListBody(page.data.map(toFileObject), page.hasMore);
+      },
+    );
 
     scope.get('/v1/files/:id', async function retrieveFile(request) {
       const { id } = parseRequest(fileParams, request.params);
@@ -65,14 +73,18 @@ export async function registerFilesRoutes(app: FastifyInstance, context: AppCont
       return toFileObject(file);
     });
 
-    scope.get('/v1/files/:id/content', async function retrieveFileContent(request, reply) {
-      const { id } = parseRequest(fileParams, request.params);
-      const { handle, size } = await openBlob(files, request.projectId, id);
-      return reply
-        .type('application/octet-stream')
-        .header('content-length', size)
-        .send(handle.createReadStream());
-    });
+    scope.get(
+      '/v1/files/:id/content',
+      { config: { openapi: { produces: ['application/octet-stream'] } } },
+      async function retrieveFileContent(request, reply) {
+        const { id } = parseRequest(fileParams, request.params);
+        const { handle, size } = await openBlob(files, request.projectId, id);
+        return reply
+          .type('application/octet-stream')
+          .header('content-length', size)
+          .send(handle.createReadStream());
+      },
+    );
 
     scope.delete('/v1/files/:id', async function deleteFile(request) {
       const { id } = parseRequest(fileParams, request.params);

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { parseRequest } from '../../validation/parse-request.js';
 import type { AppContext } from '../app-context.js';
-import { parsePageRequest, toObjectListBody } from '../pagination.js';
+import { pageQuerySchema, parsePageRequest, toObjectListBody } from '../pagination.js';
 
 const idParams = z.strictObject({ id: z.string().min(1) });
 
@@ -13,10 +13,14 @@ const idParams = z.strictObject({ id: z.string().min(1) });
  * detail (container, session, timing, byte counts) lives.
  */
 export function registerResponseToolCallsRoute(app: FastifyInstance, context: AppContext): void {
-  app.get('/v1/responses/:id/tool_calls', async function listResponseToolCalls(request) {
-    const { id } = parseRequest(idParams, request.params);
-    const page = parsePageRequest(request.query, 'asc');
-    const result = await context.responses.listToolCalls(request.projectId, id, page);
-    return toObjectListBody(result.data, result.hasMore);
-  });
+  app.get(
+    '/v1/responses/:id/tool_calls',
+    { config: { openapi: { query: pageQuerySchema } } },
+    async function listResponseToolCalls(request) {
+      const { id } = parseRequest(idParams, request.params);
+      const page = parsePageRequest(request.query, 'asc');
+      const result = await context.responses.listToolCalls(request.projectId, id, page);
+      return toObjectListBody(result.data, result.hasMore);
+    },
+  );
 }

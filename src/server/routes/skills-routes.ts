@@ -8,7 +8,7 @@ import { parseRequest } from '../../validation/parse-request.js';
 import type { AppContext } from '../app-context.js';
 import { receiveFileParts } from '../multipart-file-parts.js';
 import { registerMultipartUploads } from '../multipart-upload.js';
-import { parsePageRequest, toObjectListBody } from '../pagination.js';
+import { parsePageRequest, toObjectListBody, pageQuerySchema } from '../pagination.js';
 
 const skillParams = z.strictObject({ id: z.string().min(1) });
 const versionParams = z.strictObject({ id: z.string().min(1), version: z.string().min(1) });
@@ -46,29 +46,41 @@ export async function registerSkillsRoutes(app: FastifyInstance, context: AppCon
   await app.register(async function skillsRoutes(scope) {
     await registerMultipartUploads(scope);
 
-    scope.post('/v1/skills', async function createSkill(request) {
-      const skill = await skills.create(
-        request.projectId,
-        receive(request, (fields) => parseRequest(z.strictObject({}), fields)),
-      );
-      return toSkillObject(skill);
-    });
+    scope.post(
+      '/v1/skills',
+      { config: { openapi: { multipart: z.strictObject({}) } } },
+      async function createSkill(request) {
+        const skill = await skills.create(
+          request.projectId,
+          receive(request, (fields) => parseRequest(z.strictObject({}), fields)),
+        );
+        return toSkillObject(skill);
+      },
+    );
 
-    scope.get('/v1/skills', async function listSkills(request) {
-      const page = await skills.list(request.projectId, parsePageRequest(request.query));
-      return toObjectListBody(page.data.map(toSkillObject) as { id: string }[], page.hasMore);
-    });
+    scope.get(
+      '/v1/skills',
+      { config: { openapi: { query: pageQuerySchema } } },
+      async function listSkills(request) {
+        const page = await skills.list(request.projectId, parsePageRequest(request.query));
+        return toObjectListBody(page.data.map(toSkillObject) as { id: string }[], page.hasMore);
+      },
+    );
 
     scope.get('/v1/skills/:id', async function retrieveSkill(request) {
       const { id } = parseRequest(skillParams, request.params);
       return toSkillObject(await skills.get(request.projectId, id));
     });
 
-    scope.post('/v1/skills/:id', async function updateSkill(request) {
-      const { id } = parseRequest(skillParams, request.params);
-      const { default_version } = parseRequest(updateSchema, request.body ?? {});
-      return toSkillObject(await skills.setDefaultVersion(request.projectId, id, default_version));
-    });
+    scope.post(
+      '/v1/skills/:id',
+      { config: { openapi: { body: updateSchema } } },
+      async function updateSkill(request) {
+        const { id } = parseRequest(skillParams, request.params);
+        const { default_version } = parseRequest(updateSchema, request.body ?? {});
+        return toSkillObject(await skills.setDefaultVersion(request.projectId, id, default_version));
+      },
+    );
 
     scope.delete('/v1/skills/:id', async function deleteSkill(request) {
       const { id } = parseRequest(skillParams, request.params);
@@ -76,27 +88,39 @@ export async function registerSkillsRoutes(app: FastifyInstance, context: AppCon
       return { id, object: 'skill.deleted', deleted: true };
     });
 
-    scope.get('/v1/skills/:id/content', async function skillContent(request, reply) {
-      const { id } = parseRequest(skillParams, request.params);
-      return sendZip(reply, skills, request.projectId, id);
-    });
+    scope.get(
+      '/v1/skills/:id/content',
+      { config: { openapi: { produces: ['application/zip'] } } },
+      async function skillContent(request, reply) {
+        const { id } = parseRequest(skillParams, request.params);
+        return sendZip(reply, skills, request.projectId, id);
+      },
+    );
 
-    scope.post('/v1/skills/:id/versions', async function createSkillVersion(request) {
-      const { id } = parseRequest(skillParams, request.params);
-      const version = await skills.createVersion(request.projectId, id, async (directory) => {
-        const upload = await receive(request, (fields) => parseRequest(versionFieldsSchema, fields))(
-          directory,
-        );
-        return { files: upload.files, makeDefault: upload.fields.default === 'true' };
-      });
-      return toSkillVersionObject(version);
-    });
+    scope.post(
+      '/v1/skills/:id/versions',
+      { config: { openapi: { multipart: versionFieldsSchema } } },
+      async function createSkillVersion(request) {
+        const { id } = parseRequest(skillParams, request.params);
+        const version = await skills.createVersion(request.projectId, id, async (directory) => {
+          const upload = await receive(request, (fields) => parseRequest(versionFieldsSchema, fields))(
+            directory,
+          );
+          return { files: upload.files, makeDefault: upload.fields.default === 'true' };
+        });
+        return toSkillVersionObject(version);
+      },
+    );
 
-    scope.get('/v1/skills/:id/versions', async function listSkillVersions(request) {
-      const { id } = parseRequest(skillParams, request.params);
-      const page = await skills.listVersions(request.projectId, id, parsePageRequest(request.query));
-      return toObjectListBody(page.data.map(toSkillVersionObject) as { id: string }[], page.hasMore);
-    });
+    scope.get(
+      '/v1/skills/:id/versions',
+      { config: { openapi: { query: pageQuerySchema } } },
+      async function listSkillVersions(request) {
+        const { id } = parseRequest(skillParams, request.params);
+        const page = await skills.listVersions(request.projectId, id, parsePageRequest(request.query));
+        return toObjectListBody(page.data.map(toSkillVersionObject) as { id: string }[], page.hasMore);
+      },
+    );
 
     scope.get('/v1/skills/:id/versions/:version', async function retrieveSkillVersion(request) {
       const { id, version } = parseRequest(versionParams, request.params);
@@ -114,10 +138,14 @@ export async function registerSkillsRoutes(app: FastifyInstance, context: AppCon
       };
     });
 
-    scope.get('/v1/skills/:id/versions/:version/content', async function skillVersionContent(request, reply) {
-      const { id, version } = parseRequest(versionParams, request.params);
-      return sendZip(reply, skills, request.projectId, id, version);
-    });
+    scope.get(
+      '/v1/skills/:id/versions/:version/content',
+      { config: { openapi: { produces: ['application/zip'] } } },
+      async function skillVersionContent(request, reply) {
+        const { id, version } = parseRequest(versionParams, request.params);
+        return sendZip(reply, skills, request.projectId, id, version);
+      },
+    );
   });
 }
 
