@@ -5,7 +5,11 @@
 // Each tree (a checkout with a built dist/ and bin/berth.js) runs its own `berth serve` against one
 // instant upstream; bursts of requests alternate between them and the medians are printed at the end.
 // --cpu-prof writes each server's V8 CPU profile (on exit) for a self-time comparison.
+// A tree written `DIR+otlp` runs with tracing on, exporting to a loopback OTLP sink in this process
+// (what tracing costs: compare `DIR` and `DIR+otlp`).
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { ChildProcess } from 'node:child_process';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,7 +27,11 @@ const { values } = parseArgs({
     'cpu-prof': { type: 'string' },
   },
 });
-const trees = values.trees.split(',').map((tree) => resolve(tree));
+const trees = values.trees
+  .split(',')
+  .map((tree) =>
+    tree.endsWith('+otlp') ? `${resolve(tree.slice(0, -'+otlp'.length))}+otlp` : resolve(tree),
+  );
 const rounds = Number(values.rounds);
 const requests = Number(values.requests);
 const warmup = Number(values.warmup);
@@ -36,6 +44,33 @@ function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
+
+/** A loopback OTLP/HTTP endpoint that takes every export and keeps only counts. */
+let sink: { endpoint: string; exports: number; bytes: number; close: () => void } | undefined;
+async function otlpSink(): Promise<{ endpoint: string }> {
+  if (sink) return sink;
+  const counts = { exports: 0, bytes: 0 };
+  const server = createServer((request, response) => {
+    request.on('data', (chunk: Buffer) => (counts.bytes += chunk.length));
+    request.on('end', () => {
+      counts.exports += 1;
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  sink = {
+    endpoint: `http://127.0.0.1:${port}`,
+    get exports() {
+      return counts.exports;
+    },
+    get bytes() {
+      return counts.bytes;
+    },
+    close: () => server.close(),
+  };
+  return sink;
 }
 
 // No sandbox: a warm pool starting containers would spend the server's CPU on something else.
@@ -54,7 +89,13 @@ try {
           `--cpu-prof-name=${basename(tree)}-${index}.cpuprofile`,
         ]
       : [];
-    const berth = await bench.startBerth(tree, { dataName: `data-${index}`, nodeArgs: profile });
+    const traced = tree.endsWith('+otlp');
+    const environment = traced ? { OTEL_EXPORTER_OTLP_ENDPOINT: (await otlpSink()).endpoint } : {};
+    const berth = await bench.startBerth(traced ? tree.slice(0, -'+otlp'.length) : tree, {
+      dataName: `data-${index}`,
+      nodeArgs: profile,
+      environment,
+    });
     servers.push({ tree, child: berth.child, url: `${berth.url}/responses` });
   }
   for (const mode of modes) {
@@ -83,7 +124,10 @@ try {
   }
 } finally {
   await bench.close();
+  sink?.close();
 }
+
+if (sink) console.log(`\nthe OTLP sink received ${sink.exports} exports, ${sink.bytes} bytes`);
 
 const median = (values: readonly number[]) => {
   const sorted = [...values].sort((a, b) => a - b);

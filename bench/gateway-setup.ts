@@ -9,7 +9,15 @@ export interface GatewayBench {
   /** The upstream's base URL (`…/v1`): the "direct" target. */
   readonly upstreamURL: string;
   /** Starts `berth serve` from `tree` (a checkout with `dist/` built) on a port of its own. */
-  startBerth(tree: string, options?: { dataName?: string; nodeArgs?: readonly string[] }): Promise<Berth>;
+  startBerth(
+    tree: string,
+    options?: {
+      dataName?: string;
+      nodeArgs?: readonly string[];
+      /** Variables for the server besides PATH and HOME (`OTEL_*`). */
+      environment?: NodeJS.ProcessEnv;
+    },
+  ): Promise<Berth>;
   /** Stops every Berth started here, the upstream, and removes the scratch directory. */
   close(): Promise<void>;
 }
@@ -47,7 +55,7 @@ export async function startGatewayBench(
   const started: ChildProcess[] = [];
   return {
     upstreamURL,
-    async startBerth(tree, { dataName = 'data', nodeArgs = [] } = {}) {
+    async startBerth(tree, { dataName = 'data', nodeArgs = [], environment = {} } = {}) {
       const berth = await startProcess(
         process.execPath,
         [
@@ -64,7 +72,7 @@ export async function startGatewayBench(
           ...(takesInit(tree) ? ['--init'] : []),
         ],
         /listening on (\S+)/,
-        { PATH: process.env.PATH, HOME: directory },
+        { PATH: process.env.PATH, HOME: directory, ...environment },
       );
       started.push(berth.child);
       return { child: berth.child, url: berth.match[1] ?? '' };
