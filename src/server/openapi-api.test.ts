@@ -1,6 +1,7 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueApiKey } from '../keys/issue-api-key.js';
+import { routesOf } from '../../test/support/router-routes.js';
 import { startTestBerth, type TestBerth } from '../../test/support/start-test-berth.js';
 
 let berth: TestBerth;
@@ -21,21 +22,12 @@ afterAll(async () => {
 
 /** Every route the router has, as `method path` with OpenAPI's `{param}` segments. */
 function routerRoutes(tree: string): string[] {
-  const routes: string[] = [];
-  const stack: string[] = [];
-  for (const line of tree.split('\n')) {
-    const match = /^([│ ]*)[├└]── (\S+)(?: \(([A-Z, ]+)\))?$/.exec(line);
-    if (!match) continue;
-    stack.length = (match[1] ?? '').length / 4;
-    stack.push(match[2] ?? '');
-    const path = stack
-      .join('')
-      .replace(/:([a-z_A-Z]+)/g, '{$1}')
-      .replace(/\/?\*$/, '/{path}');
-    for (const method of (match[3] ?? '').split(', ').filter((name) => name !== '' && name !== 'HEAD'))
-      routes.push(`${method.toLowerCase()} ${path}`);
-  }
-  return routes;
+  return routesOf(tree).flatMap(({ path, methods }) => {
+    const openApiPath = path.replace(/:([a-z_A-Z]+)/g, '{$1}').replace(/\/?\*$/, '/{path}');
+    return methods
+      .filter((method) => method !== 'HEAD')
+      .map((method) => `${method.toLowerCase()} ${openApiPath}`);
+  });
 }
 
 describe('GET /openapi.json', () => {

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { routesOf } from '../support/router-routes.js';
 import fc from 'fast-check';
 import { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,27 +18,6 @@ let berth: TestBerth;
 const before: { path: string; body: string }[] = [];
 /** How many requests the fuzzing sent (reported in docs/reliability.md). */
 let sent = 0;
-
-interface Route {
-  readonly path: string;
-  readonly methods: readonly string[];
-}
-
-/** Every route with its methods, read from Fastify's route tree (four characters per level). */
-function routesOf(tree: string): Route[] {
-  const routes: Route[] = [];
-  const stack: string[] = [];
-  for (const line of tree.split('\n')) {
-    const match = /^([│ ]*)[├└]── (\S+)(?: \(([A-Z, ]+)\))?$/.exec(line);
-    if (!match) continue;
-    const depth = (match[1] ?? '').length / 4;
-    stack.length = depth;
-    stack.push(match[2] ?? '');
-    const methods = (match[3] ?? '').split(', ').filter((method) => method !== '');
-    if (methods.length > 0) routes.push({ path: stack.join(''), methods });
-  }
-  return routes;
-}
 
 beforeAll(async () => {
   berth = await startTestBerth();
