@@ -78,10 +78,7 @@ export function inSpan<T>(
     try {
       return await work(span);
     } catch (error) {
-      span.setStatus({
-        code: SpanStatusCode.ERROR,
-        message: error instanceof Error ? error.message : String(error),
-      });
+      markFailed(span, error);
       throw error;
     } finally {
       span.end();

@@ -16,6 +16,7 @@ import { settleFailed, settleFinished, type StopReason, type TerminalEvent } fro
 import type { StreamEvent, UnsequencedEvent } from './stream-event.js';
 import { toStoredItems } from './output-items.js';
 import { ToolLoop } from './tool-loop.js';
+import { genAiProviderName } from './gen-ai-provider-name.js';
 
 export { defaultMaxToolCalls } from './tool-loop.js';
 export type { StopReason } from './response-status.js';
@@ -276,13 +277,6 @@ export function startInvokeAgentSpan(tracing: Tracing, prepared: PreparedRespons
       'berth.response.stream': prepared.stream,
     },
   });
-}
-
-/** `gen_ai.provider.name`: the well-known name for OpenAI's and Anthropic's APIs, else the configured one. */
-function genAiProviderName(provider: { readonly kind: string; readonly name: string }): string {
-  if (provider.kind === 'openai') return 'openai';
-  if (provider.kind === 'anthropic') return 'anthropic';
-  return provider.name;
 }
 
 /** Settles `start`: the run may be announced, or it could not be recorded. */

@@ -5,6 +5,7 @@ import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { inSpan, noTracing, type Tracing } from '../tracing.js';
+import { genAiProviderName } from './gen-ai-provider-name.js';
 import type { FinishReason, ModelEvent, ModelRequest, ModelUsage } from '../providers/model-provider.js';
 import type { StoredContainerFile } from '../store/store.js';
 import { estimateContextTokens } from './compaction/estimate-context-tokens.js';
@@ -213,8 +214,7 @@ export class ToolLoop {
     const { tracer } = this.#dependencies.tracing ?? noTracing;
     const attributes = {
       'gen_ai.operation.name': 'chat',
-      'gen_ai.provider.name':
-        resolved.provider.kind === 'openai-chat' ? resolved.provider.name : resolved.provider.kind,
+      'gen_ai.provider.name': genAiProviderName(resolved.provider),
       'gen_ai.request.model': resolved.model,
     };
     return inSpan(tracer, `chat ${resolved.model}`, attributes, async (span) => {
