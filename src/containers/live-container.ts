@@ -19,8 +19,8 @@ const filesSessionName = '@files';
 export class LiveContainer {
   readonly files: SandboxFiles;
   readonly #sessions = new Map<string, ShellSession>();
-  /** Per session: the container's count of refused forks when its last command ended. */
-  readonly #pidsRefusedAfter = new Map<string, number>();
+  /** Per session: the container's count of refused forks when its last command began. */
+  readonly #pidsRefusedAtStart = new Map<string, number>();
   #filesSession: ShellSession | undefined;
   /**
    * Set when a command ended abnormally and the sandbox then failed a health check (gVisor, whose
@@ -61,19 +61,23 @@ export class LiveContainer {
         maxOutputBytes: request.maxOutputBytes,
         ...(onOutput ? { onOutput: (stream, chunk) => onOutput(index, stream, chunk) } : {}),
         ...(request.signal ? { signal: request.signal } : {}),
-        // The session's last command left processes that ran into the pids limit after it ended (a
-        // fork bomb that returned at once): they are killed before this one starts, or this one could
-        // not even fork, and the shell and its state are kept.
+        // The container refused forks since the session's last command began, and that command left
+        // processes running (a fork bomb that returned at once): they are killed, and reaped, before
+        // this one starts, or this one could not even fork; the shell and its state are kept. Counted
+        // from the last command's start, not its end: a bomb can reach the limit before its command
+        // returns and then sit in bash's fork-retry back-off, refusing nothing new for a while.
         killLeftovers: () => {
-          const now = this.sandbox.limitEvents();
-          leftoversKilled =
-            now.pidsRefused > (this.#pidsRefusedAfter.get(request.session) ?? now.pidsRefused);
-          before = now;
-          return leftoversKilled;
+          const { pidsRefused } = this.sandbox.limitEvents();
+          return pidsRefused > (this.#pidsRefusedAtStart.get(request.session) ?? pidsRefused);
         },
+        onLeftoversKilled: () => {
+          leftoversKilled = true;
+          // Refusals while the leftovers were dying were theirs, not this command's.
+          before = this.sandbox.limitEvents();
+        },
+        onStart: () => this.#pidsRefusedAtStart.set(request.session, this.sandbox.limitEvents().pidsRefused),
       });
       const after = this.sandbox.limitEvents();
-      this.#pidsRefusedAfter.set(request.session, after.pidsRefused);
       let explained = this.#explain(result, before, after);
       if (leftoversKilled) {
         explained = {

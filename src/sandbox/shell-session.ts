@@ -39,6 +39,10 @@ export interface RunOptions {
    * on after its command returned — with the shell and its state kept.
    */
   readonly killLeftovers?: () => boolean;
+  /** Called once processes `killLeftovers` asked to kill were found, killed and reaped. */
+  readonly onLeftoversKilled?: () => void;
+  /** Called in the session's queue just as the command is handed to the shell. */
+  readonly onStart?: () => void;
 }
 
 const ttyComplaint = /bash: \[\d+: \d+ \(\d+\)\] tcsetattr: Inappropriate ioctl for device\n\n?/g;
@@ -93,7 +97,14 @@ export class ShellSession {
       this.#lastSincePid = undefined;
     }
     const shell = this.#shell;
-    if (this.#lastSincePid !== undefined && options.killLeftovers?.()) shell.killCommand(this.#lastSincePid);
+    if (
+      this.#lastSincePid !== undefined &&
+      options.killLeftovers?.() &&
+      (await shell.killCommandAndWait(this.#lastSincePid))
+    ) {
+      options.onLeftoversKilled?.();
+    }
+    options.onStart?.();
     const nonce = randomBytes(16).toString('hex');
     const sincePid = lastAssignedPid();
     this.#lastSincePid = sincePid;
@@ -121,7 +132,7 @@ export class ShellSession {
     const status = await done.status;
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', stopOnAbort);
-    if (timedOut) shell.killCommand(sincePid);
+    if (timedOut) await shell.killCommandAndWait(sincePid);
     if (status.type === 'exit') this.#previousStatus = status.code;
     let stderr = done.stderr.text();
     // Without a terminal, an interrupted interactive bash complains that it cannot restore one.
