@@ -28,6 +28,23 @@ export interface ResponseStore {
   listResponseEvents(responseId: string, startingAfter: number): Promise<readonly StoredEvent[]>;
   /** Responses of every project left `queued` or `in_progress` (what a restart must resume or fail). */
   listUnfinishedResponses(): Promise<readonly StoredResponse[]>;
+  /**
+   * One page of a project's responses in the order they were created (`desc`: newest first), narrowed
+   * by `filter`: what the dashboard lists. `after` is the id of the last response already seen.
+   */
+  listResponses(projectId: string, page: PageRequest, filter: ResponseFilter): Promise<Page<StoredResponse>>;
+}
+
+/** What `listResponses` keeps; every given field must match. */
+export interface ResponseFilter {
+  readonly status?: ResponseStatus | undefined;
+  /** The model as the response names it (`body.model`). */
+  readonly model?: string | undefined;
+  /**
+   * Text found, case-insensitively for ASCII, in the response's id, in the response object as served
+   * (its output, instructions and model) or in one of its input items.
+   */
+  readonly search?: string | undefined;
 }
 
 /** A response's lifecycle status, as OpenAI names it. */

@@ -13,6 +13,12 @@ export interface ToolCallStore {
    * oldest first). Does not check that the response exists: callers answer 404 for that.
    */
   listToolCalls(projectId: string, responseId: string, page: PageRequest): Promise<Page<ToolCallRecord>>;
+  /**
+   * The command that was running in container `containerId` at `atMs` (epoch milliseconds, both ends
+   * of a command's run included), the one that started last if several were; undefined if none was.
+   * Artefact lineage: a file's modification time names the command that last wrote it.
+   */
+  findToolCallAt(projectId: string, containerId: string, atMs: number): Promise<ToolCallRecord | undefined>;
 }
 
 /** One command a hosted shell call ran: the tool-call log's row. */

@@ -247,6 +247,19 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0007_dashboard_indexes': {
+    async up(db: Kysely<unknown>) {
+      // The dashboard lists a project's responses newest first (by rowid, which is creation order),
+      // which an index on project_id serves since SQLite appends the rowid to every index entry; and
+      // finds the command that was running in a container when a file was written (lineage).
+      await db.schema.createIndex('responses_by_project').on('responses').column('project_id').execute();
+      await db.schema
+        .createIndex('tool_calls_by_container')
+        .on('tool_calls')
+        .columns(['container_id', 'started_at_ms', 'seq'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,9 +1,10 @@
 import type { Database } from 'better-sqlite3';
 import { parseJsonObject, toStoredItem, type ItemRow } from './json-columns.js';
-import { ItemPages } from './item-pages.js';
+import { cursorPage, ItemPages } from './item-pages.js';
 import type { ResponsesTable } from './schema.js';
 import type { Page, PageRequest } from '../page.js';
 import type {
+  ResponseFilter,
   ResponseStatus,
   ResponseStore,
   ResponseWrite,
@@ -219,6 +220,49 @@ export class SqliteResponses {
   listUnfinished(): readonly StoredResponse[] {
     return this.#unfinished.all().map(fromRow);
   }
+
+  /**
+   * Pages by rowid, which is creation order: a response is inserted once and then updated in place.
+   * Prepared per call, unlike the statements above: the filters vary, and the dashboard is no hot path.
+   */
+  list(projectId: string, page: PageRequest, filter: ResponseFilter): Page<StoredResponse> {
+    const conditions = ['project_id = @project'];
+    const parameters: Record<string, string | number> = { project: projectId };
+    if (filter.status !== undefined) {
+      conditions.push('status = @status');
+      parameters['status'] = filter.status;
+    }
+    if (filter.model !== undefined) {
+      conditions.push("json_extract(body_json, '$.model') = @model");
+      parameters['model'] = filter.model;
+    }
+    if (filter.search !== undefined && filter.search !== '') {
+      // LIKE with its wildcards escaped: the search is text, not a pattern.
+      conditions.push(
+        `(id LIKE @search ESCAPE '\\' OR body_json LIKE @search ESCAPE '\\' OR EXISTS (
+           SELECT 1 FROM response_items i
+            WHERE i.response_id = responses.id AND i.kind = ${INPUT} AND i.item_json LIKE @search ESCAPE '\\'))`,
+      );
+      parameters['search'] = `%${filter.search.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+    }
+    const where = conditions.join(' AND ');
+    const [comparison, order] = page.order === 'asc' ? ['>', 'ASC'] : ['<', 'DESC'];
+    return cursorPage(
+      page,
+      (after) =>
+        this.#db
+          .prepare<[string, string], number>('SELECT rowid FROM responses WHERE id = ? AND project_id = ?')
+          .pluck()
+          .get(after, projectId),
+      (from, limit) =>
+        this.#db
+          .prepare<Record<string, string | number>, ResponsesTable>(
+            `SELECT * FROM responses WHERE ${where} AND rowid ${comparison} @from ORDER BY rowid ${order} LIMIT @limit`,
+          )
+          .all({ ...parameters, from, limit }),
+      fromRow,
+    );
+  }
 }
 
 function toRow(response: StoredResponse): ResponsesTable {
@@ -262,5 +306,6 @@ export function sqliteResponseStore(responses: SqliteResponses): ResponseStore {
     listResponseEvents: (responseId, startingAfter) =>
       settle(() => responses.listEvents(responseId, startingAfter)),
     listUnfinishedResponses: () => settle(() => responses.listUnfinished()),
+    listResponses: (projectId, page, filter) => settle(() => responses.list(projectId, page, filter)),
   };
 }

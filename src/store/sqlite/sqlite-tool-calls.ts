@@ -14,6 +14,7 @@ export class SqliteToolCalls {
   readonly #cursor;
   readonly #pages;
   readonly #deleteForResponse;
+  readonly #runningAt;
 
   constructor(db: Database) {
     this.#insert = db.prepare<ToolCallRow>(
@@ -43,6 +44,17 @@ export class SqliteToolCalls {
       );
     this.#pages = { asc: page('>', 'ASC'), desc: page('<', 'DESC') };
     this.#deleteForResponse = db.prepare<[string]>('DELETE FROM tool_calls WHERE response_id = ?');
+    this.#runningAt = db.prepare<{ project_id: string; container_id: string; at: number }, ToolCallsTable>(
+      `SELECT * FROM tool_calls
+        WHERE container_id = @container_id AND project_id = @project_id
+          AND started_at_ms <= @at AND ended_at_ms >= @at
+        ORDER BY started_at_ms DESC, seq DESC LIMIT 1`,
+    );
+  }
+
+  runningAt(projectId: string, containerId: string, atMs: number): ToolCallRecord | undefined {
+    const row = this.#runningAt.get({ project_id: projectId, container_id: containerId, at: atMs });
+    return row && fromRow(row);
   }
 
   record(record: ToolCallRecord): void {
@@ -107,5 +119,7 @@ export function sqliteToolCallStore(toolCalls: SqliteToolCalls): ToolCallStore {
   return {
     recordToolCall: (record) => settle(() => toolCalls.record(record)),
     listToolCalls: (projectId, responseId, page) => settle(() => toolCalls.list(projectId, responseId, page)),
+    findToolCallAt: (projectId, containerId, atMs) =>
+      settle(() => toolCalls.runningAt(projectId, containerId, atMs)),
   };
 }

@@ -242,5 +242,64 @@ export function describeResponseStoreContract(
       expect(toolCallIds(await toolCalls.listToolCalls('proj_a', 'resp_1', page))).toEqual([]);
       expect(toolCallIds(await toolCalls.listToolCalls('proj_a', 'resp_2', page))).toEqual(['tcl_2']);
     });
+
+    it("lists a project's responses in creation order, paged and narrowed by status, model and text", async () => {
+      const { responses } = stores();
+      const withModel = (id: string, model: string, status: StoredResponse['status'], text = '') =>
+        response(id, {
+          status,
+          body: { id, object: 'response', status, model, output_text: text },
+        });
+      await responses.writeResponse({
+        response: withModel('resp_1', 'oai/gpt-5', 'completed', 'the harbour at dawn'),
+        inputItems: [item('msg_1')],
+      });
+      await responses.writeResponse({ response: withModel('resp_2', 'anthropic/claude', 'failed') });
+      await responses.writeResponse({
+        response: withModel('resp_3', 'oai/gpt-5', 'in_progress'),
+        inputItems: [
+          { id: 'msg_3', item: { id: 'msg_3', type: 'message', role: 'user', content: '50%_off\\' } },
+        ],
+      });
+      await responses.writeResponse({
+        response: { ...withModel('resp_x', 'oai/gpt-5', 'completed'), projectId: 'proj_b' },
+      });
+      // An update keeps a response's place in the list.
+      await responses.writeResponse({
+        response: withModel('resp_1', 'oai/gpt-5', 'completed', 'the harbour at dusk'),
+      });
+      const ids = (page: Page<StoredResponse>) => page.data.map((entry) => entry.id);
+      const list = (page: { limit: number; order: 'asc' | 'desc'; after?: string }, filter = {}) =>
+        responses.listResponses('proj_a', page, filter);
+
+      const newest = await list({ limit: 2, order: 'desc' });
+      expect(ids(newest)).toEqual(['resp_3', 'resp_2']);
+      expect(newest.hasMore).toBe(true);
+      expect(newest.data[0]).toEqual(withModel('resp_3', 'oai/gpt-5', 'in_progress'));
+      const rest = await list({ limit: 2, order: 'desc', after: 'resp_2' });
+      expect(ids(rest)).toEqual(['resp_1']);
+      expect(rest.hasMore).toBe(false);
+      expect(ids(await list({ limit: 10, order: 'asc' }))).toEqual(['resp_1', 'resp_2', 'resp_3']);
+      // Another project's id is no cursor here: an unknown cursor gives an empty page.
+      expect(ids(await list({ limit: 10, order: 'desc', after: 'resp_x' }))).toEqual([]);
+
+      expect(ids(await list({ limit: 10, order: 'asc' }, { status: 'failed' }))).toEqual(['resp_2']);
+      expect(ids(await list({ limit: 10, order: 'asc' }, { model: 'oai/gpt-5' }))).toEqual([
+        'resp_1',
+        'resp_3',
+      ]);
+      expect(
+        ids(await list({ limit: 10, order: 'asc' }, { model: 'oai/gpt-5', status: 'in_progress' })),
+      ).toEqual(['resp_3']);
+      // Text in the response as served, in an input item, or in the id; case does not matter.
+      expect(ids(await list({ limit: 10, order: 'asc' }, { search: 'HARBOUR at dusk' }))).toEqual(['resp_1']);
+      expect(ids(await list({ limit: 10, order: 'asc' }, { search: 'MSG_1' }))).toEqual(['resp_1']);
+      expect(ids(await list({ limit: 10, order: 'asc' }, { search: 'resp_2' }))).toEqual(['resp_2']);
+      // The search is text: LIKE's wildcards and its escape character match only themselves.
+      expect(ids(await list({ limit: 10, order: 'asc' }, { search: '50%_off' }))).toEqual(['resp_3']);
+      expect(ids(await list({ limit: 10, order: 'asc' }, { search: '%' }))).toEqual(['resp_3']);
+      expect(ids(await list({ limit: 10, order: 'asc' }, { search: 'harbour at dawn' }))).toEqual([]);
+      expect(ids(await list({ limit: 10, order: 'asc' }, { search: 'resp_x' }))).toEqual([]);
+    });
   });
 }

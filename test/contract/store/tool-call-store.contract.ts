@@ -106,5 +106,34 @@ export function describeToolCallStoreContract(
       const otherResponse = { limit: 10, order: 'asc' as const, after: 'tcl_other_response' };
       expect(toolCallIds(await toolCalls.listToolCalls('proj_a', 'resp_1', otherResponse))).toEqual([]);
     });
+
+    it('finds the command that was running in a container at a moment: the latest started, ends included', async () => {
+      const { toolCalls } = stores();
+      await toolCalls.recordToolCall(toolCall('tcl_long', { startedAt: 1_000, endedAt: 9_000 }));
+      await toolCalls.recordToolCall(
+        toolCall('tcl_inner', { callId: 'call_2', startedAt: 2_000, endedAt: 3_000 }),
+      );
+      await toolCalls.recordToolCall(
+        toolCall('tcl_elsewhere', { containerId: 'cntr_2', startedAt: 4_000, endedAt: 5_000 }),
+      );
+      await toolCalls.recordToolCall(
+        toolCall('tcl_other_project', { projectId: 'proj_b', startedAt: 9_500, endedAt: 9_900 }),
+      );
+      const at = async (containerId: string, atMs: number, projectId = 'proj_a') =>
+        (await toolCalls.findToolCallAt(projectId, containerId, atMs))?.id;
+      expect(await at('cntr_1', 999)).toBeUndefined();
+      expect(await at('cntr_1', 1_000)).toBe('tcl_long');
+      expect(await at('cntr_1', 2_000)).toBe('tcl_inner');
+      expect(await at('cntr_1', 3_000)).toBe('tcl_inner');
+      expect(await at('cntr_1', 3_001)).toBe('tcl_long');
+      expect(await at('cntr_1', 9_000)).toBe('tcl_long');
+      expect(await at('cntr_1', 9_600)).toBeUndefined();
+      expect(await at('cntr_2', 4_500)).toBe('tcl_elsewhere');
+      expect(await at('cntr_1', 9_600, 'proj_b')).toBe('tcl_other_project');
+      expect(await at('cntr_1', 2_500, 'proj_b')).toBeUndefined();
+      expect(await toolCalls.findToolCallAt('proj_a', 'cntr_1', 2_500)).toEqual(
+        toolCall('tcl_inner', { callId: 'call_2', startedAt: 2_000, endedAt: 3_000 }),
+      );
+    });
   });
 }
