@@ -14,11 +14,17 @@ export interface ToolCallStore {
    */
   listToolCalls(projectId: string, responseId: string, page: PageRequest): Promise<Page<ToolCallRecord>>;
   /**
-   * The command that was running in container `containerId` at `atMs` (epoch milliseconds, both ends
-   * of a command's run included), the one that started last if several were; undefined if none was.
-   * Artefact lineage: a file's modification time names the command that last wrote it.
+   * The command that was running in container `containerId` at some moment from `fromMs` to `toMs`
+   * (epoch milliseconds, both ends included, as are a command's start and end), the one that started
+   * last if several were; undefined if none was. Artefact lineage: a file's modification time (read
+   * from a coarse kernel clock, so a window) names the command that last wrote it.
    */
-  findToolCallAt(projectId: string, containerId: string, atMs: number): Promise<ToolCallRecord | undefined>;
+  findToolCallDuring(
+    projectId: string,
+    containerId: string,
+    fromMs: number,
+    toMs: number,
+  ): Promise<ToolCallRecord | undefined>;
 }
 
 /** One command a hosted shell call ran: the tool-call log's row. */

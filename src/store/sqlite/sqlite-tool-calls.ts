@@ -14,7 +14,7 @@ export class SqliteToolCalls {
   readonly #cursor;
   readonly #pages;
   readonly #deleteForResponse;
-  readonly #runningAt;
+  readonly #runningDuring;
 
   constructor(db: Database) {
     this.#insert = db.prepare<ToolCallRow>(
@@ -44,16 +44,24 @@ export class SqliteToolCalls {
       );
     this.#pages = { asc: page('>', 'ASC'), desc: page('<', 'DESC') };
     this.#deleteForResponse = db.prepare<[string]>('DELETE FROM tool_calls WHERE response_id = ?');
-    this.#runningAt = db.prepare<{ project_id: string; container_id: string; at: number }, ToolCallsTable>(
+    this.#runningDuring = db.prepare<
+      { project_id: string; container_id: string; from: number; to: number },
+      ToolCallsTable
+    >(
       `SELECT * FROM tool_calls
         WHERE container_id = @container_id AND project_id = @project_id
-          AND started_at_ms <= @at AND ended_at_ms >= @at
+          AND started_at_ms <= @to AND ended_at_ms >= @from
         ORDER BY started_at_ms DESC, seq DESC LIMIT 1`,
     );
   }
 
-  runningAt(projectId: string, containerId: string, atMs: number): ToolCallRecord | undefined {
-    const row = this.#runningAt.get({ project_id: projectId, container_id: containerId, at: atMs });
+  runningDuring(
+    projectId: string,
+    containerId: string,
+    from: number,
+    to: number,
+  ): ToolCallRecord | undefined {
+    const row = this.#runningDuring.get({ project_id: projectId, container_id: containerId, from, to });
     return row && fromRow(row);
   }
 
@@ -119,7 +127,7 @@ export function sqliteToolCallStore(toolCalls: SqliteToolCalls): ToolCallStore {
   return {
     recordToolCall: (record) => settle(() => toolCalls.record(record)),
     listToolCalls: (projectId, responseId, page) => settle(() => toolCalls.list(projectId, responseId, page)),
-    findToolCallAt: (projectId, containerId, atMs) =>
-      settle(() => toolCalls.runningAt(projectId, containerId, atMs)),
+    findToolCallDuring: (projectId, containerId, fromMs, toMs) =>
+      settle(() => toolCalls.runningDuring(projectId, containerId, fromMs, toMs)),
   };
 }

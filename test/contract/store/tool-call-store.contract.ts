@@ -107,7 +107,7 @@ export function describeToolCallStoreContract(
       expect(toolCallIds(await toolCalls.listToolCalls('proj_a', 'resp_1', otherResponse))).toEqual([]);
     });
 
-    it('finds the command that was running in a container at a moment: the latest started, ends included', async () => {
+    it('finds the command that was running in a container within a window: the latest started, ends included', async () => {
       const { toolCalls } = stores();
       await toolCalls.recordToolCall(toolCall('tcl_long', { startedAt: 1_000, endedAt: 9_000 }));
       await toolCalls.recordToolCall(
@@ -120,7 +120,7 @@ export function describeToolCallStoreContract(
         toolCall('tcl_other_project', { projectId: 'proj_b', startedAt: 9_500, endedAt: 9_900 }),
       );
       const at = async (containerId: string, atMs: number, projectId = 'proj_a') =>
-        (await toolCalls.findToolCallAt(projectId, containerId, atMs))?.id;
+        (await toolCalls.findToolCallDuring(projectId, containerId, atMs, atMs))?.id;
       expect(await at('cntr_1', 999)).toBeUndefined();
       expect(await at('cntr_1', 1_000)).toBe('tcl_long');
       expect(await at('cntr_1', 2_000)).toBe('tcl_inner');
@@ -131,9 +131,14 @@ export function describeToolCallStoreContract(
       expect(await at('cntr_2', 4_500)).toBe('tcl_elsewhere');
       expect(await at('cntr_1', 9_600, 'proj_b')).toBe('tcl_other_project');
       expect(await at('cntr_1', 2_500, 'proj_b')).toBeUndefined();
-      expect(await toolCalls.findToolCallAt('proj_a', 'cntr_1', 2_500)).toEqual(
+      expect(await toolCalls.findToolCallDuring('proj_a', 'cntr_1', 2_500, 2_500)).toEqual(
         toolCall('tcl_inner', { callId: 'call_2', startedAt: 2_000, endedAt: 3_000 }),
       );
+      // A window: any command running at some moment in it; the latest started wins.
+      expect((await toolCalls.findToolCallDuring('proj_a', 'cntr_1', 9_001, 9_400))?.id).toBeUndefined();
+      expect((await toolCalls.findToolCallDuring('proj_a', 'cntr_1', 1_500, 1_999))?.id).toBe('tcl_long');
+      expect((await toolCalls.findToolCallDuring('proj_a', 'cntr_1', 1_500, 2_000))?.id).toBe('tcl_inner');
+      expect((await toolCalls.findToolCallDuring('proj_a', 'cntr_1', 500, 1_000))?.id).toBe('tcl_long');
     });
   });
 }
