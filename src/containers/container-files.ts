@@ -71,6 +71,22 @@ export class ContainerFiles {
     return this.#options.store.allContainerFiles(id);
   }
 
+  /**
+   * Every file of the container under /mnt/data with its modification time (epoch milliseconds), after
+   * recording what its commands wrote: the dashboard's artefact lineage starts here.
+   */
+  async allWithTimes(
+    projectId: string,
+    id: string,
+  ): Promise<{ file: StoredContainerFile; modifiedMs: number }[]> {
+    const found = await this.#sync(projectId, id);
+    const times = new Map(found.map((entry) => [entry.path, entry.modifiedMs]));
+    return (await this.#options.store.allContainerFiles(id)).flatMap((file) => {
+      const modifiedMs = times.get(file.path);
+      return modifiedMs === undefined ? [] : [{ file, modifiedMs }];
+    });
+  }
+
   async get(projectId: string, id: string, fileId: string): Promise<StoredContainerFile> {
     await this.#options.get(projectId, id);
     let file = await this.#options.store.getContainerFile(id, fileId);
@@ -134,7 +150,7 @@ export class ContainerFiles {
   }
 
   /** Brings the records in line with the sandbox's /mnt/data: new and changed files, and gone ones. */
-  async #sync(projectId: string, id: string): Promise<void> {
+  async #sync(projectId: string, id: string): Promise<{ path: string; modifiedMs: number }[]> {
     const { store, ids } = this.#options;
     const live = await this.#options.use(projectId, id);
     const found = await this.#options.whileBusy(id, () => live.files.list());
@@ -154,5 +170,6 @@ export class ContainerFiles {
       });
     }
     for (const gone of recorded.values()) await store.deleteContainerFile(id, gone.id);
+    return found;
   }
 }

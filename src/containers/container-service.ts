@@ -7,7 +7,7 @@ import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Tracing } from '../tracing.js';
-import type { SandboxDriver, SandboxImage } from '../sandbox/sandbox-driver.js';
+import type { SandboxDriver, SandboxImage, SandboxLimits } from '../sandbox/sandbox-driver.js';
 import type { NetworkPolicyRequest } from '../network/egress-policy.js';
 import type { SkillService } from '../skills/skill-service.js';
 import type {
@@ -22,6 +22,7 @@ import type {
 import { ContainerEgressLog } from './container-egress-log.js';
 import { ContainerExpiry } from './container-expiry.js';
 import { ContainerFiles } from './container-files.js';
+import type { MemoryLimit } from './container-object.js';
 import { ContainerRecords } from './container-records.js';
 import { TooManySessionsError, type LiveContainer } from './live-container.js';
 import { LiveSandboxes, type ContainerEgressOptions } from './live-sandboxes.js';
@@ -190,6 +191,22 @@ export class ContainerService implements ShellHost {
     return this.#records.get(projectId, id);
   }
 
+  /**
+   * What the dashboard shows of a container beyond its object: the driver its sandbox runs on (the
+   * server's) and the limits that sandbox gets. 404 when unknown or another project's.
+   */
+  async describe(
+    projectId: string,
+    id: string,
+  ): Promise<{ container: StoredContainer; driver: string | null; limits: SandboxLimits }> {
+    const container = await this.#records.get(projectId, id);
+    return {
+      container,
+      driver: this.#options.driver?.name ?? null,
+      limits: this.#sandboxes.limits(container.memoryLimit as MemoryLimit),
+    };
+  }
+
   /** The container if it is running (a 404 that says so when it expired), without starting it. */
   async getRunning(projectId: string, id: string): Promise<StoredContainer> {
     this.#sandboxes.requireEnabled();
@@ -288,6 +305,14 @@ export class ContainerService implements ShellHost {
   /** Lists the container's files, first recording what its commands wrote (`source: "assistant"`). */
   listFiles(projectId: string, id: string, page: PageRequest): Promise<Page<StoredContainerFile>> {
     return this.#files.list(projectId, id, page);
+  }
+
+  /** Every file of the container with its modification time (epoch ms), after recording what its commands wrote. */
+  filesWithTimes(
+    projectId: string,
+    id: string,
+  ): Promise<{ file: StoredContainerFile; modifiedMs: number }[]> {
+    return this.#files.allWithTimes(projectId, id);
   }
 
   /** Every file of the container under /mnt/data, after recording what its commands wrote. */

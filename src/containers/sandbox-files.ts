@@ -41,18 +41,27 @@ export class SandboxFiles {
     private readonly runInSession?: (command: string) => Promise<string>,
   ) {}
 
-  /** Regular files under /mnt/data (symlinks and special files are not listed), with their sizes. */
-  async list(): Promise<{ path: string; bytes: number }[]> {
+  /**
+   * Regular files under /mnt/data (symlinks and special files are not listed), with their sizes and
+   * modification times (epoch milliseconds, as the sandbox's kernel stamped them).
+   */
+  async list(): Promise<{ path: string; bytes: number; modifiedMs: number }[]> {
     // Cut inside the sandbox, so a tree of millions of files costs the server one bounded read.
-    const command = `find ${dataDirectory} -xdev -type f -printf '%s %p\\0' | head -z -n ${listingLimit}`;
+    const command = `find ${dataDirectory} -xdev -type f -printf '%s %T@ %p\\0' | head -z -n ${listingLimit}`;
     const output = this.runInSession
       ? await this.runInSession(command)
       : (await this.#capture(['/usr/bin/sh', '-c', command])).toString('utf8');
-    const files: { path: string; bytes: number }[] = [];
+    const files: { path: string; bytes: number; modifiedMs: number }[] = [];
     for (const entry of output.split('\0')) {
-      const space = entry.indexOf(' ');
-      if (space < 0) continue;
-      files.push({ bytes: Number(entry.slice(0, space)), path: entry.slice(space + 1) });
+      // `<size> <seconds>.<fraction> <path>`: the path is the rest, spaces and all.
+      const first = entry.indexOf(' ');
+      const second = entry.indexOf(' ', first + 1);
+      if (first < 0 || second < 0) continue;
+      files.push({
+        bytes: Number(entry.slice(0, first)),
+        modifiedMs: Math.floor(Number(entry.slice(first + 1, second)) * 1000),
+        path: entry.slice(second + 1),
+      });
       if (files.length === listingLimit) break;
     }
     return files;

@@ -8,6 +8,7 @@ import type {
   JsonObject,
   Page,
   PageRequest,
+  ResponseFilter,
   ResponseStore,
   StoredItem,
   ToolCallStore,
@@ -22,6 +23,7 @@ import { ResponseRun, startInvokeAgentSpan, type RunDependencies } from './respo
 import { markFailed, noTracing, withActiveSpan } from '../tracing.js';
 import type { StreamEvent } from './stream-event.js';
 import { toToolCallObject, type ToolCallObject } from './tool-call-object.js';
+import { toResponseSummary, type ResponseSummary } from './response-summary.js';
 import { parseRequest } from '../validation/parse-request.js';
 import { parseRequestIgnoringUnknown } from '../validation/parse-request-ignoring-unknown.js';
 
@@ -259,6 +261,45 @@ export class ResponseService {
     await this.get(projectId, id);
     const result = await this.#dependencies.store.toolCalls.listToolCalls(projectId, id, page);
     return { data: result.data.map(toToolCallObject), hasMore: result.hasMore };
+  }
+
+  /** One page of the project's stored responses as dashboard rows, newest first by default. */
+  async listSummaries(
+    projectId: string,
+    page: PageRequest,
+    filter: ResponseFilter,
+  ): Promise<Page<ResponseSummary>> {
+    const store = this.#dependencies.store.responses;
+    const result = await store.listResponses(projectId, page, filter);
+    const data: ResponseSummary[] = [];
+    for (const stored of result.data) {
+      const first = await store.listInputItems(projectId, stored.id, { limit: 1, order: 'asc' });
+      data.push(toResponseSummary(stored, first?.data[0]));
+    }
+    return { data, hasMore: result.hasMore };
+  }
+
+  /**
+   * The logged command that ran in the container at some moment from `fromMs` to `toMs` (epoch ms),
+   * when its response can be retrieved (a `store: false` response's commands are not shown); the
+   * dashboard's artefact lineage.
+   */
+  async toolCallDuring(
+    projectId: string,
+    containerId: string,
+    fromMs: number,
+    toMs: number,
+  ): Promise<ToolCallObject | undefined> {
+    const { toolCalls, responses } = this.#dependencies.store;
+    const record = await toolCalls.findToolCallDuring(projectId, containerId, fromMs, toMs);
+    if (!record) return undefined;
+    if (
+      !this.#liveRun(projectId, record.responseId) &&
+      !(await responses.getResponse(projectId, record.responseId))
+    ) {
+      return undefined;
+    }
+    return toToolCallObject(record);
   }
 
   /**

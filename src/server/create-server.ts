@@ -14,6 +14,8 @@ import type { AppContext } from './app-context.js';
 import { createAuthenticator } from './auth.js';
 import { registerCompactRoute } from './routes/compact-route.js';
 import { registerContainersRoutes } from './routes/containers-routes.js';
+import { registerDashboardApiRoutes } from './routes/dashboard-api-routes.js';
+import { registerDashboardRoutes } from './routes/dashboard-routes.js';
 import { registerConversationsRoutes } from './routes/conversations-routes.js';
 import { registerFilesRoutes } from './routes/files-routes.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
@@ -157,6 +159,8 @@ export async function createServer(context: AppContext, options: ServerOptions):
   await registerFilesRoutes(app, context);
   await registerContainersRoutes(app, context);
   await registerSkillsRoutes(app, context);
+  await registerDashboardRoutes(app);
+  registerDashboardApiRoutes(app, context);
   return app;
 }
 

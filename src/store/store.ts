@@ -20,6 +20,7 @@ export type { ConversationStore, StoredConversation } from './conversation-store
 export type { FileListQuery, FileStore, StoredFile } from './file-store.js';
 export type { Page, PageRequest } from './page.js';
 export type {
+  ResponseFilter,
   ResponseStatus,
   ResponseStore,
   ResponseWrite,

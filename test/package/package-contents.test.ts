@@ -27,6 +27,10 @@ describe('the package', () => {
     const paths = pack.files.map((file) => file.path);
     expect(paths).toContain('bin/berth.js');
     expect(paths).toContain('dist/cli/main.js');
+    // The dashboard, built by `npm run build` (esbuild), served at /ui/.
+    expect(paths).toEqual(
+      expect.arrayContaining(['dist/ui/index.html', 'dist/ui/assets/app.js', 'dist/ui/assets/app.css']),
+    );
     const outside = paths.filter(
       (path) => !/^(dist|bin)\//.test(path) && !['package.json', 'README.md', 'LICENSE'].includes(path),
     );
