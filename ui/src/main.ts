@@ -83,8 +83,10 @@ function KeyForm({ refused, onKey }: { refused: string | undefined; onKey: (key:
     <form class="key" onSubmit=${(event: Event) => void submit(event)}>
       <h1>Berth</h1>
       <p>
-        Enter an API key. The dashboard shows what that key's project did, and keeps the key for this tab
-        only.
+        ${"Enter an API key. The dashboard shows what that key's project did, and keeps the key for this tab only."}
+      </p>
+      <p class="hint">
+        ${'While the server has no API keys (it then listens on loopback only), any text opens it.'}
       </p>
       <label>
         API key

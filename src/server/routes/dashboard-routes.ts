@@ -34,14 +34,14 @@ export async function registerDashboardRoutes(
     // on to `/ui/`, where the page's relative asset paths resolve under `/ui/assets/`.
     if (!request.url.split('?', 1)[0]?.endsWith('/')) return reply.redirect('/ui/');
     if (!built()) throw notBuilt();
-    return withPageHeaders(reply).header('cache-control', 'no-cache').sendFile('index.html');
+    return withPageHeaders(reply).sendFile('index.html');
   });
   app.get('/ui/assets/:file', { config: { public: true } }, function dashboardAsset(request, reply) {
     if (!built()) throw notBuilt();
     // One file name, no dot first: nothing outside `assets/` can be named (and `send`, under
     // sendFile, refuses a path that climbs out of the directory besides).
     const { file } = parseRequest(assetParams, request.params);
-    return withPageHeaders(reply).header('cache-control', 'no-cache').sendFile(`assets/${file}`);
+    return withPageHeaders(reply).sendFile(`assets/${file}`);
   });
 }
 
