@@ -73,6 +73,7 @@ export function registerServeCommand(program: Command): void {
         `  providers: ${providers || 'none configured (set OPENAI_API_KEY, ANTHROPIC_API_KEY or use --config)'}`,
         `  auth: ${auth}`,
         `  sandbox: ${runtime.sandbox.driver ? runtime.sandbox.driver.name : 'none'} — ${runtime.sandbox.reason}`,
+        ...(runtime.metricsUrl ? [`  metrics: ${runtime.metricsUrl}`] : []),
       ].join('\n'),
     );
     const shutdown = (signal: string): void => {

@@ -62,6 +62,16 @@ export const configFileSchema = z.strictObject({
        * one `/metrics` needs no key (it carries no project's data, but does show models and volumes).
        */
       token: secret.optional(),
+      /**
+       * Serve `/metrics` on a listener of its own (for example `{"host": "0.0.0.0", "port": 9464}`,
+       * reachable by the scraper's network only) instead of the API's port.
+       */
+      listen: z
+        .strictObject({
+          host: z.string().min(1),
+          port: z.int().min(0).max(65_535),
+        })
+        .optional(),
     })
     .optional(),
   providers: z.array(providerConfigSchema).optional(),
@@ -160,10 +170,12 @@ export interface BerthConfig {
   readonly metrics: MetricsConfig;
 }
 
-/** `GET /metrics`: on or off, and the bearer token scrapers must send (null: none). */
+/** `GET /metrics`: on or off, the bearer token scrapers must send (null: none), and where. */
 export interface MetricsConfig {
   readonly enabled: boolean;
   readonly token: string | null;
+  /** A listener of its own for `/metrics`; null: served on the API's port. */
+  readonly listen: { readonly host: string; readonly port: number } | null;
 }
 
 /** The server's egress ceiling (`network`): what containers may reach at most. */

@@ -35,6 +35,10 @@ const badValues: readonly { readonly field: string; readonly config: unknown }[]
   { field: 'metrics', config: { metrics: true } },
   { field: 'metrics.enabled', config: { metrics: { enabled: 'yes' } } },
   { field: 'metrics.token', config: { metrics: { token: '' } } },
+  { field: 'metrics.listen', config: { metrics: { listen: 9464 } } },
+  { field: 'metrics.listen.host', config: { metrics: { listen: { host: '', port: 9464 } } } },
+  { field: 'metrics.listen.port', config: { metrics: { listen: { host: '127.0.0.1', port: 65536 } } } },
+  { field: 'metrics.listen.port', config: { metrics: { listen: { host: '127.0.0.1' } } } },
   { field: 'providers', config: { providers: { name: 'oai' } } },
   { field: 'providers[0].name', config: { providers: [{ ...goodProvider, name: 'has space' }] } },
   { field: 'providers[0].kind', config: { providers: [{ ...goodProvider, kind: 'gemini' }] } },
@@ -131,6 +135,7 @@ describe('config file validation', () => {
     expect(loadConfig({ configFile: unsetToken }, { BERTH_NO_SUCH_TOKEN: 'scrape' }).metrics).toEqual({
       enabled: true,
       token: 'scrape',
+      listen: null,
     });
   });
 
@@ -159,7 +164,7 @@ describe('config file validation', () => {
           files: { maxBytes: 1 },
           requests: { unknownParameters: 'ignore', maxJsonDepth: 32, maxArrayLength: 500 },
           hostedTools: { unsupported: 'reject' },
-          metrics: { enabled: false, token: 'scrape-token' },
+          metrics: { enabled: false, token: 'scrape-token', listen: { host: '0.0.0.0', port: 9464 } },
           compaction: { keyFile: join(directory, 'key') },
           network: {
             allowedDomains: ['*.example.com', 'pypi.org', '203.0.113.9'],
@@ -189,7 +194,7 @@ describe('config file validation', () => {
       shutdownGraceMs: 250,
       requests: { unknownParameters: 'ignore', maxJsonDepth: 32, maxArrayLength: 500 },
       hostedTools: { unsupported: 'reject' },
-      metrics: { enabled: false, token: 'scrape-token' },
+      metrics: { enabled: false, token: 'scrape-token', listen: { host: '0.0.0.0', port: 9464 } },
       sandbox: { warmPool: 64, cpus: 0.5 },
       network: {
         allowedDomains: ['*.example.com', 'pypi.org', '203.0.113.9'],

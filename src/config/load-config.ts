@@ -40,7 +40,7 @@ export const defaultRequestsConfig: RequestsConfig = {
 /** How long a shutdown gives open connections, by default. */
 export const defaultShutdownGraceMs = 5_000;
 /** `/metrics` served, without a token. */
-export const defaultMetricsConfig: MetricsConfig = { enabled: true, token: null };
+export const defaultMetricsConfig: MetricsConfig = { enabled: true, token: null, listen: null };
 
 export const defaultFileMaxBytes = 512 * 1024 * 1024;
 
@@ -115,6 +115,7 @@ export function loadConfig(
     metrics: {
       enabled: file?.metrics?.enabled ?? true,
       token: secretValue(file?.metrics?.token, 'metrics.token', environment),
+      listen: file?.metrics?.listen ?? null,
     },
     sandbox: {
       ...defaultSandboxConfig,

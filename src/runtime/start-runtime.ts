@@ -22,6 +22,7 @@ import type { ModelProvider } from '../providers/model-provider.js';
 import { createProvider, createProviderRegistry } from '../providers/provider-registry.js';
 import type { AppContext } from '../server/app-context.js';
 import { closeWithin, trackConnections } from '../server/close-server.js';
+import { createMetricsServer } from '../server/metrics-server.js';
 import { createServer } from '../server/create-server.js';
 import { resolveImage } from '../sandbox/resolve-image.js';
 import { selectDriver, type DriverChoice } from '../sandbox/select-driver.js';
@@ -45,6 +46,8 @@ export interface RuntimeOptions {
 export interface Runtime {
   /** The base URL clients use, for example `http://127.0.0.1:8787/v1`. */
   readonly url: string;
+  /** Where `/metrics` is served when it has a listener of its own (`metrics.listen`), else null. */
+  readonly metricsUrl: string | null;
   /** True when requests are accepted without a key (no key exists and the address is loopback). */
   readonly keyless: boolean;
   readonly app: FastifyInstance;
@@ -194,6 +197,8 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
     keylessAllowed: loopback,
   });
   const sockets = trackConnections(app);
+  const metricsListen = config.metrics.enabled ? config.metrics.listen : null;
+  const metricsApp = metricsListen ? createMetricsServer(context) : undefined;
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
@@ -201,6 +206,8 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
       // the connections get the grace to finish before they are cut.
       await responses.close();
       await closeWithin(app, sockets, config.shutdownGraceMs);
+      // A scrape takes milliseconds and holds no stream: the metrics listener just closes.
+      await metricsApp?.close();
       await containers.close();
       await files.close();
       await providers.close();
@@ -220,12 +227,20 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
     await close();
     throw new StartupError(listenProblem(error, config.host, config.port));
   }
-  const address = app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : config.port;
-  const host = isIP(config.host) === 6 ? `[${config.host}]` : config.host;
+  let metricsUrl: string | null = null;
+  if (metricsApp && metricsListen) {
+    try {
+      await metricsApp.listen({ host: metricsListen.host, port: metricsListen.port });
+    } catch (error) {
+      await close();
+      throw new StartupError(`metrics.listen: ${listenProblem(error, metricsListen.host, metricsListen.port)}`);
+    }
+    metricsUrl = `${origin(metricsApp, metricsListen.host, metricsListen.port)}/metrics`;
+  }
 
   return {
-    url: `http://${host}:${port}/v1`,
+    url: `${origin(app, config.host, config.port)}/v1`,
+    metricsUrl,
     keyless,
     app,
     store,
@@ -233,6 +248,14 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
     containers,
     close,
   };
+}
+
+/** `http://host:port` of a listening server, with the port it got (for port 0) and IPv6 bracketed. */
+function origin(server: FastifyInstance, configuredHost: string, configuredPort: number): string {
+  const address = server.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : configuredPort;
+  const host = isIP(configuredHost) === 6 ? `[${configuredHost}]` : configuredHost;
+  return `http://${host}:${port}`;
 }
 
 function isLoopback(host: string): boolean {

@@ -149,7 +149,8 @@ export async function createServer(context: AppContext, options: ServerOptions):
 
   registerHealthRoutes(app, context);
   registerOpenApiRoute(app, openapi);
-  registerMetricsRoute(app, context);
+  // With a listener of its own (`metrics.listen`), `/metrics` is served there and not here.
+  if (context.metricsConfig.listen === null) registerMetricsRoute(app, context);
   registerResponsesRoutes(app, context);
   registerResponseToolCallsRoute(app, context);
   registerCompactRoute(app, context);

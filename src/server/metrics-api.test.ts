@@ -137,3 +137,42 @@ describe('GET /metrics with a token, and turned off', () => {
     }
   });
 });
+
+describe('GET /metrics on a listener of its own (metrics.listen)', () => {
+  it("is served there, with its token, and not on the API's port; the API's traffic is counted", async () => {
+    const berth = await startTestBerth({
+      metrics: { token: 'scrape-secret', listen: { host: '127.0.0.1', port: 0 } },
+    });
+    try {
+      const metricsUrl = berth.runtime.metricsUrl ?? '';
+      expect(metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+      expect(new URL(metricsUrl).port).not.toBe(new URL(berth.baseURL).port);
+
+      await berth.client().models.list();
+      const onApiPort = await scrape(berth, { authorization: 'Bearer scrape-secret' });
+      expect(onApiPort.status).toBe(404);
+      expect(await onApiPort.json()).toMatchObject({ error: { code: 'not_found' } });
+
+      const missing = await fetch(metricsUrl);
+      expect(missing.status).toBe(401);
+      expect(await missing.json()).toMatchObject({ error: { code: 'missing_api_key' } });
+      const right = await fetch(metricsUrl, { headers: { authorization: 'Bearer scrape-secret' } });
+      expect(right.status).toBe(200);
+      const samples = parseSamples(await right.text());
+      expect(
+        valueOf(samples, 'berth_http_requests_total', { method: 'GET', route: '/v1/models', status: '200' }),
+      ).toBe(1);
+
+      // Nothing else is routed there: not the API, not the dashboard, not the probes.
+      for (const path of ['/v1/models', '/ui/', '/healthz']) {
+        const other = await fetch(new URL(path, metricsUrl));
+        expect(other.status).toBe(404);
+        expect(await other.json()).toMatchObject({ error: { code: 'not_found' } });
+      }
+    } finally {
+      await berth.close();
+    }
+    // Closed with the server.
+    await expect(fetch(berth.runtime.metricsUrl ?? '')).rejects.toThrow();
+  });
+});
