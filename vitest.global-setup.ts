@@ -8,7 +8,8 @@ import { missingRequiredDrivers, probeSandboxDrivers } from './test/support/prob
  *   skip, with the reason in their titles, the drivers that cannot);
  * - fails the whole run at once when `BERTH_REQUIRE_DRIVERS` (a comma list; CI sets every driver)
  *   names a driver that cannot run here, so a green run proves those drivers were tested;
- * - builds `dist/` from the current source, which the CLI tests run through the real `bin/berth.js`.
+ * - builds `dist/` from the current source, which the CLI tests run through the real `bin/berth.js`,
+ *   and the dashboard into `dist/ui`, which the browser tests load.
  */
 export default async function setup(project: TestProject): Promise<void> {
   const problems = await probeSandboxDrivers();
@@ -23,4 +24,5 @@ export default async function setup(project: TestProject): Promise<void> {
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
     stdio: 'inherit',
   });
+  execFileSync(process.execPath, ['scripts/build-ui.mjs'], { stdio: 'inherit' });
 }

@@ -233,7 +233,9 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
       await metricsApp.listen({ host: metricsListen.host, port: metricsListen.port });
     } catch (error) {
       await close();
-      throw new StartupError(`metrics.listen: ${listenProblem(error, metricsListen.host, metricsListen.port)}`);
+      throw new StartupError(
+        `metrics.listen: ${listenProblem(error, metricsListen.host, metricsListen.port)}`,
+      );
     }
     metricsUrl = `${origin(metricsApp, metricsListen.host, metricsListen.port)}/metrics`;
   }

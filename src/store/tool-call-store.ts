@@ -14,10 +14,13 @@ export interface ToolCallStore {
    */
   listToolCalls(projectId: string, responseId: string, page: PageRequest): Promise<Page<ToolCallRecord>>;
   /**
-   * The command that was running in container `containerId` at some moment from `fromMs` to `toMs`
-   * (epoch milliseconds, both ends included, as are a command's start and end), the one that started
-   * last if several were; undefined if none was. Artefact lineage: a file's modification time (read
-   * from a coarse kernel clock, so a window) names the command that last wrote it.
+   * The command of container `containerId` that most likely ran at some moment from `fromMs` to
+   * `toMs` (epoch milliseconds; a command's start and end are included): one running at `fromMs`
+   * (the latest started, if several were), else the first to start within the window. Undefined if no
+   * command ran in it. Artefact lineage: a file's modification time, read from a kernel clock that
+   * may lag by a tick, names the command that last wrote it. Commands of one call run back to back,
+   * so preferring the one running at the stamp credits a file written as a command ended to that
+   * command, not to the next one.
    */
   findToolCallDuring(
     projectId: string,

@@ -44,6 +44,21 @@ interface Timeline {
 
 const running = (status: string) => status === 'queued' || status === 'in_progress';
 
+/** How often a running response without a stream to follow is read again. */
+const pollMs = 2000;
+
+/**
+ * Events after which the timeline is read again: an item or a part done, and the response's own
+ * lifecycle. Deltas are not: the reads come at most one at a time anyway, and a delta changes
+ * nothing the stored response shows until its item is done.
+ */
+function changesTimeline(type: string): boolean {
+  return (
+    type.endsWith('.done') ||
+    /^response\.(created|queued|in_progress|completed|failed|incomplete|cancelled)$/.test(type)
+  );
+}
+
 async function loadTimeline(id: string): Promise<Timeline> {
   const path = `/v1/responses/${encodeURIComponent(id)}`;
   const [response, input, toolCalls] = await Promise.all([
@@ -99,20 +114,19 @@ export function ResponsePage({ id }: { id: string }) {
           (type) => {
             if (!current) return;
             setLive(type);
-            if (type === 'response.output_item.done' || !type.startsWith('response.output')) void refresh();
+            if (changesTimeline(type)) refresh().catch(() => undefined);
           },
           controller.signal,
         );
       } catch {
-        // No recorded stream (a plain foreground response): read it again until it ends.
-        while (current && running((await refresh()).response.status)) {
-          await new Promise((resolve) => setTimeout(resolve, 2000));
-        }
+        // No recorded stream (a plain foreground response): the reads below follow it instead.
       }
-      if (current) {
-        setLive(undefined);
-        await latest;
-        await refresh();
+      if (current) setLive(undefined);
+      // The stream ended (or there was none) but the response may still run (a stream closed early,
+      // a replay of what was recorded so far): read it again every 2 s until it ends.
+      await latest;
+      while (current && running((await refresh()).response.status)) {
+        await new Promise((resolve) => setTimeout(resolve, pollMs));
       }
     };
     follow().catch((failure: Error) => current && setError(failure.message));

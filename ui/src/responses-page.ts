@@ -1,5 +1,5 @@
 import { html } from 'htm/preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { getJson, type List } from './api.js';
 import { dateTime, secondsBetween } from './format.js';
 import { link } from './router.js';
@@ -19,6 +19,8 @@ export interface ResponseSummary {
 }
 
 const statuses = ['', 'queued', 'in_progress', 'completed', 'failed', 'cancelled', 'incomplete'];
+/** Rows a page of the list asks for. */
+const pageSize = 50;
 /** While a listed response is still running, the list is read again this often. */
 const refreshMs = 3000;
 
@@ -32,8 +34,12 @@ export function ResponsesPage() {
   const [error, setError] = useState<string | undefined>();
   const [round, setRound] = useState(0);
 
-  const query = (after?: string) => {
-    const parameters = new URLSearchParams({ limit: '50' });
+  // How many rows are shown, for a refresh to read as many again (at most one page of 100).
+  const shown = useRef(0);
+  shown.current = rows.length;
+
+  const query = (after?: string, limit = pageSize) => {
+    const parameters = new URLSearchParams({ limit: String(limit) });
     if (applied.status) parameters.set('status', applied.status);
     if (applied.model) parameters.set('model', applied.model);
     if (applied.search) parameters.set('q', applied.search);
@@ -43,7 +49,7 @@ export function ResponsesPage() {
 
   useEffect(() => {
     let current = true;
-    getJson<List<ResponseSummary>>(query()).then(
+    getJson<List<ResponseSummary>>(query(undefined, Math.min(100, Math.max(pageSize, shown.current)))).then(
       (page) => {
         if (!current) return;
         setRows(page.data);
@@ -57,18 +63,26 @@ export function ResponsesPage() {
     };
   }, [applied, round]);
 
-  // Live: running responses change status; read the list again until none is left running.
+  // Live: running responses change status; read the list again until none is left running (while
+  // the list is one page: past 100 rows it stays as loaded).
   const running = rows.some((row) => row.status === 'queued' || row.status === 'in_progress');
   useEffect(() => {
-    if (!running) return;
+    if (!running || rows.length > 100) return;
     const timer = setTimeout(() => setRound((count) => count + 1), refreshMs);
     return () => clearTimeout(timer);
   }, [running, rows]);
 
   const more = async () => {
-    const page = await getJson<List<ResponseSummary>>(query(rows.at(-1)?.id));
-    setRows([...rows, ...page.data]);
-    setHasMore(page.has_more);
+    try {
+      const page = await getJson<List<ResponseSummary>>(query(rows.at(-1)?.id));
+      setRows((before) => [
+        ...before,
+        ...page.data.filter((row) => !before.some((seen) => seen.id === row.id)),
+      ]);
+      setHasMore(page.has_more);
+    } catch (failure) {
+      setError((failure as Error).message);
+    }
   };
 
   return html`

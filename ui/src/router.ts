@@ -8,9 +8,18 @@ export function useRoute(): string[] {
     addEventListener('hashchange', changed);
     return () => removeEventListener('hashchange', changed);
   }, []);
-  return hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  return hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeSegment);
 }
 
 export function link(...parts: string[]): string {
   return `#/${parts.map(encodeURIComponent).join('/')}`;
+}
+
+/** A fragment segment as text; one that is not valid percent-encoding is taken as it is. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

@@ -51,7 +51,11 @@ export class SqliteToolCalls {
       `SELECT * FROM tool_calls
         WHERE container_id = @container_id AND project_id = @project_id
           AND started_at_ms <= @to AND ended_at_ms >= @from
-        ORDER BY started_at_ms DESC, seq DESC LIMIT 1`,
+        ORDER BY started_at_ms <= @from DESC,
+                 CASE WHEN started_at_ms <= @from THEN started_at_ms END DESC,
+                 CASE WHEN started_at_ms > @from THEN started_at_ms END ASC,
+                 seq DESC
+        LIMIT 1`,
     );
   }
 

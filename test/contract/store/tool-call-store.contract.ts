@@ -134,11 +134,24 @@ export function describeToolCallStoreContract(
       expect(await toolCalls.findToolCallDuring('proj_a', 'cntr_1', 2_500, 2_500)).toEqual(
         toolCall('tcl_inner', { callId: 'call_2', startedAt: 2_000, endedAt: 3_000 }),
       );
-      // A window: any command running at some moment in it; the latest started wins.
-      expect((await toolCalls.findToolCallDuring('proj_a', 'cntr_1', 9_001, 9_400))?.id).toBeUndefined();
-      expect((await toolCalls.findToolCallDuring('proj_a', 'cntr_1', 1_500, 1_999))?.id).toBe('tcl_long');
-      expect((await toolCalls.findToolCallDuring('proj_a', 'cntr_1', 1_500, 2_000))?.id).toBe('tcl_inner');
-      expect((await toolCalls.findToolCallDuring('proj_a', 'cntr_1', 500, 1_000))?.id).toBe('tcl_long');
+      // A window: one running at its start first (the latest started), else the first to start in it.
+      const during = async (fromMs: number, toMs: number, containerId = 'cntr_1') =>
+        (await toolCalls.findToolCallDuring('proj_a', containerId, fromMs, toMs))?.id;
+      expect(await during(9_001, 9_400)).toBeUndefined();
+      expect(await during(1_500, 2_000)).toBe('tcl_long');
+      expect(await during(2_500, 9_000)).toBe('tcl_inner');
+      expect(await during(500, 1_000)).toBe('tcl_long');
+      // Back to back, as the commands of one call run: a file stamped as the first ended is the first's,
+      // though the second started within the window; one stamped before either started is the first's.
+      await toolCalls.recordToolCall(
+        toolCall('tcl_b0', { containerId: 'cntr_3', startedAt: 10_000, endedAt: 10_002 }),
+      );
+      await toolCalls.recordToolCall(
+        toolCall('tcl_b1', { containerId: 'cntr_3', commandIndex: 1, startedAt: 10_002, endedAt: 10_003 }),
+      );
+      expect(await during(10_001, 10_011, 'cntr_3')).toBe('tcl_b0');
+      expect(await during(10_002, 10_012, 'cntr_3')).toBe('tcl_b1');
+      expect(await during(9_995, 10_005, 'cntr_3')).toBe('tcl_b0');
     });
   });
 }
