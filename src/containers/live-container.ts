@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ContainerEgressPolicy } from '../network/egress-policy.js';
 import type { EgressProxy } from '../sandbox/egress/egress-proxy.js';
@@ -28,6 +29,10 @@ export class LiveContainer {
    * the service restarts it, from its files, before it is used again.
    */
   broken = false;
+  /** Set by `stop`: a command that ends after it (killed by the teardown) is not health-checked. */
+  #stopped = false;
+  /** The health check's probe while one runs, so `stop` can end it and wait for it. */
+  #probe: { readonly child: ChildProcess; readonly closed: Promise<unknown> } | undefined;
 
   constructor(
     readonly sandbox: Sandbox,
@@ -85,7 +90,10 @@ export class LiveContainer {
           stderr: `[berth] the processes the previous command left running reached the container's limit of ${this.limitDescriptions.pids} processes and were killed.\n${explained.stderr}`,
         };
       }
-      const abnormal = result.outcome.type === 'timeout' || result.outcome.exit_code >= 128;
+      // A command the teardown killed ended abnormally too, but there is no sandbox left to check:
+      // probing it (`runc exec` on a deleted container, again and again) would outlive the delete.
+      const abnormal =
+        !this.#stopped && (result.outcome.type === 'timeout' || result.outcome.exit_code >= 128);
       const broken = abnormal && !(await this.#healthy());
       if (broken) {
         this.broken = true;
@@ -109,14 +117,15 @@ export class LiveContainer {
   async #healthy(): Promise<boolean> {
     const deadline = Date.now() + healthCheckMs;
     for (;;) {
+      if (this.#stopped) return true;
       const child = this.sandbox.spawn(['/usr/bin/true'], 'ignore');
-      const code = await Promise.race([
-        new Promise<number | null>((resolve) => {
-          child.once('close', (exitCode) => resolve(exitCode));
-          child.once('error', () => resolve(-1));
-        }),
-        sleep(Math.max(0, deadline - Date.now())).then(() => -1),
-      ]);
+      const closed = new Promise<number | null>((resolve) => {
+        child.once('close', (exitCode) => resolve(exitCode));
+        child.once('error', () => resolve(-1));
+      });
+      this.#probe = { child, closed };
+      const code = await Promise.race([closed, sleep(Math.max(0, deadline - Date.now())).then(() => -1)]);
+      this.#probe = undefined;
       if (code === 0) return true;
       child.kill('SIGKILL');
       if (Date.now() >= deadline) return false;
@@ -135,6 +144,12 @@ export class LiveContainer {
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
+    const probe = this.#probe;
+    if (probe) {
+      probe.child.kill('SIGKILL');
+      await probe.closed;
+    }
     this.#filesSession?.close();
     for (const session of this.#sessions.values()) session.close();
     this.#sessions.clear();

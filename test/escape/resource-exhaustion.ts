@@ -77,8 +77,11 @@ export function describeResourceExhaustion(escape: EscapeBerth): void {
       const container = await escape.createContainer('alpha', 'fork-bomb');
       if (enforces().pidsLimit) {
         // runc and bwrap: the container's own cgroup refuses the fork past its pids limit; the bomb
-        // keeps retrying until the command's timeout, and the timeout kills every copy.
-        const bomb = await escape.run('alpha', container, ':(){ :|:& };:; sleep 30', { timeoutMs: 5_000 });
+        // keeps retrying until the command's timeout, and the timeout kills every copy. The timeout
+        // must come after the bomb reached the limit: alone that takes well under a second, but with
+        // the machine saturated (three test files and a browser on two cores) a 5 s timeout once came
+        // first, with no fork refused yet. 30 s leaves a wide margin; the test takes that long.
+        const bomb = await escape.run('alpha', container, ':(){ :|:& };:; sleep 60', { timeoutMs: 30_000 });
         expect(bomb.outcome).toEqual({ type: 'timeout' });
         expect(bomb.stderr).toMatch(pidsNote);
         expect(bomb.stderr).not.toContain(restarted);
