@@ -162,7 +162,12 @@ describeEachDriver('kill -9 while a shell command runs, on %s', (driver) => {
       const { config, dataDir, upstream } = await prepare({ driver });
       const marker = `berth-crash-${process.pid}-${driver}`;
       upstream.script(
-        { shellCalls: [{ commands: [`echo started > /mnt/data/started.txt; exec -a ${marker} sleep 120`] }] },
+        // A subshell execs the sleep, so the session's bash waits for it: `exec` in the shell itself would
+        // replace the shell, ending the command (137) within its 200 ms output drain, and under load the
+        // response then completed before the crash came.
+        {
+          shellCalls: [{ commands: [`echo started > /mnt/data/started.txt; (exec -a ${marker} sleep 120)`] }],
+        },
         { text: 'never reached' },
       );
       const berth = await startBerthProcess(['--config', config, '--data-dir', dataDir, '--init']);
