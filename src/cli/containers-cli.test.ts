@@ -96,6 +96,27 @@ describeEachDriver('berth containers, exec and cp on %s', (driver) => {
     expect(gone.stderr).toContain(`No container found with id '${id}'`);
   });
 
+  it("prints Berth's own notes on a command, which are not streamed (a memory limit reached)", async () => {
+    const id = (await berth(environment, 'containers', 'create', 'small', '--memory', '1g')).stdout.trim();
+    const result = await berth(
+      environment,
+      'exec',
+      id,
+      '--',
+      'echo before; echo own-stderr >&2; python3 -c "b = bytearray(3 * 2**30)"',
+    );
+    // Killed: on runsc the limit is the whole sandbox's, and all of it goes (see the README).
+    expect(result.code).toBe(driver === 'runsc' ? 128 : 137);
+    expect(result.stdout).toBe('before\n');
+    expect(result.stderr).toContain('own-stderr\n');
+    expect(result.stderr).toContain(
+      '[berth] a process was killed: the container reached its memory limit (1g).',
+    );
+    if (driver === 'runsc')
+      expect(result.stderr).toContain("[berth] the container's sandbox stopped working");
+    await berth(environment, 'containers', 'rm', id);
+  });
+
   it('says clearly when the server cannot be reached', async () => {
     const result = await berth({ ...environment, BERTH_URL: 'http://127.0.0.1:9/v1' }, 'containers', 'ls');
     expect(result.code).toBe(1);

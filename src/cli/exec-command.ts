@@ -51,18 +51,23 @@ export function registerExecCommand(program: Command): void {
       process.exit(1);
     }
     let exitCode = 1;
+    let streamedStderr = '';
     const parser = createParser({
       onEvent(message: EventSourceMessage) {
         const event = JSON.parse(message.data) as {
           type: string;
           stream?: 'stdout' | 'stderr';
           delta?: string;
-          output?: { outcome: { type: 'exit'; exit_code: number } | { type: 'timeout' } };
+          output?: { stderr?: string; outcome: { type: 'exit'; exit_code: number } | { type: 'timeout' } };
           error?: { message: string };
         };
         if (event.type === 'exec.output.delta' && event.delta !== undefined) {
+          if (event.stream === 'stderr') streamedStderr += event.delta;
           (event.stream === 'stderr' ? process.stderr : process.stdout).write(event.delta);
         } else if (event.type === 'exec.command.done' && event.output) {
+          // What Berth itself says about the command ("[berth] …": a limit it hit, a shell that could
+          // not start) is in the final stderr only, never streamed.
+          process.stderr.write(unstreamed(event.output.stderr ?? '', streamedStderr));
           const { outcome } = event.output;
           exitCode = outcome.type === 'exit' ? outcome.exit_code : timeoutExitCode;
           if (outcome.type === 'timeout') console.error('berth: the command timed out and was killed');
@@ -77,4 +82,15 @@ export function registerExecCommand(program: Command): void {
       parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
     process.exitCode = exitCode;
   });
+}
+
+/**
+ * The part of a command's final stderr that was not streamed: Berth's notes, before or after the
+ * command's own output. Nothing when the streamed text is not inside it (the final output was
+ * truncated to the command's output limit).
+ */
+export function unstreamed(final: string, streamed: string): string {
+  const at = final.indexOf(streamed);
+  if (at < 0) return '';
+  return final.slice(0, at) + final.slice(at + streamed.length);
 }
