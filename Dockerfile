@@ -1,15 +1,18 @@
 # Berth as a container image: the server, its three sandbox drivers and the tools their sandboxes use.
 #
-#   docker build -t berth .
-#   docker run --rm -v berth-data:/var/lib/berth berth keys create --name me --init
-#   docker run -d --privileged -p 8787:8787 -v berth-data:/var/lib/berth -e OPENAI_API_KEY berth
+#   docker compose build
+#   docker compose run --rm berth keys create --name me --init
+#   docker compose up -d
 #
-# The README's "Running it in Docker" says which privileges each driver needs; compose.yaml runs it.
+# compose.yaml holds the privileges each driver needs inside a container (the README's "Running it in
+# Docker" explains them): run it from there, or give `docker run` the same settings.
 # NODE_IMAGE may name any Debian 12 image with Node.js 22 or newer in /usr/local (the official
 # node:*-bookworm-slim layout, headers included); the image test builds one from Debian's archive.
 ARG NODE_IMAGE=node:22-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
+# Lets the image test remove this stage's image, which the classic builder keeps, dangling.
+LABEL org.berth.stage=build
 # better-sqlite3 compiles from source where no prebuilt binary can be fetched (g++, make, python3),
 # against the headers beside this Node.js, so the build fetches nothing from nodejs.org; the egress
 # forwarder is a static C program (gcc, libc6-dev).

@@ -67,7 +67,7 @@ export function registerExecCommand(program: Command): void {
         } else if (event.type === 'exec.command.done' && event.output) {
           // What Berth itself says about the command ("[berth] …": a limit it hit, a shell that could
           // not start) is in the final stderr only, never streamed.
-          process.stderr.write(unstreamed(event.output.stderr ?? '', streamedStderr));
+          process.stderr.write(unstreamedNotes(event.output.stderr ?? '', streamedStderr));
           const { outcome } = event.output;
           exitCode = outcome.type === 'exit' ? outcome.exit_code : timeoutExitCode;
           if (outcome.type === 'timeout') console.error('berth: the command timed out and was killed');
@@ -85,12 +85,17 @@ export function registerExecCommand(program: Command): void {
 }
 
 /**
- * The part of a command's final stderr that was not streamed: Berth's notes, before or after the
- * command's own output. Nothing when the streamed text is not inside it (the final output was
- * truncated to the command's output limit).
+ * Berth's own notes in a command's final stderr (whole lines starting `[berth] `: a limit reached, a
+ * shell that could not start) that the stream did not carry. Notes are never streamed; they may come
+ * before or after the command's text, and the final text may be cut to the output limit, so they are
+ * picked out by line rather than by subtracting what was streamed. A line the command printed itself
+ * was streamed, and is not repeated.
  */
-export function unstreamed(final: string, streamed: string): string {
-  const at = final.indexOf(streamed);
-  if (at < 0) return '';
-  return final.slice(0, at) + final.slice(at + streamed.length);
+export function unstreamedNotes(final: string, streamed: string): string {
+  const streamedLines = new Set(streamed.split('\n'));
+  return final
+    .split('\n')
+    .filter((line) => line.startsWith('[berth] ') && !streamedLines.has(line))
+    .map((line) => `${line}\n`)
+    .join('');
 }
