@@ -128,6 +128,11 @@ export class ContainerService implements ShellHost {
     return this.#sandboxes.enabled;
   }
 
+  /** Why the driver failed the last sandbox start, until one succeeds again (for readiness). */
+  get lastSandboxStartFailure(): string | undefined {
+    return this.#sandboxes.lastStartFailure;
+  }
+
   /** Sandboxes started and waiting in the warm pool (`bench/sandbox.ts` waits until it is full). */
   get pooledSandboxes(): number {
     return this.#sandboxes.pooled;

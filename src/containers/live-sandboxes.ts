@@ -93,6 +93,12 @@ export class LiveSandboxes {
    * sandbox started meanwhile would be one of those.
    */
   #reaped: Promise<void> = Promise.resolve();
+  /**
+   * Why the driver failed the most recent sandbox start, until a start succeeds again; readiness
+   * reports it (a driver whose `--version` works can still fail every start: a container missing a
+   * privilege, a full disk).
+   */
+  #lastStartFailure: string | undefined;
   /** The forwarder copied where every sandbox's user can reach it, once per server. */
   #forwarder: Promise<string> | undefined;
 
@@ -107,6 +113,11 @@ export class LiveSandboxes {
   /** Containers' sandboxes running or being started (not counting the pool's). */
   get running(): number {
     return this.#live.size;
+  }
+
+  /** Why the driver failed the last sandbox start, or undefined when it succeeded (or none was tried). */
+  get lastStartFailure(): string | undefined {
+    return this.#lastStartFailure;
   }
 
   /** Sandboxes started and waiting in the warm pool. */
@@ -390,16 +401,23 @@ export class LiveSandboxes {
         'berth.container.id': id,
         'berth.sandbox.image': imageName,
       };
-      const sandbox = await inSpan(tracer, 'sandbox.start', attributes, async () =>
-        driver.start({
-          id,
-          dir,
-          image: await this.#options.resolveImage(imageName),
-          limits: this.limits(memoryLimit),
-          skillsDir: withSkills ? this.#skillsDir(id) : undefined,
-          egress: egress?.spec,
-        }),
-      );
+      const sandbox = await inSpan(tracer, 'sandbox.start', attributes, async () => {
+        const image = await this.#options.resolveImage(imageName);
+        return driver
+          .start({
+            id,
+            dir,
+            image,
+            limits: this.limits(memoryLimit),
+            skillsDir: withSkills ? this.#skillsDir(id) : undefined,
+            egress: egress?.spec,
+          })
+          .catch((error: unknown) => {
+            this.#lastStartFailure = error instanceof Error ? error.message : String(error);
+            throw error;
+          });
+      });
+      this.#lastStartFailure = undefined;
       this.#options.metrics?.sandboxStarted(driver.name, (performance.now() - startedAt) / 1000);
       return new LiveContainer(
         sandbox,

@@ -27,6 +27,8 @@ export interface HealthServiceOptions {
   readonly driver: SandboxDriver | undefined;
   readonly providerCount: number;
   readonly clock: Clock;
+  /** Why the driver failed the most recent sandbox start, until one succeeds again. */
+  readonly lastSandboxStartFailure?: () => string | undefined;
 }
 
 /**
@@ -73,7 +75,21 @@ export class HealthService {
     }
   }
 
-  #checkSandbox(): Promise<CheckOutcome> {
+  async #checkSandbox(): Promise<CheckOutcome> {
+    const probed = await this.#probeDriver();
+    const startFailure = this.#options.lastSandboxStartFailure?.();
+    if (probed.status === 'ok' && startFailure !== undefined && this.#options.driver) {
+      // The tool answers, yet the last real start failed (a missing privilege, a full disk): not ready
+      // until a start succeeds (the warm pool keeps trying; so does the next request for a container).
+      return failed(
+        `The ${this.#options.driver.name} sandbox driver failed its last sandbox start`,
+        startFailure,
+      );
+    }
+    return probed;
+  }
+
+  #probeDriver(): Promise<CheckOutcome> {
     const { driver, clock } = this.#options;
     if (!driver) return Promise.resolve({ status: 'ok' });
     const now = clock.now();

@@ -180,6 +180,7 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
       driver: sandbox.driver,
       providerCount: providerInstances.length,
       clock,
+      lastSandboxStartFailure: () => containers.lastSandboxStartFailure,
     }),
     dataDir: config.dataDir,
     jsonShapeLimits: {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -136,6 +136,72 @@ describe.skipIf(bwrapSkip !== undefined)(
       } finally {
         await server.stop();
         rmSync(dataDir, { recursive: true, force: true });
+      }
+    });
+  },
+);
+
+const runcSkip = driverSkipReason('runc');
+
+describe.skipIf(runcSkip !== undefined)(
+  `readiness after a failed sandbox start${runcSkip ? ` (skipped: ${runcSkip})` : ''}`,
+  () => {
+    it('fails the sandbox check when the driver answers but its sandbox starts fail, until one succeeds', async () => {
+      const directory = mkdtempSync(join(tmpdir(), 'berth-ready-start-'));
+      const dataDir = join(directory, 'data');
+      // A runc that answers `--version` (the probe) but fails everything else, as runc in a container
+      // missing a privilege does; the real one is copied aside for the version.
+      const realRunc = join(directory, 'runc-real');
+      const runcPath = execFileSync('sh', ['-c', 'command -v runc'], {
+        encoding: 'utf8',
+        env: { PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin` },
+      }).trim();
+      copyFileSync(runcPath, realRunc);
+      chmodSync(realRunc, 0o755);
+      const fakeRunc = join(directory, 'runc-failing');
+      writeFileSync(
+        fakeRunc,
+        `#!/bin/sh\nif [ "$1" = --version ]; then exec ${realRunc} --version; fi\necho "runc run failed: unable to apply cgroup configuration: Operation not permitted" >&2\nexit 1\n`,
+      );
+      chmodSync(fakeRunc, 0o755);
+      // No warm pool: every container starts its sandbox on request.
+      const config = join(directory, 'config.json');
+      writeFileSync(config, JSON.stringify({ sandbox: { warmPool: 0 } }));
+      const server = await startBerthProcess(
+        ['--config', config, '--data-dir', dataDir, '--init', '--driver', 'runc'],
+        {},
+        ['unshare', '--mount', '--propagation', 'private'],
+      );
+      const sandboxCheck = async () => {
+        const answer = await fetch(new URL('/readyz', server.url));
+        return ((await answer.json()) as { checks: { sandbox: Record<string, unknown> } }).checks.sandbox;
+      };
+      const createContainer = () =>
+        fetch(new URL('/v1/containers', server.url), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'probe' }),
+        });
+      const inServer = (...command: string[]) =>
+        execFileSync('nsenter', ['-t', String(server.child.pid), '-m', ...command]);
+      try {
+        expect(await sandboxCheck()).toEqual({ driver: 'runc', status: 'ok' });
+        inServer('mount', '--bind', fakeRunc, runcPath);
+        // Starting a container's sandbox now fails.
+        expect((await createContainer()).status).toBe(500);
+        expect(await sandboxCheck()).toEqual({
+          driver: 'runc',
+          status: 'failed',
+          error: expect.stringMatching(
+            /^The runc sandbox driver failed its last sandbox start: .*Operation not permitted/s,
+          ) as string,
+        });
+        inServer('umount', runcPath);
+        await until(async () => (await createContainer()).status === 200, 250);
+        expect(await sandboxCheck()).toEqual({ driver: 'runc', status: 'ok' });
+      } finally {
+        await server.stop();
+        rmSync(directory, { recursive: true, force: true });
       }
     });
   },
