@@ -40,8 +40,10 @@ const modes = values.modes.split(',');
 
 // utime + stime of a process, in seconds (Linux /proc; fields 14 and 15 after the command name).
 const ticksPerSecond = 100;
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+// `/proc/PID/task/PID/stat` is the main thread alone: JavaScript, and what the rest (GC helpers, the
+// libuv pool) costs is the difference.
+function cpuSeconds(pid: number, thread?: 'main'): number {
+  const stat = readFileSync(thread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
 }
@@ -77,6 +79,7 @@ async function otlpSink(): Promise<{ endpoint: string }> {
 const bench = await startGatewayBench('berth-cpu-bench-', { sandbox: { driver: 'none' } });
 
 const results = new Map<string, number[]>();
+const mainThread = new Map<string, number[]>();
 // Every tree's server runs for the whole measurement and the bursts alternate (a, b, a, b, …), so a
 // change in the machine's load falls on both trees alike.
 const servers: { tree: string; child: ChildProcess; url: string }[] = [];
@@ -111,12 +114,17 @@ try {
       for (const server of round % 2 === 0 ? servers : [...servers].reverse()) {
         const pid = server.child.pid ?? 0;
         const before = cpuSeconds(pid);
+        const mainBefore = cpuSeconds(pid, 'main');
         const load = await runLoad(server.url, body, concurrency, requests);
         const per10k = ((cpuSeconds(pid) - before) * 10000) / requests;
+        const mainPer10k = ((cpuSeconds(pid, 'main') - mainBefore) * 10000) / requests;
         const key = `${server.tree} ${mode}`;
         results.set(key, [...(results.get(key) ?? []), per10k]);
+        const mainKey = `${key} (main thread)`;
+        mainThread.set(mainKey, [...(mainThread.get(mainKey) ?? []), mainPer10k]);
         console.log(
-          `round ${round + 1} ${key}: ${per10k.toFixed(2)} CPU s per 10k responses ` +
+          `round ${round + 1} ${key}: ${per10k.toFixed(2)} CPU s per 10k responses, ` +
+            `${mainPer10k.toFixed(2)} on the main thread ` +
             `(${Math.round(requests / load.seconds)}/s wall, ${load.errors} errors)`,
         );
       }
@@ -137,8 +145,28 @@ const median = (values: readonly number[]) => {
 console.log(
   `\nmedian CPU s per 10k responses (${rounds} rounds, ${requests} requests, ${concurrency} clients)`,
 );
-for (const [key, samples] of results) {
+for (const [key, samples] of [...results, ...mainThread]) {
   console.log(
     `${key}: ${median(samples).toFixed(2)}  [${samples.map((sample) => sample.toFixed(2)).join(', ')}]`,
   );
+}
+// The machine's load drifts over seconds, moving whole rounds up or down together; the ratio of each
+// tree to the first tree within one round cancels most of that drift. Medians of those ratios, with
+// the middle half of them in brackets: the figure to compare trees by.
+if (trees.length > 1) {
+  console.log(`\neach tree against ${trees[0]} in the same round (median ratio [quartiles])`);
+  for (const mode of modes) {
+    const baseline = results.get(`${trees[0]} ${mode}`) ?? [];
+    for (const tree of trees.slice(1)) {
+      const ratios = (results.get(`${tree} ${mode}`) ?? []).map(
+        (value, round) => value / (baseline[round] ?? NaN),
+      );
+      const sorted = [...ratios].sort((a, b) => a - b);
+      const quartile = (q: number) =>
+        sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+      console.log(
+        `${tree} ${mode}: ${median(ratios).toFixed(3)} [${quartile(0.25).toFixed(3)}, ${quartile(0.75).toFixed(3)}]`,
+      );
+    }
+  }
 }

@@ -171,34 +171,45 @@ export function createMetrics(): Metrics {
     (counts) => counts.pooled,
   );
 
+  // Every series a call touches is looked up once and its child kept: `labels()` hashes and checks
+  // the label set on each call, which was most of what metrics cost a request. The maps stay as small
+  // as the label sets they mirror (declared routes, statuses, capped models, store operations).
+  const httpRequestChild = bound((method, route, status) => httpRequests.labels(method, route, status));
+  const httpDurationChild = bound((method, route) => httpDuration.labels(method, route));
+  const responsesChild = bound((kind, model, status) => responses.labels(kind, model, status));
+  const tokensChild = bound((kind, model, type) => tokens.labels(kind, model, type));
+  const toolCallsChild = bound((type, status) => toolCalls.labels(type, status));
+  const modelCallsChild = bound((kind, model, reason) => modelCalls.labels(kind, model, reason));
+  const modelDurationChild = bound((kind, model) => modelDuration.labels(kind, model));
+  const firstEventChild = bound((kind, model) => firstEvent.labels(kind, model));
+  const storeDurationChild = bound((operation) => storeDuration.labels(operation));
+
   return {
     httpRequest(method, route, status, seconds) {
-      httpRequests.inc({ method, route, status: String(status) });
-      httpDuration.observe({ method, route }, seconds);
+      httpRequestChild(method, route, String(status)).inc();
+      httpDurationChild(method, route).observe(seconds);
     },
     responseFinished({ providerKind, model, status, usage, output }) {
-      const labels = { provider_kind: providerKind, model: modelLabel(model) };
-      responses.inc({ ...labels, status });
+      const modelName = modelLabel(model);
+      responsesChild(providerKind, modelName, status).inc();
       if (usage) {
-        tokens.inc({ ...labels, type: 'input' }, usage.input_tokens);
-        tokens.inc({ ...labels, type: 'output' }, usage.output_tokens);
+        tokensChild(providerKind, modelName, 'input').inc(usage.input_tokens);
+        tokensChild(providerKind, modelName, 'output').inc(usage.output_tokens);
         const cached = usage.input_tokens_details?.cached_tokens ?? 0;
-        if (cached > 0) tokens.inc({ ...labels, type: 'cached_input' }, cached);
+        if (cached > 0) tokensChild(providerKind, modelName, 'cached_input').inc(cached);
       }
       for (const item of output) {
         if (typeof item.type === 'string' && item.type.endsWith('_call')) {
-          toolCalls.inc({
-            type: item.type,
-            status: typeof item.status === 'string' ? item.status : 'unknown',
-          });
+          toolCallsChild(item.type, typeof item.status === 'string' ? item.status : 'unknown').inc();
         }
       }
     },
     modelCall({ providerKind, model, seconds, firstEventSeconds, finishReason }) {
-      const labels = { provider_kind: providerKind, model: modelLabel(model) };
-      modelCalls.inc({ ...labels, finish_reason: finishReason });
-      modelDuration.observe(labels, seconds);
-      if (firstEventSeconds !== undefined) firstEvent.observe(labels, firstEventSeconds);
+      const modelName = modelLabel(model);
+      modelCallsChild(providerKind, modelName, finishReason).inc();
+      modelDurationChild(providerKind, modelName).observe(seconds);
+      if (firstEventSeconds !== undefined)
+        firstEventChild(providerKind, modelName).observe(firstEventSeconds);
     },
     shellCommand(exit, seconds) {
       shellCommands.inc({ exit_code: String(exit) });
@@ -217,7 +228,7 @@ export function createMetrics(): Metrics {
       egress.inc({ decision });
     },
     storeCall(operation, seconds) {
-      storeDuration.observe({ operation }, seconds);
+      storeDurationChild(operation).observe(seconds);
     },
     observeContainers(read) {
       readContainers = read;
@@ -225,5 +236,23 @@ export function createMetrics(): Metrics {
     async render() {
       return { contentType: registry.contentType, text: await registry.metrics() };
     },
+  };
+}
+
+/**
+ * A metric's children by label values, each made once by `make` and then reused. The values are
+ * joined with NUL; of each label set only the model name comes from a request, so two different sets
+ * never join to the same key.
+ */
+function bound<Child>(make: (...values: string[]) => Child): (...values: string[]) => Child {
+  const children = new Map<string, Child>();
+  return (...values) => {
+    const key = values.length === 1 ? values[0]! : values.join('\u0000');
+    let child = children.get(key);
+    if (child === undefined) {
+      child = make(...values);
+      children.set(key, child);
+    }
+    return child;
   };
 }
