@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
+import { CounterSeries, HistogramSeries } from './metric-series.js';
 
 /** A finished response, as the metrics see it. */
 export interface FinishedResponse {
@@ -77,10 +78,16 @@ const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'berth_' });
-  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
-    new Counter<L>({ name, help, labelNames, registers: [registry] });
-  const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
-    new Histogram<L>({ name, help, labelNames, buckets: latencyBuckets, registers: [registry] });
+  const counter = (name: string, help: string, labelNames: readonly string[]) => {
+    const series = new CounterSeries(name, help, labelNames);
+    registry.registerMetric(series as unknown as Metric);
+    return series;
+  };
+  const histogram = (name: string, help: string, labelNames: readonly string[]) => {
+    const series = new HistogramSeries(name, help, labelNames, latencyBuckets);
+    registry.registerMetric(series as unknown as Metric);
+    return series;
+  };
 
   const httpRequests = counter('berth_http_requests_total', 'HTTP requests answered.', [
     'method',
@@ -171,64 +178,50 @@ export function createMetrics(): Metrics {
     (counts) => counts.pooled,
   );
 
-  // Every series a call touches is looked up once and its child kept: `labels()` hashes and checks
-  // the label set on each call, which was most of what metrics cost a request. The maps stay as small
-  // as the label sets they mirror (declared routes, statuses, capped models, store operations).
-  const httpRequestChild = bound((method, route, status) => httpRequests.labels(method, route, status));
-  const httpDurationChild = bound((method, route) => httpDuration.labels(method, route));
-  const responsesChild = bound((kind, model, status) => responses.labels(kind, model, status));
-  const tokensChild = bound((kind, model, type) => tokens.labels(kind, model, type));
-  const toolCallsChild = bound((type, status) => toolCalls.labels(type, status));
-  const modelCallsChild = bound((kind, model, reason) => modelCalls.labels(kind, model, reason));
-  const modelDurationChild = bound((kind, model) => modelDuration.labels(kind, model));
-  const firstEventChild = bound((kind, model) => firstEvent.labels(kind, model));
-  const storeDurationChild = bound((operation) => storeDuration.labels(operation));
-
   return {
     httpRequest(method, route, status, seconds) {
-      httpRequestChild(method, route, String(status)).inc();
-      httpDurationChild(method, route).observe(seconds);
+      httpRequests.inc([method, route, String(status)]);
+      httpDuration.observe([method, route], seconds);
     },
     responseFinished({ providerKind, model, status, usage, output }) {
       const modelName = modelLabel(model);
-      responsesChild(providerKind, modelName, status).inc();
+      responses.inc([providerKind, modelName, status]);
       if (usage) {
-        tokensChild(providerKind, modelName, 'input').inc(usage.input_tokens);
-        tokensChild(providerKind, modelName, 'output').inc(usage.output_tokens);
+        tokens.inc([providerKind, modelName, 'input'], usage.input_tokens);
+        tokens.inc([providerKind, modelName, 'output'], usage.output_tokens);
         const cached = usage.input_tokens_details?.cached_tokens ?? 0;
-        if (cached > 0) tokensChild(providerKind, modelName, 'cached_input').inc(cached);
+        if (cached > 0) tokens.inc([providerKind, modelName, 'cached_input'], cached);
       }
       for (const item of output) {
         if (typeof item.type === 'string' && item.type.endsWith('_call')) {
-          toolCallsChild(item.type, typeof item.status === 'string' ? item.status : 'unknown').inc();
+          toolCalls.inc([item.type, typeof item.status === 'string' ? item.status : 'unknown']);
         }
       }
     },
     modelCall({ providerKind, model, seconds, firstEventSeconds, finishReason }) {
       const modelName = modelLabel(model);
-      modelCallsChild(providerKind, modelName, finishReason).inc();
-      modelDurationChild(providerKind, modelName).observe(seconds);
-      if (firstEventSeconds !== undefined)
-        firstEventChild(providerKind, modelName).observe(firstEventSeconds);
+      modelCalls.inc([providerKind, modelName, finishReason]);
+      modelDuration.observe([providerKind, modelName], seconds);
+      if (firstEventSeconds !== undefined) firstEvent.observe([providerKind, modelName], firstEventSeconds);
     },
     shellCommand(exit, seconds) {
-      shellCommands.inc({ exit_code: String(exit) });
-      shellDuration.observe(seconds);
+      shellCommands.inc([String(exit)]);
+      shellDuration.observe([], seconds);
     },
     sandboxStarted(driver, seconds) {
-      sandboxStarts.observe({ driver }, seconds);
+      sandboxStarts.observe([driver], seconds);
     },
     containerCreated(driver) {
-      containersCreated.inc({ driver });
+      containersCreated.inc([driver]);
     },
     containerExpired(driver) {
-      containersExpired.inc({ driver });
+      containersExpired.inc([driver]);
     },
     egress(decision) {
-      egress.inc({ decision });
+      egress.inc([decision]);
     },
     storeCall(operation, seconds) {
-      storeDurationChild(operation).observe(seconds);
+      storeDuration.observe([operation], seconds);
     },
     observeContainers(read) {
       readContainers = read;
@@ -236,23 +229,5 @@ export function createMetrics(): Metrics {
     async render() {
       return { contentType: registry.contentType, text: await registry.metrics() };
     },
-  };
-}
-
-/**
- * A metric's children by label values, each made once by `make` and then reused. The values are
- * joined with NUL; of each label set only the model name comes from a request, so two different sets
- * never join to the same key.
- */
-function bound<Child>(make: (...values: string[]) => Child): (...values: string[]) => Child {
-  const children = new Map<string, Child>();
-  return (...values) => {
-    const key = values.length === 1 ? values[0]! : values.join('\u0000');
-    let child = children.get(key);
-    if (child === undefined) {
-      child = make(...values);
-      children.set(key, child);
-    }
-    return child;
   };
 }
