@@ -4,8 +4,22 @@ import pretty from 'pino-pretty';
 /** Structured logging. Injected; library code never writes to the console itself. */
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
+  /** The access log's line for one answered request (`request` at info). */
+  access(line: AccessLine): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** What the access log says of a request: never its body, headers or query string. */
+export interface AccessLine {
+  readonly requestId: string;
+  readonly method: string;
+  /** The route as declared (`/v1/responses/:id`); null when none matched. */
+  readonly route: string | null;
+  readonly path: string;
+  readonly status: number;
+  readonly durationMs: number;
+  readonly project?: string;
 }
 
 /** The levels `--log-level` takes; `silent` logs nothing. */
@@ -51,19 +65,20 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     (options.format === 'pretty'
       ? pretty({ destination: 2, sync: true, messageKey: 'message', translateTime: 'SYS:HH:MM:ss.l' })
       : bufferedStderr());
-  const instance = pino(
-    {
-      level: options.level ?? 'info',
-      base: null,
-      messageKey: 'message',
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-      redact: { paths: redactedPaths, censor: '[redacted]' },
-    },
-    destination,
-  );
+  const settings = {
+    level: options.level ?? 'info',
+    base: null,
+    messageKey: 'message',
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
+  const instance = pino({ ...settings, redact: { paths: redactedPaths, censor: '[redacted]' } }, destination);
+  // The access line's fields are fixed and hold nothing secret, so it skips redaction, which cost as
+  // much as writing the line (a CPU profile of the hot path: 0.24 s of 40 s, one line per request).
+  const accessLog = pino(settings, destination);
   return {
     info: (message, fields) => instance.info(fields ?? {}, message),
+    access: (line) => accessLog.info(line, 'request'),
     warn: (message, fields) => instance.warn(fields ?? {}, message),
     error: (message, fields) => instance.error(fields ?? {}, message),
   };
@@ -91,4 +106,4 @@ function bufferedStderr(): DestinationStream {
   return destination;
 }
 
-export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
+export const silentLogger: Logger = { info() {}, access() {}, warn() {}, error() {} };

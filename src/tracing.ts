@@ -1,4 +1,5 @@
 import {
+  INVALID_SPAN_CONTEXT,
   SpanKind,
   SpanStatusCode,
   context,
@@ -26,6 +27,13 @@ export interface Tracing {
   /** Exports what is still buffered and stops. */
   shutdown(): Promise<void>;
 }
+
+/**
+ * The span every helper here hands out while tracing is off: the API's no-op tracer still makes a
+ * span object and a context per call, which showed in a CPU profile of the hot path (0.3 % of the
+ * server) for spans nobody receives.
+ */
+export const noSpan: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 /** No tracing: spans go nowhere. */
 export const noTracing: Tracing = {
@@ -74,6 +82,7 @@ export function inSpan<T>(
   attributes: Attributes,
   work: (span: Span) => Promise<T>,
 ): Promise<T> {
+  if (tracer === noTracing.tracer) return work(noSpan);
   return tracer.startActiveSpan(name, { kind: SpanKind.INTERNAL, attributes }, async (span) => {
     try {
       return await work(span);
@@ -88,6 +97,7 @@ export function inSpan<T>(
 
 /** Runs `work` with `span` as the active span, without ending it (its owner does). */
 export function withActiveSpan<T>(span: Span, work: () => T): T {
+  if (span === noSpan) return work();
   return context.with(trace.setSpan(context.active(), span), work);
 }
 

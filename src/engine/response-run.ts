@@ -4,7 +4,7 @@ import { EventStream } from '../event-stream.js';
 import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { FinishedResponse, Metrics } from '../metrics.js';
-import { activeSpan, noTracing, withActiveSpan, type Tracing } from '../tracing.js';
+import { activeSpan, noSpan, noTracing, withActiveSpan, type Tracing } from '../tracing.js';
 import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import type { ShellHost } from '../containers/shell-host.js';
 import type { ResponseStore, StoredItem, ToolCallStore } from '../store/store.js';
@@ -263,6 +263,7 @@ export class ResponseRun {
  * active yet, and ended when its run has ended.
  */
 export function startInvokeAgentSpan(tracing: Tracing, prepared: PreparedResponse, id: string): Span {
+  if (tracing === noTracing) return noSpan;
   const { resolved, conversationId } = prepared;
   return tracing.tracer.startSpan('invoke_agent', {
     kind: SpanKind.INTERNAL,

@@ -116,11 +116,11 @@ export async function createServer(context: AppContext, options: ServerOptions):
       reply.statusCode,
       reply.elapsedTime / 1000,
     );
-    context.logger.info('request', {
+    context.logger.access({
       requestId: request.id,
       method: request.method,
       route: route ?? null,
-      path: request.url.split('?', 1)[0],
+      path: request.url.split('?', 1)[0] ?? request.url,
       status: reply.statusCode,
       durationMs: Math.round(reply.elapsedTime * 100) / 100,
       ...(request.projectId ? { project: request.projectId } : {}),

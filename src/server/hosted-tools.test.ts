@@ -12,6 +12,7 @@ import { useTestBerth } from '../../test/support/use-test-berth.js';
 const warnings: { message: string; fields?: Record<string, unknown> }[] = [];
 const logger: Logger = {
   info: () => undefined,
+  access: () => undefined,
   warn: (message, fields) => void warnings.push({ message, ...(fields ? { fields } : {}) }),
   error: () => undefined,
 };
