@@ -1,8 +1,8 @@
-import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ContainerEgressPolicy } from '../network/egress-policy.js';
 import type { EgressProxy } from '../sandbox/egress/egress-proxy.js';
 import type { Sandbox } from '../sandbox/sandbox-driver.js';
+import type { SpawnedProcess } from '../sandbox/spawner/spawned-process.js';
 import { ShellSession, type CommandResult } from '../sandbox/shell-session.js';
 import { listingOutputLimit, SandboxFiles } from './sandbox-files.js';
 import type { ExecRequest } from './shell-host.js';
@@ -32,7 +32,7 @@ export class LiveContainer {
   /** Set by `stop`: a command that ends after it (killed by the teardown) is not health-checked. */
   #stopped = false;
   /** The health check's probe while one runs, so `stop` can end it and wait for it. */
-  #probe: { readonly child: ChildProcess; readonly closed: Promise<unknown> } | undefined;
+  #probe: { readonly child: SpawnedProcess; readonly closed: Promise<unknown> } | undefined;
 
   constructor(
     readonly sandbox: Sandbox,
@@ -120,7 +120,7 @@ export class LiveContainer {
       if (this.#stopped) return true;
       const child = this.sandbox.spawn(['/usr/bin/true'], 'ignore');
       const closed = new Promise<number | null>((resolve) => {
-        child.once('close', (exitCode) => resolve(exitCode));
+        child.once('close', (exitCode: number | null) => resolve(exitCode));
         child.once('error', () => resolve(-1));
       });
       this.#probe = { child, closed };

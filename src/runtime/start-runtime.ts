@@ -26,6 +26,7 @@ import { createMetricsServer } from '../server/metrics-server.js';
 import { createServer } from '../server/create-server.js';
 import { resolveImage } from '../sandbox/resolve-image.js';
 import { selectDriver, type DriverChoice } from '../sandbox/select-driver.js';
+import { useResidentSpawner } from '../sandbox/spawner/spawn-process.js';
 import { containerNetwork } from './container-network.js';
 import { instrumentStore } from './instrument-store.js';
 import { SkillService } from '../skills/skill-service.js';
@@ -137,6 +138,9 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
     await store.close();
     throw new StartupError(error instanceof Error ? error.message : String(error));
   }
+  // Sandbox processes start from a small resident process, forked now while this one is small: a fork
+  // from the server itself stalls its event loop for as long as copying its page tables takes.
+  const releaseSpawner = sandbox.driver ? useResidentSpawner() : () => undefined;
   const containers = new ContainerService({
     store: store.containers,
     egressLog: store.egressLog,
@@ -210,6 +214,7 @@ export async function startRuntime(config: BerthConfig, options: RuntimeOptions 
       // A scrape takes milliseconds and holds no stream: the metrics listener just closes.
       await metricsApp?.close();
       await containers.close();
+      releaseSpawner();
       await files.close();
       await providers.close();
       await store.close();

@@ -1,5 +1,8 @@
-import { execFile, spawn } from 'node:child_process';
 import { open, readFile } from 'node:fs/promises';
+import { hostPath } from './host-path.js';
+import { spawnProcess } from './spawner/spawn-process.js';
+
+export { hostPath } from './host-path.js';
 
 /** A host command that failed, with what it printed. */
 export class HostCommandError extends Error {
@@ -23,29 +26,51 @@ export function runHostCommand(
   args: readonly string[],
   options: { readonly input?: string; readonly timeoutMs?: number } = {},
 ): Promise<string> {
+  const command = [file, ...args].join(' ');
   return new Promise((resolve, reject) => {
-    const child = execFile(
-      file,
-      [...args],
-      {
-        env: { PATH: hostPath },
-        timeout: options.timeoutMs ?? 60_000,
-        maxBuffer: 16 * 1024 * 1024,
-        encoding: 'utf8',
-      },
-      (error, stdout, stderr) => {
-        if (error) {
-          const code = typeof error.code === 'number' ? error.code : null;
-          reject(new HostCommandError([file, ...args].join(' '), stderr || error.message, code));
-        } else resolve(stdout);
-      },
-    );
-    if (options.input !== undefined) child.stdin?.end(options.input);
+    const child = spawnProcess(file, args, {
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      env: { PATH: hostPath },
+    });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    let bytes = 0;
+    let failure: string | undefined;
+    const stop = (reason: string) => {
+      failure ??= reason;
+      child.kill('SIGTERM');
+    };
+    const collect = (into: Buffer[]) => (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes > maxOutputBytes) stop(`its output passed ${maxOutputBytes} bytes`);
+      else into.push(chunk);
+    };
+    child.stdout?.on('data', collect(stdout));
+    child.stderr?.on('data', collect(stderr));
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    const timer = setTimeout(() => stop(`it ran past ${timeoutMs} ms`), timeoutMs);
+    child.once('error', (error: Error) => {
+      clearTimeout(timer);
+      reject(new HostCommandError(command, error.message, null));
+    });
+    child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
+      clearTimeout(timer);
+      const errors = Buffer.concat(stderr).toString('utf8');
+      if (code === 0 && failure === undefined) resolve(Buffer.concat(stdout).toString('utf8'));
+      else
+        reject(
+          new HostCommandError(command, errors || failure || (signal ? `killed by ${signal}` : ''), code),
+        );
+    });
+    if (options.input !== undefined) {
+      child.stdin?.on('error', () => undefined); // A tool that exits without reading all of it.
+      child.stdin?.end(options.input);
+    }
   });
 }
 
-/** The PATH host tools are looked up in: the standard system directories only. */
-export const hostPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** Most output a host tool may print before it is stopped. */
+const maxOutputBytes = 16 * 1024 * 1024;
 
 /**
  * Runs a host command that hands its standard streams on to a process that outlives it (`runc run
@@ -57,21 +82,21 @@ export async function runDetachingHostCommand(
   args: readonly string[],
   logPath: string,
 ): Promise<void> {
-  const log = await open(logPath, 'w', 0o600);
-  try {
-    const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(file, [...args], { stdio: ['ignore', log.fd, log.fd], env: { PATH: hostPath } });
-      child.once('error', reject);
-      child.once('exit', (exitCode) => resolve(exitCode));
+  // Created here with owner-only access; the process appends to it.
+  await (await open(logPath, 'w', 0o600)).close();
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawnProcess(file, args, {
+      stdio: ['ignore', { appendTo: logPath }, { appendTo: logPath }],
+      env: { PATH: hostPath },
     });
-    if (code !== 0) {
-      throw new HostCommandError(
-        [file, ...args].join(' '),
-        await readFile(logPath, 'utf8').catch(() => ''),
-        code,
-      );
-    }
-  } finally {
-    await log.close();
+    child.once('error', reject);
+    child.once('exit', (exitCode: number | null) => resolve(exitCode));
+  });
+  if (code !== 0) {
+    throw new HostCommandError(
+      [file, ...args].join(' '),
+      await readFile(logPath, 'utf8').catch(() => ''),
+      code,
+    );
   }
 }

@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FrameReader } from './frame-reader.js';
 import { newProcessGroups, signalGroups } from './process-groups.js';
 import { supervisorControl, type ShellLauncher } from './shell-launcher.js';
+import { spawnProcess } from './spawner/spawn-process.js';
+import type { SpawnedProcess } from './spawner/spawned-process.js';
 
 /** Receives a command's output as it is produced (for streaming), uncapped. */
 export type OutputListener = (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
@@ -41,7 +42,7 @@ export interface Expectation {
 
 /** One bash process and the three readers of its stdout, stderr and status channel. */
 export class RunningShell {
-  readonly #child: ChildProcess;
+  readonly #child: SpawnedProcess;
   readonly #stdin: Writable;
   readonly #pidFile: string | undefined;
   readonly #shellIsChild: boolean;
@@ -62,7 +63,7 @@ export class RunningShell {
   constructor(launcher: ShellLauncher) {
     // detached: the spawned process leads a session and process group of its own, so its jobs are
     // found by session id and killing them never reaches the server.
-    this.#child = spawn(launcher.command, [...launcher.args], {
+    this.#child = spawnProcess(launcher.command, launcher.args, {
       stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
       detached: true,
       env: launcher.env ?? {},
@@ -71,7 +72,11 @@ export class RunningShell {
     this.#pidFile = launcher.pidFile;
     this.#shellIsChild = launcher.shellIsChild === true;
     this.#supervised = launcher.supervised === true;
-    if (!this.#pidFile && !this.#shellIsChild && !this.#supervised) this.#shellPid = this.#child.pid;
+    // The pid is known once the process runs (at once from this process, a moment later through the
+    // resident spawner).
+    if (!this.#pidFile && !this.#shellIsChild && !this.#supervised) {
+      this.#child.once('spawn', () => (this.#shellPid = this.#child.pid));
+    }
     // Node destroys a child's stdin when the spawned process exits. A launcher such as `runc exec -d`
     // exits as soon as the shell runs, so the stream is taken off the child object to keep it open.
     this.#stdin = this.#child.stdin as Writable;
@@ -108,7 +113,7 @@ export class RunningShell {
     status?.on('close', () => {
       if (this.#pidFile) this.#died(137);
     });
-    this.#child.on('exit', (code, signal) => {
+    this.#child.on('exit', (code: number | null, signal: NodeJS.Signals | null) => {
       if (!this.#pidFile) this.#died(code ?? (signal ? 128 + (signalNumbers[signal] ?? 0) : 1));
       else if (code !== 0) this.#died(127); // The launcher failed to start the shell.
     });

@@ -1,4 +1,4 @@
-import type { ChildProcess, StdioOptions } from 'node:child_process';
+import type { SpawnedProcess } from './spawner/spawned-process.js';
 import type { ShellLauncher } from './shell-launcher.js';
 
 /** Hard limits of one sandbox. Every driver enforces what it can and says what it cannot. */
@@ -88,6 +88,14 @@ export interface SandboxDriver {
   close(): Promise<void>;
 }
 
+/** A program's stdin, stdout and stderr: each a pipe to Berth or nothing. */
+export type SandboxStdio = 'ignore' | readonly ('pipe' | 'ignore')[];
+
+/** Every standard stream of a program as a list (`'ignore'` for all three). */
+export function stdioEntries(stdio: SandboxStdio): readonly ('pipe' | 'ignore')[] {
+  return stdio === 'ignore' ? ['ignore', 'ignore', 'ignore'] : stdio;
+}
+
 /** A running sandbox. */
 export interface Sandbox {
   readonly id: string;
@@ -97,7 +105,7 @@ export interface Sandbox {
    * Runs one program inside the sandbox (file transfers, listings, the `runc exec` baseline), as the
    * sandbox's user, with the same isolation as the shell. The caller owns the child.
    */
-  spawn(argv: readonly string[], stdio: StdioOptions): ChildProcess;
+  spawn(argv: readonly string[], stdio: SandboxStdio): SpawnedProcess;
   /** Applies new limits to the running sandbox (a pooled sandbox claimed with another memory limit). */
   updateLimits(limits: SandboxLimits): Promise<void>;
   /** Counters of limit hits, to explain why a command died. */

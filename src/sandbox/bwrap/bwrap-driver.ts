@@ -1,4 +1,3 @@
-import { spawn, type StdioOptions } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { chmod, chown, mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,17 +15,20 @@ import {
 } from '../runc/oci-config.js';
 import { sessionShellArgs } from '../runc/runc-driver.js';
 import { egressForwarderArgs, egressForwarderPath, egressMountPoint } from '../egress/egress-mount.js';
-import type {
-  Sandbox,
-  SandboxDriver,
-  SandboxEgress,
-  SandboxImage,
-  SandboxLimits,
-  SandboxSpec,
+import {
+  type Sandbox,
+  type SandboxDriver,
+  type SandboxEgress,
+  type SandboxImage,
+  type SandboxLimits,
+  type SandboxSpec,
+  stdioEntries,
+  type SandboxStdio,
 } from '../sandbox-driver.js';
 import { compileSeccompFilter, hostSeccompArch } from '../seccomp-bpf.js';
 import type { ShellLauncher } from '../shell-launcher.js';
 import { sandboxRootId } from '../writable-layer.js';
+import { spawnProcess } from '../spawner/spawn-process.js';
 
 export interface BwrapDriverOptions {
   /** Host directory for the driver's own files (the execute-only bash, the seccomp filter, mounts). */
@@ -332,8 +334,11 @@ export class BwrapDriver implements SandboxDriver {
         env: { PATH: hostPath },
         shellIsChild: true,
       }),
-      spawn: (argv: readonly string[], stdio: StdioOptions) =>
-        spawn('/bin/bash', launcher(2, '/', argv), { stdio, env: { PATH: hostPath } }),
+      spawn: (argv: readonly string[], stdio: SandboxStdio) =>
+        spawnProcess('/bin/bash', launcher(2, '/', argv), {
+          stdio: stdioEntries(stdio),
+          env: { PATH: hostPath },
+        }),
       updateLimits: async (limits: SandboxLimits) => {
         if (this.#asRoot) await writeCgroupLimits(cgroupPath, limits);
       },

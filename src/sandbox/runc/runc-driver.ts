@@ -1,4 +1,3 @@
-import { spawn, type StdioOptions } from 'node:child_process';
 import { chmod, mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -7,7 +6,16 @@ import { cgroupLayout, readLimitEvents } from '../cgroups.js';
 import { ensureExecuteOnlyBash } from '../execute-only-bash.js';
 import { hostPath, runDetachingHostCommand, runHostCommand } from '../host-command.js';
 import { probeDriverTool } from '../probe-driver-tool.js';
-import type { Sandbox, SandboxDriver, SandboxImage, SandboxLimits, SandboxSpec } from '../sandbox-driver.js';
+import {
+  stdioEntries,
+  type Sandbox,
+  type SandboxDriver,
+  type SandboxImage,
+  type SandboxLimits,
+  type SandboxSpec,
+  type SandboxStdio,
+} from '../sandbox-driver.js';
+import { spawnProcess } from '../spawner/spawn-process.js';
 import type { ShellLauncher } from '../shell-launcher.js';
 import { mountPoints, mountsUnder, unmountAll } from '../mounts.js';
 import { mountWritableLayer, unmountWritableLayer, type LayerPaths } from '../writable-layer.js';
@@ -260,12 +268,11 @@ export class RuncDriver implements SandboxDriver {
     return {
       id,
       shellLauncher: (sessionName: string) => this.shellLauncher(id, sessionName),
-      spawn: (argv: readonly string[], stdio: StdioOptions) => {
-        return spawn(command, [...globalArgs, 'exec', '--cwd', '/', id, ...argv], {
-          stdio,
+      spawn: (argv: readonly string[], stdio: SandboxStdio) =>
+        spawnProcess(command, [...globalArgs, 'exec', '--cwd', '/', id, ...argv], {
+          stdio: stdioEntries(stdio),
           env: { PATH: hostPath },
-        });
-      },
+        }),
       updateLimits: (limits: SandboxLimits) => this.updateLimits(id, limits),
       limitEvents: () => readLimitEvents(cgroup),
       stop: () => this.stop(id, ''),

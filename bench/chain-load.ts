@@ -1,0 +1,138 @@
+// node --import tsx bench/chain-load.ts [--trees a,b] [--clients 200] [--seconds 15] [--warmup 3]
+//   [--shell-share 0.1] [--driver runc]
+// Many clients chaining responses at once, some of them running shell commands in `container_auto`
+// containers: the latency every client sees (p50, p99, max), per tree. This is issue 13's "200 clients
+// for 15 s" load. Each client keeps one chain going (`previous_response_id`), request after request;
+// a share of them give the shell tool, so the scripted model answers their every turn with a command
+// (`ls` in the chain's container, which also makes Berth list and read the container's files) and
+// then text. The rest chat. Sandboxes start throughout: the warm pool refills as chains claim it.
+// Each tree is a checkout with `dist/` built; trees run one after the other on the same upstream.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startFakeOpenAIResponsesUpstream } from '../test/support/fake-openai-responses-upstream.js';
+import { startProcess, stopProcess } from './child-process.js';
+import { postJson } from './load.js';
+
+const { values } = parseArgs({
+  options: {
+    trees: { type: 'string', default: '.' },
+    clients: { type: 'string', default: '200' },
+    seconds: { type: 'string', default: '15' },
+    warmup: { type: 'string', default: '3' },
+    'shell-share': { type: 'string', default: '0.1' },
+    driver: { type: 'string', default: 'runc' },
+  },
+});
+const trees = values.trees.split(',').map((tree) => resolve(tree));
+const clients = Number(values.clients);
+const seconds = Number(values.seconds);
+const warmupSeconds = Number(values.warmup);
+const shellClients = Math.round(clients * Number(values['shell-share']));
+
+const upstream = await startFakeOpenAIResponsesUpstream();
+// Which turn answers a request depends on the request alone, so any number of clients can share the
+// upstream: a shell client's request gets a shell call, and once its output is in, text.
+upstream.replyWith((body) => {
+  const request = body as { tools?: { type?: string }[]; input?: unknown };
+  const wantsShell = request.tools?.some((tool) => tool.type === 'shell') === true;
+  const input = Array.isArray(request.input) ? (request.input as { type?: string }[]) : [];
+  const last = input.at(-1);
+  if (wantsShell && last?.type !== 'shell_call_output')
+    return { shellCalls: [{ commands: ['ls -la /mnt/data'] }] };
+  return { text: 'Noted.', usage: { input: 20, output: 2 } };
+});
+setInterval(() => upstream.requests.splice(0), 1000).unref();
+
+const percentile = (sorted: readonly number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
+
+const results: string[] = [];
+for (const tree of trees) {
+  const directory = mkdtempSync(join(tmpdir(), 'berth-chain-load-'));
+  const config = join(directory, 'config.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      providers: [{ name: 'oai', kind: 'openai', baseURL: upstream.baseURL, apiKey: 'bench', maxRetries: 0 }],
+      sandbox: { driver: values.driver, maxContainersPerProject: shellClients + 10 },
+    }),
+  );
+  const berth = await startProcess(
+    process.execPath,
+    [
+      join(tree, 'bin/berth.js'),
+      'serve',
+      '--port',
+      '0',
+      '--config',
+      config,
+      '--data-dir',
+      join(directory, 'data'),
+      '--init',
+    ],
+    /listening on (\S+)/,
+    { PATH: process.env.PATH, HOME: directory },
+  );
+  const url = new URL(`${berth.match[1] ?? ''}/responses`);
+  const agent = new Agent({ keepAlive: true, maxSockets: clients });
+  const latencies: number[] = [];
+  let errors = 0;
+  let firstError = '';
+  let measuring = false;
+  let running = true;
+  const client = async (shell: boolean) => {
+    let previous: string | undefined;
+    let turn = 0;
+    while (running) {
+      turn += 1;
+      const body = JSON.stringify({
+        model: 'oai/gpt-5',
+        input: `Turn ${turn}: look at the files.`,
+        ...(previous ? { previous_response_id: previous } : {}),
+        ...(shell ? { tools: [{ type: 'shell', environment: { type: 'container_auto' } }] } : {}),
+      });
+      const started = performance.now();
+      try {
+        const answer = await postJson(agent, url, body);
+        const elapsed = performance.now() - started;
+        if (answer.status !== 200) {
+          errors += measuring ? 1 : 0;
+          firstError ||= `${answer.status} ${answer.body.toString('utf8').slice(0, 200)}`;
+          previous = undefined;
+          continue;
+        }
+        if (measuring) latencies.push(elapsed);
+        previous = (JSON.parse(answer.body.toString('utf8')) as { id: string }).id;
+      } catch (error) {
+        if (measuring) errors += 1;
+        firstError ||= String(error);
+        previous = undefined;
+      }
+    }
+  };
+  const done = Promise.all(Array.from({ length: clients }, (_, index) => client(index < shellClients)));
+  await new Promise((wake) => setTimeout(wake, warmupSeconds * 1000));
+  measuring = true;
+  await new Promise((wake) => setTimeout(wake, seconds * 1000));
+  measuring = false;
+  running = false;
+  await done;
+  agent.destroy();
+  await stopProcess(berth.child);
+  rmSync(directory, { recursive: true, force: true });
+  latencies.sort((a, b) => a - b);
+  const line =
+    `${tree}: ${latencies.length} responses in ${seconds} s (${Math.round(latencies.length / seconds)}/s), ` +
+    `p50 ${percentile(latencies, 0.5).toFixed(0)} ms, p99 ${percentile(latencies, 0.99).toFixed(0)} ms, ` +
+    `max ${(latencies.at(-1) ?? NaN).toFixed(0)} ms, errors ${errors}${firstError ? ` (first: ${firstError})` : ''}`;
+  console.log(line);
+  results.push(line);
+}
+await upstream.close();
+console.log(
+  `\n${clients} clients (${shellClients} with the shell tool, driver ${values.driver}), ${seconds} s after ${warmupSeconds} s warm-up:`,
+);
+for (const line of results) console.log(line);

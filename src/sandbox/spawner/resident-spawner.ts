@@ -1,0 +1,199 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import { dirname, extname, join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { hostPath } from '../host-path.js';
+import { LatePipe } from './late-pipe.js';
+import type { SpawnedProcess, SpawnOptions } from './spawned-process.js';
+import type { FromSpawner, ToSpawner } from './spawner-protocol.js';
+
+/** A process the resident spawner started, seen from Berth: its pipes arrive over the channel. */
+class RemoteProcess extends EventEmitter implements SpawnedProcess {
+  pid: number | undefined;
+  exitCode: number | null = null;
+  stdin: Writable | null;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  readonly stdio: readonly (LatePipe | null)[];
+  #exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  #openOutputs = 0;
+
+  constructor(
+    options: SpawnOptions,
+    private readonly sendKill: (signal: NodeJS.Signals) => void,
+  ) {
+    super();
+    this.stdio = options.stdio.map((entry) => (entry === 'pipe' ? new LatePipe() : null));
+    this.stdin = this.stdio[0] ?? null;
+    this.stdout = this.stdio[1] ?? null;
+    this.stderr = this.stdio[2] ?? null;
+    // As with Node's ChildProcess, `close` waits for every pipe but stdin to close.
+    this.stdio.forEach((pipe, fd) => {
+      if (!pipe || fd === 0) return;
+      this.#openOutputs += 1;
+      pipe.once('close', () => {
+        this.#openOutputs -= 1;
+        this.#maybeClose();
+      });
+    });
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGTERM'): boolean {
+    if (this.pid === undefined || this.#exit) return false;
+    this.sendKill(signal);
+    return true;
+  }
+
+  receive(message: FromSpawner, handle: unknown): void {
+    switch (message.type) {
+      case 'spawned':
+        this.pid = message.pid;
+        this.emit('spawn');
+        break;
+      case 'fd':
+        this.stdio[message.fd]?.attach(handle as Socket);
+        break;
+      case 'error': {
+        for (const pipe of this.stdio) pipe?.abandon();
+        const error = Object.assign(new Error(message.message), { code: message.code });
+        this.emit('error', error);
+        break;
+      }
+      case 'exit':
+        this.exited(message.code, message.signal);
+        break;
+    }
+  }
+
+  exited(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.#exit) return;
+    this.#exit = { code, signal };
+    this.exitCode = code;
+    this.emit('exit', code, signal);
+    this.#maybeClose();
+  }
+
+  /** The spawner went away before this process's pipes came: they never will. */
+  abandonPipes(): void {
+    for (const pipe of this.stdio) pipe?.abandon();
+  }
+
+  #maybeClose(): void {
+    if (this.#exit && this.#openOutputs === 0) this.emit('close', this.#exit.code, this.#exit.signal);
+  }
+}
+
+/** Where the spawner's entry is: beside this file, compiled (`.js`) or run from source by tsx (`.ts`). */
+function spawnerEntry(): { path: string; execArgv: string[] } {
+  const self = fileURLToPath(import.meta.url);
+  const extension = extname(self);
+  return {
+    path: join(dirname(self), `spawner-main${extension}`),
+    execArgv: extension === '.ts' ? ['--import', 'tsx'] : [],
+  };
+}
+
+/**
+ * Starts processes through a small resident process (`spawner-main.ts`), so that a fork never copies
+ * the server's memory while its event loop waits. Forked on first use (the server starts it while it is
+ * still small) and again if it dies; a process it had started then counts as killed.
+ */
+export class ResidentSpawner {
+  #channel: ChildProcess | undefined;
+  readonly #processes = new Map<number, RemoteProcess>();
+  #nextId = 1;
+  #closed = false;
+
+  /** Forks the spawner now rather than at the first spawn, while this process is small. */
+  start(): void {
+    this.#connected();
+  }
+
+  spawn(file: string, args: readonly string[], options: SpawnOptions): SpawnedProcess {
+    if (this.#closed) throw new Error('The resident spawner is closed.');
+    const channel = this.#connected();
+    const id = this.#nextId++;
+    const process = new RemoteProcess(options, (signal) => this.#send(channel, { type: 'kill', id, signal }));
+    this.#processes.set(id, process);
+    const forget = () => {
+      this.#processes.delete(id);
+      this.#disconnectWhenIdle();
+    };
+    process.once('exit', forget);
+    process.once('error', forget);
+    this.#send(channel, {
+      type: 'spawn',
+      id,
+      file,
+      args,
+      env: options.env,
+      cwd: options.cwd,
+      detached: options.detached === true,
+      stdio: options.stdio,
+    });
+    return process;
+  }
+
+  /**
+   * Takes no more spawns, and ends the spawner once every process it started has exited: their exits
+   * still arrive through it (a teardown's `runc delete` may be running when the server stops).
+   */
+  close(): void {
+    this.#closed = true;
+    this.#disconnectWhenIdle();
+  }
+
+  #disconnectWhenIdle(): void {
+    if (!this.#closed || this.#processes.size > 0) return;
+    this.#channel?.disconnect();
+    this.#channel = undefined;
+  }
+
+  #send(channel: ChildProcess, message: ToSpawner): void {
+    if (channel.connected) channel.send(message);
+  }
+
+  #connected(): ChildProcess {
+    if (this.#channel?.connected) return this.#channel;
+    const entry = spawnerEntry();
+    // Only PATH: the spawner never holds the server's environment (its API keys among it).
+    const channel = fork(entry.path, [], {
+      execArgv: entry.execArgv,
+      env: { PATH: hostPath },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: 'json',
+    });
+    channel.on('message', (message: FromSpawner, handle: unknown) =>
+      this.#processes.get(message.id)?.receive(message, handle),
+    );
+    channel.once('exit', () => this.#lost(channel));
+    channel.on('error', () => undefined); // A send racing its exit; the exit handler cleans up.
+    // Neither the spawner nor its channel keeps Berth running; open pipes and listeners do that.
+    channel.unref();
+    (channel.channel as { unref?: () => void } | null | undefined)?.unref?.();
+    this.#channel = channel;
+    return channel;
+  }
+
+  /**
+   * The spawner died (killed, out of memory). The processes it started live on, but their exits can no
+   * longer be reported: each is killed and reported killed, so no caller waits forever on one.
+   */
+  #lost(channel: ChildProcess): void {
+    if (this.#channel === channel) this.#channel = undefined;
+    for (const process of this.#processes.values()) {
+      if (process.pid !== undefined) {
+        try {
+          globalThis.process.kill(process.pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+      process.abandonPipes();
+      process.exited(null, 'SIGKILL');
+    }
+    this.#processes.clear();
+  }
+}

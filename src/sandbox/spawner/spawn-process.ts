@@ -1,0 +1,33 @@
+import { spawnLocally } from './local-spawn.js';
+import { ResidentSpawner } from './resident-spawner.js';
+import type { SpawnedProcess, SpawnOptions } from './spawned-process.js';
+
+/**
+ * Every process Berth's sandboxes start goes through here: through the resident spawner while a server
+ * runs (one per process, shared by every server in it), otherwise from this process.
+ */
+let resident: ResidentSpawner | undefined;
+let users = 0;
+
+export function spawnProcess(file: string, args: readonly string[], options: SpawnOptions): SpawnedProcess {
+  return resident ? resident.spawn(file, args, options) : spawnLocally(file, args, options);
+}
+
+/** Starts the resident spawner (at once, while this process is small); the result releases it. */
+export function useResidentSpawner(): () => void {
+  users += 1;
+  if (!resident) {
+    resident = new ResidentSpawner();
+    resident.start();
+  }
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    users -= 1;
+    if (users === 0) {
+      resident?.close();
+      resident = undefined;
+    }
+  };
+}
