@@ -4,11 +4,12 @@
 // containers: the latency every client sees (p50, p99, max), per tree. This is issue 13's "200 clients
 // for 15 s" load. Each client keeps one chain going (`previous_response_id`), request after request;
 // a share of them give the shell tool, so the scripted model answers their every turn with a command
-// (`ls` in the chain's container, which also makes Berth list and read the container's files) and
-// then text. The rest chat. Sandboxes start throughout: the warm pool refills as chains claim it.
+// (`ls -la /mnt/data`) and then text; each of their responses gets a new `container_auto` container,
+// which the client deletes after it. The rest chat. So sandboxes start and stop throughout (the warm
+// pool refills as responses claim it), at a bounded number of live containers.
 // Each tree is a checkout with `dist/` built; trees run one after the other on the same upstream.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent } from 'node:http';
+import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     clients: { type: 'string', default: '200' },
     seconds: { type: 'string', default: '15' },
     warmup: { type: 'string', default: '3' },
+    settle: { type: 'string', default: '5' },
     'shell-share': { type: 'string', default: '0.1' },
     driver: { type: 'string', default: 'runc' },
   },
@@ -45,6 +47,21 @@ upstream.replyWith((body) => {
   return { text: 'Noted.', usage: { input: 20, output: 2 } };
 });
 setInterval(() => upstream.requests.splice(0), 1000).unref();
+
+/** DELETE, reading the answer to its end. */
+function remove(agent: Agent, target: URL): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(
+      { agent, host: target.hostname, port: target.port, path: target.pathname, method: 'DELETE' },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end();
+  });
+}
 
 const percentile = (sorted: readonly number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
@@ -76,9 +93,14 @@ for (const tree of trees) {
     /listening on (\S+)/,
     { PATH: process.env.PATH, HOME: directory },
   );
-  const url = new URL(`${berth.match[1] ?? ''}/responses`);
+  const base = berth.match[1] ?? '';
+  const url = new URL(`${base}/responses`);
+  // A server is up before its load comes: the start-up cleanup and the warm pool's first fill finish
+  // first, as they would on a server that has been running.
+  await new Promise((wake) => setTimeout(wake, Number(values.settle) * 1000));
   const agent = new Agent({ keepAlive: true, maxSockets: clients });
   const latencies: number[] = [];
+  const shellLatencies: number[] = [];
   let errors = 0;
   let firstError = '';
   let measuring = false;
@@ -104,8 +126,16 @@ for (const tree of trees) {
           previous = undefined;
           continue;
         }
-        if (measuring) latencies.push(elapsed);
-        previous = (JSON.parse(answer.body.toString('utf8')) as { id: string }).id;
+        if (measuring) (shell ? shellLatencies : latencies).push(elapsed);
+        const response = JSON.parse(answer.body.toString('utf8')) as {
+          id: string;
+          tools?: { environment?: { container_id?: string } }[];
+        };
+        previous = response.id;
+        // Each shell response made a container of its own: delete it, as a client done with it
+        // would, so sandboxes keep being started (and stopped) throughout at a bounded count.
+        const containerId = response.tools?.[0]?.environment?.container_id;
+        if (shell && containerId) await remove(agent, new URL(`${base}/containers/${containerId}`));
       } catch (error) {
         if (measuring) errors += 1;
         firstError ||= String(error);
@@ -123,11 +153,17 @@ for (const tree of trees) {
   agent.destroy();
   await stopProcess(berth.child);
   rmSync(directory, { recursive: true, force: true });
-  latencies.sort((a, b) => a - b);
+  const figures = (label: string, values: number[]) => {
+    values.sort((a, b) => a - b);
+    return (
+      `${label} ${values.length} (p50 ${percentile(values, 0.5).toFixed(0)} ms, ` +
+      `p99 ${percentile(values, 0.99).toFixed(0)} ms, max ${(values.at(-1) ?? NaN).toFixed(0)} ms)`
+    );
+  };
+  const all = [...latencies, ...shellLatencies];
   const line =
-    `${tree}: ${latencies.length} responses in ${seconds} s (${Math.round(latencies.length / seconds)}/s), ` +
-    `p50 ${percentile(latencies, 0.5).toFixed(0)} ms, p99 ${percentile(latencies, 0.99).toFixed(0)} ms, ` +
-    `max ${(latencies.at(-1) ?? NaN).toFixed(0)} ms, errors ${errors}${firstError ? ` (first: ${firstError})` : ''}`;
+    `${tree}: ${figures('all', all)}; ${figures('chat', latencies)}; ${figures('shell', shellLatencies)}; ` +
+    `${Math.round(all.length / seconds)}/s, errors ${errors}${firstError ? ` (first: ${firstError})` : ''}`;
   console.log(line);
   results.push(line);
 }

@@ -1,6 +1,6 @@
 import { open, readFile } from 'node:fs/promises';
 import { hostPath } from './host-path.js';
-import { spawnProcess } from './spawner/spawn-process.js';
+import { runProcessToEnd, spawnProcess } from './spawner/spawn-process.js';
 
 export { hostPath } from './host-path.js';
 
@@ -21,52 +21,25 @@ export class HostCommandError extends Error {
  * Runs a host tool (mount, mkfs.ext4, runc, …) with an empty environment except PATH, and returns its
  * stdout. The server's environment (API keys among it) never reaches these tools or what they start.
  */
-export function runHostCommand(
+export async function runHostCommand(
   file: string,
   args: readonly string[],
   options: { readonly input?: string; readonly timeoutMs?: number } = {},
 ): Promise<string> {
+  const run = await runProcessToEnd(
+    file,
+    args,
+    { PATH: hostPath },
+    {
+      input: options.input,
+      timeoutMs: options.timeoutMs ?? 60_000,
+      maxOutputBytes,
+    },
+  );
+  if (run.code === 0 && run.stopped === undefined) return run.stdout;
   const command = [file, ...args].join(' ');
-  return new Promise((resolve, reject) => {
-    const child = spawnProcess(file, args, {
-      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-      env: { PATH: hostPath },
-    });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    let bytes = 0;
-    let failure: string | undefined;
-    const stop = (reason: string) => {
-      failure ??= reason;
-      child.kill('SIGTERM');
-    };
-    const collect = (into: Buffer[]) => (chunk: Buffer) => {
-      bytes += chunk.length;
-      if (bytes > maxOutputBytes) stop(`its output passed ${maxOutputBytes} bytes`);
-      else into.push(chunk);
-    };
-    child.stdout?.on('data', collect(stdout));
-    child.stderr?.on('data', collect(stderr));
-    const timeoutMs = options.timeoutMs ?? 60_000;
-    const timer = setTimeout(() => stop(`it ran past ${timeoutMs} ms`), timeoutMs);
-    child.once('error', (error: Error) => {
-      clearTimeout(timer);
-      reject(new HostCommandError(command, error.message, null));
-    });
-    child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
-      clearTimeout(timer);
-      const errors = Buffer.concat(stderr).toString('utf8');
-      if (code === 0 && failure === undefined) resolve(Buffer.concat(stdout).toString('utf8'));
-      else
-        reject(
-          new HostCommandError(command, errors || failure || (signal ? `killed by ${signal}` : ''), code),
-        );
-    });
-    if (options.input !== undefined) {
-      child.stdin?.on('error', () => undefined); // A tool that exits without reading all of it.
-      child.stdin?.end(options.input);
-    }
-  });
+  const reason = run.stderr || run.startError || run.stopped || (run.signal ? `killed by ${run.signal}` : '');
+  throw new HostCommandError(command, reason, run.code);
 }
 
 /** Most output a host tool may print before it is stopped. */

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { hostPath } from '../host-path.js';
 import { LatePipe } from './late-pipe.js';
 import type { SpawnedProcess, SpawnOptions } from './spawned-process.js';
+import type { FinishedRun, RunLimits } from './run-to-end.js';
 import type { FromSpawner, ToSpawner } from './spawner-protocol.js';
 
 /** A process the resident spawner started, seen from Berth: its pipes arrive over the channel. */
@@ -46,7 +47,7 @@ class RemoteProcess extends EventEmitter implements SpawnedProcess {
     return true;
   }
 
-  receive(message: FromSpawner, handle: unknown): void {
+  receive(message: Exclude<FromSpawner, { type: 'finished' }>, handle: unknown): void {
     switch (message.type) {
       case 'spawned':
         this.pid = message.pid;
@@ -103,6 +104,7 @@ function spawnerEntry(): { path: string; execArgv: string[] } {
 export class ResidentSpawner {
   #channel: ChildProcess | undefined;
   readonly #processes = new Map<number, RemoteProcess>();
+  readonly #runs = new Map<number, (finished: FinishedRun) => void>();
   #nextId = 1;
   #closed = false;
 
@@ -136,6 +138,26 @@ export class ResidentSpawner {
     return process;
   }
 
+  /** Runs a host tool to its end in the spawner: one message there, one back with its output. */
+  run(
+    file: string,
+    args: readonly string[],
+    env: Readonly<Record<string, string | undefined>>,
+    limits: RunLimits,
+  ): Promise<FinishedRun> {
+    if (this.#closed) return Promise.reject(new Error('The resident spawner is closed.'));
+    const channel = this.#connected();
+    const id = this.#nextId++;
+    return new Promise((resolve) => {
+      this.#runs.set(id, (finished) => {
+        this.#runs.delete(id);
+        this.#disconnectWhenIdle();
+        resolve(finished);
+      });
+      this.#send(channel, { type: 'run', id, file, args, env, limits });
+    });
+  }
+
   /**
    * Takes no more spawns, and ends the spawner once every process it started has exited: their exits
    * still arrive through it (a teardown's `runc delete` may be running when the server stops).
@@ -146,7 +168,7 @@ export class ResidentSpawner {
   }
 
   #disconnectWhenIdle(): void {
-    if (!this.#closed || this.#processes.size > 0) return;
+    if (!this.#closed || this.#processes.size > 0 || this.#runs.size > 0) return;
     this.#channel?.disconnect();
     this.#channel = undefined;
   }
@@ -165,9 +187,10 @@ export class ResidentSpawner {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'json',
     });
-    channel.on('message', (message: FromSpawner, handle: unknown) =>
-      this.#processes.get(message.id)?.receive(message, handle),
-    );
+    channel.on('message', (message: FromSpawner, handle: unknown) => {
+      if (message.type === 'finished') this.#runs.get(message.id)?.(message.run);
+      else this.#processes.get(message.id)?.receive(message, handle);
+    });
     channel.once('exit', () => this.#lost(channel));
     channel.on('error', () => undefined); // A send racing its exit; the exit handler cleans up.
     // Neither the spawner nor its channel keeps Berth running; open pipes and listeners do that.
@@ -195,5 +218,14 @@ export class ResidentSpawner {
       process.exited(null, 'SIGKILL');
     }
     this.#processes.clear();
+    for (const finish of [...this.#runs.values()]) {
+      finish({
+        code: null,
+        signal: null,
+        stdout: '',
+        stderr: '',
+        startError: 'the resident spawner stopped',
+      });
+    }
   }
 }

@@ -1,5 +1,6 @@
 import { spawnLocally } from './local-spawn.js';
 import { ResidentSpawner } from './resident-spawner.js';
+import { runToEnd, type FinishedRun, type RunLimits } from './run-to-end.js';
 import type { SpawnedProcess, SpawnOptions } from './spawned-process.js';
 
 /**
@@ -11,6 +12,18 @@ let users = 0;
 
 export function spawnProcess(file: string, args: readonly string[], options: SpawnOptions): SpawnedProcess {
   return resident ? resident.spawn(file, args, options) : spawnLocally(file, args, options);
+}
+
+/** Runs a host tool to its end with only `env` and returns how it went (it never rejects). */
+export function runProcessToEnd(
+  file: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  limits: RunLimits,
+): Promise<FinishedRun> {
+  if (resident) return resident.run(file, args, env, limits);
+  const stdio = [limits.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] as const;
+  return runToEnd(spawnLocally(file, args, { stdio, env }), limits);
 }
 
 /** Starts the resident spawner (at once, while this process is small); the result releases it. */

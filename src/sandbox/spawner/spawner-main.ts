@@ -12,7 +12,8 @@
  */
 import { spawn, type ChildProcess, type SendHandle, type StdioOptions } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
-import type { FromSpawner, SpawnMessage, StdioEntry, ToSpawner } from './spawner-protocol.js';
+import { runToEnd } from './run-to-end.js';
+import type { FromSpawner, RunMessage, SpawnMessage, StdioEntry, ToSpawner } from './spawner-protocol.js';
 
 const children = new Map<number, ChildProcess>();
 
@@ -76,8 +77,31 @@ function start(message: SpawnMessage): void {
   });
 }
 
+/** A host tool run here to its end: its output comes back in one message, no pipes change hands. */
+function run(message: RunMessage): void {
+  let child: ChildProcess;
+  try {
+    child = spawn(message.file, [...message.args], {
+      stdio: [message.limits.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      env: message.env,
+    });
+  } catch (error) {
+    const startError = error instanceof Error ? error.message : String(error);
+    send({
+      type: 'finished',
+      id: message.id,
+      run: { code: null, signal: null, stdout: '', stderr: '', startError },
+    });
+    return;
+  }
+  void runToEnd(child, message.limits).then((finished) =>
+    send({ type: 'finished', id: message.id, run: finished }),
+  );
+}
+
 process.on('message', (message: ToSpawner) => {
-  if (message.type === 'spawn') start(message);
+  if (message.type === 'run') run(message);
+  else if (message.type === 'spawn') start(message);
   else if (message.type === 'kill') children.get(message.id)?.kill(message.signal);
 });
 // Berth exited (or crashed): the processes started for it are its to clean up (it reaps orphaned

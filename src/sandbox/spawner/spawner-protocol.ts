@@ -2,6 +2,7 @@
  * The messages between Berth and its resident spawner (`spawner-main.ts`), over Node's IPC channel.
  * Pipes are not described here: each travels as a handle attached to an `fd` message.
  */
+import type { FinishedRun, RunLimits } from './run-to-end.js';
 
 /** What one of a process's standard streams (by fd) is: a pipe to Berth, nothing, or a file. */
 export type StdioEntry = 'pipe' | 'ignore' | { readonly appendTo: string };
@@ -23,7 +24,17 @@ export interface KillMessage {
   readonly signal: NodeJS.Signals;
 }
 
-export type ToSpawner = SpawnMessage | KillMessage;
+/** Runs a host tool to its end here and answers with `finished`: one message each way. */
+export interface RunMessage {
+  readonly type: 'run';
+  readonly id: number;
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly limits: RunLimits;
+}
+
+export type ToSpawner = SpawnMessage | KillMessage | RunMessage;
 
 /** Sent once the process runs; its pipes follow, one `fd` message each, in fd order. */
 export interface SpawnedMessage {
@@ -54,4 +65,10 @@ export interface ErrorMessage {
   readonly message: string;
 }
 
-export type FromSpawner = SpawnedMessage | FdMessage | ExitMessage | ErrorMessage;
+export interface FinishedMessage {
+  readonly type: 'finished';
+  readonly id: number;
+  readonly run: FinishedRun;
+}
+
+export type FromSpawner = SpawnedMessage | FdMessage | ExitMessage | ErrorMessage | FinishedMessage;

@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { spawnLocally } from './local-spawn.js';
 import { ResidentSpawner } from './resident-spawner.js';
+import { runToEnd, type FinishedRun, type RunLimits } from './run-to-end.js';
 import type { SpawnedProcess, SpawnOptions } from './spawned-process.js';
 
 type Spawn = (file: string, args: readonly string[], options: SpawnOptions) => SpawnedProcess;
@@ -188,3 +189,37 @@ describe('the resident spawner', () => {
     }
   });
 });
+
+type Run = (file: string, args: readonly string[], limits: RunLimits) => Promise<FinishedRun>;
+
+// Host tools run to their end in one exchange; the same contract from this process and in the spawner.
+describe.each<[string, Run]>([
+  [
+    'run from this process',
+    (file, args, limits) => runToEnd(spawnLocally(file, args, toolOptions(limits)), limits),
+  ],
+  ['run in the resident spawner', (file, args, limits) => resident.run(file, args, env, limits)],
+])('a host tool %s', (_name, run) => {
+  const limits = { timeoutMs: 60_000, maxOutputBytes: 1024 * 1024 };
+
+  it('gets its input and gives its output and exit code', async () => {
+    const finished = await run('/bin/sh', ['-c', 'cat; echo err >&2; exit 4'], { ...limits, input: 'in\n' });
+    expect(finished).toEqual({ code: 4, signal: null, stdout: 'in\n', stderr: 'err\n' });
+  });
+
+  it('is stopped past its timeout or its output limit, saying which', async () => {
+    const slow = await run('/bin/sleep', ['60'], { ...limits, timeoutMs: 200 });
+    expect(slow).toMatchObject({ code: null, signal: 'SIGTERM', stopped: 'it ran past 200 ms' });
+    const loud = await run('/usr/bin/yes', [], { ...limits, maxOutputBytes: 4096 });
+    expect(loud).toMatchObject({ signal: 'SIGTERM', stopped: 'its output passed 4096 bytes' });
+  });
+
+  it('reports a program that does not exist', async () => {
+    const finished = await run('/nonexistent/program', [], limits);
+    expect(finished.startError).toMatch(/ENOENT/);
+  });
+});
+
+function toolOptions(limits: RunLimits): SpawnOptions {
+  return { stdio: [limits.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env };
+}
