@@ -1,8 +1,8 @@
 import type { EventEmitter } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
-import type { StdioEntry } from './spawner-protocol.js';
 
-export type { StdioEntry } from './spawner-protocol.js';
+/** What one of a process's standard streams (by fd) is: a pipe to Berth, nothing, or a file. */
+export type StdioEntry = 'pipe' | 'ignore' | { readonly appendTo: string };
 
 /** How to start a process: its streams by fd, its whole environment, its directory and session. */
 export interface SpawnOptions {

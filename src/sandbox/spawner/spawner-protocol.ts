@@ -3,9 +3,9 @@
  * Pipes are not described here: each travels as a handle attached to an `fd` message.
  */
 import type { FinishedRun, RunLimits } from './run-to-end.js';
+import type { StdioEntry } from './spawned-process.js';
 
-/** What one of a process's standard streams (by fd) is: a pipe to Berth, nothing, or a file. */
-export type StdioEntry = 'pipe' | 'ignore' | { readonly appendTo: string };
+export type { StdioEntry } from './spawned-process.js';
 
 export interface SpawnMessage {
   readonly type: 'spawn';
