@@ -119,6 +119,7 @@ export class ResidentSpawner {
     const id = this.#nextId++;
     const process = new RemoteProcess(options, (signal) => this.#send(channel, { type: 'kill', id, signal }));
     this.#processes.set(id, process);
+    this.#holdOpen();
     const forget = () => {
       this.#processes.delete(id);
       this.#disconnectWhenIdle();
@@ -154,6 +155,7 @@ export class ResidentSpawner {
         this.#disconnectWhenIdle();
         resolve(finished);
       });
+      this.#holdOpen();
       this.#send(channel, { type: 'run', id, file, args, env, limits });
     });
   }
@@ -167,7 +169,16 @@ export class ResidentSpawner {
     this.#disconnectWhenIdle();
   }
 
+  /** Keeps the event loop alive exactly while a spawn or a run waits for the spawner. */
+  #holdOpen(): void {
+    const busy = this.#processes.size > 0 || this.#runs.size > 0;
+    const pipe = this.#channel?.channel as { ref?: () => void; unref?: () => void } | null | undefined;
+    if (busy) pipe?.ref?.();
+    else pipe?.unref?.();
+  }
+
   #disconnectWhenIdle(): void {
+    this.#holdOpen();
     if (!this.#closed || this.#processes.size > 0 || this.#runs.size > 0) return;
     this.#channel?.disconnect();
     this.#channel = undefined;
@@ -193,10 +204,12 @@ export class ResidentSpawner {
     });
     channel.once('exit', () => this.#lost(channel));
     channel.on('error', () => undefined); // A send racing its exit; the exit handler cleans up.
-    // Neither the spawner nor its channel keeps Berth running; open pipes and listeners do that.
+    // An idle spawner does not keep Berth running; one with work under way does (`#holdOpen`), or a
+    // process that is only waiting for the spawner's answer would exit (Node's code 13) meanwhile.
     channel.unref();
     (channel.channel as { unref?: () => void } | null | undefined)?.unref?.();
     this.#channel = channel;
+    this.#holdOpen();
     return channel;
   }
 

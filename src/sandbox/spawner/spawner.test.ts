@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -223,3 +224,24 @@ describe.each<[string, Run]>([
 function toolOptions(limits: RunLimits): SpawnOptions {
   return { stdio: [limits.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env };
 }
+
+describe('a process using the resident spawner', () => {
+  it('stays alive while it waits for the spawner, and exits once it is idle', () => {
+    // Nothing else keeps this script's event loop alive: without the spawner's channel held open while
+    // a run is under way, Node would end it with code 13 (a top-level await that never settled).
+    const script = [
+      `import { ResidentSpawner } from ${JSON.stringify(new URL('./resident-spawner.ts', import.meta.url).href)};`,
+      'const spawner = new ResidentSpawner();',
+      "const run = await spawner.run('/bin/sh', ['-c', 'sleep 0.3; echo done'], { PATH: '/usr/bin:/bin' }, { timeoutMs: 60000, maxOutputBytes: 4096 });",
+      'process.stdout.write(run.stdout);',
+      'spawner.close();',
+    ].join('\n');
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe('done\n');
+    expect(result.status).toBe(0);
+  });
+});
