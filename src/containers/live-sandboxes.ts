@@ -252,6 +252,10 @@ export class LiveSandboxes {
   startWithSkills(image: string, skills: ResolvedSkills, policy: ContainerEgressPolicy): ClaimedSandbox {
     const id = this.#options.ids.next('cntr');
     const live = (async () => {
+      // The start-up cleanup removes every container directory it does not know: one made before it
+      // listed them would be taken for an orphan and removed under the mount (seen as `mount --bind`
+      // failing on a missing source once the cleanup's steps took longer).
+      await this.#reaped;
       const dir = this.#skillsDir(id);
       await mkdir(dir, { recursive: true, mode: 0o755 });
       for (const [index, skill] of skills.attached.entries()) {
