@@ -57,7 +57,7 @@ class RemoteProcess extends EventEmitter implements SpawnedProcess {
         this.stdio[message.fd]?.attach(handle as Socket);
         break;
       case 'error': {
-        for (const pipe of this.stdio) pipe?.abandon();
+        this.abandonPipes();
         const error = Object.assign(new Error(message.message), { code: message.code });
         this.emit('error', error);
         break;
@@ -76,7 +76,7 @@ class RemoteProcess extends EventEmitter implements SpawnedProcess {
     this.#maybeClose();
   }
 
-  /** The spawner went away before this process's pipes came: they never will. */
+  /** The process did not start, or the spawner went away, before its pipes came: they never will. */
   abandonPipes(): void {
     for (const pipe of this.stdio) pipe?.abandon();
   }
@@ -169,17 +169,21 @@ export class ResidentSpawner {
     this.#disconnectWhenIdle();
   }
 
+  /** Whether a process it started still runs or a run waits for its answer. */
+  get #busy(): boolean {
+    return this.#processes.size > 0 || this.#runs.size > 0;
+  }
+
   /** Keeps the event loop alive exactly while a spawn or a run waits for the spawner. */
   #holdOpen(): void {
-    const busy = this.#processes.size > 0 || this.#runs.size > 0;
     const pipe = this.#channel?.channel as { ref?: () => void; unref?: () => void } | null | undefined;
-    if (busy) pipe?.ref?.();
+    if (this.#busy) pipe?.ref?.();
     else pipe?.unref?.();
   }
 
   #disconnectWhenIdle(): void {
     this.#holdOpen();
-    if (!this.#closed || this.#processes.size > 0 || this.#runs.size > 0) return;
+    if (!this.#closed || this.#busy) return;
     this.#channel?.disconnect();
     this.#channel = undefined;
   }

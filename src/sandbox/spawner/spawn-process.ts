@@ -1,6 +1,6 @@
-import { spawnLocally } from './local-spawn.js';
+import { runLocally, spawnLocally } from './local-spawn.js';
 import { ResidentSpawner } from './resident-spawner.js';
-import { runToEnd, type FinishedRun, type RunLimits } from './run-to-end.js';
+import type { FinishedRun, RunLimits } from './run-to-end.js';
 import type { SpawnedProcess, SpawnOptions } from './spawned-process.js';
 
 /**
@@ -21,9 +21,7 @@ export function runProcessToEnd(
   env: Readonly<Record<string, string | undefined>>,
   limits: RunLimits,
 ): Promise<FinishedRun> {
-  if (resident) return resident.run(file, args, env, limits);
-  const stdio = [limits.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] as const;
-  return runToEnd(spawnLocally(file, args, { stdio, env }), limits);
+  return resident ? resident.run(file, args, env, limits) : runLocally(file, args, env, limits);
 }
 
 /** Starts the resident spawner (at once, while this process is small); the result releases it. */

@@ -10,10 +10,9 @@
  * exactly the environment its request names. Its pipes are handed to Berth over the IPC channel, so
  * process output never passes through here. It exits when Berth does (the channel closes).
  */
-import { spawn, type ChildProcess, type SendHandle, type StdioOptions } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
-import { runToEnd } from './run-to-end.js';
-import type { FromSpawner, RunMessage, SpawnMessage, StdioEntry, ToSpawner } from './spawner-protocol.js';
+import type { ChildProcess, SendHandle } from 'node:child_process';
+import { runLocally, spawnChild } from './local-spawn.js';
+import type { FromSpawner, RunMessage, SpawnMessage, ToSpawner } from './spawner-protocol.js';
 
 const children = new Map<number, ChildProcess>();
 
@@ -23,28 +22,13 @@ function send(message: FromSpawner, handle?: SendHandle): void {
 }
 
 function start(message: SpawnMessage): void {
-  const files: number[] = [];
   let child: ChildProcess;
   try {
-    const stdio: StdioOptions = message.stdio.map((entry: StdioEntry) => {
-      if (typeof entry === 'string') return entry;
-      const fd = openSync(entry.appendTo, 'a');
-      files.push(fd);
-      return fd;
-    });
-    child = spawn(message.file, [...message.args], {
-      stdio,
-      env: message.env,
-      detached: message.detached,
-      ...(message.cwd === undefined ? {} : { cwd: message.cwd }),
-    });
+    child = spawnChild(message.file, message.args, message);
   } catch (error) {
     const failure = error as NodeJS.ErrnoException;
     send({ type: 'error', id: message.id, code: failure.code, message: failure.message });
     return;
-  } finally {
-    // The child has its own copies of the files now (or failed to start).
-    for (const fd of files) closeSync(fd);
   }
   if (child.pid === undefined) {
     // Not started (ENOENT, EACCES): Node reports it on the next tick.
@@ -79,22 +63,7 @@ function start(message: SpawnMessage): void {
 
 /** A host tool run here to its end: its output comes back in one message, no pipes change hands. */
 function run(message: RunMessage): void {
-  let child: ChildProcess;
-  try {
-    child = spawn(message.file, [...message.args], {
-      stdio: [message.limits.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-      env: message.env,
-    });
-  } catch (error) {
-    const startError = error instanceof Error ? error.message : String(error);
-    send({
-      type: 'finished',
-      id: message.id,
-      run: { code: null, signal: null, stdout: '', stderr: '', startError },
-    });
-    return;
-  }
-  void runToEnd(child, message.limits).then((finished) =>
+  void runLocally(message.file, message.args, message.env, message.limits).then((finished) =>
     send({ type: 'finished', id: message.id, run: finished }),
   );
 }
