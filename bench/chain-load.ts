@@ -14,8 +14,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startFakeOpenAIResponsesUpstream } from '../test/support/fake-openai-responses-upstream.js';
-import { startProcess, stopProcess } from './child-process.js';
-import { postJson } from './load.js';
+import { stopProcess } from './child-process.js';
+import { startBerthServe } from './gateway-setup.js';
+import { percentile, postJson } from './load.js';
 
 const { values } = parseArgs({
   options: {
@@ -63,9 +64,6 @@ function remove(agent: Agent, target: URL): Promise<number> {
   });
 }
 
-const percentile = (sorted: readonly number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
-
 const results: string[] = [];
 for (const tree of trees) {
   const directory = mkdtempSync(join(tmpdir(), 'berth-chain-load-'));
@@ -77,23 +75,8 @@ for (const tree of trees) {
       sandbox: { driver: values.driver, maxContainersPerProject: shellClients + 10 },
     }),
   );
-  const berth = await startProcess(
-    process.execPath,
-    [
-      join(tree, 'bin/berth.js'),
-      'serve',
-      '--port',
-      '0',
-      '--config',
-      config,
-      '--data-dir',
-      join(directory, 'data'),
-      '--init',
-    ],
-    /listening on (\S+)/,
-    { PATH: process.env.PATH, HOME: directory },
-  );
-  const base = berth.match[1] ?? '';
+  const berth = await startBerthServe(tree, { config, dataDir: join(directory, 'data'), home: directory });
+  const base = berth.url;
   const url = new URL(`${base}/responses`);
   // A server is up before its load comes: the start-up cleanup and the warm pool's first fill finish
   // first, as they would on a server that has been running.
@@ -154,10 +137,9 @@ for (const tree of trees) {
   await stopProcess(berth.child);
   rmSync(directory, { recursive: true, force: true });
   const figures = (label: string, values: number[]) => {
-    values.sort((a, b) => a - b);
     return (
       `${label} ${values.length} (p50 ${percentile(values, 0.5).toFixed(0)} ms, ` +
-      `p99 ${percentile(values, 0.99).toFixed(0)} ms, max ${(values.at(-1) ?? NaN).toFixed(0)} ms)`
+      `p99 ${percentile(values, 0.99).toFixed(0)} ms, max ${percentile(values, 1).toFixed(0)} ms)`
     );
   };
   const all = [...latencies, ...shellLatencies];

@@ -56,26 +56,15 @@ export async function startGatewayBench(
   return {
     upstreamURL,
     async startBerth(tree, { dataName = 'data', nodeArgs = [], environment = {} } = {}) {
-      const berth = await startProcess(
-        process.execPath,
-        [
-          ...nodeArgs,
-          join(tree, 'bin/berth.js'),
-          'serve',
-          '--port',
-          '0',
-          '--config',
-          config,
-          '--data-dir',
-          join(directory, dataName),
-          // A new data directory needs --init since it was added; a baseline tree from before has none.
-          ...(takesInit(tree) ? ['--init'] : []),
-        ],
-        /listening on (\S+)/,
-        { PATH: process.env.PATH, HOME: directory, ...environment },
-      );
+      const berth = await startBerthServe(tree, {
+        config,
+        dataDir: join(directory, dataName),
+        home: directory,
+        nodeArgs,
+        environment,
+      });
       started.push(berth.child);
-      return { child: berth.child, url: berth.match[1] ?? '' };
+      return berth;
     },
     async close() {
       for (const child of started) await stopProcess(child);
@@ -83,6 +72,43 @@ export async function startGatewayBench(
       rmSync(directory, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Starts `berth serve` from `tree` (a checkout with `dist/` built) on a port of its own, with `config`
+ * and a new data directory, and resolves once it listens; stop it with `stopProcess(berth.child)`.
+ */
+export async function startBerthServe(
+  tree: string,
+  options: {
+    readonly config: string;
+    readonly dataDir: string;
+    /** HOME for the server (a scratch directory). */
+    readonly home: string;
+    readonly nodeArgs?: readonly string[];
+    /** Variables for the server besides PATH and HOME (`OTEL_*`). */
+    readonly environment?: NodeJS.ProcessEnv;
+  },
+): Promise<Berth> {
+  const berth = await startProcess(
+    process.execPath,
+    [
+      ...(options.nodeArgs ?? []),
+      join(tree, 'bin/berth.js'),
+      'serve',
+      '--port',
+      '0',
+      '--config',
+      options.config,
+      '--data-dir',
+      options.dataDir,
+      // A new data directory needs --init since it was added; a baseline tree from before has none.
+      ...(takesInit(tree) ? ['--init'] : []),
+    ],
+    /listening on (\S+)/,
+    { PATH: process.env.PATH, HOME: options.home, ...options.environment },
+  );
+  return { child: berth.child, url: berth.match[1] ?? '' };
 }
 
 /** Whether the tree's `berth serve` has `--init` (a new data directory needs it from then on). */
