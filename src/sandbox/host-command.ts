@@ -24,7 +24,7 @@ export class HostCommandError extends Error {
 export async function runHostCommand(
   file: string,
   args: readonly string[],
-  options: { readonly input?: string; readonly timeoutMs?: number } = {},
+  options: { readonly input?: string; readonly timeoutMs?: number; readonly cwd?: string } = {},
 ): Promise<string> {
   const run = await runProcessToEnd(
     file,
@@ -32,6 +32,7 @@ export async function runHostCommand(
     { PATH: hostPath },
     {
       input: options.input,
+      cwd: options.cwd,
       timeoutMs: options.timeoutMs ?? 60_000,
       maxOutputBytes,
     },

@@ -1,5 +1,5 @@
 import { existsSync, lstatSync, readdirSync } from 'node:fs';
-import { chmod, chown, mkdir, open, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, open, rm, symlink, writeFile } from 'node:fs/promises';
 import { runHostCommand } from './host-command.js';
 import { mountPoints, unmountAll } from './mounts.js';
 import type { SandboxImage } from './sandbox-driver.js';
@@ -51,15 +51,10 @@ export async function mountWritableLayer(
 
   await mkdir(paths.rootfs, { recursive: true, mode: 0o711 });
   if (!mounted.has(paths.rootfs)) {
-    await mountOverlay(image.rootfs, `${paths.diskMount}/root`, `${paths.diskMount}/root-work`, paths.rootfs);
+    await mountOverlay(paths.diskMount, { image: image.rootfs, upper: 'root' }, paths.rootfs);
   }
   if (image.bindHostUsr && !mounted.has(`${paths.rootfs}/usr`)) {
-    await mountOverlay(
-      '/usr',
-      `${paths.diskMount}/usr`,
-      `${paths.diskMount}/usr-work`,
-      `${paths.rootfs}/usr`,
-    );
+    await mountOverlay(paths.diskMount, { image: '/usr', upper: 'usr' }, `${paths.rootfs}/usr`);
   }
 }
 
@@ -85,16 +80,37 @@ async function createDiskImage(path: string, bytes: number): Promise<void> {
   ]);
 }
 
-function mountOverlay(lower: string, upper: string, work: string, target: string): Promise<string> {
-  // The upper and work paths are resolved now, on the host; the sandbox later sees only the merged tree.
-  return runHostCommand('mount', [
-    '-t',
-    'overlay',
-    'overlay',
-    '-o',
-    `lowerdir=${lower},upperdir=${upper},workdir=${work},nodev,nosuid`,
-    target,
-  ]);
+/**
+ * Mounts an overlay of `layers.image` (read-only) under the disk's `layers.upper` directory at
+ * `target`. The kernel shows an overlay's options, as given, in every /proc/mounts and mountinfo that
+ * can see it — the sandbox's own included — so the options name only paths relative to the disk's top
+ * directory (the mount runs there), and the image is reached through a symlink in it named
+ * `<upper>-image`: the sandbox sees `lowerdir=root-image,upperdir=root,…`, not where the server keeps
+ * its data (a host path such as /home/alice/.berth tells an attacker who runs it and where to look).
+ * The disk's top directory is the host's: the sandbox writes only under `upper`, so it cannot swap the
+ * symlink, which is followed once, here, when the overlay is mounted.
+ */
+async function mountOverlay(
+  disk: string,
+  layers: { readonly image: string; readonly upper: string },
+  target: string,
+): Promise<string> {
+  const link = `${layers.upper}-image`;
+  // Made again on every mount: the image may have moved with the data directory since the last one.
+  await rm(`${disk}/${link}`, { force: true });
+  await symlink(layers.image, `${disk}/${link}`);
+  return runHostCommand(
+    'mount',
+    [
+      '-t',
+      'overlay',
+      'overlay',
+      '-o',
+      `lowerdir=${link},upperdir=${layers.upper},workdir=${layers.upper}-work,nodev,nosuid`,
+      target,
+    ],
+    { cwd: disk },
+  );
 }
 
 /**

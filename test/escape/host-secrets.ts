@@ -69,6 +69,22 @@ export function describeHostSecrets(escape: EscapeBerth): void {
       expectFailure(runDir, 1, /cd: \/run\/berth: No such file or directory/);
     });
 
+    it('/proc/mounts names no host path: not the data directory, not the runtime directory', async () => {
+      // The kernel prints a mount's options as they were given: an overlay's lowerdir and upperdir
+      // would tell the sandbox where the server keeps its data (and under whose home).
+      const [mounts, own] = await escape.exec('alpha', container, [
+        'cat /proc/mounts',
+        'cat /proc/self/mounts',
+      ]);
+      for (const result of [mounts, own]) {
+        expect(result).toMatchObject({ outcome: { type: 'exit', exit_code: 0 } });
+        expect(result?.stdout).toMatch(/ \/ /); // The root is listed: the file was read.
+        expect(result?.stdout).not.toContain(escape.dataDir);
+        expect(result?.stdout).not.toContain('/run/berth');
+        expect(result?.stdout).not.toMatch(/(lowerdir|upperdir|workdir)=\//);
+      }
+    });
+
     it("never sees the server's environment: env, /proc/*/environ", async () => {
       const canary = process.env[canaryEnvName] ?? '';
       expect(canary).not.toBe('');

@@ -45,6 +45,7 @@ export function runLocally(
     child = spawnChild(file, args, {
       stdio: [limits.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       env,
+      ...(limits.cwd === undefined ? {} : { cwd: limits.cwd }),
     });
   } catch (error) {
     const startError = error instanceof Error ? error.message : String(error);

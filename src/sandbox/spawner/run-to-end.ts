@@ -15,6 +15,8 @@ export interface FinishedRun {
 export interface RunLimits {
   /** Written to its stdin, which is then closed; without it stdin is /dev/null. */
   readonly input?: string | undefined;
+  /** The directory it runs in (the spawner's own without it). */
+  readonly cwd?: string | undefined;
   readonly timeoutMs: number;
   /** Most bytes of stdout and stderr together before it is stopped. */
   readonly maxOutputBytes: number;
