@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rmdir, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cgroupVersion } from './cgroups.js';
@@ -68,19 +68,42 @@ export async function writeCgroupLimits(path: string, limits: CgroupLimits): Pro
   await writeFile(`${root}/cpu${path}/cpu.cfs_quota_us`, quota);
 }
 
-/** Pids in cgroup `path` (from its pids controller on v1). */
-export function cgroupProcesses(path: string): number[] {
-  const dir = cgroupVersion() === 2 ? `${root}${path}` : `${root}/pids${path}`;
+/** The directory of cgroup `path` in the hierarchy that tracks processes: pids on v1, the unified one on v2. */
+export function trackingDirectory(path: string): string {
+  return cgroupVersion() === 2 ? `${root}${path}` : `${root}/pids${path}`;
+}
+
+/** Pids in cgroup `path` alone, not the cgroups under it. */
+export function cgroupOwnProcesses(path: string): number[] {
   try {
-    return readFileSync(`${dir}/cgroup.procs`, 'utf8').split('\n').filter(Boolean).map(Number);
+    return readFileSync(`${trackingDirectory(path)}/cgroup.procs`, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Pids in cgroup `path` and in the cgroups directly under it (each session's: session-cgroup.ts). */
+export function cgroupProcesses(path: string): number[] {
+  return [...childCgroups(path), path].flatMap(cgroupOwnProcesses);
+}
+
+/** The cgroups directly under `path` in the tracking hierarchy, as paths. */
+function childCgroups(path: string): string[] {
+  try {
+    return readdirSync(trackingDirectory(path), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => `${path}/${entry.name}`);
   } catch {
     return [];
   }
 }
 
 /**
- * SIGKILLs every process in cgroup `path` (repeating while a dying fork bomb still adds some) and
- * removes the cgroup. A cgroup that does not exist is fine.
+ * SIGKILLs every process in cgroup `path` and the cgroups under it (repeating while a dying fork bomb
+ * still adds some) and removes them, the ones under it first. A cgroup that does not exist is fine.
  */
 export async function removeCgroup(path: string): Promise<void> {
   for (let round = 0; round < 100; round += 1) {
@@ -95,5 +118,6 @@ export async function removeCgroup(path: string): Promise<void> {
     }
     await sleep(10);
   }
+  for (const child of childCgroups(path)) await rmdir(trackingDirectory(child)).catch(() => undefined);
   for (const dir of cgroupDirectories(path)) await rmdir(dir).catch(() => undefined);
 }

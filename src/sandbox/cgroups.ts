@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 /**
  * Where the kernel keeps the cgroups a sandbox's runtime created for `cgroupPath` (for example
@@ -24,17 +24,11 @@ export function cgroupLayout(cgroupPath: string): CgroupLayout {
   return {
     version,
     counter(controller, file, key) {
-      let text: string;
-      try {
-        text = readFileSync(`${dir(controller)}/${file}`, 'utf8');
-      } catch {
-        return 0;
-      }
-      for (const line of text.split('\n')) {
-        const [name, value] = line.split(' ');
-        if (name === key) return Number(value) || 0;
-      }
-      return 0;
+      // Summed with the cgroups directly under it (each shell session's, session-cgroup.ts): on v1 a
+      // session's processes are charged to its own pids cgroup, which counts their refused forks.
+      // (On v2 those cgroups have no controllers, so no such file: the sandbox's counts them all.)
+      const top = dir(controller);
+      return [top, ...subdirectories(top)].reduce((sum, at) => sum + readCounter(`${at}/${file}`, key), 0);
     },
   };
 }
@@ -50,4 +44,29 @@ export function readLimitEvents(layout: CgroupLayout): { oomKills: number; pidsR
     ),
     pidsRefused: layout.counter('pids', 'pids.events', 'max'),
   };
+}
+
+/** One `key value` line's value from a cgroup file; 0 when the file or the line is absent. */
+function readCounter(path: string, key: string): number {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return 0;
+  }
+  for (const line of text.split('\n')) {
+    const [name, value] = line.split(' ');
+    if (name === key) return Number(value) || 0;
+  }
+  return 0;
+}
+
+function subdirectories(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => `${dir}/${entry.name}`);
+  } catch {
+    return [];
+  }
 }

@@ -3,6 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FrameReader } from './frame-reader.js';
 import { newProcessGroups, signalGroups } from './process-groups.js';
+import { sessionProcessesSince } from './session-cgroup.js';
 import { supervisorControl, type ShellLauncher } from './shell-launcher.js';
 import { spawnProcess } from './spawner/spawn-process.js';
 import type { SpawnedProcess } from './spawner/spawned-process.js';
@@ -47,6 +48,7 @@ export class RunningShell {
   readonly #pidFile: string | undefined;
   readonly #shellIsChild: boolean;
   readonly #supervised: boolean;
+  readonly #cgroup: string | undefined;
   readonly #stdout = new FrameReader();
   readonly #stderr = new FrameReader();
   #statusBuffer = '';
@@ -72,6 +74,7 @@ export class RunningShell {
     this.#pidFile = launcher.pidFile;
     this.#shellIsChild = launcher.shellIsChild === true;
     this.#supervised = launcher.supervised === true;
+    this.#cgroup = launcher.cgroup;
     // The pid is known once the process runs (at once from this process, a moment later through the
     // resident spawner).
     if (!this.#pidFile && !this.#shellIsChild && !this.#supervised) {
@@ -250,9 +253,19 @@ export class RunningShell {
     if (pid === undefined) return;
     for (let pass = 0; pass < killPasses; pass += 1) {
       const groups = newProcessGroups(pid, sincePid);
-      if (groups.length === 0) return;
+      const escaped = this.#escaped(pid, sincePid);
+      if (groups.length === 0 && escaped.length === 0) return;
       signalGroups(groups, 'SIGKILL');
+      signalProcesses(escaped, 'SIGKILL');
     }
+  }
+
+  /**
+   * The command's processes by the session's cgroup, where it has one: those that left the shell's
+   * session (`setsid`, a daemon's double fork), which no process group reaches, among them.
+   */
+  #escaped(shellPid: number, sincePid: number): number[] {
+    return this.#cgroup ? sessionProcessesSince(this.#cgroup, sincePid, shellPid) : [];
   }
 
   /**
@@ -272,13 +285,17 @@ export class RunningShell {
     }
     const pid = this.shellPid();
     if (pid === undefined) return false;
-    if (newProcessGroups(pid, sincePid).length === 0) return false;
+    if (newProcessGroups(pid, sincePid).length === 0 && this.#escaped(pid, sincePid).length === 0) {
+      return false;
+    }
     this.killCommand(sincePid);
     const deadline = Date.now() + patienceMs;
     for (;;) {
       const groups = newProcessGroups(pid, sincePid);
-      if (groups.length === 0 || Date.now() >= deadline) return true;
+      const escaped = this.#escaped(pid, sincePid);
+      if ((groups.length === 0 && escaped.length === 0) || Date.now() >= deadline) return true;
       signalGroups(groups, 'SIGKILL');
+      signalProcesses(escaped, 'SIGKILL');
       await sleep(killRecheckMs);
     }
   }
@@ -300,6 +317,19 @@ export class RunningShell {
       // Already gone.
     }
     signalGroups(newProcessGroups(pid, 0), 'SIGKILL');
+    // And what left the session: everything in the session's cgroup goes with the shell.
+    if (this.#cgroup) signalProcesses(sessionProcessesSince(this.#cgroup, 0, undefined), 'SIGKILL');
+  }
+}
+
+/** Sends `signal` to each process, ignoring those already gone. */
+function signalProcesses(pids: readonly number[], signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // Already exited.
+    }
   }
 }
 

@@ -22,6 +22,11 @@ export interface ShellLauncher {
    * and asks the supervisor to signal the command's processes with `supervisorControl` lines.
    */
   readonly supervised?: boolean;
+  /**
+   * The session's own cgroup (session-cgroup.ts), when the launcher puts the shell in one: a command's
+   * processes are then also found there when it is stopped, not only by their process groups.
+   */
+  readonly cgroup?: string;
 }
 
 /**

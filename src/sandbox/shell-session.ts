@@ -132,7 +132,8 @@ export class ShellSession {
     const status = await done.status;
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', stopOnAbort);
-    if (timedOut) await shell.killCommandAndWait(sincePid);
+    // Timed out or cancelled: whatever the command started goes with it, background jobs included.
+    if (timedOut || options.signal?.aborted) await shell.killCommandAndWait(sincePid);
     if (status.type === 'exit') this.#previousStatus = status.code;
     let stderr = done.stderr.text();
     // Without a terminal, an interrupted interactive bash complains that it cannot restore one.

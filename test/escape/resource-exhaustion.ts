@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { request as httpRequest, type ClientRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { escapeDiskBytes, expectFailure, type EscapeBerth } from './escape-berth.js';
+import { escapeDiskBytes, expectFailure, marker, type EscapeBerth } from './escape-berth.js';
 import { until } from '../support/until.js';
 import { allocatedBytes, hostCgroupsNamed } from '../support/host-observations.js';
 
@@ -51,17 +51,24 @@ export function describeResourceExhaustion(escape: EscapeBerth): void {
       /\[berth\] new processes were refused: the container reached its limit of \d+ processes\./;
     const memoryNote = '[berth] a process was killed: the container reached its memory limit (1g).';
 
-    /** Forks the container's pids cgroup has refused so far (read on the host). */
+    /**
+     * Forks the container's pids cgroup has refused so far (read on the host), with those its shell
+     * sessions' cgroups under it counted (cgroup v1 counts a refusal where the process is).
+     */
     function refusedForks(container: string): number {
+      let refused = 0;
       for (const dir of hostCgroupsNamed(container)) {
-        try {
-          const events = readFileSync(`${dir}/pids.events`, 'utf8');
-          return Number(/^max (\d+)/m.exec(events)?.[1] ?? 0);
-        } catch {
-          // Not the pids controller's directory.
+        const sessions = readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory());
+        for (const at of [dir, ...sessions.map((entry) => `${dir}/${entry.name}`)]) {
+          try {
+            const events = readFileSync(`${at}/pids.events`, 'utf8');
+            refused += Number(/^max (\d+)/m.exec(events)?.[1] ?? 0);
+          } catch {
+            // Not the pids controller's directory.
+          }
         }
       }
-      return 0;
+      return refused;
     }
 
     /** Processes in the container now: once a bomb is cleaned up, only its idle few (shell, ps, wc). */
@@ -129,6 +136,39 @@ export function describeResourceExhaustion(escape: EscapeBerth): void {
       expect(next.stderr).not.toContain(restarted);
       await until(async () => (await processCount(container)) < 10);
       await stillWorking([container]);
+    });
+
+    it('a command that times out takes every process it started with it, also those that left its session', async ({
+      skip,
+    }) => {
+      // runsc: the host cannot tell gVisor's processes apart by session, and its supervisor finds a
+      // command's processes by session only (see session-cgroup.ts).
+      if (escape.driver === 'runsc') skip("gVisor's processes are not the host's: no session cgroup");
+      const container = await escape.createContainer('alpha', 'timeout-containment');
+      const name = marker('berth-contained');
+      // An earlier command's background job stays: only what the timed-out command started goes.
+      const kept = await escape.run(
+        'alpha',
+        container,
+        `cd /tmp; KEPT=yes; (exec -a ${name}-kept sleep 1000) >/dev/null 2>&1 & until ps -eo args | grep -q "^${name}-kept"; do sleep 0.01; done`,
+      );
+      expect(kept.outcome).toEqual({ type: 'exit', exit_code: 0 });
+      const escapees = [
+        // A new session, deaf to every signal but SIGKILL.
+        `setsid bash -c 'trap "" HUP INT TERM; exec -a ${name}-setsid sleep 1000' >/dev/null 2>&1 &`,
+        // A daemon's double fork: its own session, its parent gone, re-parented to the sandbox's init.
+        `(setsid bash -c '(trap "" HUP INT TERM; exec -a ${name}-daemon sleep 1000) &' >/dev/null 2>&1 &)`,
+        `(exec -a ${name}-job sleep 1000) >/dev/null 2>&1 &`,
+        `for job in setsid daemon job; do until ps -eo args | grep -q "^${name}-$job"; do sleep 0.01; done; done`,
+        'sleep 1000',
+      ].join('\n');
+      const stopped = await escape.run('alpha', container, escapees, { timeoutMs: 3_000 });
+      expect(stopped.outcome).toEqual({ type: 'timeout' });
+      const left = await escape.run('alpha', container, `ps -eo args | grep "^${name}-" || true`);
+      expect(left.stdout).toBe(`${name}-kept 1000\n`);
+      // And the shell is the one it was.
+      const state = await escape.run('alpha', container, 'echo "$KEPT $(pwd)"');
+      expect(state).toMatchObject({ stdout: 'yes /tmp\n', outcome: { type: 'exit', exit_code: 0 } });
     });
 
     it('kills a memory bomb at the memory limit, says so, and the container keeps working', async () => {

@@ -1,7 +1,14 @@
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { chmod, chown, mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cgroupDirectories, createCgroup, removeCgroup, writeCgroupLimits } from '../cgroup-limits.js';
+import {
+  cgroupDirectories,
+  createCgroup,
+  removeCgroup,
+  trackingDirectory,
+  writeCgroupLimits,
+} from '../cgroup-limits.js';
+import { createSessionCgroup, sessionCgroupPath } from '../session-cgroup.js';
 import { cgroupLayout, readLimitEvents } from '../cgroups.js';
 import { ensureExecuteOnlyBash } from '../execute-only-bash.js';
 import { hostPath, runHostCommand } from '../host-command.js';
@@ -279,9 +286,16 @@ export class BwrapDriver implements SandboxDriver {
 
   #handle(spec: SandboxSpec, filter: string, mounts: readonly string[]): Sandbox {
     const cgroupPath = sandboxCgroupPath(spec.id);
-    const cgroupProcs = this.#asRoot ? cgroupDirectories(cgroupPath).map((dir) => `${dir}/cgroup.procs`) : [];
+    const sandboxProcs = this.#asRoot
+      ? cgroupDirectories(cgroupPath).map((dir) => `${dir}/cgroup.procs`)
+      : [];
     const user = this.#asRoot ? String(sandboxRootId) : '';
-    const launcher = (keep: number, cwd: string, argv: readonly string[]): string[] => [
+    const launcher = (
+      keep: number,
+      cwd: string,
+      argv: readonly string[],
+      cgroupProcs: readonly string[] = sandboxProcs,
+    ): string[] => [
       '-c',
       launchScript,
       'berth-bwrap',
@@ -322,18 +336,29 @@ export class BwrapDriver implements SandboxDriver {
     const limitEvents = cgroupLayout(cgroupPath);
     return {
       id: spec.id,
-      shellLauncher: (): ShellLauncher => ({
-        command: '/bin/bash',
-        // Each session is a bwrap of its own (its own network namespace): its forwarder starts with
-        // it, in a session of its own, and goes with the namespace when the shell (pid 1) ends.
-        args: launcher(
-          3,
-          '/mnt/data',
-          spec.egress ? [...egressForwarderArgs, '--', ...sessionShellArgs] : sessionShellArgs,
-        ),
-        env: { PATH: hostPath },
-        shellIsChild: true,
-      }),
+      shellLauncher: (sessionName: string): ShellLauncher => {
+        // As root, the session joins the sandbox's cgroups and then its own under them, in the
+        // hierarchy that tracks processes (written last: a process is in one cgroup per hierarchy).
+        const cgroup = sessionCgroupPath(cgroupPath, sessionName);
+        const inCgroup = this.#asRoot && createSessionCgroup(cgroup);
+        const cgroupProcs = inCgroup
+          ? [...sandboxProcs, `${trackingDirectory(cgroup)}/cgroup.procs`]
+          : sandboxProcs;
+        return {
+          command: '/bin/bash',
+          // Each session is a bwrap of its own (its own network namespace): its forwarder starts with
+          // it, in a session of its own, and goes with the namespace when the shell (pid 1) ends.
+          args: launcher(
+            3,
+            '/mnt/data',
+            spec.egress ? [...egressForwarderArgs, '--', ...sessionShellArgs] : sessionShellArgs,
+            cgroupProcs,
+          ),
+          env: { PATH: hostPath },
+          shellIsChild: true,
+          ...(inCgroup ? { cgroup } : {}),
+        };
+      },
       spawn: (argv: readonly string[], stdio: SandboxStdio) =>
         spawnProcess('/bin/bash', launcher(2, '/', argv), {
           stdio: stdioEntries(stdio),

@@ -2,7 +2,8 @@ import { chmod, mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cgroupLayout, readLimitEvents } from '../cgroups.js';
+import { cgroupLayout, cgroupVersion, readLimitEvents } from '../cgroups.js';
+import { createSessionCgroup, sessionCgroupPath } from '../session-cgroup.js';
 import { ensureExecuteOnlyBash } from '../execute-only-bash.js';
 import { hostPath, runDetachingHostCommand, runHostCommand } from '../host-command.js';
 import { probeDriverTool } from '../probe-driver-tool.js';
@@ -40,6 +41,9 @@ export class RuncDriver implements SandboxDriver {
   readonly capabilities = { memoryLimit: true, pidsLimit: true, cpuLimit: true, diskQuota: true };
   protected readonly runDir: string;
   protected readonly stateDir: string;
+  /** Whether `runc exec` takes `--cgroup` (runc 1.1 and later), learned at the first start. */
+  #execCgroup: Promise<boolean> | undefined;
+  #sessionCgroups = false;
 
   constructor(options: OciDriverOptions) {
     this.runDir = options.runDir;
@@ -64,6 +68,8 @@ export class RuncDriver implements SandboxDriver {
   }
 
   async start(spec: SandboxSpec): Promise<Sandbox> {
+    this.#execCgroup ??= this.sessionCgroupSupport();
+    this.#sessionCgroups = await this.#execCgroup;
     if (await this.isRunning(spec.id)) return this.handle(spec.id);
     await this.stop(spec.id, spec.dir);
     // Directories on the way to the root must be searchable (not readable) by the sandbox's
@@ -230,15 +236,29 @@ export class RuncDriver implements SandboxDriver {
     return ['exec', '--detach', '--pid-file', pidFile, '--preserve-fds', '1', '--cwd', '/mnt/data'];
   }
 
-  /** How a session's shell is started in sandbox `id`. */
+  /** Whether sessions can have cgroups of their own (session-cgroup.ts): `runc exec --cgroup`. */
+  protected async sessionCgroupSupport(): Promise<boolean> {
+    const { command, globalArgs } = this.runtime();
+    const help = await runHostCommand(command, [...globalArgs, 'exec', '--help']).catch(() => '');
+    return help.includes('--cgroup');
+  }
+
+  /** How a session's shell is started in sandbox `id`: in a cgroup of its own where runc can. */
   protected shellLauncher(id: string, sessionName: string): ShellLauncher {
     const { command, globalArgs } = this.runtime();
     const pidFile = `${this.runDir}/bundles/${id}/session-${sessionName}.pid`;
+    const cgroup = sessionCgroupPath(sandboxCgroupPath(id), sessionName);
+    const inCgroup = this.#sessionCgroups && createSessionCgroup(cgroup);
+    // `--cgroup` names a sub-cgroup of the container's: on v1 in the pids hierarchy only (the rest of
+    // the shell's controllers stay the container's), on v2 in the one hierarchy.
+    const sub = cgroup.slice(cgroup.lastIndexOf('/') + 1);
+    const cgroupArgs = inCgroup ? ['--cgroup', cgroupVersion() === 2 ? sub : `pids:${sub}`] : [];
     return {
       command,
-      args: [...globalArgs, ...this.execArgs(pidFile), id, ...sessionShellArgs],
+      args: [...globalArgs, ...this.execArgs(pidFile), ...cgroupArgs, id, ...sessionShellArgs],
       env: { PATH: hostPath },
       pidFile,
+      ...(inCgroup ? { cgroup } : {}),
     };
   }
 

@@ -88,6 +88,14 @@ export class RunscDriver extends RuncDriver {
     return copy;
   }
 
+  /**
+   * None: the shell's processes are gVisor's, not the host's, so a host cgroup cannot tell one
+   * session's from another's; the session supervisor inside finds them instead.
+   */
+  protected override sessionCgroupSupport(): Promise<boolean> {
+    return Promise.resolve(false);
+  }
+
   protected override shellLauncher(id: string): ShellLauncher {
     const { command, globalArgs } = this.runtime();
     const arch = hostSeccompArch() ?? 'x64';
