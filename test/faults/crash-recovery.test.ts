@@ -1,13 +1,16 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import OpenAI from 'openai';
+import OpenAI, { toFile } from 'openai';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { startBerthProcess, type BerthProcess } from '../support/berth-process.js';
 import { startFakeOpenAIResponsesUpstream } from '../support/fake-openai-responses-upstream.js';
 import { hostMountsMentioning, hostProcessesMentioning } from '../support/host-observations.js';
 import { describeEachDriver } from '../support/sandbox-drivers-here.js';
+import { skillZip } from '../support/skill-zips.js';
 import type { FakeUpstream } from '../support/scripted-turn.js';
 import { until } from '../support/until.js';
 
@@ -145,6 +148,147 @@ describe('kill -9 during streaming and background responses', () => {
     } finally {
       await berth.stop();
     }
+  }, 240_000);
+});
+
+/** What an upload that was answered must still be after any crash: its id, its bytes. */
+interface AcknowledgedUpload {
+  readonly kind: 'file' | 'skill';
+  readonly id: string;
+  /** A skill's is that of the bundle Berth serves back, learned at its first retrieval. */
+  sha256?: string;
+}
+
+/**
+ * Sends a multipart upload by hand, a slice at a time, and never finishes it (the crash ends it): the
+ * server is mid-read, with the part's bytes partly on disk.
+ */
+function unfinishedUpload(
+  berth: BerthProcess,
+  path: string,
+  fields: Record<string, string>,
+  file: Buffer,
+): void {
+  const boundary = `berth-crash-${randomBytes(8).toString('hex')}`;
+  const head = Buffer.from(
+    Object.entries(fields)
+      .map(
+        ([name, value]) =>
+          `--${boundary}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`,
+      )
+      .join('') +
+      `--${boundary}\r\ncontent-disposition: form-data; name="${path.endsWith('skills') ? 'files' : 'file'}"; filename="big.bin"\r\ncontent-type: application/octet-stream\r\n\r\n`,
+  );
+  const request = httpRequest(`${berth.url}${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+      // Declared whole, so nothing refuses it for its size; only part of it ever comes.
+      'content-length': String(head.length + file.length + boundary.length + 8),
+    },
+  });
+  request.on('error', () => undefined); // The crash resets it.
+  request.write(head);
+  let sent = 0;
+  const slice = 64 * 1024;
+  const timer = setInterval(() => {
+    if (sent >= file.length - slice || request.destroyed) return clearInterval(timer);
+    request.write(file.subarray(sent, sent + slice));
+    sent += slice;
+  }, 5);
+  request.on('close', () => clearInterval(timer));
+}
+
+function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+describe('kill -9 during uploads', () => {
+  it('keeps every answered file and skill byte for byte, and nothing of the unfinished ones', async () => {
+    const { config, dataDir } = await prepare({ driver: 'none' });
+    const acknowledged: AcknowledgedUpload[] = [];
+    /** Every whole file sent, by name: the sha-256 of its bytes. */
+    const sent = new Map<string, string>();
+    const rounds = 3;
+    for (let round = 0; round <= rounds; round += 1) {
+      const berth = await startBerthProcess([
+        '--config',
+        config,
+        '--data-dir',
+        dataDir,
+        ...(round === 0 ? ['--init'] : []),
+      ]);
+      const client = clientOf(berth);
+      try {
+        // Everything answered before an earlier crash is there. Besides those, only whole uploads the
+        // server finished while the crash cut its answer off may be there, with all their bytes;
+        // nothing of an unfinished one.
+        const files = await client.files.list({ limit: 100 });
+        const fileIds = files.data.map((file) => file.id);
+        for (const upload of acknowledged.filter((each) => each.kind === 'file'))
+          expect(fileIds).toContain(upload.id);
+        for (const file of files.data) {
+          const bytes = Buffer.from(await (await client.files.content(file.id)).arrayBuffer());
+          expect(sha256(bytes), file.filename).toBe(sent.get(file.filename));
+        }
+        const skills = await client.skills.list({ limit: 100 });
+        const skillIds = skills.data.map((skill) => skill.id);
+        for (const upload of acknowledged.filter((each) => each.kind === 'skill'))
+          expect(skillIds).toContain(upload.id);
+        for (const skill of skills.data) expect(skill.name).toMatch(/^crash-\d-\d$/);
+        for (const upload of acknowledged) {
+          const bytes =
+            upload.kind === 'file'
+              ? Buffer.from(await (await client.files.content(upload.id)).arrayBuffer())
+              : Buffer.from(await (await client.skills.content.retrieve(upload.id)).arrayBuffer());
+          upload.sha256 ??= sha256(bytes);
+          expect(sha256(bytes), upload.id).toBe(upload.sha256);
+        }
+        // The start-up cleanup left no partial upload or staging folder behind.
+        await vi.waitFor(
+          () => {
+            expect(readdirSync(join(dataDir, 'files')).filter((name) => name.startsWith('.'))).toEqual([]);
+            expect(existsSync(join(dataDir, 'skills', '.staging'))).toBe(false);
+          },
+          { timeout: 60_000 },
+        );
+        if (round === rounds) break;
+
+        // Uploads that never finish (large, slow), and small ones answered meanwhile.
+        for (let index = 0; index < 3; index += 1) {
+          unfinishedUpload(berth, '/files', { purpose: 'user_data' }, randomBytes(8 * 1024 * 1024));
+          unfinishedUpload(berth, '/skills', {}, randomBytes(8 * 1024 * 1024));
+        }
+        const answered = Array.from({ length: 4 }, async (_, index) => {
+          const data = randomBytes(256 * 1024 + index);
+          sent.set(`round-${round}-${index}.bin`, sha256(data));
+          const file = await client.files.create({
+            file: await toFile(data, `round-${round}-${index}.bin`),
+            purpose: 'user_data',
+          });
+          acknowledged.push({ kind: 'file', id: file.id, sha256: sha256(data) });
+          const zip = skillZip(`crash-${round}-${index}`, 'Survives crashes.');
+          const skill = await client.skills.create({ files: await toFile(zip, 'skill.zip') });
+          acknowledged.push({ kind: 'skill', id: skill.id });
+        });
+        // The crash comes at a random moment while uploads are being read and written, answered or not.
+        await Promise.race([
+          Promise.allSettled(answered),
+          new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 400)),
+        ]);
+      } catch (error) {
+        await berth.crash();
+        throw error;
+      }
+      await berth.crash();
+      // The crash did come mid-upload: the unfinished ones left their partial bytes behind.
+      expect(
+        readdirSync(join(dataDir, 'files')).filter((name) => name.endsWith('.partial')).length,
+      ).toBeGreaterThan(0);
+      expect(readdirSync(join(dataDir, 'skills', '.staging')).length).toBeGreaterThan(0);
+      expect(integrityCheck(dataDir)).toBe('ok');
+    }
+    expect(acknowledged.length).toBeGreaterThan(0);
   }, 240_000);
 });
 
