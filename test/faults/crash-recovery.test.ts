@@ -252,7 +252,10 @@ describe('kill -9 during uploads', () => {
           },
           { timeout: 60_000 },
         );
-        if (round === rounds) break;
+        if (round === rounds) {
+          await berth.stop();
+          break;
+        }
 
         // Uploads that never finish (large, slow), and small ones answered meanwhile.
         for (let index = 0; index < 3; index += 1) {

@@ -1,5 +1,5 @@
 import { chmod, mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cgroupLayout, cgroupVersion, readLimitEvents } from '../cgroups.js';
@@ -127,7 +127,8 @@ export class RuncDriver implements SandboxDriver {
     // SIGKILL the container's init: the kernel then kills every other process in its pid namespace
     // (sessions included). Once init has exited, `delete --force` only removes state and the cgroup;
     // left to kill by itself it polls until the host's pid 1 reaps the init, ≈1–2 s on some hosts.
-    const init = await this.initPid(id);
+    const known = this.mayHaveRuntimeState(id);
+    const init = known ? await this.initPid(id) : undefined;
     if (init !== undefined) {
       try {
         process.kill(init, 'SIGKILL');
@@ -136,7 +137,7 @@ export class RuncDriver implements SandboxDriver {
       }
       for (let waited = 0; waited < 2_000 && isAlive(init); waited += 5) await sleep(5);
     }
-    await runHostCommand(command, [...globalArgs, 'delete', '--force', id]).catch(() => undefined);
+    if (known) await runHostCommand(command, [...globalArgs, 'delete', '--force', id]).catch(() => undefined);
     await unmountWritableLayer(this.layerPaths(id, dir));
     await unmountAll(this.skillsStage(id));
     await rmdir(this.skillsStage(id)).catch(() => undefined);
@@ -187,7 +188,28 @@ export class RuncDriver implements SandboxDriver {
   }
 
   /** The host pid of the container's init, if the runtime knows the container. */
+  /**
+   * Whether runc may know container `id`: it keeps each container's state in `<root>/<id>/` from create
+   * to delete, so without that directory there is nothing for `runc state` or `runc delete` to find.
+   * Checked first because each runc call is a Go program starting (≈10 ms of CPU): a new container's
+   * start and a delete's second stop skip three of them. runsc keeps its state in files of its own.
+   */
+  protected mayHaveRuntimeState(id: string): boolean {
+    return existsSync(`${this.stateDir}/${id}`);
+  }
+
+  /**
+   * The pid of the container's init while that process still runs: from runc's state file (the pid and
+   * its start time, compared with /proc, so a pid the kernel has since given to another process is never
+   * signalled), else from `runc state`.
+   */
   protected async initPid(id: string): Promise<number | undefined> {
+    const fromFile = initPidFromStateFile(`${this.stateDir}/${id}/state.json`);
+    return fromFile === 'unknown' ? this.initPidFromRuntime(id) : fromFile;
+  }
+
+  /** The init pid `runc state` reports. */
+  protected async initPidFromRuntime(id: string): Promise<number | undefined> {
     const { command, globalArgs } = this.runtime();
     try {
       const state = JSON.parse(await runHostCommand(command, [...globalArgs, 'state', id])) as {
@@ -200,6 +222,7 @@ export class RuncDriver implements SandboxDriver {
   }
 
   protected async isRunning(id: string): Promise<boolean> {
+    if (!this.mayHaveRuntimeState(id)) return false;
     const { command, globalArgs } = this.runtime();
     try {
       const state = JSON.parse(await runHostCommand(command, [...globalArgs, 'state', id])) as {
@@ -297,6 +320,31 @@ export class RuncDriver implements SandboxDriver {
       limitEvents: () => readLimitEvents(cgroup),
       stop: () => this.stop(id, ''),
     };
+  }
+}
+
+/**
+ * The init pid in runc's `state.json` (`init_process_pid`, `init_process_start`: its start time in
+ * clock ticks, field 22 of /proc/<pid>/stat), when that process still runs; `undefined` when it does
+ * not; `'unknown'` when the file cannot be read or has neither field (a runc that writes it otherwise).
+ */
+function initPidFromStateFile(path: string): number | undefined | 'unknown' {
+  let state: { init_process_pid?: unknown; init_process_start?: unknown };
+  try {
+    state = JSON.parse(readFileSync(path, 'utf8')) as typeof state;
+  } catch {
+    return 'unknown';
+  }
+  const pid = state.init_process_pid;
+  const start = state.init_process_start;
+  if (typeof pid !== 'number' || (typeof start !== 'number' && typeof start !== 'string')) return 'unknown';
+  if (pid <= 0) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const startTime = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return startTime === String(start) ? pid : undefined;
+  } catch {
+    return undefined; // Gone.
   }
 }
 

@@ -54,6 +54,16 @@ export class RunscDriver extends RuncDriver {
     return spec.egress ? ['--host-uds=open'] : [];
   }
 
+  /** runsc's state files are its own (named by sandbox and container): always ask runsc. */
+  protected override mayHaveRuntimeState(): boolean {
+    return true;
+  }
+
+  /** Always `runsc state` (its state file is not runc's). */
+  protected override async initPid(id: string): Promise<number | undefined> {
+    return this.initPidFromRuntime(id);
+  }
+
   override async start(spec: SandboxSpec): Promise<Sandbox> {
     if (!hostSeccompArch())
       throw new Error(`the runsc driver supports x86_64 and arm64, not ${process.arch}`);
