@@ -1,12 +1,15 @@
 // node --import tsx bench/chain-load.ts [--trees a,b] [--clients 200] [--seconds 15] [--warmup 3]
-//   [--shell-share 0.1] [--driver runc]
-// Many clients chaining responses at once, some of them running shell commands in `container_auto`
-// containers: the latency every client sees (p50, p99, max), per tree. This is issue 13's "200 clients
-// for 15 s" load. Each client keeps one chain going (`previous_response_id`), request after request;
-// a share of them give the shell tool, so the scripted model answers their every turn with a command
-// (`ls -la /mnt/data`) and then text; each of their responses gets a new `container_auto` container,
-// which the client deletes after it. The rest chat. So sandboxes start and stop throughout (the warm
-// pool refills as responses claim it), at a bounded number of live containers.
+//   [--shell-share 0.1] [--driver runc] [--containers per-chain|per-response]
+// Many clients chaining responses at once, some of them running shell commands: the latency every
+// client sees (p50, p99, max), per tree. This is issue 13's "200 clients for 15 s" load. Each client
+// keeps one chain going (`previous_response_id`), request after request; a share of them give the
+// shell tool, so the scripted model answers their every turn with a command (`ls -la /mnt/data`) and
+// then text. The rest chat.
+// --containers per-chain (the default, what an agent does): a shell client's first response gets a
+// `container_auto` container and its later ones name it (`container_reference`), so each shell
+// client starts one sandbox. per-response (a stress of sandbox churn): every shell response gets a new
+// `container_auto` container, which the client deletes after it, so sandboxes start and stop
+// throughout (the warm pool refills as responses claim it), at a bounded number of live containers.
 // Each tree is a checkout with `dist/` built; trees run one after the other on the same upstream.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -27,6 +30,7 @@ const { values } = parseArgs({
     settle: { type: 'string', default: '5' },
     'shell-share': { type: 'string', default: '0.1' },
     driver: { type: 'string', default: 'runc' },
+    containers: { type: 'string', default: 'per-chain' },
   },
 });
 const trees = values.trees.split(',').map((tree) => resolve(tree));
@@ -34,6 +38,9 @@ const clients = Number(values.clients);
 const seconds = Number(values.seconds);
 const warmupSeconds = Number(values.warmup);
 const shellClients = Math.round(clients * Number(values['shell-share']));
+const perResponse = values.containers === 'per-response';
+if (!perResponse && values.containers !== 'per-chain')
+  throw new Error('--containers: per-chain or per-response');
 
 const upstream = await startFakeOpenAIResponsesUpstream();
 // Which turn answers a request depends on the request alone, so any number of clients can share the
@@ -90,39 +97,50 @@ for (const tree of trees) {
   let running = true;
   const client = async (shell: boolean) => {
     let previous: string | undefined;
+    let container: string | undefined;
     let turn = 0;
     while (running) {
       turn += 1;
+      const environment = container
+        ? { type: 'container_reference', container_id: container }
+        : { type: 'container_auto' };
       const body = JSON.stringify({
         model: 'oai/gpt-5',
         input: `Turn ${turn}: look at the files.`,
         ...(previous ? { previous_response_id: previous } : {}),
-        ...(shell ? { tools: [{ type: 'shell', environment: { type: 'container_auto' } }] } : {}),
+        ...(shell ? { tools: [{ type: 'shell', environment }] } : {}),
       });
       const started = performance.now();
+      // Counted by when it started: a request still running when the window closes is waited for and
+      // counted too, or the slowest ones would drop out of the figures.
+      const counted = measuring;
       try {
         const answer = await postJson(agent, url, body);
         const elapsed = performance.now() - started;
         if (answer.status !== 200) {
-          errors += measuring ? 1 : 0;
+          errors += counted ? 1 : 0;
           firstError ||= `${answer.status} ${answer.body.toString('utf8').slice(0, 200)}`;
           previous = undefined;
+          container = undefined;
           continue;
         }
-        if (measuring) (shell ? shellLatencies : latencies).push(elapsed);
+        if (counted) (shell ? shellLatencies : latencies).push(elapsed);
         const response = JSON.parse(answer.body.toString('utf8')) as {
           id: string;
           tools?: { environment?: { container_id?: string } }[];
         };
         previous = response.id;
-        // Each shell response made a container of its own: delete it, as a client done with it
-        // would, so sandboxes keep being started (and stopped) throughout at a bounded count.
         const containerId = response.tools?.[0]?.environment?.container_id;
-        if (shell && containerId) await remove(agent, new URL(`${base}/containers/${containerId}`));
+        // per-response: the response made a container of its own: delete it, as a client done with
+        // it would, so sandboxes keep being started (and stopped) throughout at a bounded count.
+        if (shell && containerId && perResponse)
+          await remove(agent, new URL(`${base}/containers/${containerId}`));
+        else if (shell && containerId) container = containerId;
       } catch (error) {
-        if (measuring) errors += 1;
+        if (counted) errors += 1;
         firstError ||= String(error);
         previous = undefined;
+        container = undefined;
       }
     }
   };
@@ -151,6 +169,6 @@ for (const tree of trees) {
 }
 await upstream.close();
 console.log(
-  `\n${clients} clients (${shellClients} with the shell tool, driver ${values.driver}), ${seconds} s after ${warmupSeconds} s warm-up:`,
+  `\n${clients} clients (${shellClients} with the shell tool, driver ${values.driver}, a container ${perResponse ? 'per response' : 'per chain'}), ${seconds} s after ${warmupSeconds} s warm-up:`,
 );
 for (const line of results) console.log(line);
