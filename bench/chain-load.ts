@@ -91,6 +91,8 @@ for (const tree of trees) {
   const agent = new Agent({ keepAlive: true, maxSockets: clients });
   const latencies: number[] = [];
   const shellLatencies: number[] = [];
+  /** per-chain: each shell chain's first response (it starts the chain's sandbox), window or not. */
+  const firstShell: number[] = [];
   let errors = 0;
   let firstError = '';
   let measuring = false;
@@ -125,6 +127,7 @@ for (const tree of trees) {
           continue;
         }
         if (counted) (shell ? shellLatencies : latencies).push(elapsed);
+        if (shell && !perResponse && container === undefined) firstShell.push(elapsed);
         const response = JSON.parse(answer.body.toString('utf8')) as {
           id: string;
           tools?: { environment?: { container_id?: string } }[];
@@ -163,6 +166,7 @@ for (const tree of trees) {
   const all = [...latencies, ...shellLatencies];
   const line =
     `${tree}: ${figures('all', all)}; ${figures('chat', latencies)}; ${figures('shell', shellLatencies)}; ` +
+    (perResponse ? '' : `${figures('first shell of each chain', firstShell)}; `) +
     `${Math.round(all.length / seconds)}/s, errors ${errors}${firstError ? ` (first: ${firstError})` : ''}`;
   console.log(line);
   results.push(line);

@@ -1,5 +1,5 @@
-import { chmod, mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
-import { existsSync, readFileSync } from 'node:fs';
+import { chmod, mkdir, rm } from 'node:fs/promises';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cgroupLayout, cgroupVersion, readLimitEvents } from '../cgroups.js';
@@ -74,16 +74,18 @@ export class RuncDriver implements SandboxDriver {
     await this.stop(spec.id, spec.dir);
     // Directories on the way to the root must be searchable (not readable) by the sandbox's
     // unprivileged root, which mounts it from inside its user namespace.
-    await mkdir(`${this.runDir}/rootfs`, { recursive: true, mode: 0o711 });
-    for (const dir of [dirname(this.runDir), this.runDir, `${this.runDir}/rootfs`]) await chmod(dir, 0o711);
-    await mkdir(`${this.runDir}/disk`, { recursive: true, mode: 0o700 });
+    // Synchronous file system calls, as in writable-layer.ts: microseconds each, where an await would
+    // wait a turn of the server's event loop.
+    mkdirSync(`${this.runDir}/rootfs`, { recursive: true, mode: 0o711 });
+    for (const dir of [dirname(this.runDir), this.runDir, `${this.runDir}/rootfs`]) chmodSync(dir, 0o711);
+    mkdirSync(`${this.runDir}/disk`, { recursive: true, mode: 0o700 });
     const paths = this.layerPaths(spec.id, spec.dir);
     await mountWritableLayer(paths, spec.image, spec.limits.diskBytes);
     const bashBinary = await this.sessionShellBinary(spec.image);
     const skillsSource =
       spec.skillsDir === undefined ? undefined : await this.stageSkills(spec.id, spec.skillsDir);
     const bundle = `${this.runDir}/bundles/${spec.id}`;
-    await mkdir(bundle, { recursive: true, mode: 0o700 });
+    mkdirSync(bundle, { recursive: true, mode: 0o700 });
     const config = ociConfig({
       id: spec.id,
       rootfs: paths.rootfs,
@@ -93,7 +95,7 @@ export class RuncDriver implements SandboxDriver {
       skillsSource,
       egress: spec.egress,
     });
-    await writeFile(`${bundle}/config.json`, JSON.stringify(config));
+    writeFileSync(`${bundle}/config.json`, JSON.stringify(config));
     const { command, globalArgs } = this.runtime();
     try {
       await runDetachingHostCommand(
@@ -140,12 +142,12 @@ export class RuncDriver implements SandboxDriver {
     if (known) await runHostCommand(command, [...globalArgs, 'delete', '--force', id]).catch(() => undefined);
     await unmountWritableLayer(this.layerPaths(id, dir));
     await unmountAll(this.skillsStage(id));
-    await rmdir(this.skillsStage(id)).catch(() => undefined);
-    await rm(`${this.runDir}/bundles/${id}`, { recursive: true, force: true });
+    removeEmptyDirectory(this.skillsStage(id));
+    rmSync(`${this.runDir}/bundles/${id}`, { recursive: true, force: true });
     // rmdir, never a recursive delete: if an unmount had failed, a recursive delete would reach
     // through the mount point into the container's files.
-    await rmdir(`${this.runDir}/rootfs/${id}`).catch(() => undefined);
-    await rmdir(`${this.runDir}/disk/${id}`).catch(() => undefined);
+    removeEmptyDirectory(`${this.runDir}/rootfs/${id}`);
+    removeEmptyDirectory(`${this.runDir}/disk/${id}`);
   }
 
   probe(): Promise<void> {
@@ -345,6 +347,15 @@ function initPidFromStateFile(path: string): number | undefined | 'unknown' {
     return startTime === String(start) ? pid : undefined;
   } catch {
     return undefined; // Gone.
+  }
+}
+
+/** rmdir, ignoring a directory that is not there or not empty. */
+function removeEmptyDirectory(path: string): void {
+  try {
+    rmdirSync(path);
+  } catch {
+    // Not there, or not empty (an unmount failed: see stop).
   }
 }
 
