@@ -24,11 +24,14 @@ export function cgroupLayout(cgroupPath: string): CgroupLayout {
   return {
     version,
     counter(controller, file, key) {
-      // Summed with the cgroups directly under it (each shell session's, session-cgroup.ts): on v1 a
-      // session's processes are charged to its own pids cgroup, which counts their refused forks.
-      // (On v2 those cgroups have no controllers, so no such file: the sandbox's counts them all.)
       const top = dir(controller);
-      return [top, ...subdirectories(top)].reduce((sum, at) => sum + readCounter(`${at}/${file}`, key), 0);
+      // On v1 a session's processes are charged to its own pids cgroup (session-cgroup.ts), which
+      // counts their refused forks: summed with the sandbox's. (Sessions have no cgroup in the other
+      // v1 hierarchies, and on v2 theirs have no controllers, so the sandbox's own file counts all.)
+      if (version === 1 && controller === 'pids') {
+        return [top, ...subdirectories(top)].reduce((sum, at) => sum + readCounter(`${at}/${file}`, key), 0);
+      }
+      return readCounter(`${top}/${file}`, key);
     },
   };
 }
