@@ -274,10 +274,20 @@ describe('kill -9 during uploads', () => {
           const skill = await client.skills.create({ files: await toFile(zip, 'skill.zip') });
           acknowledged.push({ kind: 'skill', id: skill.id });
         });
-        // The crash comes at a random moment while uploads are being read and written, answered or not.
+        // The crash comes at a random moment while uploads are being read and written, answered or
+        // not: once the unfinished ones have bytes on disk (how soon differs by machine and Node
+        // version: on Node 24 in CI, 100 ms was sometimes too soon), then 0–400 ms later.
+        await vi.waitFor(
+          () => {
+            expect(readdirSync(join(dataDir, 'files')).some((name) => name.endsWith('.partial'))).toBe(true);
+            expect(existsSync(join(dataDir, 'skills', '.staging'))).toBe(true);
+            expect(readdirSync(join(dataDir, 'skills', '.staging')).length).toBeGreaterThan(0);
+          },
+          { timeout: 60_000, interval: 10 },
+        );
         await Promise.race([
           Promise.allSettled(answered),
-          new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 400)),
+          new Promise((resolve) => setTimeout(resolve, Math.random() * 400)),
         ]);
       } catch (error) {
         await berth.crash();
