@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rmdir, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cgroupVersion } from './cgroups.js';
+import { cgroupVersion, subdirectories } from './cgroups.js';
+import { signalProcesses } from './process-groups.js';
 
 /** The limits a cgroup carries (the disk quota is not a cgroup's business). */
 export interface CgroupLimits {
@@ -92,13 +93,8 @@ export function cgroupProcesses(path: string): number[] {
 
 /** The cgroups directly under `path` in the tracking hierarchy, as paths. */
 function childCgroups(path: string): string[] {
-  try {
-    return readdirSync(trackingDirectory(path), { withFileTypes: true })
-      .filter((entry) => entry.isDirectory())
-      .map((entry) => `${path}/${entry.name}`);
-  } catch {
-    return [];
-  }
+  const top = trackingDirectory(path);
+  return subdirectories(top).map((dir) => `${path}${dir.slice(top.length)}`);
 }
 
 /**
@@ -109,13 +105,7 @@ export async function removeCgroup(path: string): Promise<void> {
   for (let round = 0; round < 100; round += 1) {
     const pids = cgroupProcesses(path);
     if (pids.length === 0) break;
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }
+    signalProcesses(pids, 'SIGKILL');
     await sleep(10);
   }
   for (const child of childCgroups(path)) await rmdir(trackingDirectory(child)).catch(() => undefined);

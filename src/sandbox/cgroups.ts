@@ -64,7 +64,8 @@ function readCounter(path: string, key: string): number {
   return 0;
 }
 
-function subdirectories(dir: string): string[] {
+/** The directories directly under `dir` (a cgroup's child cgroups), as paths; none when it is absent. */
+export function subdirectories(dir: string): string[] {
   try {
     return readdirSync(dir, { withFileTypes: true })
       .filter((entry) => entry.isDirectory())

@@ -30,6 +30,17 @@ export function newProcessGroups(sessionId: number, sincePid: number): number[] 
   return [...groups];
 }
 
+/** Sends `signal` to each process, ignoring those already gone. */
+export function signalProcesses(pids: readonly number[], signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // Already exited.
+    }
+  }
+}
+
 /** Sends `signal` to each process group, ignoring groups that are already gone. */
 export function signalGroups(groups: readonly number[], signal: NodeJS.Signals): void {
   for (const group of groups) {

@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FrameReader } from './frame-reader.js';
-import { newProcessGroups, signalGroups } from './process-groups.js';
+import { cgroupOwnProcesses } from './cgroup-limits.js';
+import { newProcessGroups, signalGroups, signalProcesses } from './process-groups.js';
 import { sessionProcessesSince } from './session-cgroup.js';
 import { supervisorControl, type ShellLauncher } from './shell-launcher.js';
 import { spawnProcess } from './spawner/spawn-process.js';
@@ -318,18 +319,7 @@ export class RunningShell {
     }
     signalGroups(newProcessGroups(pid, 0), 'SIGKILL');
     // And what left the session: everything in the session's cgroup goes with the shell.
-    if (this.#cgroup) signalProcesses(sessionProcessesSince(this.#cgroup, 0, undefined), 'SIGKILL');
-  }
-}
-
-/** Sends `signal` to each process, ignoring those already gone. */
-function signalProcesses(pids: readonly number[], signal: NodeJS.Signals): void {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // Already exited.
-    }
+    if (this.#cgroup) signalProcesses(cgroupOwnProcesses(this.#cgroup), 'SIGKILL');
   }
 }
 

@@ -37,10 +37,6 @@ export function createSessionCgroup(path: string): boolean {
  * The processes in the session's cgroup created after `sincePid` (the kernel's last pid when the
  * command began; see process-groups.ts), other than `shellPid`: what the current command started.
  */
-export function sessionProcessesSince(
-  path: string,
-  sincePid: number,
-  shellPid: number | undefined,
-): number[] {
+export function sessionProcessesSince(path: string, sincePid: number, shellPid: number): number[] {
   return cgroupOwnProcesses(path).filter((pid) => pid > sincePid && pid !== shellPid);
 }

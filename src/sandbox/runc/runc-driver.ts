@@ -189,7 +189,6 @@ export class RuncDriver implements SandboxDriver {
     return `${this.runDir}/skills/${id}`;
   }
 
-  /** The host pid of the container's init, if the runtime knows the container. */
   /**
    * Whether runc may know container `id`: it keeps each container's state in `<root>/<id>/` from create
    * to delete, so without that directory there is nothing for `runc state` or `runc delete` to find.
