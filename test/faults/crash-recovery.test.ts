@@ -54,6 +54,17 @@ async function prepare(
   return { config, dataDir: join(directory, 'data'), upstream };
 }
 
+/** `berth serve` on a prepared config and data directory; `init` creates the database (the first start). */
+function startOn(prepared: { config: string; dataDir: string }, init = false): Promise<BerthProcess> {
+  return startBerthProcess([
+    '--config',
+    prepared.config,
+    '--data-dir',
+    prepared.dataDir,
+    ...(init ? ['--init'] : []),
+  ]);
+}
+
 function clientOf(berth: BerthProcess): OpenAI {
   return new OpenAI({ baseURL: berth.url, apiKey: 'unused', maxRetries: 0 });
 }
@@ -111,13 +122,7 @@ describe('kill -9 during streaming and background responses', () => {
     const { config, dataDir, upstream } = await prepare({ driver: 'none' });
     const acknowledged: string[] = [];
     for (let round = 0; round < 3; round += 1) {
-      const berth = await startBerthProcess([
-        '--config',
-        config,
-        '--data-dir',
-        dataDir,
-        ...(round === 0 ? ['--init'] : []),
-      ]);
+      const berth = await startOn({ config, dataDir }, round === 0);
       const client = clientOf(berth);
       // Responses acknowledged before an earlier crash are all there, ended.
       await expectNoneLost(client, acknowledged);
@@ -141,7 +146,7 @@ describe('kill -9 during streaming and background responses', () => {
       await berth.crash();
       expect(integrityCheck(dataDir)).toBe('ok');
     }
-    const berth = await startBerthProcess(['--config', config, '--data-dir', dataDir]);
+    const berth = await startOn({ config, dataDir });
     try {
       await expectNoneLost(clientOf(berth), acknowledged);
       expect(acknowledged).toHaveLength(24);
@@ -211,13 +216,7 @@ describe('kill -9 during uploads', () => {
     const sent = new Map<string, string>();
     const rounds = 3;
     for (let round = 0; round <= rounds; round += 1) {
-      const berth = await startBerthProcess([
-        '--config',
-        config,
-        '--data-dir',
-        dataDir,
-        ...(round === 0 ? ['--init'] : []),
-      ]);
+      const berth = await startOn({ config, dataDir }, round === 0);
       const client = clientOf(berth);
       try {
         // Everything answered before an earlier crash is there. Besides those, only whole uploads the
@@ -327,7 +326,7 @@ describeEachDriver('kill -9 while a shell command runs, on %s', (driver) => {
         },
         { text: 'never reached' },
       );
-      const berth = await startBerthProcess(['--config', config, '--data-dir', dataDir, '--init']);
+      const berth = await startOn({ config, dataDir }, true);
       const client = clientOf(berth);
       let containerId = '';
       const shellCallSeen = new Promise<void>((resolve) => {
@@ -353,7 +352,7 @@ describeEachDriver('kill -9 while a shell command runs, on %s', (driver) => {
       await berth.crash();
       expect(integrityCheck(dataDir)).toBe('ok');
 
-      const restarted = await startBerthProcess(['--config', config, '--data-dir', dataDir]);
+      const restarted = await startOn({ config, dataDir });
       try {
         const again = clientOf(restarted);
         await expectNoneLost(again, [responseId]);
